@@ -1,0 +1,46 @@
+# Two commands matter: `make demo` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BUF_VERSION := 1.75.0
+BUF := .tools/node_modules/.bin/buf
+CERTS := certs-dev/out
+
+.PHONY: all demo test lint proto certs bench clean distclean
+
+all: test
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+$(BUF):
+	npm install --no-audit --no-fund --silent --prefix .tools @bufbuild/buf@$(BUF_VERSION)
+
+certs: $(STAMP)
+	$(BIN)/python certs-dev/generate.py --out $(CERTS)
+
+proto: $(STAMP)
+	$(BIN)/python protos/generate.py
+
+demo: $(STAMP) certs
+	$(BIN)/argos demo --certs $(CERTS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) $(BUF)
+	$(BIN)/ruff check .
+	$(BUF) lint
+	@if git rev-parse --verify --quiet main >/dev/null; then \
+		$(BUF) breaking --against '.git#branch=main'; \
+	else echo "buf breaking: no main branch yet, skipped"; fi
+
+clean:
+	rm -rf .pytest_cache demo-data bench-results.json
+
+distclean: clean
+	rm -rf $(VENV) .tools $(CERTS)

@@ -1,0 +1,1 @@
+"""The argos command line."""

@@ -1,0 +1,609 @@
+"""argos: run a port node and administer it.
+
+Every command except init, serve, identity and demo talks to the running node over its
+local admin socket, as a local user identified by a token (--token-file, ARGOS_TOKEN_FILE
+or ARGOS_TOKEN; by default the node folder's admin.token)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.timestamp_pb2 import Timestamp
+from rich.console import Console
+from rich.table import Table
+
+from gateway.cli.client import EXIT_INTEGRITY, EXIT_INVALID, AdminClient, read_token
+from gateway.domain.agreement import CATEGORIES, Purpose
+from gateway.domain.errors import ArgosError
+from gateway.domain.peer import certificate_fingerprint
+from gateway.node.config import ADMIN_TOKEN_FILE, init_node_home, load_config, load_signing_key
+from gateway.wire.argos.v1 import admin_pb2 as pb
+from gateway.wire.argos.v1 import agreement_pb2 as apb
+
+console = Console()
+
+home_option = click.option(
+    "--home",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="ARGOS_HOME",
+    required=True,
+    help="Node folder (or ARGOS_HOME).",
+)
+token_option = click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    envvar="ARGOS_TOKEN_FILE",
+    help="File holding your user token (or ARGOS_TOKEN_FILE / ARGOS_TOKEN).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+def _client(home: Path, token_file: Path | None) -> AdminClient:
+    return AdminClient(home, read_token(home, token_file))
+
+
+def _fail(message: str, code: int = EXIT_INVALID) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Argos Gateway: hotlists, hits and confirmations between port police nodes."""
+
+
+# -- node ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@home_option
+@click.option("--node-id", required=True, help="This node's id, e.g. be-gent.")
+@click.option("--listen", required=True, help="Federation address to listen on, host:port.")
+@click.option("--endpoint", help="Address partners dial, if not the listen address.")
+@click.option("--tls-cert", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--tls-key", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option(
+    "--tls-ca",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="CA certificate that issued this node's certificate.",
+)
+@click.option("--admin-user", default="admin", show_default=True)
+def init(home, node_id, listen, endpoint, tls_cert, tls_key, tls_ca, admin_user) -> None:
+    """Create a node folder: config, a new Ed25519 signing key, the database and a first
+    admin user whose token is written to HOME/admin.token (owner-only)."""
+    from gateway.domain.roles import Role
+    from gateway.node.config import write_private
+    from gateway.services.administration import AdministrationService
+    from gateway.services.context import NodeContext
+    from gateway.store.database import Database
+
+    try:
+        config = init_node_home(
+            home,
+            node_id=node_id,
+            federation_listen=listen,
+            federation_endpoint=endpoint,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            tls_ca=tls_ca,
+        )
+        key = load_signing_key(config)
+        database = Database(config.db_path)
+        ctx = NodeContext(config.node_id, key, database, federation=None)  # type: ignore[arg-type]
+        ctx.record(ctx_caller(), "node.init", "node", node_id, details={"key_id": key.key_id})
+        _, token = AdministrationService(ctx).add_user(None, admin_user, Role.ADMIN)
+        database.close()
+        write_private(home / ADMIN_TOKEN_FILE, token.encode() + b"\n")
+    except ArgosError as exc:
+        _fail(str(exc))
+    click.echo(f"node {node_id} created in {home}")
+    click.echo(f"signing key id  {key.key_id}")
+    click.echo(f"public key      {key.public.raw.hex()}")
+    click.echo(f"admin token     {home / ADMIN_TOKEN_FILE} (user {admin_user})")
+
+
+def ctx_caller():
+    from gateway.services.context import Caller
+
+    return Caller("system", "init")
+
+
+@cli.command()
+@home_option
+@click.option("--log-level", default="info", show_default=True)
+def serve(home, log_level) -> None:
+    """Run the node in the foreground until Ctrl-C or SIGTERM."""
+    from gateway.node.logs import configure_logging
+    from gateway.node.server import serve as run
+
+    configure_logging(log_level)
+    try:
+        run(home)
+    except ArgosError as exc:
+        _fail(str(exc))
+
+
+@cli.command()
+@home_option
+@json_option
+def identity(home, as_json) -> None:
+    """What partners need to register this node: node id, endpoint, public key, and the
+    certificate fingerprint. Reads the node folder; the node need not run."""
+    try:
+        config = load_config(home)
+        key = load_signing_key(config)
+    except ArgosError as exc:
+        _fail(str(exc))
+    info = {
+        "node_id": config.node_id,
+        "endpoint": config.federation_endpoint,
+        "key_id": key.key_id,
+        "public_key": key.public.raw.hex(),
+        "tls_ca": str(config.tls_ca),
+        "tls_cert_sha256": certificate_fingerprint(config.tls_cert.read_bytes()),
+    }
+    if as_json:
+        click.echo(json.dumps(info))
+    else:
+        for k, v in info.items():
+            click.echo(f"{k:16}{v}")
+
+
+@cli.command()
+@home_option
+@token_option
+def status(home, token_file) -> None:
+    """One screen on the node: identity, partners, agreements, audit log size."""
+    r = _client(home, token_file).call("GetStatus", pb.GetStatusRequest())
+    click.echo(f"node            {r.node_id}")
+    click.echo(f"federation      {r.federation_address}")
+    click.echo(f"signing key     {r.key_id}")
+    click.echo(f"partners        {r.partners}")
+    click.echo(f"agreements      {r.active_agreements} active, {r.pending_agreements} pending")
+    click.echo(f"audit records   {r.audit_records}")
+    click.echo(f"you are         {r.user} ({pb.Role.Name(r.role)[5:].lower()})")
+
+
+# -- partners -------------------------------------------------------------------------------
+
+
+@cli.group()
+def partner() -> None:
+    """Register and list partner nodes."""
+
+
+@partner.command("add")
+@home_option
+@token_option
+@click.argument("node_id")
+@click.option("--endpoint", required=True, help="host:port of the partner's federation API.")
+@click.option("--public-key", required=True, help="Partner's Ed25519 public key, hex.")
+@click.option(
+    "--ca-cert",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="CA that issues the partner's certificates, or its own certificate when pinning.",
+)
+@click.option("--pin-sha256", default="", help="Pin the partner certificate's SHA-256.")
+def partner_add(home, token_file, node_id, endpoint, public_key, ca_cert, pin_sha256) -> None:
+    """Register NODE_ID as a partner."""
+    try:
+        raw_key = bytes.fromhex(public_key)
+    except ValueError:
+        _fail("--public-key must be hex (see `argos identity` on the partner's node)")
+    request = pb.AddPartnerRequest(
+        partner=pb.Partner(
+            node_id=node_id,
+            endpoint=endpoint,
+            public_key=raw_key,
+            tls_ca_pem=ca_cert.read_text(),
+            tls_pin_sha256=pin_sha256,
+        )
+    )
+    r = _client(home, token_file).call("AddPartner", request)
+    click.echo(f"partner {r.partner.node_id} registered (key {r.partner.key_id})")
+
+
+@partner.command("list")
+@home_option
+@token_option
+@json_option
+def partner_list(home, token_file, as_json) -> None:
+    """List registered partners."""
+    r = _client(home, token_file).call("ListPartners", pb.ListPartnersRequest())
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {"node_id": p.node_id, "endpoint": p.endpoint, "key_id": p.key_id}
+                    for p in r.partners
+                ]
+            )
+        )
+        return
+    table = Table("partner", "endpoint", "signing key", "TLS trust")
+    for p in r.partners:
+        table.add_row(p.node_id, p.endpoint, p.key_id, "pinned" if p.tls_pin_sha256 else "CA")
+    console.print(table)
+
+
+@partner.command("remove")
+@home_option
+@token_option
+@click.argument("node_id")
+@click.option("--justification", required=True)
+def partner_remove(home, token_file, node_id, justification) -> None:
+    """Remove a partner (refused while an agreement with it is in force)."""
+    _client(home, token_file).call(
+        "RemovePartner", pb.RemovePartnerRequest(node_id=node_id, justification=justification)
+    )
+    click.echo(f"partner {node_id} removed")
+
+
+# -- agreements -----------------------------------------------------------------------------
+
+_PURPOSES = {p.value: i for i, p in enumerate(Purpose, start=1)}
+_GRANULARITY = {"none": 1, "zone": 2, "site": 3, "camera": 4}
+_DIRECTION = {"both": 1, "proposer_to_partner": 2, "partner_to_proposer": 3}
+_FIELDS = ("action", "flags", "vehicle_description", "contact")
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def terms_options(fn):
+    options = [
+        click.option(
+            "--categories",
+            default=",".join(sorted(CATEGORIES)),
+            show_default=True,
+            help="Comma-separated hotlist categories.",
+        ),
+        click.option(
+            "--purposes",
+            default=Purpose.CRIMINAL_INVESTIGATION.value,
+            show_default=True,
+            help=f"Comma-separated, from: {', '.join(_PURPOSES)}.",
+        ),
+        click.option("--matching", type=click.Choice(["token", "plaintext"]), default="token"),
+        click.option(
+            "--fields",
+            default="action,flags",
+            show_default=True,
+            help=f"Optional entry fields shared, from: {', '.join(_FIELDS)}.",
+        ),
+        click.option("--direction", type=click.Choice(list(_DIRECTION)), default="both"),
+        click.option("--hit-notification/--no-hit-notification", default=True),
+        click.option("--granularity", type=click.Choice(list(_GRANULARITY)), default="site"),
+        click.option("--confirmations/--no-confirmations", default=True),
+        click.option("--deadline-hours", type=int, default=12, show_default=True),
+        click.option("--entry-retention-days", type=int, default=30, show_default=True),
+        click.option("--hit-retention-days", type=int, default=28, show_default=True),
+        click.option("--onward-sharing/--no-onward-sharing", default=False),
+        click.option("--handling-code", default=""),
+        click.option("--valid-days", type=int, default=365, show_default=True),
+        click.option("--justification", required=True, help="Why (recorded in the audit log)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _draft(partner_id: str, o: dict) -> apb.AgreementDocument:
+    unknown = [p for p in _csv(o["purposes"]) if p not in _PURPOSES]
+    if unknown:
+        _fail(f"unknown purpose {unknown[0]}; lawful purposes: {', '.join(_PURPOSES)}")
+    fields = _csv(o["fields"])
+    bad = [f for f in fields if f not in _FIELDS]
+    if bad:
+        _fail(f"unknown field {bad[0]}; fields: {', '.join(_FIELDS)}")
+    now = datetime.now(UTC)
+    start, end = Timestamp(), Timestamp()
+    start.FromDatetime(now)
+    end.FromDatetime(now + timedelta(days=o["valid_days"]))
+    return apb.AgreementDocument(
+        partner=partner_id,
+        valid_from=start,
+        valid_until=end,
+        direction=_DIRECTION[o["direction"]],
+        categories=_csv(o["categories"]),
+        purposes=[_PURPOSES[p] for p in _csv(o["purposes"])],
+        matching_mode=1 if o["matching"] == "token" else 2,
+        fields=apb.AgreementFields(**{f: f in fields for f in _FIELDS}),
+        hit_notification=o["hit_notification"],
+        location_granularity=_GRANULARITY[o["granularity"]],
+        confirmations_allowed=o["confirmations"],
+        confirmation_deadline_hours=o["deadline_hours"],
+        entry_retention_days=o["entry_retention_days"],
+        hit_retention_days=o["hit_retention_days"],
+        onward_sharing=o["onward_sharing"],
+        handling_code=o["handling_code"],
+    )
+
+
+def _state(agreement: pb.Agreement) -> str:
+    return pb.AgreementState.Name(agreement.state)[len("AGREEMENT_STATE_") :].lower()
+
+
+def agreement_dict(a: pb.Agreement) -> dict:
+    d = a.document
+    return {
+        "agreement_id": d.agreement_id,
+        "version": d.version,
+        "state": _state(a),
+        "fingerprint": a.fingerprint,
+        "proposer": d.proposer,
+        "partner": d.partner,
+        "signers": sorted(s.key_id for s in a.envelope.signatures),
+        "status_issuer": a.status_issuer,
+        "status_reason": a.status_reason,
+        "envelope_hex": a.envelope.SerializeToString(deterministic=True).hex(),
+        "terms": MessageToDict(d, preserving_proto_field_name=True),
+    }
+
+
+def _print_agreement(a: pb.Agreement, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(agreement_dict(a)))
+        return
+    d = a.document
+    click.echo(f"agreement     {d.agreement_id} v{d.version}")
+    click.echo(f"state         {_state(a)}")
+    click.echo(f"fingerprint   {a.fingerprint}")
+    click.echo(f"parties       {d.proposer} (proposer) and {d.partner}")
+    click.echo(f"signed by     {', '.join(s.key_id for s in a.envelope.signatures)}")
+    click.echo(f"categories    {', '.join(d.categories)}")
+    purposes = [apb.Purpose.Name(p)[len("PURPOSE_") :].lower() for p in d.purposes]
+    click.echo(f"purposes      {', '.join(purposes)}")
+    click.echo(f"matching      {apb.MatchingMode.Name(d.matching_mode)[14:].lower()}")
+    if a.status_issuer:
+        click.echo(f"status by     {a.status_issuer}: {a.status_reason}")
+
+
+@cli.group()
+def agreement() -> None:
+    """Propose, countersign, amend, suspend, resume and revoke sharing agreements."""
+
+
+@agreement.command("propose")
+@home_option
+@token_option
+@click.option("--partner", "partner_id", required=True)
+@terms_options
+@json_option
+def agreement_propose(home, token_file, partner_id, as_json, **options) -> None:
+    """Sign a new agreement and send it to the partner for countersignature."""
+    request = pb.CreateAgreementProposalRequest(
+        draft=_draft(partner_id, options), justification=options["justification"]
+    )
+    r = _client(home, token_file).call("CreateAgreementProposal", request)
+    _print_agreement(r.agreement, as_json)
+
+
+@agreement.command("accept")
+@home_option
+@token_option
+@click.argument("agreement_id")
+@click.option("--version", type=int, default=0, help="Version to accept (default: pending).")
+@click.option("--justification", required=True)
+@json_option
+def agreement_accept(home, token_file, agreement_id, version, justification, as_json) -> None:
+    """Countersign the partner's pending proposal; compare its fingerprint first."""
+    r = _client(home, token_file).call(
+        "CountersignAgreement",
+        pb.CountersignAgreementRequest(
+            agreement_id=agreement_id, version=version, justification=justification
+        ),
+    )
+    _print_agreement(r.agreement, as_json)
+
+
+@agreement.command("amend")
+@home_option
+@token_option
+@click.argument("agreement_id")
+@terms_options
+@json_option
+def agreement_amend(home, token_file, agreement_id, as_json, **options) -> None:
+    """Propose new terms for an active agreement (a new version, signed by both)."""
+    client = _client(home, token_file)
+    current = client.call("GetAgreement", pb.GetAgreementRequest(agreement_id=agreement_id))
+    request = pb.AmendAgreementRequest(
+        agreement_id=agreement_id,
+        draft=_draft(current.agreement.document.partner, options),
+        justification=options["justification"],
+    )
+    _print_agreement(client.call("AmendAgreement", request).agreement, as_json)
+
+
+def _status_command(name: str, kind: int, doc: str):
+    @agreement.command(name, help=doc)
+    @home_option
+    @token_option
+    @click.argument("agreement_id")
+    @click.option("--reason", required=True, help="Why (sent to the partner, audited).")
+    @json_option
+    def command(home, token_file, agreement_id, reason, as_json) -> None:
+        r = _client(home, token_file).call(
+            "SetAgreementStatus",
+            pb.SetAgreementStatusRequest(agreement_id=agreement_id, kind=kind, reason=reason),
+        )
+        _print_agreement(r.agreement, as_json)
+
+    return command
+
+
+_Kind = apb.AgreementStatusChange
+_status_command("suspend", _Kind.KIND_SUSPEND, "Suspend at once; the partner is told.")
+_status_command("resume", _Kind.KIND_RESUME, "Lift a suspension this node made.")
+_status_command("revoke", _Kind.KIND_REVOKE, "Revoke for good; the partner purges.")
+
+
+@agreement.command("list")
+@home_option
+@token_option
+@json_option
+def agreement_list(home, token_file, as_json) -> None:
+    """List agreements with their state and fingerprint."""
+    r = _client(home, token_file).call("ListAgreements", pb.ListAgreementsRequest())
+    if as_json:
+        click.echo(json.dumps([agreement_dict(a) for a in r.agreements]))
+        return
+    table = Table("agreement", "v", "partner", "state", "fingerprint", "categories")
+    for a in r.agreements:
+        d = a.document
+        other = d.partner if d.proposer == _node(home) else d.proposer
+        table.add_row(
+            d.agreement_id[:8],
+            str(d.version),
+            other,
+            _state(a),
+            a.fingerprint,
+            str(len(d.categories)),
+        )
+    console.print(table)
+
+
+def _node(home: Path) -> str:
+    return load_config(home).node_id
+
+
+@agreement.command("show")
+@home_option
+@token_option
+@click.argument("agreement_id")
+@click.option("--version", type=int, default=0)
+@json_option
+def agreement_show(home, token_file, agreement_id, version, as_json) -> None:
+    """Show one agreement and the fingerprint to compare on the phone."""
+    r = _client(home, token_file).call(
+        "GetAgreement", pb.GetAgreementRequest(agreement_id=agreement_id, version=version)
+    )
+    _print_agreement(r.agreement, as_json)
+
+
+# -- users ------------------------------------------------------------------------------------
+
+_ROLES = {
+    "admin": pb.ROLE_ADMIN,
+    "investigator": pb.ROLE_INVESTIGATOR,
+    "operator": pb.ROLE_OPERATOR,
+    "auditor": pb.ROLE_AUDITOR,
+}
+
+
+@cli.group()
+def user() -> None:
+    """Local users and their roles."""
+
+
+@user.command("add")
+@home_option
+@token_option
+@click.argument("name")
+@click.option("--role", type=click.Choice(list(_ROLES)), required=True)
+@click.option(
+    "--token-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Write the new user's token to this file (owner-only); it is not shown again.",
+)
+def user_add(home, token_file, name, role, token_out) -> None:
+    """Create a local user with a role."""
+    from gateway.node.config import write_private
+
+    if token_out.exists():
+        _fail(f"{token_out} exists; choose a new file for the token")
+    r = _client(home, token_file).call("AddUser", pb.AddUserRequest(name=name, role=_ROLES[role]))
+    write_private(token_out, r.token.encode() + b"\n")
+    click.echo(f"user {r.user.name} ({role}) created; token written to {token_out}")
+
+
+@user.command("list")
+@home_option
+@token_option
+def user_list(home, token_file) -> None:
+    """List local users."""
+    r = _client(home, token_file).call("ListUsers", pb.ListUsersRequest())
+    for u in r.users:
+        click.echo(f"{u.name:20} {pb.Role.Name(u.role)[5:].lower()}")
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+
+@cli.group()
+def audit() -> None:
+    """Read and verify the hash-chained audit log."""
+
+
+@audit.command("verify")
+@home_option
+@token_option
+def audit_verify(home, token_file) -> None:
+    """Check the whole chain and its signed head; name the first bad record."""
+    r = _client(home, token_file).call("VerifyAudit", pb.VerifyAuditRequest())
+    if r.ok:
+        click.echo(f"audit log intact: {r.records_checked} records")
+        return
+    where = f"record {r.first_bad_seq}" if r.first_bad_seq else "end of log"
+    click.echo(f"audit log BROKEN at {where}: {r.reason}", err=True)
+    sys.exit(EXIT_INTEGRITY)
+
+
+@audit.command("list")
+@home_option
+@token_option
+@click.option("--after", type=int, default=0)
+@click.option("--limit", type=int, default=100)
+@json_option
+def audit_list(home, token_file, after, limit, as_json) -> None:
+    """List audit records (reading the log is itself recorded)."""
+    r = _client(home, token_file).call(
+        "ListAuditRecords", pb.ListAuditRecordsRequest(after_seq=after, limit=limit)
+    )
+    if as_json:
+        click.echo(
+            json.dumps([MessageToDict(x, preserving_proto_field_name=True) for x in r.records])
+        )
+        return
+    for x in r.records:
+        click.echo(
+            f"{x.seq:6} {x.at} {x.actor_kind}:{x.actor} {x.action} "
+            f"{x.object_type}:{x.object_id} {x.recipient} {x.justification}"
+        )
+
+
+@cli.command()
+@click.option(
+    "--certs",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("certs-dev/out"),
+    show_default=True,
+)
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("demo-data"),
+    show_default=True,
+)
+def demo(certs, workdir) -> None:
+    """Run the four-port federation on this machine and show what it does."""
+    from gateway.demo import run_demo
+
+    sys.exit(run_demo(certs, workdir))
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""Append-only, hash-chained audit log records (Directive 2016/680, article 25).
+
+Each record commits to its own fields and to the hash of the record before it, so
+any edit, deletion, insertion or reordering breaks the chain at a findable place;
+a signed ``AuditHead`` additionally pins the end of the log against truncation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+DetailValue = str | int | bool | None
+
+GENESIS_HASH: Final[str] = "0" * 64
+
+ACTOR_KINDS: Final[frozenset[str]] = frozenset({"user", "partner", "system"})
+
+# Versioned tag so that a digest of an audit record can never be confused with a
+# SHA-256 computed over the same bytes for another purpose, and so a future
+# encoding change (v2) cannot collide with records hashed under this one.
+_DOMAIN_TAG: Final[bytes] = b"argos-audit-v1\n"
+
+# One fixed textual form: timestamps are hashed as strings, so two spellings of
+# the same instant would give different, equally "valid" chains.
+_AT_FORMAT: Final[re.Pattern[str]] = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One logged processing operation, linked to its predecessor by ``prev_hash``."""
+
+    seq: int
+    at: str
+    actor_kind: str
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    justification: str
+    recipient: str
+    # Excluded from __hash__ only because mappings are unhashable; it still
+    # takes part in equality.
+    details: Mapping[str, DetailValue] = field(hash=False)
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """Seq and hash of the last record; signed elsewhere to pin the log's end."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first integrity problem found by :func:`verify_chain`.
+
+    ``seq`` is the stored seq of the offending record, or None when the problem
+    is at the end of the log; ``position`` is the 0-based index in iteration
+    order (for end-of-log problems: the number of records walked).
+    """
+
+    seq: int | None
+    position: int
+    reason: str
+
+
+def _details_problem(details: object) -> str | None:
+    """Describe why ``details`` cannot be hashed, or return None if it can."""
+    # Restricting values to JSON scalars keeps the encoding unambiguous (no
+    # float rounding, no nested structures) and stops callers from smuggling
+    # free-form personal data into the log as nested objects.
+    if not isinstance(details, Mapping):
+        return f"details must be a mapping, got {type(details).__name__}"
+    for key, value in details.items():
+        if not isinstance(key, str):
+            return f"details key {key!r} must be a str"
+        if value is not None and not isinstance(value, (str, int, bool)):
+            return f"details[{key!r}] must be str, int, bool or None, got {type(value).__name__}"
+    return None
+
+
+def _canonical_details(details: Mapping[str, DetailValue]) -> dict[str, DetailValue]:
+    # ValueError (not TypeError) throughout: callers and verify_chain treat any
+    # unacceptable details as bad data, whatever its shape.
+    problem = _details_problem(details)
+    if problem is not None:
+        raise ValueError(problem)
+    return dict(details)
+
+
+def record_digest(
+    seq: int,
+    at: str,
+    actor_kind: str,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    justification: str,
+    recipient: str,
+    details: Mapping[str, DetailValue],
+    prev_hash: str,
+) -> str:
+    """Return the SHA-256 hex digest of a record's fields in canonical form.
+
+    Raises ValueError if ``details`` is not a str-keyed mapping of scalars.
+    """
+    # A JSON array (not concatenation) keeps field boundaries unambiguous:
+    # ("ab", "c") and ("a", "bc") encode differently.
+    payload = json.dumps(
+        [
+            seq,
+            at,
+            actor_kind,
+            actor,
+            action,
+            object_type,
+            object_id,
+            justification,
+            recipient,
+            _canonical_details(details),
+            prev_hash,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode("utf-8")
+    return hashlib.sha256(_DOMAIN_TAG + payload).hexdigest()
+
+
+def _check_at(at: str) -> None:
+    if not isinstance(at, str) or not _AT_FORMAT.fullmatch(at):
+        raise ValueError(
+            f"at must be UTC ISO-8601 with milliseconds and 'Z' "
+            f"(e.g. 2026-11-22T13:40:01.123Z), got {at!r}"
+        )
+    try:
+        # The regex accepts impossible dates such as month 13.
+        datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        raise ValueError(f"at is not a real calendar date/time: {at!r}") from None
+
+
+def next_record(
+    previous: AuditRecord | None,
+    *,
+    at: str,
+    actor_kind: str,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    justification: str = "",
+    recipient: str = "",
+    details: Mapping[str, DetailValue] | None = None,
+) -> AuditRecord:
+    """Build the record that follows ``previous`` (or the first record if None).
+
+    Raises ValueError for an unknown actor kind, an empty actor or action, a
+    malformed timestamp or non-scalar details.
+    """
+    if actor_kind not in ACTOR_KINDS:
+        raise ValueError(f"actor_kind must be one of {sorted(ACTOR_KINDS)}, got {actor_kind!r}")
+    if not actor:
+        raise ValueError("actor must be a non-empty user name or partner node id")
+    if not action:
+        raise ValueError("action must be non-empty (e.g. 'agreement.propose')")
+    _check_at(at)
+    # Copy then freeze so that a caller mutating its dict afterwards cannot
+    # change a record whose hash has already been computed.
+    frozen_details = MappingProxyType(_canonical_details(details or {}))
+    seq = 1 if previous is None else previous.seq + 1
+    prev_hash = GENESIS_HASH if previous is None else previous.hash
+    digest = record_digest(
+        seq,
+        at,
+        actor_kind,
+        actor,
+        action,
+        object_type,
+        object_id,
+        justification,
+        recipient,
+        frozen_details,
+        prev_hash,
+    )
+    return AuditRecord(
+        seq=seq,
+        at=at,
+        actor_kind=actor_kind,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        justification=justification,
+        recipient=recipient,
+        details=frozen_details,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+
+
+def _digest_of(record: AuditRecord) -> str:
+    return record_digest(
+        record.seq,
+        record.at,
+        record.actor_kind,
+        record.actor,
+        record.action,
+        record.object_type,
+        record.object_id,
+        record.justification,
+        record.recipient,
+        record.details,
+        record.prev_hash,
+    )
+
+
+def verify_chain(
+    records: Iterable[AuditRecord], head: AuditHead | None = None
+) -> ChainBreak | None:
+    """Return the first integrity problem in ``records``, or None if intact.
+
+    Records are checked in the order given (the store's physical order, so
+    reordering shows), one at a time: seq, then link, then own hash. With a
+    ``head``, the log must also end exactly at the signed seq and hash.
+    """
+    # Only the previous hash and the last seq are kept: the log can be far
+    # larger than memory and is streamed straight from the store.
+    prev_hash = GENESIS_HASH
+    last_seq = 0
+    count = 0
+    for position, record in enumerate(records):
+        expected = position + 1
+        # Seq first: a deletion or swap also breaks the link, but "expected 5,
+        # found 6" tells the investigator what happened far better.
+        if record.seq != expected:
+            hint = (
+                "record deleted or reordered?"
+                if isinstance(record.seq, int) and record.seq > expected
+                else "record duplicated, inserted or reordered?"
+            )
+            return ChainBreak(
+                record.seq,
+                position,
+                f"record {expected}: expected seq {expected}, found {record.seq} ({hint})",
+            )
+        if record.prev_hash != prev_hash:
+            link_to = "genesis" if position == 0 else f"record {expected - 1}"
+            return ChainBreak(
+                record.seq,
+                position,
+                f"record {expected}: prev_hash does not link to {link_to} "
+                f"(inserted, reordered or predecessor rewritten?)",
+            )
+        try:
+            digest = _digest_of(record)
+        except (TypeError, ValueError) as exc:
+            # Tampered details (e.g. a float or nested object) make the record
+            # unhashable; that is a finding to report, not a crash.
+            return ChainBreak(
+                record.seq,
+                position,
+                f"record {expected}: contents cannot be encoded ({exc}) (edited?)",
+            )
+        if record.hash != digest:
+            return ChainBreak(
+                record.seq,
+                position,
+                f"record {expected}: hash does not match its contents (edited?)",
+            )
+        prev_hash = record.hash
+        last_seq = record.seq
+        count = position + 1
+
+    if head is None:
+        return None
+    if count == 0:
+        if head.seq == 0:
+            return None
+        return ChainBreak(
+            None,
+            0,
+            f"log is empty but the signed head says {head.seq} (records removed?)",
+        )
+    if last_seq < head.seq:
+        return ChainBreak(
+            None,
+            count,
+            f"log ends at record {last_seq} but the signed head says {head.seq} "
+            f"(records removed from the end?)",
+        )
+    if last_seq > head.seq:
+        return ChainBreak(
+            None,
+            count,
+            f"log ends at record {last_seq} but the signed head says {head.seq} "
+            f"(records appended without a new signed head?)",
+        )
+    if prev_hash != head.hash:
+        # Every link checked out, so the whole tail was re-hashed consistently:
+        # only the signed head can tell, and it cannot say which record changed.
+        return ChainBreak(
+            None,
+            count,
+            f"record {last_seq}: hash differs from the signed head (log rewritten and re-hashed?)",
+        )
+    return None

@@ -1,0 +1,93 @@
+"""Who is calling: a partner's node id, taken from its mutual-TLS certificate.
+
+Rules (each check below cites one):
+1. The certificate names exactly one node, as the URI SAN "urn:argos:node:<id>".
+2. That node must be a registered partner.
+3. The certificate must be trusted *for that partner*: either its SHA-256 equals the
+   pinned fingerprint, or it is issued directly by the CA registered for that partner.
+   TLS already checked the chain against the union of all partners' CAs; this check
+   stops one partner's CA from vouching for another partner's node id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from gateway.domain.errors import InvalidInput, PartnerUnknown, PeerIdentityMismatch
+
+NODE_URI_PREFIX = "urn:argos:node:"
+
+
+@dataclass(frozen=True)
+class PartnerTrust:
+    node_id: str
+    tls_ca_pem: str
+    tls_pin_sha256: str
+
+
+def certificate_fingerprint(cert_pem: str | bytes) -> str:
+    """SHA-256 over the DER certificate, lowercase hex (as `openssl x509 -fingerprint`)."""
+    cert = _load(cert_pem)
+    return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
+
+
+def node_id_of(cert_pem: str | bytes) -> str:
+    """Rule 1: the single node id named in the certificate's URI SAN."""
+    cert = _load(cert_pem)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        raise PeerIdentityMismatch("peer certificate has no subject alternative name") from None
+    ids = [
+        uri[len(NODE_URI_PREFIX) :]
+        for uri in san.get_values_for_type(x509.UniformResourceIdentifier)
+        if uri.startswith(NODE_URI_PREFIX)
+    ]
+    if len(ids) != 1:
+        raise PeerIdentityMismatch(
+            f"peer certificate must name exactly one node as '{NODE_URI_PREFIX}<id>', "
+            f"found {len(ids)}"
+        )
+    return ids[0]
+
+
+def identify_peer(cert_pem: str | bytes, lookup: Callable[[str], PartnerTrust | None]) -> str:
+    """Return the registered partner node id the certificate proves, or raise."""
+    node_id = node_id_of(cert_pem)
+    trust = lookup(node_id)
+    if trust is None:  # rule 2
+        raise PartnerUnknown(f"{node_id} is not a registered partner of this node")
+    cert = _load(cert_pem)
+    if trust.tls_pin_sha256:  # rule 3, pinned
+        if certificate_fingerprint(cert_pem) != trust.tls_pin_sha256.lower():
+            raise PeerIdentityMismatch(
+                f"certificate presented for {node_id} does not match its pinned fingerprint"
+            )
+        return node_id
+    try:  # rule 3, CA
+        cert.verify_directly_issued_by(_load(trust.tls_ca_pem))
+    except (ValueError, TypeError, InvalidSignature):
+        raise PeerIdentityMismatch(
+            f"certificate presented for {node_id} is not issued by the CA registered for it"
+        ) from None
+    return node_id
+
+
+def check_ca_pem(pem: str) -> str:
+    """Validate a CA or pinned certificate given by an administrator."""
+    _load(pem)
+    return pem
+
+
+def _load(pem: str | bytes) -> x509.Certificate:
+    data = pem.encode() if isinstance(pem, str) else pem
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError:
+        raise InvalidInput("not a PEM X.509 certificate") from None

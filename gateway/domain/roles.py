@@ -1,0 +1,49 @@
+"""Local users' roles and what each may do: the one table every local call is checked
+against. Operators see alerts; investigators manage entries, hits and confirmations;
+admins manage partners, agreements and users; auditors read and verify the audit log."""
+
+from __future__ import annotations
+
+import enum
+
+from gateway.domain.errors import AccessDenied
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    INVESTIGATOR = "investigator"
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+
+
+class Action(enum.StrEnum):
+    STATUS = "status"
+    PARTNER_MANAGE = "partner.manage"
+    PARTNER_READ = "partner.read"
+    AGREEMENT_MANAGE = "agreement.manage"
+    AGREEMENT_READ = "agreement.read"
+    USER_MANAGE = "user.manage"
+    AUDIT_READ = "audit.read"
+
+
+_ALL = frozenset(Role)
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.STATUS: _ALL,
+    Action.PARTNER_MANAGE: frozenset({Role.ADMIN}),
+    Action.PARTNER_READ: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Action.AGREEMENT_MANAGE: frozenset({Role.ADMIN}),
+    # Investigators need to know what they may share and with whom.
+    Action.AGREEMENT_READ: frozenset({Role.ADMIN, Role.AUDITOR, Role.INVESTIGATOR}),
+    Action.USER_MANAGE: frozenset({Role.ADMIN}),
+    Action.AUDIT_READ: frozenset({Role.AUDITOR, Role.ADMIN}),
+}
+
+
+def authorize(user: str, role: Role, action: Action) -> None:
+    """Raise AccessDenied unless `role` may perform `action`."""
+    allowed = PERMISSIONS[action]
+    if role not in allowed:
+        raise AccessDenied(
+            f"user {user} has role {role.value}; {action.value} needs "
+            f"{' or '.join(sorted(r.value for r in allowed))}"
+        )

@@ -1,0 +1,224 @@
+"""Several port nodes on one machine, each a separate `argos serve` process, driven
+through the argos CLI exactly as an administrator would. Used by `argos demo` and by
+the end-to-end tests; nothing here is a shortcut around the real interfaces."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+PORTS = ("be-gent", "nl-terneuzen", "be-antwerpen", "nl-rotterdam")
+READY_TIMEOUT_S = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def argos_command() -> list[str]:
+    return [sys.executable, "-m", "gateway"]
+
+
+@dataclass
+class LocalNode:
+    node_id: str
+    home: Path
+    certs: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def argos(
+        self,
+        *args: str,
+        token_file: Path | None = None,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess:
+        """Run one argos CLI command against this node."""
+        command = [*argos_command(), *args[:2], "--home", str(self.home), *args[2:]]
+        if args and args[0] in {"status", "identity", "serve"}:
+            command = [*argos_command(), args[0], "--home", str(self.home), *args[1:]]
+        run_env = {**os.environ, **(env or {})}
+        run_env.pop("ARGOS_TOKEN", None)
+        if token_file is not None:
+            run_env["ARGOS_TOKEN_FILE"] = str(token_file)
+        result = subprocess.run(command, capture_output=True, text=True, env=run_env, timeout=120)
+        if check and result.returncode != 0:
+            raise RuntimeError(
+                f"argos {' '.join(args)} on {self.node_id} exited {result.returncode}: "
+                f"{result.stderr.strip()}"
+            )
+        return result
+
+    def json(self, *args: str, token_file: Path | None = None):
+        return json.loads(self.argos(*args, "--json", token_file=token_file).stdout)
+
+    def init(self) -> None:
+        node_certs = self.certs / self.node_id
+        subprocess.run(
+            [
+                *argos_command(),
+                "init",
+                "--home",
+                str(self.home),
+                "--node-id",
+                self.node_id,
+                "--listen",
+                self.endpoint,
+                "--tls-cert",
+                str(node_certs / "cert.pem"),
+                "--tls-key",
+                str(node_certs / "key.pem"),
+                "--tls-ca",
+                str(self.certs / "ca.pem"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    def start(self) -> None:
+        self.log_path = self.home / "node.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [*argos_command(), "serve", "--home", str(self.home)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        target = f"unix://{(self.home / 'admin.sock').resolve()}"
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.node_id} exited: {self.log_tail()}")
+            try:
+                with grpc.insecure_channel(target) as channel:
+                    reply = health_pb2_grpc.HealthStub(channel).Check(
+                        health_pb2.HealthCheckRequest(), timeout=1
+                    )
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.node_id} did not become ready: {self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def identity(self) -> dict:
+        return json.loads(self.argos("identity", "--json").stdout)
+
+
+class LocalFederation:
+    def __init__(self, workdir: Path, certs: Path, node_ids: tuple[str, ...] = PORTS) -> None:
+        self.workdir = workdir
+        self.certs = certs
+        self.nodes = {n: LocalNode(n, workdir / n, certs) for n in node_ids}
+
+    def __getitem__(self, node_id: str) -> LocalNode:
+        return self.nodes[node_id]
+
+    def ensure_certs(self) -> None:
+        generator = Path(__file__).resolve().parent.parent / "certs-dev" / "generate.py"
+        subprocess.run(
+            [
+                sys.executable,
+                str(generator),
+                "--out",
+                str(self.certs),
+                "--nodes",
+                ",".join(self.nodes),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    def start(self) -> None:
+        self.ensure_certs()
+        for node in self.nodes.values():
+            if node.home.exists():
+                shutil.rmtree(node.home)
+            node.init()
+        for node in self.nodes.values():
+            node.start()
+
+    def connect(self, a: str, b: str) -> None:
+        """Register a and b as partners of each other, with the facts each publishes."""
+        for here, there in ((a, b), (b, a)):
+            info = self.nodes[there].identity()
+            self.nodes[here].argos(
+                "partner",
+                "add",
+                there,
+                "--endpoint",
+                info["endpoint"],
+                "--public-key",
+                info["public_key"],
+                "--ca-cert",
+                info["tls_ca"],
+            )
+
+    def agree(self, proposer: str, partner: str, *options: str) -> str:
+        """Propose at `proposer`, countersign at `partner`; return the agreement id."""
+        proposed = self.nodes[proposer].json(
+            "agreement",
+            "propose",
+            "--partner",
+            partner,
+            "--justification",
+            "demo agreement",
+            *options,
+        )
+        self.nodes[partner].argos(
+            "agreement",
+            "accept",
+            proposed["agreement_id"],
+            "--justification",
+            "fingerprint compared by phone",
+        )
+        return proposed["agreement_id"]
+
+    def stop(self) -> None:
+        for node in self.nodes.values():
+            node.stop()

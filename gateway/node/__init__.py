@@ -1,0 +1,1 @@
+"""The running node: configuration, gRPC servers and clients, logging."""

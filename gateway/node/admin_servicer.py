@@ -1,0 +1,215 @@
+"""AdminService: the local CLI's way into the node. Authenticates the user from the
+"authorization" metadata, checks the role, translates, and calls the use cases."""
+
+from __future__ import annotations
+
+import json
+
+import grpc
+
+from gateway.domain.agreement import Agreement, AgreementState
+from gateway.domain.errors import InvalidInput
+from gateway.domain.roles import Action, Role
+from gateway.node.status_codes import grpc_method
+from gateway.services.administration import AdministrationService
+from gateway.services.agreements import AgreementService
+from gateway.services.context import Caller, NodeContext
+from gateway.wire import codec
+from gateway.wire.argos.v1 import admin_pb2 as pb
+from gateway.wire.argos.v1 import admin_pb2_grpc
+
+ROLE_TO_PB = {
+    Role.ADMIN: pb.ROLE_ADMIN,
+    Role.INVESTIGATOR: pb.ROLE_INVESTIGATOR,
+    Role.OPERATOR: pb.ROLE_OPERATOR,
+    Role.AUDITOR: pb.ROLE_AUDITOR,
+}
+ROLE_FROM_PB = {v: k for k, v in ROLE_TO_PB.items()}
+STATE_TO_PB = {
+    AgreementState.PROPOSED: pb.AGREEMENT_STATE_PROPOSED,
+    AgreementState.ACTIVE: pb.AGREEMENT_STATE_ACTIVE,
+    AgreementState.SUSPENDED: pb.AGREEMENT_STATE_SUSPENDED,
+    AgreementState.REVOKED: pb.AGREEMENT_STATE_REVOKED,
+    AgreementState.EXPIRED: pb.AGREEMENT_STATE_EXPIRED,
+    AgreementState.SUPERSEDED: pb.AGREEMENT_STATE_SUPERSEDED,
+}
+
+
+class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
+    def __init__(self, ctx: NodeContext, federation_endpoint: str) -> None:
+        self._ctx = ctx
+        self._admin = AdministrationService(ctx)
+        self._agreements = AgreementService(ctx)
+        self._endpoint = federation_endpoint
+
+    def _caller(self, context: grpc.ServicerContext, action: Action) -> Caller:
+        metadata = dict(context.invocation_metadata())
+        header = metadata.get("authorization", "")
+        token = header[len("Bearer ") :] if header.startswith("Bearer ") else None
+        caller = self._admin.authenticate(token)
+        self._admin.authorize(caller, action)
+        return caller
+
+    def _agreement_pb(self, agreement: Agreement, version: int = 0) -> pb.Agreement:
+        v = agreement.version(version) if version else (agreement.pending or agreement.current)
+        assert v is not None
+        now = self._ctx.clock()
+        return pb.Agreement(
+            document=codec.terms_to_pb(v.terms),
+            envelope=codec.envelope_to_pb(v.envelope),
+            state=STATE_TO_PB[agreement.state_of(v.terms.version, now)],
+            fingerprint=v.fingerprint,
+            status_issuer=agreement.revoked_by or agreement.suspended_by or "",
+            status_reason=agreement.status_reason,
+        )
+
+    @grpc_method()
+    def GetStatus(self, request, context):
+        caller = self._caller(context, Action.STATUS)
+        now = self._ctx.clock()
+        agreements = self._agreements.all()
+        return pb.GetStatusResponse(
+            node_id=self._ctx.node_id,
+            key_id=self._ctx.signing_key.key_id,
+            federation_address=self._endpoint,
+            partners=len(self._admin.partners()),
+            active_agreements=sum(a.state(now) is AgreementState.ACTIVE for a in agreements),
+            pending_agreements=sum(a.pending is not None for a in agreements),
+            audit_records=self._ctx.audit.count(),
+            user=caller.name,
+            role=ROLE_TO_PB[caller.role],
+        )
+
+    @grpc_method()
+    def AddPartner(self, request, context):
+        caller = self._caller(context, Action.PARTNER_MANAGE)
+        p = request.partner
+        record = self._admin.add_partner(
+            caller,
+            node_id=p.node_id,
+            endpoint=p.endpoint,
+            public_key=p.public_key,
+            tls_ca_pem=p.tls_ca_pem,
+            tls_pin_sha256=p.tls_pin_sha256,
+        )
+        return pb.AddPartnerResponse(partner=_partner_pb(record))
+
+    @grpc_method()
+    def ListPartners(self, request, context):
+        self._caller(context, Action.PARTNER_READ)
+        return pb.ListPartnersResponse(partners=[_partner_pb(p) for p in self._admin.partners()])
+
+    @grpc_method()
+    def RemovePartner(self, request, context):
+        caller = self._caller(context, Action.PARTNER_MANAGE)
+        self._admin.remove_partner(caller, request.node_id, request.justification)
+        return pb.RemovePartnerResponse()
+
+    @grpc_method()
+    def CreateAgreementProposal(self, request, context):
+        caller = self._caller(context, Action.AGREEMENT_MANAGE)
+        draft = codec.terms_from_pb(request.draft, draft=True)
+        agreement = self._agreements.propose(caller, draft, request.justification)
+        return pb.CreateAgreementProposalResponse(agreement=self._agreement_pb(agreement))
+
+    @grpc_method()
+    def CountersignAgreement(self, request, context):
+        caller = self._caller(context, Action.AGREEMENT_MANAGE)
+        agreement = self._agreements.countersign(
+            caller, request.agreement_id, request.version, request.justification
+        )
+        return pb.CountersignAgreementResponse(agreement=self._agreement_pb(agreement))
+
+    @grpc_method()
+    def AmendAgreement(self, request, context):
+        caller = self._caller(context, Action.AGREEMENT_MANAGE)
+        draft = codec.terms_from_pb(request.draft, draft=True)
+        agreement = self._agreements.amend(
+            caller, request.agreement_id, draft, request.justification
+        )
+        return pb.AmendAgreementResponse(agreement=self._agreement_pb(agreement))
+
+    @grpc_method()
+    def SetAgreementStatus(self, request, context):
+        caller = self._caller(context, Action.AGREEMENT_MANAGE)
+        kind = codec.status_kind_from_pb(request.kind)
+        agreement = self._agreements.set_status(caller, request.agreement_id, kind, request.reason)
+        return pb.SetAgreementStatusResponse(agreement=self._agreement_pb(agreement))
+
+    @grpc_method()
+    def ListAgreements(self, request, context):
+        self._caller(context, Action.AGREEMENT_READ)
+        return pb.ListAgreementsResponse(
+            agreements=[self._agreement_pb(a) for a in self._agreements.all()]
+        )
+
+    @grpc_method()
+    def GetAgreement(self, request, context):
+        self._caller(context, Action.AGREEMENT_READ)
+        agreement = self._agreements.get(request.agreement_id)
+        return pb.GetAgreementResponse(agreement=self._agreement_pb(agreement, request.version))
+
+    @grpc_method()
+    def AddUser(self, request, context):
+        caller = self._caller(context, Action.USER_MANAGE)
+        if request.role not in ROLE_FROM_PB:
+            raise InvalidInput("a user needs a role: admin, investigator, operator or auditor")
+        user, token = self._admin.add_user(caller, request.name, ROLE_FROM_PB[request.role])
+        return pb.AddUserResponse(user=_user_pb(user), token=token)
+
+    @grpc_method()
+    def ListUsers(self, request, context):
+        self._caller(context, Action.USER_MANAGE)
+        return pb.ListUsersResponse(users=[_user_pb(u) for u in self._admin.users()])
+
+    @grpc_method()
+    def ListAuditRecords(self, request, context):
+        caller = self._caller(context, Action.AUDIT_READ)
+        records = self._admin.audit_records(caller, request.after_seq, request.limit)
+        return pb.ListAuditRecordsResponse(
+            records=[
+                pb.AuditRecord(
+                    seq=r.seq,
+                    at=r.at,
+                    actor_kind=r.actor_kind,
+                    actor=r.actor,
+                    action=r.action,
+                    object_type=r.object_type,
+                    object_id=r.object_id,
+                    justification=r.justification,
+                    recipient=r.recipient,
+                    details_json=json.dumps(dict(r.details), sort_keys=True),
+                    prev_hash=r.prev_hash,
+                    hash=r.hash,
+                )
+                for r in records
+            ]
+        )
+
+    @grpc_method()
+    def VerifyAudit(self, request, context):
+        caller = self._caller(context, Action.AUDIT_READ)
+        checked, problem = self._admin.verify_audit(caller)
+        if problem is None:
+            return pb.VerifyAuditResponse(ok=True, records_checked=checked)
+        return pb.VerifyAuditResponse(
+            ok=False,
+            records_checked=checked,
+            first_bad_seq=problem.seq or 0,
+            reason=problem.reason,
+        )
+
+
+def _partner_pb(p) -> pb.Partner:
+    return pb.Partner(
+        node_id=p.node_id,
+        endpoint=p.endpoint,
+        public_key=p.public_key.raw,
+        key_id=p.public_key.key_id,
+        tls_ca_pem=p.tls_ca_pem,
+        tls_pin_sha256=p.tls_pin_sha256,
+    )
+
+
+def _user_pb(u) -> pb.User:
+    return pb.User(name=u.name, role=ROLE_TO_PB[Role(u.role)])

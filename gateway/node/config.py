@@ -1,0 +1,126 @@
+"""A node's folder: its config file, signing key and database, and how `argos init`
+creates them. Secrets are written owner-only from the first byte."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.domain.errors import InvalidInput
+from gateway.domain.identity import NodeSigningKey, check_node_id
+
+CONFIG_FILE = "node.toml"
+KEY_FILE = "node.key"
+DB_FILE = "node.sqlite"
+ADMIN_SOCKET = "admin.sock"
+ADMIN_TOKEN_FILE = "admin.token"
+DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+DEFAULT_CALL_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    home: Path
+    node_id: str
+    federation_listen: str
+    federation_endpoint: str
+    tls_cert: Path
+    tls_key: Path
+    tls_ca: Path
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / DB_FILE
+
+    @property
+    def key_path(self) -> Path:
+        return self.home / KEY_FILE
+
+    @property
+    def admin_socket(self) -> Path:
+        return self.home / ADMIN_SOCKET
+
+    @property
+    def admin_target(self) -> str:
+        return f"unix://{self.admin_socket.resolve()}"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Create a file readable by its owner only; refuse to overwrite."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def init_node_home(
+    home: Path,
+    *,
+    node_id: str,
+    federation_listen: str,
+    federation_endpoint: str | None,
+    tls_cert: Path,
+    tls_key: Path,
+    tls_ca: Path,
+) -> NodeConfig:
+    """Create the node folder, config and a fresh Ed25519 signing key."""
+    check_node_id(node_id)
+    for p in (tls_cert, tls_key, tls_ca):
+        if not p.is_file():
+            raise InvalidInput(f"TLS file {p} does not exist")
+    if (home / CONFIG_FILE).exists():
+        raise InvalidInput(f"{home} already holds a node; refusing to overwrite it")
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(home, 0o700)
+    key = NodeSigningKey.generate()
+    write_private(home / KEY_FILE, key.seed.hex().encode() + b"\n")
+    values = {
+        "node_id": node_id,
+        "federation_listen": federation_listen,
+        "federation_endpoint": federation_endpoint or federation_listen,
+        "tls_cert": str(tls_cert.resolve()),
+        "tls_key": str(tls_key.resolve()),
+        "tls_ca": str(tls_ca.resolve()),
+        "max_message_bytes": DEFAULT_MAX_MESSAGE_BYTES,
+        "call_timeout_s": DEFAULT_CALL_TIMEOUT_S,
+    }
+    # JSON string escaping is valid TOML basic-string escaping.
+    text = "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+    (home / CONFIG_FILE).write_text("# Argos node configuration\n" + text)
+    return load_config(home)
+
+
+def load_config(home: Path) -> NodeConfig:
+    path = home / CONFIG_FILE
+    if not path.is_file():
+        raise InvalidInput(f"no node at {home}: {CONFIG_FILE} is missing (run `argos init`)")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path} is not valid TOML: {exc}") from None
+    try:
+        return NodeConfig(
+            home=home,
+            node_id=check_node_id(raw["node_id"]),
+            federation_listen=raw["federation_listen"],
+            federation_endpoint=raw.get("federation_endpoint", raw["federation_listen"]),
+            tls_cert=Path(raw["tls_cert"]),
+            tls_key=Path(raw["tls_key"]),
+            tls_ca=Path(raw["tls_ca"]),
+            max_message_bytes=int(raw.get("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES)),
+            call_timeout_s=float(raw.get("call_timeout_s", DEFAULT_CALL_TIMEOUT_S)),
+        )
+    except KeyError as exc:
+        raise InvalidInput(f"{path} lacks the setting {exc.args[0]}") from None
+
+
+def load_signing_key(config: NodeConfig) -> NodeSigningKey:
+    path = config.key_path
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise InvalidInput(f"{path} is readable by others (mode {mode:o}); run chmod 600 on it")
+    return NodeSigningKey(bytes.fromhex(path.read_text().strip()))

@@ -1,0 +1,71 @@
+"""Outgoing calls to partner nodes over mutual TLS, with a deadline on every call.
+Implements the FederationPort the services use."""
+
+from __future__ import annotations
+
+import threading
+
+import grpc
+
+from gateway.domain.envelope import Envelope
+from gateway.node.config import NodeConfig
+from gateway.node.status_codes import error_from_rpc
+from gateway.node.tls import channel_options, client_credentials
+from gateway.store.registry import PartnerRecord
+from gateway.wire import codec
+from gateway.wire.argos.v1 import federation_pb2 as pb
+from gateway.wire.argos.v1 import federation_pb2_grpc
+
+
+class GrpcFederationClient:
+    def __init__(self, config: NodeConfig) -> None:
+        self._config = config
+        self._channels: dict[tuple[str, str, str], grpc.Channel] = {}
+        self._lock = threading.Lock()
+
+    def _stub(self, partner: PartnerRecord) -> federation_pb2_grpc.FederationServiceStub:
+        key = (partner.node_id, partner.endpoint, partner.tls_ca_pem)
+        with self._lock:
+            channel = self._channels.get(key)
+            if channel is None:
+                options = [
+                    *channel_options(self._config.max_message_bytes),
+                    # The partner's certificate must carry its node id as a DNS name.
+                    ("grpc.ssl_target_name_override", partner.node_id),
+                ]
+                channel = grpc.secure_channel(
+                    partner.endpoint,
+                    client_credentials(self._config, partner.tls_ca_pem),
+                    options=options,
+                )
+                self._channels[key] = channel
+        return federation_pb2_grpc.FederationServiceStub(channel)
+
+    def _call(self, partner: PartnerRecord, method: str, request):
+        try:
+            return getattr(self._stub(partner), method)(
+                request, timeout=self._config.call_timeout_s
+            )
+        except grpc.RpcError as error:
+            raise error_from_rpc(error, partner.node_id) from None
+
+    def node_info(self, partner: PartnerRecord) -> pb.GetNodeInfoResponse:
+        return self._call(partner, "GetNodeInfo", pb.GetNodeInfoRequest())
+
+    def propose_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str:
+        request = pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(envelope))
+        return self._call(partner, "ProposeAgreement", request).fingerprint
+
+    def accept_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str:
+        request = pb.AcceptAgreementRequest(agreement=codec.envelope_to_pb(envelope))
+        return self._call(partner, "AcceptAgreement", request).fingerprint
+
+    def change_agreement_status(self, partner: PartnerRecord, envelope: Envelope) -> None:
+        request = pb.ChangeAgreementStatusRequest(change=codec.envelope_to_pb(envelope))
+        self._call(partner, "ChangeAgreementStatus", request)
+
+    def close(self) -> None:
+        with self._lock:
+            for channel in self._channels.values():
+                channel.close()
+            self._channels.clear()

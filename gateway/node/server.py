@@ -1,0 +1,148 @@
+"""Run one node: the federation server (mutual TLS, partners only), the local admin
+server (a Unix socket in the node folder), and the background delivery loop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from concurrent import futures
+from pathlib import Path
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from gateway.node.admin_servicer import AdminServicer
+from gateway.node.config import NodeConfig, load_config, load_signing_key
+from gateway.node.federation_client import GrpcFederationClient
+from gateway.node.federation_servicer import FederationServicer
+from gateway.node.tls import server_credentials, server_options
+from gateway.services.agreements import AgreementService
+from gateway.services.context import NodeContext
+from gateway.store.database import Database
+from gateway.wire.argos.v1 import admin_pb2, admin_pb2_grpc, federation_pb2, federation_pb2_grpc
+
+log = structlog.get_logger(__name__)
+
+DELIVERY_INTERVAL_S = 1.0
+DELIVERY_MAX_BACKOFF_S = 30.0
+
+
+class NodeServer:
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        self.database = Database(config.db_path)
+        self.federation_client = GrpcFederationClient(config)
+        self.ctx = NodeContext(
+            node_id=config.node_id,
+            signing_key=load_signing_key(config),
+            database=self.database,
+            federation=self.federation_client,
+        )
+        self._stop = threading.Event()
+        self._federation: grpc.Server | None = None
+        self._admin: grpc.Server | None = None
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        opts = server_options(self.config.max_message_bytes)
+        fed = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=opts)
+        federation_pb2_grpc.add_FederationServiceServicer_to_server(
+            FederationServicer(self.ctx), fed
+        )
+        fed_health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(fed_health, fed)
+        creds = server_credentials(
+            self.config, lambda: [p.tls_ca_pem for p in self.ctx.partners.all()]
+        )
+        port = fed.add_secure_port(self.config.federation_listen, creds)
+        if port == 0:
+            raise OSError(f"cannot listen on {self.config.federation_listen}")
+
+        admin = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=opts)
+        admin_pb2_grpc.add_AdminServiceServicer_to_server(
+            AdminServicer(self.ctx, self.config.federation_endpoint), admin
+        )
+        admin_health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(admin_health, admin)
+        reflection.enable_server_reflection(
+            (
+                admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ),
+            admin,
+        )
+        socket = self.config.admin_socket
+        if socket.exists():
+            socket.unlink()  # left by a node that was killed
+        admin.add_insecure_port(self.config.admin_target)
+
+        fed.start()
+        admin.start()
+        os.chmod(socket, 0o600)
+        for h in (fed_health, admin_health):
+            h.set("", health_pb2.HealthCheckResponse.SERVING)
+        fed_health.set(
+            federation_pb2.DESCRIPTOR.services_by_name["FederationService"].full_name,
+            health_pb2.HealthCheckResponse.SERVING,
+        )
+        self._federation, self._admin = fed, admin
+        self._fed_health, self._admin_health = fed_health, admin_health
+        worker = threading.Thread(target=self._deliver_loop, name="delivery", daemon=True)
+        worker.start()
+        self._threads.append(worker)
+        log.info(
+            "node.started",
+            node_id=self.config.node_id,
+            federation=self.config.federation_listen,
+            key_id=self.ctx.signing_key.key_id,
+        )
+
+    def _deliver_loop(self) -> None:
+        agreements = AgreementService(self.ctx)
+        backoff = DELIVERY_INTERVAL_S
+        while not self._stop.wait(backoff):
+            try:
+                pending = agreements.deliver_status_changes()
+                left = len(self.ctx.agreements.undelivered_status_changes())
+            except Exception:  # keep delivering whatever one failure was
+                log.exception("delivery.failed")
+                left = 1
+            backoff = DELIVERY_INTERVAL_S if not left else min(backoff * 2, DELIVERY_MAX_BACKOFF_S)
+            if pending:
+                log.info("delivery.status_changes", delivered=pending)
+
+    def stop(self, grace: float = 5.0) -> None:
+        self._stop.set()
+        for h in (getattr(self, "_fed_health", None), getattr(self, "_admin_health", None)):
+            if h is not None:
+                h.enter_graceful_shutdown()
+        events = [s.stop(grace) for s in (self._federation, self._admin) if s is not None]
+        for e in events:
+            e.wait()
+        self.federation_client.close()
+        for t in self._threads:
+            t.join(timeout=grace)
+        self.database.close()
+        log.info("node.stopped", node_id=self.config.node_id)
+
+    def wait(self) -> None:
+        self._stop.wait()
+
+
+def serve(home: Path) -> None:
+    """Run the node in the foreground until SIGINT or SIGTERM."""
+    node = NodeServer(load_config(home))
+    node.start()
+    stopping = threading.Event()
+
+    def on_signal(signum, frame) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    stopping.wait()
+    node.stop()

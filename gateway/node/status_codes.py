@@ -1,0 +1,78 @@
+"""The one place where domain errors become gRPC status codes, and back again on the
+client side, so a partner's refusal reaches the administrator in the partner's words."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from gateway.domain import errors as e
+
+CODES: dict[type[e.ArgosError], grpc.StatusCode] = {
+    e.InvalidInput: grpc.StatusCode.INVALID_ARGUMENT,
+    e.NotFound: grpc.StatusCode.NOT_FOUND,
+    e.Conflict: grpc.StatusCode.ALREADY_EXISTS,
+    e.PartnerUnknown: grpc.StatusCode.PERMISSION_DENIED,
+    e.PeerIdentityMismatch: grpc.StatusCode.UNAUTHENTICATED,
+    e.SignatureInvalid: grpc.StatusCode.UNAUTHENTICATED,
+    e.AgreementViolation: grpc.StatusCode.PERMISSION_DENIED,
+    e.StaleVersion: grpc.StatusCode.FAILED_PRECONDITION,
+    e.IllegalTransition: grpc.StatusCode.FAILED_PRECONDITION,
+    e.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    e.AccessDenied: grpc.StatusCode.PERMISSION_DENIED,
+    e.PartnerUnreachable: grpc.StatusCode.UNAVAILABLE,
+}
+
+# Client side: a status code received from a partner, as the domain error to raise.
+FROM_CODE: dict[grpc.StatusCode, type[e.ArgosError]] = {
+    grpc.StatusCode.INVALID_ARGUMENT: e.InvalidInput,
+    grpc.StatusCode.NOT_FOUND: e.NotFound,
+    grpc.StatusCode.ALREADY_EXISTS: e.Conflict,
+    grpc.StatusCode.PERMISSION_DENIED: e.AgreementViolation,
+    grpc.StatusCode.UNAUTHENTICATED: e.SignatureInvalid,
+    grpc.StatusCode.FAILED_PRECONDITION: e.StaleVersion,
+    grpc.StatusCode.UNAVAILABLE: e.PartnerUnreachable,
+    grpc.StatusCode.DEADLINE_EXCEEDED: e.PartnerUnreachable,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: e.InvalidInput,
+}
+
+
+def code_for(error: e.ArgosError) -> grpc.StatusCode:
+    for cls in type(error).__mro__:
+        if cls in CODES:
+            return CODES[cls]
+    return grpc.StatusCode.INTERNAL
+
+
+def error_from_rpc(error: grpc.RpcError, who: str) -> e.ArgosError:
+    code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
+    details = error.details() if hasattr(error, "details") else str(error)
+    cls = FROM_CODE.get(code, e.PartnerUnreachable)
+    if cls is e.PartnerUnreachable:
+        return cls(f"{who} could not be reached: {details}")
+    return cls(f"{who} refused: {details}")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def grpc_method(on_error: Callable[[Any, grpc.ServicerContext, e.ArgosError], None] | None = None):
+    """Decorate a servicer method: domain errors become their status code and message;
+    on_error(servicer, context, error) may record the refusal first."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(self, request, context: grpc.ServicerContext):
+            try:
+                return fn(self, request, context)
+            except e.ArgosError as error:
+                if on_error is not None:
+                    on_error(self, context, error)
+                context.abort(code_for(error), str(error))
+
+        return inner  # type: ignore[return-value]
+
+    return wrap

@@ -1,0 +1,83 @@
+"""Mutual-TLS credentials for the federation server and for calls to partners.
+
+The server trusts, for client certificates, the union of the CAs registered for its
+partners, re-read on every handshake so a new partner needs no restart; which node a
+certificate proves is then decided by gateway.domain.peer. A client trusts only the
+partner's own CA and checks the server's DNS name equals the partner's node id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import grpc
+
+from gateway.node.config import NodeConfig
+
+KEEPALIVE_TIME_MS = 30_000
+KEEPALIVE_TIMEOUT_MS = 10_000
+
+
+def channel_options(max_message_bytes: int) -> list[tuple[str, int | str]]:
+    return [
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
+        ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
+        ("grpc.keepalive_permit_without_calls", 0),
+        ("grpc.http2.max_pings_without_data", 0),
+    ]
+
+
+def server_options(max_message_bytes: int) -> list[tuple[str, int | str]]:
+    return [
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.max_receive_message_length", max_message_bytes),
+        # Accept client pings as often as clients are configured to send them (every
+        # 30 s), with margin, so no client is ever sent "too_many_pings".
+        ("grpc.http2.min_recv_ping_interval_without_data_ms", KEEPALIVE_TIME_MS // 3),
+        ("grpc.http2.max_ping_strikes", 2),
+        ("grpc.keepalive_time_ms", 60_000),
+        ("grpc.keepalive_timeout_ms", 20_000),
+    ]
+
+
+def server_credentials(
+    config: NodeConfig, partner_cas: Callable[[], list[str]]
+) -> grpc.ServerCredentials:
+    key = config.tls_key.read_bytes()
+    cert = config.tls_cert.read_bytes()
+    own_ca = config.tls_ca.read_text()
+
+    def roots() -> bytes:
+        # Own CA keeps the bundle non-empty before any partner exists; a cert from it
+        # still has to name a registered partner to get anywhere.
+        pems = {own_ca.strip(), *(p.strip() for p in partner_cas())}
+        return ("\n".join(sorted(pems)) + "\n").encode()
+
+    current = {"roots": roots()}
+
+    def fetch() -> grpc.ServerCertificateConfiguration | None:
+        fresh = roots()
+        if fresh == current["roots"]:
+            return None
+        current["roots"] = fresh
+        return grpc.ssl_server_certificate_configuration([(key, cert)], root_certificates=fresh)
+
+    initial = grpc.ssl_server_certificate_configuration(
+        [(key, cert)], root_certificates=current["roots"]
+    )
+    return grpc.dynamic_ssl_server_credentials(initial, fetch, require_client_authentication=True)
+
+
+def client_credentials(config: NodeConfig, partner_ca_pem: str) -> grpc.ChannelCredentials:
+    return grpc.ssl_channel_credentials(
+        root_certificates=partner_ca_pem.encode(),
+        private_key=config.tls_key.read_bytes(),
+        certificate_chain=config.tls_cert.read_bytes(),
+    )
+
+
+def peer_certificate(context: grpc.ServicerContext) -> bytes | None:
+    values = context.auth_context().get("x509_pem_cert")
+    return values[0] if values else None

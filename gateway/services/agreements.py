@@ -1,0 +1,323 @@
+"""Sharing-agreement use cases: propose, countersign, amend, suspend, resume, revoke,
+and the partner side of each. The rules are in gateway.domain.agreement; this module
+signs, verifies, talks to the partner through the FederationPort, stores, and audits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import structlog
+
+from gateway.domain import envelope as env
+from gateway.domain.agreement import (
+    Agreement,
+    AgreementState,
+    AgreementTerms,
+    AgreementVersion,
+    StatusChange,
+    StatusKind,
+    validate_terms,
+)
+from gateway.domain.errors import (
+    AgreementViolation,
+    IllegalTransition,
+    NotFound,
+    PartnerUnknown,
+    PartnerUnreachable,
+)
+from gateway.domain.identity import PublicNodeKey
+from gateway.services.context import Caller, NodeContext
+from gateway.store.registry import PartnerRecord
+from gateway.wire import codec
+
+log = structlog.get_logger(__name__)
+
+
+class AgreementService:
+    def __init__(self, ctx: NodeContext) -> None:
+        self._ctx = ctx
+
+    # -- reading -------------------------------------------------------------------
+
+    def get(self, agreement_id: str) -> Agreement:
+        agreement = self._ctx.agreements.get(agreement_id)
+        if agreement is None:
+            raise NotFound(f"no agreement {agreement_id} on {self._ctx.node_id}")
+        return agreement
+
+    def all(self) -> list[Agreement]:
+        return [self.get(i) for i in self._ctx.agreements.ids()]
+
+    # -- local administrators ------------------------------------------------------
+
+    def propose(self, caller: Caller, draft: AgreementTerms, justification: str) -> Agreement:
+        """Sign version 1 of a new agreement and deliver it to the partner."""
+        partner = self._partner(draft.partner)
+        terms = validate_terms(
+            replace(
+                draft,
+                agreement_id=str(uuid.uuid4()),
+                version=1,
+                proposer=self._ctx.node_id,
+                created_at=self._ctx.clock(),
+            )
+        )
+        empty = Agreement(terms.agreement_id, self._ctx.node_id, partner.node_id, ())
+        return self._send_proposal(caller, empty, terms, partner, justification, "propose")
+
+    def amend(
+        self, caller: Caller, agreement_id: str, draft: AgreementTerms, justification: str
+    ) -> Agreement:
+        """Propose the next version of an agreement in force; the old one stays in force
+        until the partner countersigns."""
+        agreement = self.get(agreement_id)
+        current = agreement.current
+        if current is None or agreement.state(self._ctx.clock()) is not AgreementState.ACTIVE:
+            raise IllegalTransition(
+                f"agreement {agreement_id} is {agreement.state(self._ctx.clock()).value}; "
+                "only an active agreement can be amended"
+            )
+        partner = self._partner(agreement.partner)
+        terms = validate_terms(
+            replace(
+                draft,
+                agreement_id=agreement_id,
+                version=current.terms.version + 1,
+                proposer=self._ctx.node_id,
+                partner=agreement.partner,
+                created_at=self._ctx.clock(),
+            )
+        )
+        return self._send_proposal(caller, agreement, terms, partner, justification, "amend")
+
+    def countersign(
+        self, caller: Caller, agreement_id: str, version: int, justification: str
+    ) -> Agreement:
+        """Countersign the partner's pending proposal and return it to the proposer."""
+        agreement = self.get(agreement_id)
+        pending = agreement.pending
+        if pending is None or (version and pending.terms.version != version):
+            raise IllegalTransition(
+                f"agreement {agreement_id} has no pending proposal"
+                + (f" for version {version}" if version else "")
+            )
+        if pending.terms.proposer == self._ctx.node_id:
+            raise IllegalTransition(
+                f"version {pending.terms.version} of {agreement_id} was proposed here; "
+                f"it waits for {agreement.partner} to countersign"
+            )
+        if self._ctx.clock() >= pending.terms.valid_until:
+            raise IllegalTransition(f"agreement {agreement_id} is past its validity window")
+        signed = AgreementVersion(
+            pending.terms, pending.envelope.with_signature(self._ctx.signing_key), True
+        )
+        updated = agreement.with_countersigned(signed)
+        partner = self._partner(agreement.partner)
+        self._ctx.federation.accept_agreement(partner, signed.envelope)
+        with self._ctx.database.transaction():
+            self._ctx.agreements.save(updated)
+            self._ctx.record(
+                caller,
+                "agreement.countersign",
+                "agreement",
+                agreement_id,
+                justification=justification,
+                recipient=partner.node_id,
+                details={"version": signed.terms.version, "fingerprint": signed.fingerprint},
+            )
+        log.info(
+            "agreement.countersigned",
+            agreement_id=agreement_id,
+            version=signed.terms.version,
+            partner=partner.node_id,
+        )
+        return updated
+
+    def set_status(
+        self, caller: Caller, agreement_id: str, kind: StatusKind, reason: str
+    ) -> Agreement:
+        """Suspend, resume or revoke at once here, then push the signed change to the
+        partner (retried until delivered; see deliver_status_changes)."""
+        if not reason.strip():
+            raise AgreementViolation(f"a {kind.value} needs a stated reason")
+        agreement = self.get(agreement_id)
+        current = agreement.current or agreement.pending
+        change = StatusChange(
+            agreement_id=agreement_id,
+            version=current.terms.version if current else 0,
+            kind=kind,
+            issuer=self._ctx.node_id,
+            reason=reason,
+            issued_at=self._ctx.clock(),
+        )
+        updated = agreement.with_status(change)
+        signed = env.sign(
+            env.AGREEMENT_STATUS_PAYLOAD, codec.status_payload(change), self._ctx.signing_key
+        )
+        with self._ctx.database.transaction():
+            self._ctx.agreements.save(updated, signed, issued_here=True)
+            self._ctx.record(
+                caller,
+                f"agreement.{kind.value}",
+                "agreement",
+                agreement_id,
+                justification=reason,
+                recipient=agreement.partner,
+                details={"version": change.version},
+            )
+        log.info("agreement.status_changed", agreement_id=agreement_id, kind=kind.value)
+        self.deliver_status_changes()
+        return updated
+
+    def deliver_status_changes(self) -> int:
+        """Push undelivered status changes to their partners; return how many arrived."""
+        delivered = 0
+        for change_id, partner_id, envelope in self._ctx.agreements.undelivered_status_changes():
+            partner = self._ctx.partners.get(partner_id)
+            if partner is None:
+                continue
+            try:
+                self._ctx.federation.change_agreement_status(partner, envelope)
+            except PartnerUnreachable as exc:
+                log.warning("agreement.status_push_deferred", partner=partner_id, reason=str(exc))
+                continue
+            self._ctx.agreements.mark_delivered(change_id)
+            delivered += 1
+        return delivered
+
+    # -- partner side ------------------------------------------------------------------
+
+    def receive_proposal(self, peer: str, envelope: env.Envelope) -> str:
+        partner = self._partner(peer)
+        payload = env.verify(
+            envelope, payload_type=env.AGREEMENT_PAYLOAD, signers={peer: partner.public_key}
+        )
+        terms = codec.terms_from_payload(payload)
+        agreement = self._ctx.agreements.get(terms.agreement_id) or Agreement(
+            terms.agreement_id, self._ctx.node_id, peer, ()
+        )
+        if agreement.partner != peer:
+            raise AgreementViolation(
+                f"agreement {terms.agreement_id} is held with {agreement.partner}, not {peer}"
+            )
+        proposal = AgreementVersion(terms, envelope, countersigned=False)
+        updated = agreement.with_proposal(proposal, sender=peer)
+        if updated is agreement:
+            return proposal.fingerprint
+        with self._ctx.database.transaction():
+            self._ctx.agreements.save(updated)
+            self._ctx.record(
+                Caller("partner", peer),
+                "agreement.proposal_received",
+                "agreement",
+                terms.agreement_id,
+                details={"version": terms.version, "fingerprint": proposal.fingerprint},
+            )
+        log.info("agreement.proposal_received", agreement_id=terms.agreement_id, partner=peer)
+        return proposal.fingerprint
+
+    def receive_countersigned(self, peer: str, envelope: env.Envelope) -> str:
+        partner = self._partner(peer)
+        payload = env.verify(
+            envelope,
+            payload_type=env.AGREEMENT_PAYLOAD,
+            signers={peer: partner.public_key, self._ctx.node_id: self._own_key()},
+        )
+        terms = codec.terms_from_payload(payload)
+        agreement = self._ctx.agreements.get(terms.agreement_id)
+        if agreement is None or agreement.partner != peer:
+            raise NotFound(f"no agreement {terms.agreement_id} proposed to {peer}")
+        signed = AgreementVersion(terms, envelope, countersigned=True)
+        updated = agreement.with_countersigned(signed)
+        if updated is agreement:
+            return signed.fingerprint
+        with self._ctx.database.transaction():
+            self._ctx.agreements.save(updated)
+            self._ctx.record(
+                Caller("partner", peer),
+                "agreement.countersigned_received",
+                "agreement",
+                terms.agreement_id,
+                details={"version": terms.version, "fingerprint": signed.fingerprint},
+            )
+        log.info("agreement.activated", agreement_id=terms.agreement_id, partner=peer)
+        return signed.fingerprint
+
+    def receive_status(self, peer: str, envelope: env.Envelope) -> None:
+        partner = self._partner(peer)
+        payload = env.verify(
+            envelope,
+            payload_type=env.AGREEMENT_STATUS_PAYLOAD,
+            signers={peer: partner.public_key},
+        )
+        change = codec.status_from_payload(payload)
+        if change.issuer != peer:
+            raise AgreementViolation(f"status change names {change.issuer} but came from {peer}")
+        agreement = self._ctx.agreements.get(change.agreement_id)
+        if agreement is None or agreement.partner != peer:
+            raise NotFound(f"no agreement {change.agreement_id} with {peer}")
+        updated = agreement.with_status(change)
+        with self._ctx.database.transaction():
+            self._ctx.agreements.save(updated, envelope)
+            self._ctx.record(
+                Caller("partner", peer),
+                f"agreement.{change.kind.value}_received",
+                "agreement",
+                change.agreement_id,
+                justification=change.reason,
+                details={"version": change.version},
+            )
+        log.info(
+            "agreement.status_received",
+            agreement_id=change.agreement_id,
+            kind=change.kind.value,
+            partner=peer,
+        )
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _send_proposal(
+        self,
+        caller: Caller,
+        agreement: Agreement,
+        terms: AgreementTerms,
+        partner: PartnerRecord,
+        justification: str,
+        verb: str,
+    ) -> Agreement:
+        envelope = env.sign(
+            env.AGREEMENT_PAYLOAD, codec.terms_payload(terms), self._ctx.signing_key
+        )
+        proposal = AgreementVersion(terms, envelope, countersigned=False)
+        updated = agreement.with_proposal(proposal, sender=self._ctx.node_id)
+        # Deliver first: a proposal the partner never received must not sit here as if
+        # it were pending on both sides.
+        self._ctx.federation.propose_agreement(partner, envelope)
+        with self._ctx.database.transaction():
+            self._ctx.agreements.save(updated)
+            self._ctx.record(
+                caller,
+                f"agreement.{verb}",
+                "agreement",
+                terms.agreement_id,
+                justification=justification,
+                recipient=partner.node_id,
+                details={"version": terms.version, "fingerprint": proposal.fingerprint},
+            )
+        log.info(
+            f"agreement.{verb}",
+            agreement_id=terms.agreement_id,
+            version=terms.version,
+            partner=partner.node_id,
+        )
+        return updated
+
+    def _partner(self, node_id: str) -> PartnerRecord:
+        partner = self._ctx.partners.get(node_id)
+        if partner is None:
+            raise PartnerUnknown(f"{node_id} is not a registered partner of {self._ctx.node_id}")
+        return partner
+
+    def _own_key(self) -> PublicNodeKey:
+        return self._ctx.signing_key.public

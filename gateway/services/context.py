@@ -1,0 +1,68 @@
+"""Everything a use case needs from its node, passed explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from gateway.domain.envelope import Envelope
+from gateway.domain.identity import NodeSigningKey
+from gateway.domain.roles import Role
+from gateway.store.agreements import Agreements
+from gateway.store.audit_log import AuditLog
+from gateway.store.database import Database
+from gateway.store.registry import PartnerRecord, Partners, Users
+
+
+class FederationPort(Protocol):
+    """Outgoing calls to a partner node. Raises PartnerUnreachable, or the domain error
+    the partner answered with."""
+
+    def propose_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str: ...
+
+    def accept_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str: ...
+
+    def change_agreement_status(self, partner: PartnerRecord, envelope: Envelope) -> None: ...
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is acting: a local user (with role) or a partner node (role None)."""
+
+    kind: str  # "user" | "partner" | "system"
+    name: str
+    role: Role | None = None
+
+
+SYSTEM = Caller("system", "node")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class NodeContext:
+    node_id: str
+    signing_key: NodeSigningKey
+    database: Database
+    federation: FederationPort
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def __post_init__(self) -> None:
+        self.audit = AuditLog(self.database, self.signing_key.sign)
+        self.partners = Partners(self.database)
+        self.users = Users(self.database)
+        self.agreements = Agreements(self.database, self.node_id)
+
+    def record(self, caller: Caller, action: str, object_type: str, object_id: str, **kw) -> None:
+        self.audit.append(
+            actor_kind=caller.kind,
+            actor=caller.name,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            **kw,
+        )

@@ -1,0 +1,1 @@
+"""Persistence: one SQLite file per node, via sqlite-utils, with numbered migrations."""

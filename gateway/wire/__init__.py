@@ -1,0 +1,1 @@
+"""Wire layer: generated protobuf code and its translation to domain values."""

@@ -1,0 +1,317 @@
+import datetime
+
+from gateway.wire.argos.v1 import agreement_pb2 as _agreement_pb2
+from gateway.wire.argos.v1 import envelope_pb2 as _envelope_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ROLE_UNSPECIFIED: _ClassVar[Role]
+    ROLE_ADMIN: _ClassVar[Role]
+    ROLE_INVESTIGATOR: _ClassVar[Role]
+    ROLE_OPERATOR: _ClassVar[Role]
+    ROLE_AUDITOR: _ClassVar[Role]
+
+class AgreementState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AGREEMENT_STATE_UNSPECIFIED: _ClassVar[AgreementState]
+    AGREEMENT_STATE_PROPOSED: _ClassVar[AgreementState]
+    AGREEMENT_STATE_ACTIVE: _ClassVar[AgreementState]
+    AGREEMENT_STATE_SUSPENDED: _ClassVar[AgreementState]
+    AGREEMENT_STATE_REVOKED: _ClassVar[AgreementState]
+    AGREEMENT_STATE_EXPIRED: _ClassVar[AgreementState]
+    AGREEMENT_STATE_SUPERSEDED: _ClassVar[AgreementState]
+ROLE_UNSPECIFIED: Role
+ROLE_ADMIN: Role
+ROLE_INVESTIGATOR: Role
+ROLE_OPERATOR: Role
+ROLE_AUDITOR: Role
+AGREEMENT_STATE_UNSPECIFIED: AgreementState
+AGREEMENT_STATE_PROPOSED: AgreementState
+AGREEMENT_STATE_ACTIVE: AgreementState
+AGREEMENT_STATE_SUSPENDED: AgreementState
+AGREEMENT_STATE_REVOKED: AgreementState
+AGREEMENT_STATE_EXPIRED: AgreementState
+AGREEMENT_STATE_SUPERSEDED: AgreementState
+
+class GetStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetStatusResponse(_message.Message):
+    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    FEDERATION_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    PARTNERS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_AGREEMENTS_FIELD_NUMBER: _ClassVar[int]
+    PENDING_AGREEMENTS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_RECORDS_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    key_id: str
+    federation_address: str
+    partners: int
+    active_agreements: int
+    pending_agreements: int
+    audit_records: int
+    user: str
+    role: Role
+    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ...) -> None: ...
+
+class Partner(_message.Message):
+    __slots__ = ("node_id", "endpoint", "public_key", "key_id", "tls_ca_pem", "tls_pin_sha256", "added_at")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    TLS_CA_PEM_FIELD_NUMBER: _ClassVar[int]
+    TLS_PIN_SHA256_FIELD_NUMBER: _ClassVar[int]
+    ADDED_AT_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    endpoint: str
+    public_key: bytes
+    key_id: str
+    tls_ca_pem: str
+    tls_pin_sha256: str
+    added_at: _timestamp_pb2.Timestamp
+    def __init__(self, node_id: _Optional[str] = ..., endpoint: _Optional[str] = ..., public_key: _Optional[bytes] = ..., key_id: _Optional[str] = ..., tls_ca_pem: _Optional[str] = ..., tls_pin_sha256: _Optional[str] = ..., added_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AddPartnerRequest(_message.Message):
+    __slots__ = ("partner",)
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    partner: Partner
+    def __init__(self, partner: _Optional[_Union[Partner, _Mapping]] = ...) -> None: ...
+
+class AddPartnerResponse(_message.Message):
+    __slots__ = ("partner",)
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    partner: Partner
+    def __init__(self, partner: _Optional[_Union[Partner, _Mapping]] = ...) -> None: ...
+
+class ListPartnersRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListPartnersResponse(_message.Message):
+    __slots__ = ("partners",)
+    PARTNERS_FIELD_NUMBER: _ClassVar[int]
+    partners: _containers.RepeatedCompositeFieldContainer[Partner]
+    def __init__(self, partners: _Optional[_Iterable[_Union[Partner, _Mapping]]] = ...) -> None: ...
+
+class RemovePartnerRequest(_message.Message):
+    __slots__ = ("node_id", "justification")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    justification: str
+    def __init__(self, node_id: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class RemovePartnerResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Agreement(_message.Message):
+    __slots__ = ("document", "envelope", "state", "fingerprint", "status_issuer", "status_reason")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_ISSUER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_REASON_FIELD_NUMBER: _ClassVar[int]
+    document: _agreement_pb2.AgreementDocument
+    envelope: _envelope_pb2.Envelope
+    state: AgreementState
+    fingerprint: str
+    status_issuer: str
+    status_reason: str
+    def __init__(self, document: _Optional[_Union[_agreement_pb2.AgreementDocument, _Mapping]] = ..., envelope: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ..., state: _Optional[_Union[AgreementState, str]] = ..., fingerprint: _Optional[str] = ..., status_issuer: _Optional[str] = ..., status_reason: _Optional[str] = ...) -> None: ...
+
+class CreateAgreementProposalRequest(_message.Message):
+    __slots__ = ("draft", "justification")
+    DRAFT_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    draft: _agreement_pb2.AgreementDocument
+    justification: str
+    def __init__(self, draft: _Optional[_Union[_agreement_pb2.AgreementDocument, _Mapping]] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class CountersignAgreementRequest(_message.Message):
+    __slots__ = ("agreement_id", "version", "justification")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    version: int
+    justification: str
+    def __init__(self, agreement_id: _Optional[str] = ..., version: _Optional[int] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class AmendAgreementRequest(_message.Message):
+    __slots__ = ("agreement_id", "draft", "justification")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    draft: _agreement_pb2.AgreementDocument
+    justification: str
+    def __init__(self, agreement_id: _Optional[str] = ..., draft: _Optional[_Union[_agreement_pb2.AgreementDocument, _Mapping]] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class SetAgreementStatusRequest(_message.Message):
+    __slots__ = ("agreement_id", "kind", "reason")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    kind: _agreement_pb2.AgreementStatusChange.Kind
+    reason: str
+    def __init__(self, agreement_id: _Optional[str] = ..., kind: _Optional[_Union[_agreement_pb2.AgreementStatusChange.Kind, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CreateAgreementProposalResponse(_message.Message):
+    __slots__ = ("agreement",)
+    AGREEMENT_FIELD_NUMBER: _ClassVar[int]
+    agreement: Agreement
+    def __init__(self, agreement: _Optional[_Union[Agreement, _Mapping]] = ...) -> None: ...
+
+class CountersignAgreementResponse(_message.Message):
+    __slots__ = ("agreement",)
+    AGREEMENT_FIELD_NUMBER: _ClassVar[int]
+    agreement: Agreement
+    def __init__(self, agreement: _Optional[_Union[Agreement, _Mapping]] = ...) -> None: ...
+
+class AmendAgreementResponse(_message.Message):
+    __slots__ = ("agreement",)
+    AGREEMENT_FIELD_NUMBER: _ClassVar[int]
+    agreement: Agreement
+    def __init__(self, agreement: _Optional[_Union[Agreement, _Mapping]] = ...) -> None: ...
+
+class SetAgreementStatusResponse(_message.Message):
+    __slots__ = ("agreement",)
+    AGREEMENT_FIELD_NUMBER: _ClassVar[int]
+    agreement: Agreement
+    def __init__(self, agreement: _Optional[_Union[Agreement, _Mapping]] = ...) -> None: ...
+
+class GetAgreementResponse(_message.Message):
+    __slots__ = ("agreement",)
+    AGREEMENT_FIELD_NUMBER: _ClassVar[int]
+    agreement: Agreement
+    def __init__(self, agreement: _Optional[_Union[Agreement, _Mapping]] = ...) -> None: ...
+
+class ListAgreementsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListAgreementsResponse(_message.Message):
+    __slots__ = ("agreements",)
+    AGREEMENTS_FIELD_NUMBER: _ClassVar[int]
+    agreements: _containers.RepeatedCompositeFieldContainer[Agreement]
+    def __init__(self, agreements: _Optional[_Iterable[_Union[Agreement, _Mapping]]] = ...) -> None: ...
+
+class GetAgreementRequest(_message.Message):
+    __slots__ = ("agreement_id", "version")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    version: int
+    def __init__(self, agreement_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class User(_message.Message):
+    __slots__ = ("name", "role", "created_at")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    role: Role
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AddUserRequest(_message.Message):
+    __slots__ = ("name", "role")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    role: Role
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ...) -> None: ...
+
+class AddUserResponse(_message.Message):
+    __slots__ = ("user", "token")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    token: str
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., token: _Optional[str] = ...) -> None: ...
+
+class ListUsersRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListUsersResponse(_message.Message):
+    __slots__ = ("users",)
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[User]
+    def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ...) -> None: ...
+
+class AuditRecord(_message.Message):
+    __slots__ = ("seq", "at", "actor_kind", "actor", "action", "object_type", "object_id", "justification", "recipient", "details_json", "prev_hash", "hash")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_KIND_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_JSON_FIELD_NUMBER: _ClassVar[int]
+    PREV_HASH_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    at: str
+    actor_kind: str
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    justification: str
+    recipient: str
+    details_json: str
+    prev_hash: str
+    hash: str
+    def __init__(self, seq: _Optional[int] = ..., at: _Optional[str] = ..., actor_kind: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., object_type: _Optional[str] = ..., object_id: _Optional[str] = ..., justification: _Optional[str] = ..., recipient: _Optional[str] = ..., details_json: _Optional[str] = ..., prev_hash: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class ListAuditRecordsRequest(_message.Message):
+    __slots__ = ("after_seq", "limit")
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    after_seq: int
+    limit: int
+    def __init__(self, after_seq: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListAuditRecordsResponse(_message.Message):
+    __slots__ = ("records",)
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[AuditRecord]
+    def __init__(self, records: _Optional[_Iterable[_Union[AuditRecord, _Mapping]]] = ...) -> None: ...
+
+class VerifyAuditRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class VerifyAuditResponse(_message.Message):
+    __slots__ = ("ok", "records_checked", "first_bad_seq", "reason")
+    OK_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    FIRST_BAD_SEQ_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ok: bool
+    records_checked: int
+    first_bad_seq: int
+    reason: str
+    def __init__(self, ok: _Optional[bool] = ..., records_checked: _Optional[int] = ..., first_bad_seq: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
