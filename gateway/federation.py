@@ -52,11 +52,9 @@ class LocalNode:
         check: bool = True,
         env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess:
-        """Run one argos CLI command against this node."""
-        command = [*argos_command(), *args[:2], "--home", str(self.home), *args[2:]]
-        if args and args[0] in {"status", "identity", "serve"}:
-            command = [*argos_command(), args[0], "--home", str(self.home), *args[1:]]
-        run_env = {**os.environ, **(env or {})}
+        """Run one argos CLI command against this node (its folder via ARGOS_HOME)."""
+        command = [*argos_command(), *args]
+        run_env = {**os.environ, "ARGOS_HOME": str(self.home), **(env or {})}
         run_env.pop("ARGOS_TOKEN", None)
         if token_file is not None:
             run_env["ARGOS_TOKEN_FILE"] = str(token_file)
