@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from gateway.domain.envelope import Envelope, payload_fingerprint
 from gateway.domain.errors import (
@@ -330,8 +330,6 @@ class Agreement:
                 f"version {terms.version} of agreement {terms.agreement_id} skips version "
                 f"{expected}"
             )
-        if terms.version > 1 and self.state(_far_past()) is AgreementState.PROPOSED:
-            raise IllegalTransition("an agreement must be active before it can be amended")
         kept = tuple(v for v in self.versions if v.countersigned)
         return replace(self, versions=(*kept, proposal))
 
@@ -404,14 +402,3 @@ class Agreement:
         return replace(
             self, suspended_by=None, status_reason=change.reason, last_status_at=change.issued_at
         )
-
-
-def _far_past() -> datetime:
-    # state() only needs a clock for expiry; "proposed or not" does not depend on it.
-    from datetime import UTC
-
-    return datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def default_validity(now: datetime, days: int = 365) -> tuple[datetime, datetime]:
-    return now, now + timedelta(days=days)

@@ -1,0 +1,239 @@
+"""Every way a partner call or a local call can be refused: each gets a precise status
+and message, and nothing already stored changes."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from pathlib import Path
+
+import grpc
+import pytest
+
+from gateway.domain import envelope as env
+from gateway.domain.identity import NodeSigningKey
+from gateway.wire import codec
+from gateway.wire.argos.v1 import envelope_pb2, federation_pb2_grpc
+from gateway.wire.argos.v1 import federation_pb2 as pb
+
+
+def _stub(target_node, certs: Path, as_node: str, ca: Path | None = None):
+    """A raw federation client presenting `as_node`'s certificate from `certs`."""
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=(ca or certs / "ca.pem").read_bytes(),
+        private_key=(certs / as_node / "key.pem").read_bytes(),
+        certificate_chain=(certs / as_node / "cert.pem").read_bytes(),
+    )
+    channel = grpc.secure_channel(
+        target_node.endpoint,
+        creds,
+        options=[("grpc.ssl_target_name_override", target_node.node_id)],
+    )
+    return federation_pb2_grpc.FederationServiceStub(channel)
+
+
+def _snapshot(node) -> dict:
+    """Everything the node stores except the audit log, which records refusals."""
+    with sqlite3.connect(node.home / "node.sqlite") as db:
+        return {
+            table: db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in (
+                "partners",
+                "users",
+                "agreements",
+                "agreement_versions",
+                "agreement_status_changes",
+            )
+        }
+
+
+def _last_refusal(node) -> dict:
+    records = node.json("audit", "list", "--limit", "1000")
+    return [r for r in records if r["action"] == "federation.refused"][-1]
+
+
+def _signing_key(node) -> NodeSigningKey:
+    return NodeSigningKey(bytes.fromhex((node.home / "node.key").read_text().strip()))
+
+
+def _proposal_envelope(gent, terneuzen_id: str, agreement_id: str) -> env.Envelope:
+    """Gent's current agreement payload re-signed by Gent alone (as first sent)."""
+    held = gent.json("agreement", "show", agreement_id)
+    envelope = codec.envelope_from_bytes(bytes.fromhex(held["envelope_hex"]))
+    return env.sign(envelope.payload_type, envelope.payload, _signing_key(gent))
+
+
+@pytest.fixture
+def active(pair):
+    agreement_id = pair.agree("be-gent", "nl-terneuzen")
+    return pair, agreement_id
+
+
+def test_client_certificate_from_an_unknown_ca_fails_the_tls_handshake(pair, foreign_certs):
+    terneuzen = pair["nl-terneuzen"]
+    before = _snapshot(terneuzen)
+    stub = _stub(terneuzen, foreign_certs, "be-gent", ca=pair.certs / "ca.pem")
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetNodeInfo(pb.GetNodeInfoRequest(), timeout=5)
+    # The server refuses the handshake itself; no application code ever sees the call.
+    assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+    assert _snapshot(terneuzen) == before
+
+
+def test_valid_certificate_of_an_unregistered_node_is_refused(pair, certs):
+    terneuzen = pair["nl-terneuzen"]
+    before = _snapshot(terneuzen)
+    with pytest.raises(grpc.RpcError) as caught:
+        _stub(terneuzen, certs, "nl-vlissingen").GetNodeInfo(pb.GetNodeInfoRequest(), timeout=5)
+    assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "nl-vlissingen is not a registered partner" in caught.value.details()
+    assert _snapshot(terneuzen) == before
+    assert _last_refusal(terneuzen)["actor"] == "unidentified"
+
+
+def test_registered_partner_is_answered(pair, certs):
+    reply = _stub(pair["nl-terneuzen"], certs, "be-gent").GetNodeInfo(
+        pb.GetNodeInfoRequest(), timeout=5
+    )
+    assert reply.node_id == "nl-terneuzen"
+
+
+def test_proposal_signed_with_another_nodes_key_is_refused(pair, certs):
+    terneuzen = pair["nl-terneuzen"]
+    proposed = pair["be-gent"].json(
+        "agreement", "propose", "--partner", "nl-terneuzen", "--justification", "t"
+    )
+    held = codec.envelope_from_bytes(bytes.fromhex(proposed["envelope_hex"]))
+    # Same payload, but a new proposal id so it is not a mere re-delivery.
+    forged = env.sign(held.payload_type, held.payload, NodeSigningKey.generate())
+    before = _snapshot(terneuzen)
+    with pytest.raises(grpc.RpcError) as caught:
+        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
+            pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(forged)), timeout=5
+        )
+    assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
+    assert "belongs to none of be-gent" in caught.value.details()
+    assert _snapshot(terneuzen) == before
+    assert _last_refusal(terneuzen)["actor"] == "be-gent"
+
+
+@pytest.mark.parametrize("where", ["payload", "signature"])
+def test_envelope_with_one_byte_changed_is_refused(active, certs, where):
+    pair, agreement_id = active
+    terneuzen = pair["nl-terneuzen"]
+    good = _proposal_envelope(pair["be-gent"], "nl-terneuzen", agreement_id)
+    if where == "payload":
+        payload = bytearray(good.payload)
+        payload[len(payload) // 2] ^= 0x01
+        bad = dataclasses.replace(good, payload=bytes(payload))
+    else:
+        sig = good.signatures[0]
+        flipped = bytes([sig.sig[0] ^ 0x01]) + sig.sig[1:]
+        bad = dataclasses.replace(good, signatures=(env.Signature(sig.key_id, flipped),))
+    before = _snapshot(terneuzen)
+    with pytest.raises(grpc.RpcError) as caught:
+        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
+            pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(bad)), timeout=5
+        )
+    assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
+    assert "does not verify" in caught.value.details()
+    assert _snapshot(terneuzen) == before
+
+
+def test_replayed_older_agreement_version_is_refused(active, certs):
+    pair, agreement_id = active
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    v1_proposal = _proposal_envelope(gent, "nl-terneuzen", agreement_id)
+    gent.argos("agreement", "amend", agreement_id, "--justification", "v2")
+    terneuzen.argos("agreement", "accept", agreement_id, "--justification", "ok")
+    before = _snapshot(terneuzen)
+    with pytest.raises(grpc.RpcError) as caught:
+        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
+            pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(v1_proposal)), timeout=5
+        )
+    assert caught.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert "older than the version in force (2)" in caught.value.details()
+    assert _snapshot(terneuzen) == before
+
+
+def test_proposal_naming_a_third_party_is_refused(active, certs):
+    pair, agreement_id = active
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    held = gent.json("agreement", "show", agreement_id)
+    terms = codec.terms_from_payload(
+        codec.envelope_from_bytes(bytes.fromhex(held["envelope_hex"])).payload
+    )
+    third = dataclasses.replace(terms, agreement_id="a-new-one", partner="nl-rotterdam")
+    forged = env.sign(env.AGREEMENT_PAYLOAD, codec.terms_payload(third), _signing_key(gent))
+    before = _snapshot(terneuzen)
+    with pytest.raises(grpc.RpcError) as caught:
+        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
+            pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(forged)), timeout=5
+        )
+    assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "nl-rotterdam" in caught.value.details()
+    assert _snapshot(terneuzen) == before
+
+
+def test_message_over_the_size_limit_is_refused(pair, certs):
+    terneuzen = pair["nl-terneuzen"]
+    before = _snapshot(terneuzen)
+    huge = envelope_pb2.Envelope(
+        payload_type=env.AGREEMENT_PAYLOAD,
+        payload=b"\0" * (5 * 1024 * 1024),
+        signatures=[envelope_pb2.Signature(key_id="x", sig=b"y")],
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
+            pb.ProposeAgreementRequest(agreement=huge), timeout=10
+        )
+    assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "larger than max" in caught.value.details()
+    assert _snapshot(terneuzen) == before
+
+
+def test_cli_call_by_a_user_whose_role_does_not_allow_it_is_refused(pair, tmp_path):
+    terneuzen = pair["nl-terneuzen"]
+    operator_token = tmp_path / "operator.token"
+    terneuzen.argos("user", "add", "olga", "--role", "operator", "--token-out", str(operator_token))
+    assert oct(operator_token.stat().st_mode & 0o777) == "0o600"
+    before = _snapshot(terneuzen)
+    gent_info = pair["be-gent"].identity()
+    result = terneuzen.argos(
+        "partner",
+        "remove",
+        "be-gent",
+        "--justification",
+        "x",
+        token_file=operator_token,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert "user olga has role operator; partner.manage needs admin" in result.stderr
+    result = terneuzen.argos(
+        "agreement",
+        "propose",
+        "--partner",
+        "be-gent",
+        "--justification",
+        "x",
+        token_file=operator_token,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert _snapshot(terneuzen) == before
+    denied = [
+        r
+        for r in terneuzen.json("audit", "list", "--limit", "1000")
+        if r["action"] == "access.denied"
+    ]
+    assert [r["actor"] for r in denied] == ["olga", "olga"]
+    assert gent_info["node_id"] == "be-gent"
+
+
+def test_cli_call_without_a_valid_token_is_refused(pair, tmp_path):
+    bogus = tmp_path / "bogus.token"
+    bogus.write_text("argos_not-a-real-token\n")
+    result = pair["nl-terneuzen"].argos("status", token_file=bogus, check=False)
+    assert result.returncode == 3
+    assert "not valid on this node" in result.stderr

@@ -1,0 +1,176 @@
+"""Specification of peer identification from mutual-TLS certificates (gateway.domain.peer)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from gateway.domain.errors import InvalidInput, PartnerUnknown, PeerIdentityMismatch
+from gateway.domain.peer import (
+    PartnerTrust,
+    certificate_fingerprint,
+    identify_peer,
+    node_id_of,
+)
+
+GENERATOR = Path(__file__).resolve().parents[2] / "certs-dev" / "generate.py"
+NODES = ["be-gent", "nl-terneuzen"]
+
+
+def _load_generator() -> ModuleType:
+    # certs-dev is deliberately not a package, so load the script by path.
+    spec = importlib.util.spec_from_file_location("argos_certs_dev_generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+gen = _load_generator()
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca_pem: str
+    certs: dict[str, str]
+
+
+def _make_pki(out: Path, ca_name: str) -> Pki:
+    gen.ensure_pki(out, NODES, ca_name=ca_name)
+    return Pki(
+        ca_pem=(out / "ca.pem").read_text(),
+        certs={node: (out / node / "cert.pem").read_text() for node in NODES},
+    )
+
+
+@pytest.fixture(scope="module")
+def pkis(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pki, Pki]:
+    root = tmp_path_factory.mktemp("pki")
+    return _make_pki(root / "dev", "Argos Dev CA"), _make_pki(root / "other", "Other CA")
+
+
+@pytest.fixture
+def dev(pkis: tuple[Pki, Pki]) -> Pki:
+    return pkis[0]
+
+
+@pytest.fixture
+def other(pkis: tuple[Pki, Pki]) -> Pki:
+    return pkis[1]
+
+
+def registry(*trusts: PartnerTrust):
+    by_id = {t.node_id: t for t in trusts}
+    return by_id.get
+
+
+# -- identify_peer -------------------------------------------------------------------
+
+
+def test_registered_partner_presenting_a_cert_from_its_ca_is_identified(dev: Pki) -> None:
+    lookup = registry(PartnerTrust("be-gent", dev.ca_pem, ""))
+    assert identify_peer(dev.certs["be-gent"], lookup) == "be-gent"
+
+
+def test_peer_certificate_may_be_given_as_bytes(dev: Pki) -> None:
+    lookup = registry(PartnerTrust("be-gent", dev.ca_pem, ""))
+    assert identify_peer(dev.certs["be-gent"].encode(), lookup) == "be-gent"
+
+
+def test_peer_whose_node_id_is_not_registered_is_unknown(dev: Pki) -> None:
+    lookup = registry(PartnerTrust("be-gent", dev.ca_pem, ""))
+    with pytest.raises(PartnerUnknown, match="nl-terneuzen"):
+        identify_peer(dev.certs["nl-terneuzen"], lookup)
+
+
+def test_cert_from_another_ca_for_a_registered_node_id_is_a_mismatch(dev: Pki, other: Pki) -> None:
+    lookup = registry(PartnerTrust("be-gent", dev.ca_pem, ""))
+    with pytest.raises(PeerIdentityMismatch, match="not issued by the CA"):
+        identify_peer(other.certs["be-gent"], lookup)
+
+
+def test_one_partners_ca_cannot_vouch_for_another_partners_node_id(dev: Pki, other: Pki) -> None:
+    # be-gent is registered with the dev CA, nl-terneuzen with the other CA; the dev
+    # CA's certificate for nl-terneuzen must not be accepted as nl-terneuzen.
+    lookup = registry(
+        PartnerTrust("be-gent", dev.ca_pem, ""),
+        PartnerTrust("nl-terneuzen", other.ca_pem, ""),
+    )
+    assert identify_peer(other.certs["nl-terneuzen"], lookup) == "nl-terneuzen"
+    with pytest.raises(PeerIdentityMismatch):
+        identify_peer(dev.certs["nl-terneuzen"], lookup)
+
+
+def test_cert_from_a_different_ca_with_the_same_name_is_a_mismatch(
+    tmp_path: Path, dev: Pki
+) -> None:
+    # Same issuer name, different key: only the signature check can tell them apart.
+    impostor = _make_pki(tmp_path / "impostor", "Argos Dev CA")
+    lookup = registry(PartnerTrust("be-gent", dev.ca_pem, ""))
+    with pytest.raises(PeerIdentityMismatch):
+        identify_peer(impostor.certs["be-gent"], lookup)
+
+
+def test_pinned_fingerprint_that_matches_identifies_the_peer(dev: Pki) -> None:
+    pin = certificate_fingerprint(dev.certs["be-gent"])
+    lookup = registry(PartnerTrust("be-gent", "", pin))
+    assert identify_peer(dev.certs["be-gent"], lookup) == "be-gent"
+
+
+def test_pinned_fingerprint_is_compared_case_insensitively(dev: Pki) -> None:
+    pin = certificate_fingerprint(dev.certs["be-gent"]).upper()
+    lookup = registry(PartnerTrust("be-gent", "", pin))
+    assert identify_peer(dev.certs["be-gent"], lookup) == "be-gent"
+
+
+def test_pinned_fingerprint_that_does_not_match_is_a_mismatch(dev: Pki, other: Pki) -> None:
+    pin = certificate_fingerprint(other.certs["be-gent"])
+    lookup = registry(PartnerTrust("be-gent", dev.ca_pem, pin))
+    # Even a cert from the registered CA is refused when the pin does not match.
+    with pytest.raises(PeerIdentityMismatch, match="pinned"):
+        identify_peer(dev.certs["be-gent"], lookup)
+
+
+def test_ca_certificate_without_a_node_san_is_a_mismatch(dev: Pki) -> None:
+    lookup = registry(PartnerTrust("be-gent", dev.ca_pem, ""))
+    with pytest.raises(PeerIdentityMismatch):
+        identify_peer(dev.ca_pem, lookup)
+
+
+def test_garbage_instead_of_a_certificate_is_invalid_input(dev: Pki) -> None:
+    lookup = registry(PartnerTrust("be-gent", dev.ca_pem, ""))
+    with pytest.raises(InvalidInput):
+        identify_peer("not a certificate", lookup)
+
+
+# -- node_id_of / certificate_fingerprint ------------------------------------------------
+
+
+@pytest.mark.parametrize("node", NODES)
+def test_node_id_of_reads_the_uri_san(dev: Pki, node: str) -> None:
+    cert = x509.load_pem_x509_certificate(dev.certs[node].encode())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert f"urn:argos:node:{node}" in san.get_values_for_type(x509.UniformResourceIdentifier)
+    assert node_id_of(dev.certs[node]) == node
+
+
+@pytest.mark.parametrize("node", NODES)
+def test_certificate_fingerprint_is_the_sha256_of_the_der(dev: Pki, node: str) -> None:
+    der = x509.load_pem_x509_certificate(dev.certs[node].encode()).public_bytes(Encoding.DER)
+    assert certificate_fingerprint(dev.certs[node]) == hashlib.sha256(der).hexdigest()
+
+
+def test_different_certificates_have_different_fingerprints(dev: Pki, other: Pki) -> None:
+    fingerprints = {
+        certificate_fingerprint(pki.certs[node]) for pki in (dev, other) for node in NODES
+    }
+    assert len(fingerprints) == 4
