@@ -11,8 +11,21 @@ from rich.table import Table
 
 from gateway.federation import LocalFederation
 
+# Gent and Terneuzen are one port (North Sea Port): everything, plates in plaintext.
+# Terneuzen and Rotterdam share least: two categories, tokens only, action only.
 DEMO_AGREEMENTS = (
-    ("be-gent", "nl-terneuzen", ()),
+    (
+        "be-gent",
+        "nl-terneuzen",
+        (
+            "--matching",
+            "plaintext",
+            "--fields",
+            "action,flags,vehicle_description,contact",
+            "--purposes",
+            "criminal_investigation,missing_persons,public_order",
+        ),
+    ),
     (
         "be-gent",
         "be-antwerpen",
@@ -24,7 +37,10 @@ DEMO_AGREEMENTS = (
     (
         "be-antwerpen",
         "nl-rotterdam",
-        ("--categories", "stolen_vehicle,drug_trafficking,wanted_person,international_alert"),
+        (
+            "--categories",
+            "stolen_vehicle,drug_trafficking,wanted_person,international_alert",
+        ),
     ),
     (
         "nl-terneuzen",
@@ -36,13 +52,16 @@ DEMO_AGREEMENTS = (
             "token",
             "--fields",
             "action",
+            "--granularity",
+            "zone",
         ),
     ),
 )
 
 
 def run_demo(certs: Path, workdir: Path) -> int:
-    console = Console()
+    # Wide enough for the tables even when the output is not a terminal.
+    console = Console(width=max(110, Console().width))
     federation = LocalFederation(workdir.resolve(), certs.resolve())
     # Ctrl-C: stop every node cleanly before leaving.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -60,8 +79,17 @@ def run_demo(certs: Path, workdir: Path) -> int:
             console.print(f"agreement {agreement_id[:8]} {proposer} -> {partner}: countersigned")
         for node in federation.nodes.values():
             table = Table(title=f"{node.node_id}: partners and agreements")
-            for column in ("partner", "endpoint", "agreement", "v", "state", "fingerprint"):
+            for column in (
+                "partner",
+                "endpoint",
+                "agreement",
+                "v",
+                "state",
+                "plates",
+                "categories",
+            ):
                 table.add_column(column)
+            table.add_column("fingerprint", no_wrap=True, min_width=19)
             partners = {p["node_id"]: p for p in node.json("partner", "list")}
             for a in node.json("agreement", "list"):
                 other = a["partner"] if a["proposer"] == node.node_id else a["proposer"]
@@ -71,6 +99,8 @@ def run_demo(certs: Path, workdir: Path) -> int:
                     a["agreement_id"][:8],
                     str(a["version"]),
                     a["state"],
+                    a["terms"]["matching_mode"].removeprefix("MATCHING_MODE_").lower(),
+                    str(len(a["terms"]["categories"])),
                     a["fingerprint"],
                 )
             console.print(table)

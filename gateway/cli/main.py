@@ -80,7 +80,7 @@ def init(home, node_id, listen, endpoint, tls_cert, tls_key, tls_ca, admin_user)
     from gateway.domain.roles import Role
     from gateway.node.config import write_private
     from gateway.services.administration import AdministrationService
-    from gateway.services.context import NodeContext
+    from gateway.services.context import Caller, NodeContext
     from gateway.store.database import Database
 
     try:
@@ -96,7 +96,9 @@ def init(home, node_id, listen, endpoint, tls_cert, tls_key, tls_ca, admin_user)
         key = load_signing_key(config)
         database = Database(config.db_path)
         ctx = NodeContext(config.node_id, key, database, federation=None)  # type: ignore[arg-type]
-        ctx.record(ctx_caller(), "node.init", "node", node_id, details={"key_id": key.key_id})
+        ctx.record(
+            Caller("system", "init"), "node.init", "node", node_id, details={"key_id": key.key_id}
+        )
         _, token = AdministrationService(ctx).add_user(None, admin_user, Role.ADMIN)
         database.close()
         write_private(home / ADMIN_TOKEN_FILE, token.encode() + b"\n")
@@ -106,12 +108,6 @@ def init(home, node_id, listen, endpoint, tls_cert, tls_key, tls_ca, admin_user)
     click.echo(f"signing key id  {key.key_id}")
     click.echo(f"public key      {key.public.raw.hex()}")
     click.echo(f"admin token     {home / ADMIN_TOKEN_FILE} (user {admin_user})")
-
-
-def ctx_caller():
-    from gateway.services.context import Caller
-
-    return Caller("system", "init")
 
 
 @cli.command()

@@ -237,3 +237,35 @@ def test_cli_call_without_a_valid_token_is_refused(pair, tmp_path):
     result = pair["nl-terneuzen"].argos("status", token_file=bogus, check=False)
     assert result.returncode == 3
     assert "not valid on this node" in result.stderr
+
+
+def test_partner_registered_with_a_pin_must_present_exactly_that_certificate(pair, certs):
+    terneuzen = pair["nl-terneuzen"]
+    gent_info = pair["be-gent"].identity()
+    terneuzen.argos("partner", "remove", "be-gent", "--justification", "re-register pinned")
+
+    def register(pin: str) -> None:
+        terneuzen.argos(
+            "partner",
+            "add",
+            "be-gent",
+            "--endpoint",
+            gent_info["endpoint"],
+            "--public-key",
+            gent_info["public_key"],
+            "--ca-cert",
+            str(certs / "ca.pem"),
+            "--pin-sha256",
+            pin,
+        )
+
+    register("ab" * 32)
+    with pytest.raises(grpc.RpcError) as caught:
+        _stub(terneuzen, certs, "be-gent").GetNodeInfo(pb.GetNodeInfoRequest(), timeout=5)
+    assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
+    assert "does not match its pinned fingerprint" in caught.value.details()
+
+    terneuzen.argos("partner", "remove", "be-gent", "--justification", "fix the pin")
+    register(gent_info["tls_cert_sha256"])
+    reply = _stub(terneuzen, certs, "be-gent").GetNodeInfo(pb.GetNodeInfoRequest(), timeout=5)
+    assert reply.node_id == "nl-terneuzen"
