@@ -36,6 +36,7 @@ lint: $(STAMP) $(BUF)
 	$(BIN)/ruff check .
 	$(BUF) lint
 	@if git rev-parse --verify --quiet main >/dev/null; then \
+		echo "$(BUF) breaking --against .git#branch=main"; \
 		$(BUF) breaking --against '.git#branch=main'; \
 	else echo "buf breaking: no main branch yet, skipped"; fi
 
