@@ -115,23 +115,7 @@ class AgreementService:
         updated = agreement.with_countersigned(signed)
         partner = self._partner(agreement.partner)
         self._ctx.federation.accept_agreement(partner, signed.envelope)
-        with self._ctx.database.transaction():
-            self._ctx.agreements.save(updated)
-            self._ctx.record(
-                caller,
-                "agreement.countersign",
-                "agreement",
-                agreement_id,
-                justification=justification,
-                recipient=partner.node_id,
-                details={"version": signed.terms.version, "fingerprint": signed.fingerprint},
-            )
-        log.info(
-            "agreement.countersigned",
-            agreement_id=agreement_id,
-            version=signed.terms.version,
-            partner=partner.node_id,
-        )
+        self._commit(caller, updated, "countersign", signed, justification)
         return updated
 
     def set_status(
@@ -203,18 +187,8 @@ class AgreementService:
             )
         proposal = AgreementVersion(terms, envelope, countersigned=False)
         updated = agreement.with_proposal(proposal, sender=peer)
-        if updated is agreement:
-            return proposal.fingerprint
-        with self._ctx.database.transaction():
-            self._ctx.agreements.save(updated)
-            self._ctx.record(
-                Caller("partner", peer),
-                "agreement.proposal_received",
-                "agreement",
-                terms.agreement_id,
-                details={"version": terms.version, "fingerprint": proposal.fingerprint},
-            )
-        log.info("agreement.proposal_received", agreement_id=terms.agreement_id, partner=peer)
+        if updated is not agreement:  # else: the same proposal delivered again
+            self._commit(Caller("partner", peer), updated, "proposal_received", proposal)
         return proposal.fingerprint
 
     def receive_countersigned(self, peer: str, envelope: env.Envelope) -> str:
@@ -230,18 +204,8 @@ class AgreementService:
             raise NotFound(f"no agreement {terms.agreement_id} proposed to {peer}")
         signed = AgreementVersion(terms, envelope, countersigned=True)
         updated = agreement.with_countersigned(signed)
-        if updated is agreement:
-            return signed.fingerprint
-        with self._ctx.database.transaction():
-            self._ctx.agreements.save(updated)
-            self._ctx.record(
-                Caller("partner", peer),
-                "agreement.countersigned_received",
-                "agreement",
-                terms.agreement_id,
-                details={"version": terms.version, "fingerprint": signed.fingerprint},
-            )
-        log.info("agreement.activated", agreement_id=terms.agreement_id, partner=peer)
+        if updated is not agreement:  # else: delivered again after a lost answer
+            self._commit(Caller("partner", peer), updated, "countersigned_received", signed)
         return signed.fingerprint
 
     def receive_status(self, peer: str, envelope: env.Envelope) -> None:
@@ -294,24 +258,38 @@ class AgreementService:
         # Deliver first: a proposal the partner never received must not sit here as if
         # it were pending on both sides.
         self._ctx.federation.propose_agreement(partner, envelope)
+        self._commit(caller, updated, verb, proposal, justification)
+        return updated
+
+    def _commit(
+        self,
+        caller: Caller,
+        updated: Agreement,
+        verb: str,
+        version: AgreementVersion,
+        justification: str = "",
+    ) -> None:
+        """Store the changed agreement and its audit record in one transaction."""
+        agreement_id = updated.agreement_id
+        # Whatever we send goes to the partner; whatever we receive comes from it.
+        recipient = updated.partner if caller.kind == "user" else ""
         with self._ctx.database.transaction():
             self._ctx.agreements.save(updated)
             self._ctx.record(
                 caller,
                 f"agreement.{verb}",
                 "agreement",
-                terms.agreement_id,
+                agreement_id,
                 justification=justification,
-                recipient=partner.node_id,
-                details={"version": terms.version, "fingerprint": proposal.fingerprint},
+                recipient=recipient,
+                details={"version": version.terms.version, "fingerprint": version.fingerprint},
             )
         log.info(
             f"agreement.{verb}",
-            agreement_id=terms.agreement_id,
-            version=terms.version,
-            partner=partner.node_id,
+            agreement_id=agreement_id,
+            version=version.terms.version,
+            partner=updated.partner,
         )
-        return updated
 
     def _partner(self, node_id: str) -> PartnerRecord:
         partner = self._ctx.partners.get(node_id)

@@ -63,6 +63,23 @@ def _proposal_envelope(gent, terneuzen_id: str, agreement_id: str) -> env.Envelo
     return env.sign(envelope.payload_type, envelope.payload, _signing_key(gent))
 
 
+def _refused_proposal(node, certs: Path, envelope) -> grpc.RpcError:
+    """Send a proposal as be-gent; return the error it must be refused with, after
+    checking that the refusal changed nothing the node stores."""
+    before = _snapshot(node)
+    message = (
+        envelope
+        if isinstance(envelope, envelope_pb2.Envelope)
+        else (codec.envelope_to_pb(envelope))
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        _stub(node, certs, "be-gent").ProposeAgreement(
+            pb.ProposeAgreementRequest(agreement=message), timeout=10
+        )
+    assert _snapshot(node) == before
+    return caught.value
+
+
 @pytest.fixture
 def active(pair):
     agreement_id = pair.agree("be-gent", "nl-terneuzen")
@@ -106,14 +123,9 @@ def test_proposal_signed_with_another_nodes_key_is_refused(pair, certs):
     held = codec.envelope_from_bytes(bytes.fromhex(proposed["envelope_hex"]))
     # Same payload, but a new proposal id so it is not a mere re-delivery.
     forged = env.sign(held.payload_type, held.payload, NodeSigningKey.generate())
-    before = _snapshot(terneuzen)
-    with pytest.raises(grpc.RpcError) as caught:
-        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
-            pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(forged)), timeout=5
-        )
-    assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
-    assert "belongs to none of be-gent" in caught.value.details()
-    assert _snapshot(terneuzen) == before
+    error = _refused_proposal(terneuzen, certs, forged)
+    assert error.code() is grpc.StatusCode.UNAUTHENTICATED
+    assert "belongs to none of be-gent" in error.details()
     assert _last_refusal(terneuzen)["actor"] == "be-gent"
 
 
@@ -130,14 +142,9 @@ def test_envelope_with_one_byte_changed_is_refused(active, certs, where):
         sig = good.signatures[0]
         flipped = bytes([sig.sig[0] ^ 0x01]) + sig.sig[1:]
         bad = dataclasses.replace(good, signatures=(env.Signature(sig.key_id, flipped),))
-    before = _snapshot(terneuzen)
-    with pytest.raises(grpc.RpcError) as caught:
-        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
-            pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(bad)), timeout=5
-        )
-    assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
-    assert "does not verify" in caught.value.details()
-    assert _snapshot(terneuzen) == before
+    error = _refused_proposal(terneuzen, certs, bad)
+    assert error.code() is grpc.StatusCode.UNAUTHENTICATED
+    assert "does not verify" in error.details()
 
 
 def test_replayed_older_agreement_version_is_refused(active, certs):
@@ -146,14 +153,9 @@ def test_replayed_older_agreement_version_is_refused(active, certs):
     v1_proposal = _proposal_envelope(gent, "nl-terneuzen", agreement_id)
     gent.argos("agreement", "amend", agreement_id, "--justification", "v2")
     terneuzen.argos("agreement", "accept", agreement_id, "--justification", "ok")
-    before = _snapshot(terneuzen)
-    with pytest.raises(grpc.RpcError) as caught:
-        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
-            pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(v1_proposal)), timeout=5
-        )
-    assert caught.value.code() is grpc.StatusCode.FAILED_PRECONDITION
-    assert "older than the version in force (2)" in caught.value.details()
-    assert _snapshot(terneuzen) == before
+    error = _refused_proposal(terneuzen, certs, v1_proposal)
+    assert error.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert "older than the version in force (2)" in error.details()
 
 
 def test_proposal_naming_a_third_party_is_refused(active, certs):
@@ -165,31 +167,21 @@ def test_proposal_naming_a_third_party_is_refused(active, certs):
     )
     third = dataclasses.replace(terms, agreement_id="a-new-one", partner="nl-rotterdam")
     forged = env.sign(env.AGREEMENT_PAYLOAD, codec.terms_payload(third), _signing_key(gent))
-    before = _snapshot(terneuzen)
-    with pytest.raises(grpc.RpcError) as caught:
-        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
-            pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(forged)), timeout=5
-        )
-    assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
-    assert "nl-rotterdam" in caught.value.details()
-    assert _snapshot(terneuzen) == before
+    error = _refused_proposal(terneuzen, certs, forged)
+    assert error.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "nl-rotterdam" in error.details()
 
 
 def test_message_over_the_size_limit_is_refused(pair, certs):
     terneuzen = pair["nl-terneuzen"]
-    before = _snapshot(terneuzen)
     huge = envelope_pb2.Envelope(
         payload_type=env.AGREEMENT_PAYLOAD,
         payload=b"\0" * (5 * 1024 * 1024),
         signatures=[envelope_pb2.Signature(key_id="x", sig=b"y")],
     )
-    with pytest.raises(grpc.RpcError) as caught:
-        _stub(terneuzen, certs, "be-gent").ProposeAgreement(
-            pb.ProposeAgreementRequest(agreement=huge), timeout=10
-        )
-    assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert "larger than max" in caught.value.details()
-    assert _snapshot(terneuzen) == before
+    error = _refused_proposal(terneuzen, certs, huge)
+    assert error.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "larger than max" in error.details()
 
 
 def test_cli_call_by_a_user_whose_role_does_not_allow_it_is_refused(pair, tmp_path):
