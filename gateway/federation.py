@@ -143,6 +143,12 @@ class LocalNode:
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    def add_user(self, name: str, role: str) -> Path:
+        """Create a local user; return the file holding its token."""
+        token = self.home / f"{name}.token"
+        self.argos("user", "add", name, "--role", role, "--token-out", str(token))
+        return token
+
     def identity(self) -> dict:
         return json.loads(self.argos("identity", "--json").stdout)
 

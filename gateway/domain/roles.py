@@ -24,6 +24,10 @@ class Action(enum.StrEnum):
     AGREEMENT_READ = "agreement.read"
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
+    HOTLIST_MANAGE = "hotlist.manage"
+    HOTLIST_READ = "hotlist.read"
+    SYNC_READ = "sync.read"
+    SYNC_MANAGE = "sync.manage"
 
 
 _ALL = frozenset(Role)
@@ -36,6 +40,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.AGREEMENT_READ: frozenset({Role.ADMIN, Role.AUDITOR, Role.INVESTIGATOR}),
     Action.USER_MANAGE: frozenset({Role.ADMIN}),
     Action.AUDIT_READ: frozenset({Role.AUDITOR, Role.ADMIN}),
+    Action.HOTLIST_MANAGE: frozenset({Role.INVESTIGATOR}),
+    Action.HOTLIST_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
+    Action.SYNC_READ: frozenset({Role.ADMIN, Role.AUDITOR, Role.INVESTIGATOR}),
+    Action.SYNC_MANAGE: frozenset({Role.ADMIN}),
 }
 
 

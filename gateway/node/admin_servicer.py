@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.domain.agreement import Agreement, AgreementState
 from gateway.domain.errors import InvalidInput
@@ -14,6 +16,10 @@ from gateway.node.status_codes import grpc_method
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
 from gateway.services.context import Caller, NodeContext
+from gateway.services.feed import FeedService
+from gateway.services.hotlist import EntryDraft, HotlistService
+from gateway.services.sync import SyncService
+from gateway.store import feed as feed_store
 from gateway.wire import codec
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc
@@ -36,10 +42,13 @@ STATE_TO_PB = {
 
 
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
-    def __init__(self, ctx: NodeContext, federation_endpoint: str) -> None:
+    def __init__(self, ctx: NodeContext, federation_endpoint: str, feed: FeedService) -> None:
         self._ctx = ctx
         self._admin = AdministrationService(ctx)
         self._agreements = AgreementService(ctx)
+        self._hotlist = HotlistService(ctx)
+        self._sync = SyncService(ctx)
+        self._feed = feed
         self._endpoint = federation_endpoint
 
     def _caller(self, context: grpc.ServicerContext, action: Action) -> Caller:
@@ -198,6 +207,172 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             first_bad_seq=problem.seq or 0,
             reason=problem.reason,
         )
+
+    # -- hotlist -----------------------------------------------------------------------
+
+    def _entry_pb(self, e) -> pb.HotlistEntry:
+        created_by, _ = self._ctx.own_entries.meta(e.entry_id) or ("", "")
+        return pb.HotlistEntry(
+            entry_id=e.entry_id,
+            plate=e.plate.raw,
+            plate_normalised=e.plate.normalised,
+            country=e.plate.country,
+            category=e.category,
+            action=e.action.value,
+            flags=list(e.flags),
+            vehicle_description=e.vehicle_description,
+            contact=e.contact,
+            case_reference=e.case_reference,
+            valid_from=_ts(e.valid_from),
+            expires_at=_ts(e.expires_at),
+            version=e.version,
+            status=e.status(self._ctx.clock()).value,
+            created_by=created_by,
+        )
+
+    @grpc_method()
+    def AddEntry(self, request, context):
+        caller = self._caller(context, Action.HOTLIST_MANAGE)
+        entry = self._hotlist.add(caller, draft_from_pb(request.entry), request.justification)
+        self._feed.entries_changed()
+        return pb.AddEntryResponse(entry=self._entry_pb(entry))
+
+    @grpc_method()
+    def UpdateEntry(self, request, context):
+        caller = self._caller(context, Action.HOTLIST_MANAGE)
+        entry = self._hotlist.update(
+            caller, request.entry.entry_id, draft_from_pb(request.entry), request.justification
+        )
+        self._feed.entries_changed()
+        return pb.UpdateEntryResponse(entry=self._entry_pb(entry))
+
+    @grpc_method()
+    def WithdrawEntry(self, request, context):
+        caller = self._caller(context, Action.HOTLIST_MANAGE)
+        entry = self._hotlist.withdraw(caller, request.entry_id, request.justification)
+        self._feed.entries_changed()
+        return pb.WithdrawEntryResponse(entry=self._entry_pb(entry))
+
+    @grpc_method()
+    def ListEntries(self, request, context):
+        caller = self._caller(context, Action.HOTLIST_READ)
+        entries = self._hotlist.page(caller, request.after_entry_id, request.limit, request.status)
+        return pb.ListEntriesResponse(entries=[self._entry_pb(e) for e in entries])
+
+    @grpc_method()
+    def GetEntry(self, request, context):
+        caller = self._caller(context, Action.HOTLIST_READ)
+        return pb.GetEntryResponse(
+            entry=self._entry_pb(self._hotlist.get(caller, request.entry_id))
+        )
+
+    @grpc_method()
+    def ImportEntries(self, request_iterator, context):
+        caller = self._caller(context, Action.HOTLIST_MANAGE)
+        first = next(request_iterator, None)
+        if first is None or not first.HasField("options"):
+            raise InvalidInput("an import starts with its options")
+        options = first.options
+
+        def chunks():
+            for message in request_iterator:
+                if not message.HasField("rows"):
+                    raise InvalidInput("options may be sent only once, first")
+                yield [
+                    (row.line, row.parse_error or draft_from_pb(row.entry))
+                    for row in message.rows.rows
+                ]
+
+        result = self._hotlist.import_rows(
+            caller,
+            chunks(),
+            keep_good=options.keep_good,
+            source=options.source,
+            justification=options.justification,
+        )
+        self._feed.entries_changed()
+        return pb.ImportEntriesResponse(
+            accepted=result.accepted,
+            rejected=result.rejected,
+            errors=[pb.RowError(line=line, reason=reason) for line, reason in result.errors],
+            committed=result.committed,
+        )
+
+    # -- sync --------------------------------------------------------------------------------
+
+    @grpc_method()
+    def GetSyncStatus(self, request, context):
+        self._caller(context, Action.SYNC_READ)
+        out = []
+        now = self._ctx.clock()
+        held = {s.agreement_id: s for s in self._sync.states()}
+        for agreement in self._agreements.all():
+            terms = agreement.current.terms if agreement.current else None
+            if terms is None:
+                continue
+            state_name = agreement.state(now).value
+            if terms.provides(self._ctx.node_id):
+                with self._ctx.database.reading() as db:
+                    feed = feed_store.load_state(db.conn, agreement.agreement_id)
+                out.append(
+                    pb.SyncStatus(
+                        agreement_id=agreement.agreement_id,
+                        partner=agreement.partner,
+                        role="provider",
+                        agreement_version=feed.agreement_version if feed else terms.version,
+                        cursor=feed.last_seq if feed else 0,
+                        entries=feed.live_count if feed else 0,
+                        last_error="" if state_name == "active" else f"agreement {state_name}",
+                    )
+                )
+            if terms.provides(agreement.partner):
+                s = held.get(agreement.agreement_id)
+                out.append(
+                    pb.SyncStatus(
+                        agreement_id=agreement.agreement_id,
+                        partner=agreement.partner,
+                        role="recipient",
+                        agreement_version=terms.version,
+                        cursor=s.cursor if s else 0,
+                        lag_changes=max(0, s.provider_seq - s.cursor) if s else 0,
+                        entries=s.live_count if s else 0,
+                        last_verified_head_seq=s.last_verified_seq if s else 0,
+                        last_verified_at=s.last_verified_at if s else "",
+                        rejected_batches=s.rejected_batches if s else 0,
+                        last_error=(s.last_error if s else "")
+                        or ("" if state_name == "active" else f"agreement {state_name}"),
+                        last_applied_at=s.last_applied_at if s else "",
+                    )
+                )
+        return pb.GetSyncStatusResponse(agreements=out)
+
+    @grpc_method()
+    def ResyncAgreement(self, request, context):
+        caller = self._caller(context, Action.SYNC_MANAGE)
+        purged = self._sync.resync(caller, request.agreement_id, request.justification)
+        return pb.ResyncAgreementResponse(purged=purged)
+
+
+def _ts(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value.astimezone(UTC))
+    return ts
+
+
+def draft_from_pb(e: pb.HotlistEntry) -> EntryDraft:
+    return EntryDraft(
+        plate=e.plate,
+        country=e.country,
+        category=e.category,
+        action=e.action,
+        expires_at=e.expires_at.ToDatetime(tzinfo=UTC) if e.HasField("expires_at") else None,
+        flags=tuple(e.flags),
+        valid_from=e.valid_from.ToDatetime(tzinfo=UTC) if e.HasField("valid_from") else None,
+        vehicle_description=e.vehicle_description,
+        contact=e.contact,
+        case_reference=e.case_reference,
+        entry_id=e.entry_id,
+    )
 
 
 def _partner_pb(p) -> pb.Partner:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from gateway.domain.identity import NodeSigningKey, check_node_id
 
 CONFIG_FILE = "node.toml"
 KEY_FILE = "node.key"
+TOKEN_KEY_FILE = "token.key"
 DB_FILE = "node.sqlite"
 ADMIN_SOCKET = "admin.sock"
 ADMIN_TOKEN_FILE = "admin.token"
@@ -32,6 +34,7 @@ class NodeConfig:
     tls_ca: Path
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S
+    max_review_days: int = 365
 
     @property
     def db_path(self) -> Path:
@@ -40,6 +43,10 @@ class NodeConfig:
     @property
     def key_path(self) -> Path:
         return self.home / KEY_FILE
+
+    @property
+    def token_key_path(self) -> Path:
+        return self.home / TOKEN_KEY_FILE
 
     @property
     def admin_socket(self) -> Path:
@@ -78,6 +85,7 @@ def init_node_home(
     os.chmod(home, 0o700)
     key = NodeSigningKey.generate()
     write_private(home / KEY_FILE, key.seed.hex().encode() + b"\n")
+    write_private(home / TOKEN_KEY_FILE, secrets.token_bytes(32).hex().encode() + b"\n")
     values = {
         "node_id": node_id,
         "federation_listen": federation_listen,
@@ -87,6 +95,7 @@ def init_node_home(
         "tls_ca": str(tls_ca.resolve()),
         "max_message_bytes": DEFAULT_MAX_MESSAGE_BYTES,
         "call_timeout_s": DEFAULT_CALL_TIMEOUT_S,
+        "max_review_days": 365,
     }
     # JSON string escaping is valid TOML basic-string escaping.
     text = "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
@@ -113,14 +122,23 @@ def load_config(home: Path) -> NodeConfig:
             tls_ca=Path(raw["tls_ca"]),
             max_message_bytes=int(raw.get("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES)),
             call_timeout_s=float(raw.get("call_timeout_s", DEFAULT_CALL_TIMEOUT_S)),
+            max_review_days=int(raw.get("max_review_days", 365)),
         )
     except KeyError as exc:
         raise InvalidInput(f"{path} lacks the setting {exc.args[0]}") from None
 
 
-def load_signing_key(config: NodeConfig) -> NodeSigningKey:
-    path = config.key_path
+def _read_secret(path: Path) -> bytes:
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
         raise InvalidInput(f"{path} is readable by others (mode {mode:o}); run chmod 600 on it")
-    return NodeSigningKey(bytes.fromhex(path.read_text().strip()))
+    return bytes.fromhex(path.read_text().strip())
+
+
+def load_signing_key(config: NodeConfig) -> NodeSigningKey:
+    return NodeSigningKey(_read_secret(config.key_path))
+
+
+def load_token_master(config: NodeConfig) -> bytes:
+    """The secret behind every plate-token key this node hands to partners."""
+    return _read_secret(config.token_key_path)

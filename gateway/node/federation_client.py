@@ -4,6 +4,7 @@ Implements the FederationPort the services use."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import grpc
 
@@ -13,8 +14,8 @@ from gateway.node.status_codes import error_from_rpc
 from gateway.node.tls import channel_options, client_credentials
 from gateway.store.registry import PartnerRecord
 from gateway.wire import codec
+from gateway.wire.argos.v1 import agreement_pb2, federation_pb2_grpc
 from gateway.wire.argos.v1 import federation_pb2 as pb
-from gateway.wire.argos.v1 import federation_pb2_grpc
 
 
 class GrpcFederationClient:
@@ -63,6 +64,51 @@ class GrpcFederationClient:
     def change_agreement_status(self, partner: PartnerRecord, envelope: Envelope) -> None:
         request = pb.ChangeAgreementStatusRequest(change=codec.envelope_to_pb(envelope))
         self._call(partner, "ChangeAgreementStatus", request)
+
+    def matching_key(
+        self, partner: PartnerRecord, agreement_id: str, version: int
+    ) -> tuple[str, bytes]:
+        reply = self._call(
+            partner,
+            "GetMatchingKey",
+            pb.GetMatchingKeyRequest(agreement_id=agreement_id, agreement_version=version),
+        )
+        mode = (
+            "plaintext" if reply.matching_mode == agreement_pb2.MATCHING_MODE_PLAINTEXT else "token"
+        )
+        return mode, reply.token_key
+
+    def pull_changes(
+        self,
+        partner: PartnerRecord,
+        agreement_id: str,
+        after_seq: int,
+        *,
+        follow: bool,
+        max_batch: int = 1000,
+        deadline_s: float = 300.0,
+    ) -> Iterator[tuple[list[bytes], Envelope] | Envelope]:
+        """The partner's feed after after_seq: (leaves, checkpoint) per batch, and heads.
+        A follow stream ends at its deadline; the caller reconnects from its cursor."""
+        request = pb.PullHotlistChangesRequest(
+            agreement_id=agreement_id, after_seq=after_seq, follow=follow, max_batch=max_batch
+        )
+        stream = self._stub(partner).PullHotlistChanges(request, timeout=deadline_s)
+        try:
+            for message in stream:
+                if message.HasField("batch"):
+                    yield (
+                        list(message.batch.leaves),
+                        codec.envelope_from_pb(message.batch.checkpoint),
+                    )
+                else:
+                    yield codec.envelope_from_pb(message.head)
+        except grpc.RpcError as error:
+            if error.code() is grpc.StatusCode.DEADLINE_EXCEEDED and follow:
+                return
+            raise error_from_rpc(error, partner.node_id) from None
+        finally:
+            stream.cancel()
 
     def close(self) -> None:
         with self._lock:

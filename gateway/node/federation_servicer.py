@@ -8,15 +8,17 @@ from __future__ import annotations
 import grpc
 import structlog
 
+from gateway.domain.agreement import MatchingMode
 from gateway.domain.errors import ArgosError, PeerIdentityMismatch
-from gateway.node.status_codes import grpc_method
+from gateway.node.status_codes import grpc_method, grpc_stream
 from gateway.node.tls import peer_certificate
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
 from gateway.services.context import Caller, NodeContext
+from gateway.services.feed import FeedService, OutgoingBatch
 from gateway.wire import codec
+from gateway.wire.argos.v1 import agreement_pb2, federation_pb2_grpc, hotlist_pb2
 from gateway.wire.argos.v1 import federation_pb2 as pb
-from gateway.wire.argos.v1 import federation_pb2_grpc
 
 log = structlog.get_logger(__name__)
 
@@ -38,10 +40,11 @@ def _record_refusal(
 
 
 class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
-    def __init__(self, ctx: NodeContext) -> None:
+    def __init__(self, ctx: NodeContext, feed: FeedService) -> None:
         self.ctx = ctx
         self._admin = AdministrationService(ctx)
         self._agreements = AgreementService(ctx)
+        self._feed = feed
 
     def _peer(self, context: grpc.ServicerContext, method: str) -> str:
         context.argos_method = method  # type: ignore[attr-defined]
@@ -78,3 +81,43 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
         peer = self._peer(context, "ChangeAgreementStatus")
         self._agreements.receive_status(peer, codec.envelope_from_pb(request.change))
         return pb.ChangeAgreementStatusResponse()
+
+    @grpc_method(_record_refusal)
+    def GetMatchingKey(self, request, context):
+        peer = self._peer(context, "GetMatchingKey")
+        mode, key = self._feed.matching_key(peer, request.agreement_id, request.agreement_version)
+        return pb.GetMatchingKeyResponse(
+            matching_mode=agreement_pb2.MATCHING_MODE_TOKEN
+            if mode is MatchingMode.TOKEN
+            else agreement_pb2.MATCHING_MODE_PLAINTEXT,
+            token_key=key,
+        )
+
+    @grpc_stream
+    def PullHotlistChanges(self, request, context):
+        try:
+            peer = self._peer(context, "PullHotlistChanges")
+        except ArgosError as error:
+            _record_refusal(self, context, error)
+            raise
+        if request.follow:
+            items = self._feed.follow(
+                peer,
+                request.agreement_id,
+                request.after_seq,
+                request.max_batch,
+                is_active=context.is_active,
+            )
+        else:
+            items = self._feed.pull(
+                peer, request.agreement_id, request.after_seq, request.max_batch
+            )
+        for item in items:
+            if isinstance(item, OutgoingBatch):
+                yield pb.PullHotlistChangesResponse(
+                    batch=hotlist_pb2.ChangeBatch(
+                        leaves=item.leaves, checkpoint=codec.envelope_to_pb(item.checkpoint)
+                    )
+                )
+            else:
+                yield pb.PullHotlistChangesResponse(head=codec.envelope_to_pb(item))

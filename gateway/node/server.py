@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from concurrent import futures
 from pathlib import Path
 
@@ -15,12 +16,15 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from gateway.node.admin_servicer import AdminServicer
-from gateway.node.config import NodeConfig, load_config, load_signing_key
+from gateway.node.config import NodeConfig, load_config, load_signing_key, load_token_master
 from gateway.node.federation_client import GrpcFederationClient
 from gateway.node.federation_servicer import FederationServicer
+from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
 from gateway.services.agreements import AgreementService
 from gateway.services.context import NodeContext
+from gateway.services.feed import FeedService
+from gateway.services.sync import SyncService
 from gateway.store.database import Database
 from gateway.wire.argos.v1 import admin_pb2, admin_pb2_grpc, federation_pb2, federation_pb2_grpc
 
@@ -28,6 +32,8 @@ log = structlog.get_logger(__name__)
 
 DELIVERY_INTERVAL_S = 1.0
 DELIVERY_MAX_BACKOFF_S = 30.0
+TICK_INTERVAL_S = 1.0
+PROJECT_IDLE_S = 0.5
 
 
 class NodeServer:
@@ -40,7 +46,11 @@ class NodeServer:
             signing_key=load_signing_key(config),
             database=self.database,
             federation=self.federation_client,
+            token_master=load_token_master(config),
+            max_review_days=config.max_review_days,
         )
+        self.feed = FeedService(self.ctx)
+        self.sync_runner = SyncRunner(SyncService(self.ctx), self.federation_client)
         self._stop = threading.Event()
         self._federation: grpc.Server | None = None
         self._admin: grpc.Server | None = None
@@ -48,9 +58,9 @@ class NodeServer:
 
     def start(self) -> None:
         opts = server_options(self.config.max_message_bytes)
-        fed = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=opts)
+        fed = grpc.server(futures.ThreadPoolExecutor(max_workers=32), options=opts)
         federation_pb2_grpc.add_FederationServiceServicer_to_server(
-            FederationServicer(self.ctx), fed
+            FederationServicer(self.ctx, self.feed), fed
         )
         fed_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(fed_health, fed)
@@ -63,7 +73,7 @@ class NodeServer:
 
         admin = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=opts)
         admin_pb2_grpc.add_AdminServiceServicer_to_server(
-            AdminServicer(self.ctx, self.config.federation_endpoint), admin
+            AdminServicer(self.ctx, self.config.federation_endpoint, self.feed), admin
         )
         admin_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(admin_health, admin)
@@ -91,9 +101,11 @@ class NodeServer:
         )
         self._federation, self._admin = fed, admin
         self._fed_health, self._admin_health = fed_health, admin_health
-        worker = threading.Thread(target=self._deliver_loop, name="delivery", daemon=True)
-        worker.start()
-        self._threads.append(worker)
+        for target, name in ((self._deliver_loop, "delivery"), (self._project_loop, "projector")):
+            worker = threading.Thread(target=target, name=name, daemon=True)
+            worker.start()
+            self._threads.append(worker)
+        self.sync_runner.start()
         log.info(
             "node.started",
             node_id=self.config.node_id,
@@ -115,8 +127,25 @@ class NodeServer:
             if pending:
                 log.info("delivery.status_changes", delivered=pending)
 
+    def _project_loop(self) -> None:
+        """Keep every feed this node provides in step with its entries and clock."""
+        last_tick = 0.0
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() - last_tick >= TICK_INTERVAL_S:
+                    self.feed.tick()
+                    last_tick = time.monotonic()
+                done = self.feed.project_all()
+            except Exception:  # keep projecting whatever one failure was
+                log.exception("projector.failed")
+                done = 0
+            if not done:
+                self.feed.wait_for_entry_changes(PROJECT_IDLE_S)
+
     def stop(self, grace: float = 5.0) -> None:
         self._stop.set()
+        self.feed.entries_changed()
+        self.sync_runner.stop()
         for h in (getattr(self, "_fed_health", None), getattr(self, "_admin_health", None)):
             if h is not None:
                 h.enter_graceful_shutdown()

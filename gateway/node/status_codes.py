@@ -76,3 +76,17 @@ def grpc_method(on_error: Callable[[Any, grpc.ServicerContext, e.ArgosError], No
         return inner  # type: ignore[return-value]
 
     return wrap
+
+
+def grpc_stream(fn: F) -> F:
+    """As grpc_method, for server-streaming methods: errors raised while iterating end
+    the stream with their status code and message."""
+
+    @functools.wraps(fn)
+    def inner(self, request, context: grpc.ServicerContext):
+        try:
+            yield from fn(self, request, context)
+        except e.ArgosError as error:
+            context.abort(code_for(error), str(error))
+
+    return inner  # type: ignore[return-value]

@@ -27,7 +27,9 @@ from gateway.domain.errors import (
     PartnerUnreachable,
 )
 from gateway.domain.identity import PublicNodeKey
-from gateway.services.context import Caller, NodeContext
+from gateway.services.context import SYSTEM, Caller, NodeContext
+from gateway.store import feed as feed_store
+from gateway.store import received
 from gateway.store.registry import PartnerRecord
 from gateway.wire import codec
 
@@ -141,6 +143,8 @@ class AgreementService:
         )
         with self._ctx.database.transaction():
             self._ctx.agreements.save(updated, signed, issued_here=True)
+            if kind is StatusKind.REVOKE:
+                self._purge_on_revoke(agreement_id)
             self._ctx.record(
                 caller,
                 f"agreement.{kind.value}",
@@ -224,6 +228,8 @@ class AgreementService:
         updated = agreement.with_status(change)
         with self._ctx.database.transaction():
             self._ctx.agreements.save(updated, envelope)
+            if change.kind is StatusKind.REVOKE:
+                self._purge_on_revoke(change.agreement_id)
             self._ctx.record(
                 Caller("partner", peer),
                 f"agreement.{change.kind.value}_received",
@@ -290,6 +296,22 @@ class AgreementService:
             version=version.terms.version,
             partner=updated.partner,
         )
+
+    def _purge_on_revoke(self, agreement_id: str) -> None:
+        """Revocation: the recipient erases everything received under the agreement, and
+        the provider drops the feed it kept for it; the erasure is audited."""
+        with self._ctx.database.transaction() as db:
+            purged = received.purge(db.conn, agreement_id)
+            feed_store.drop(db.conn, agreement_id)
+            self._ctx.record(
+                SYSTEM,
+                "hotlist.purge",
+                "agreement",
+                agreement_id,
+                justification="agreement revoked",
+                details={"entries_erased": purged},
+            )
+        log.info("hotlist.purged", agreement_id=agreement_id, entries=purged)
 
     def _partner(self, node_id: str) -> PartnerRecord:
         partner = self._ctx.partners.get(node_id)

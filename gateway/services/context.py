@@ -13,6 +13,7 @@ from gateway.domain.roles import Role
 from gateway.store.agreements import Agreements
 from gateway.store.audit_log import AuditLog
 from gateway.store.database import Database
+from gateway.store.hotlist import OwnEntries
 from gateway.store.registry import PartnerRecord, Partners, Users
 
 
@@ -49,6 +50,9 @@ class NodeContext:
     signing_key: NodeSigningKey
     database: Database
     federation: FederationPort
+    # Master secret from which each agreement version's plate-token key is derived.
+    token_master: bytes = field(default=b"", repr=False)
+    max_review_days: int = 365
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def __post_init__(self) -> None:
@@ -56,6 +60,7 @@ class NodeContext:
         self.partners = Partners(self.database)
         self.users = Users(self.database)
         self.agreements = Agreements(self.database, self.node_id)
+        self.own_entries = OwnEntries(self.database, self.node_id)
 
     def record(self, caller: Caller, action: str, object_type: str, object_id: str, **kw) -> None:
         self.audit.append(
@@ -65,4 +70,16 @@ class NodeContext:
             object_type=object_type,
             object_id=object_id,
             **kw,
+        )
+
+    def record_consultation(
+        self, partner: str, action: str, agreement_id: str, version: int
+    ) -> None:
+        self.record(
+            Caller("partner", partner),
+            action,
+            "agreement",
+            agreement_id,
+            recipient=partner,
+            details={"version": version},
         )

@@ -114,6 +114,18 @@ class Database:
         with self._lock:
             yield self.db
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read view on its own connection, for long reads (streaming a
+        feed) that must neither block writers nor see half of a later change."""
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+
     def close(self) -> None:
         with self._lock:
             self.conn.close()

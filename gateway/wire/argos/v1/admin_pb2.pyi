@@ -315,3 +315,215 @@ class VerifyAuditResponse(_message.Message):
     first_bad_seq: int
     reason: str
     def __init__(self, ok: _Optional[bool] = ..., records_checked: _Optional[int] = ..., first_bad_seq: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class HotlistEntry(_message.Message):
+    __slots__ = ("entry_id", "plate", "country", "category", "action", "flags", "vehicle_description", "contact", "case_reference", "valid_from", "expires_at", "version", "status", "plate_normalised", "created_by", "updated_at")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    PLATE_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    VEHICLE_DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    CASE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PLATE_NORMALISED_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    plate: str
+    country: str
+    category: str
+    action: str
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    vehicle_description: str
+    contact: str
+    case_reference: str
+    valid_from: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    version: int
+    status: str
+    plate_normalised: str
+    created_by: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, entry_id: _Optional[str] = ..., plate: _Optional[str] = ..., country: _Optional[str] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., vehicle_description: _Optional[str] = ..., contact: _Optional[str] = ..., case_reference: _Optional[str] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., status: _Optional[str] = ..., plate_normalised: _Optional[str] = ..., created_by: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AddEntryRequest(_message.Message):
+    __slots__ = ("entry", "justification")
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    entry: HotlistEntry
+    justification: str
+    def __init__(self, entry: _Optional[_Union[HotlistEntry, _Mapping]] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class AddEntryResponse(_message.Message):
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: HotlistEntry
+    def __init__(self, entry: _Optional[_Union[HotlistEntry, _Mapping]] = ...) -> None: ...
+
+class UpdateEntryRequest(_message.Message):
+    __slots__ = ("entry", "justification")
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    entry: HotlistEntry
+    justification: str
+    def __init__(self, entry: _Optional[_Union[HotlistEntry, _Mapping]] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class UpdateEntryResponse(_message.Message):
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: HotlistEntry
+    def __init__(self, entry: _Optional[_Union[HotlistEntry, _Mapping]] = ...) -> None: ...
+
+class WithdrawEntryRequest(_message.Message):
+    __slots__ = ("entry_id", "justification")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    justification: str
+    def __init__(self, entry_id: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class WithdrawEntryResponse(_message.Message):
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: HotlistEntry
+    def __init__(self, entry: _Optional[_Union[HotlistEntry, _Mapping]] = ...) -> None: ...
+
+class ListEntriesRequest(_message.Message):
+    __slots__ = ("status", "limit", "after_entry_id")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    limit: int
+    after_entry_id: str
+    def __init__(self, status: _Optional[str] = ..., limit: _Optional[int] = ..., after_entry_id: _Optional[str] = ...) -> None: ...
+
+class ListEntriesResponse(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[HotlistEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[HotlistEntry, _Mapping]]] = ...) -> None: ...
+
+class GetEntryRequest(_message.Message):
+    __slots__ = ("entry_id",)
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    def __init__(self, entry_id: _Optional[str] = ...) -> None: ...
+
+class GetEntryResponse(_message.Message):
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: HotlistEntry
+    def __init__(self, entry: _Optional[_Union[HotlistEntry, _Mapping]] = ...) -> None: ...
+
+class ImportOptions(_message.Message):
+    __slots__ = ("keep_good", "source", "justification")
+    KEEP_GOOD_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    keep_good: bool
+    source: str
+    justification: str
+    def __init__(self, keep_good: _Optional[bool] = ..., source: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class ImportRow(_message.Message):
+    __slots__ = ("line", "entry", "parse_error")
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    PARSE_ERROR_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    entry: HotlistEntry
+    parse_error: str
+    def __init__(self, line: _Optional[int] = ..., entry: _Optional[_Union[HotlistEntry, _Mapping]] = ..., parse_error: _Optional[str] = ...) -> None: ...
+
+class ImportRows(_message.Message):
+    __slots__ = ("rows",)
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[ImportRow]
+    def __init__(self, rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ...) -> None: ...
+
+class ImportEntriesRequest(_message.Message):
+    __slots__ = ("options", "rows")
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    options: ImportOptions
+    rows: ImportRows
+    def __init__(self, options: _Optional[_Union[ImportOptions, _Mapping]] = ..., rows: _Optional[_Union[ImportRows, _Mapping]] = ...) -> None: ...
+
+class RowError(_message.Message):
+    __slots__ = ("line", "reason")
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    reason: str
+    def __init__(self, line: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ImportEntriesResponse(_message.Message):
+    __slots__ = ("accepted", "rejected", "errors", "committed")
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_FIELD_NUMBER: _ClassVar[int]
+    accepted: int
+    rejected: int
+    errors: _containers.RepeatedCompositeFieldContainer[RowError]
+    committed: bool
+    def __init__(self, accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[RowError, _Mapping]]] = ..., committed: _Optional[bool] = ...) -> None: ...
+
+class SyncStatus(_message.Message):
+    __slots__ = ("agreement_id", "partner", "role", "agreement_version", "cursor", "lag_changes", "entries", "last_verified_head_seq", "last_verified_at", "rejected_batches", "last_error", "last_applied_at")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    LAG_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    LAST_VERIFIED_HEAD_SEQ_FIELD_NUMBER: _ClassVar[int]
+    LAST_VERIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BATCHES_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    LAST_APPLIED_AT_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    partner: str
+    role: str
+    agreement_version: int
+    cursor: int
+    lag_changes: int
+    entries: int
+    last_verified_head_seq: int
+    last_verified_at: str
+    rejected_batches: int
+    last_error: str
+    last_applied_at: str
+    def __init__(self, agreement_id: _Optional[str] = ..., partner: _Optional[str] = ..., role: _Optional[str] = ..., agreement_version: _Optional[int] = ..., cursor: _Optional[int] = ..., lag_changes: _Optional[int] = ..., entries: _Optional[int] = ..., last_verified_head_seq: _Optional[int] = ..., last_verified_at: _Optional[str] = ..., rejected_batches: _Optional[int] = ..., last_error: _Optional[str] = ..., last_applied_at: _Optional[str] = ...) -> None: ...
+
+class GetSyncStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetSyncStatusResponse(_message.Message):
+    __slots__ = ("agreements",)
+    AGREEMENTS_FIELD_NUMBER: _ClassVar[int]
+    agreements: _containers.RepeatedCompositeFieldContainer[SyncStatus]
+    def __init__(self, agreements: _Optional[_Iterable[_Union[SyncStatus, _Mapping]]] = ...) -> None: ...
+
+class ResyncAgreementRequest(_message.Message):
+    __slots__ = ("agreement_id", "justification")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    justification: str
+    def __init__(self, agreement_id: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class ResyncAgreementResponse(_message.Message):
+    __slots__ = ("purged",)
+    PURGED_FIELD_NUMBER: _ClassVar[int]
+    purged: int
+    def __init__(self, purged: _Optional[int] = ...) -> None: ...

@@ -95,6 +95,46 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.ListUsersRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.ListUsersResponse.FromString,
                 _registered_method=True)
+        self.AddEntry = channel.unary_unary(
+                '/argos.v1.AdminService/AddEntry',
+                request_serializer=argos_dot_v1_dot_admin__pb2.AddEntryRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.AddEntryResponse.FromString,
+                _registered_method=True)
+        self.UpdateEntry = channel.unary_unary(
+                '/argos.v1.AdminService/UpdateEntry',
+                request_serializer=argos_dot_v1_dot_admin__pb2.UpdateEntryRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.UpdateEntryResponse.FromString,
+                _registered_method=True)
+        self.WithdrawEntry = channel.unary_unary(
+                '/argos.v1.AdminService/WithdrawEntry',
+                request_serializer=argos_dot_v1_dot_admin__pb2.WithdrawEntryRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.WithdrawEntryResponse.FromString,
+                _registered_method=True)
+        self.ListEntries = channel.unary_unary(
+                '/argos.v1.AdminService/ListEntries',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ListEntriesRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ListEntriesResponse.FromString,
+                _registered_method=True)
+        self.GetEntry = channel.unary_unary(
+                '/argos.v1.AdminService/GetEntry',
+                request_serializer=argos_dot_v1_dot_admin__pb2.GetEntryRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.GetEntryResponse.FromString,
+                _registered_method=True)
+        self.ImportEntries = channel.stream_unary(
+                '/argos.v1.AdminService/ImportEntries',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ImportEntriesRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ImportEntriesResponse.FromString,
+                _registered_method=True)
+        self.GetSyncStatus = channel.unary_unary(
+                '/argos.v1.AdminService/GetSyncStatus',
+                request_serializer=argos_dot_v1_dot_admin__pb2.GetSyncStatusRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.GetSyncStatusResponse.FromString,
+                _registered_method=True)
+        self.ResyncAgreement = channel.unary_unary(
+                '/argos.v1.AdminService/ResyncAgreement',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ResyncAgreementRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ResyncAgreementResponse.FromString,
+                _registered_method=True)
         self.ListAuditRecords = channel.unary_unary(
                 '/argos.v1.AdminService/ListAuditRecords',
                 request_serializer=argos_dot_v1_dot_admin__pb2.ListAuditRecordsRequest.SerializeToString,
@@ -187,6 +227,59 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddEntry(self, request, context):
+        """This node's own hotlist (investigators).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateEntry(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawEntry(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEntries(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEntry(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportEntries(self, request_iterator, context):
+        """Bulk import: the first message carries the options, the rest carry rows. All or
+        nothing unless keep_good is set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSyncStatus(self, request, context):
+        """Hotlist sync per partner and agreement, both directions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResyncAgreement(self, request, context):
+        """Drop what was received under an agreement and pull it again from the start.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAuditRecords(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -261,6 +354,46 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ListUsers,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.ListUsersRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.ListUsersResponse.SerializeToString,
+            ),
+            'AddEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddEntry,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.AddEntryRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.AddEntryResponse.SerializeToString,
+            ),
+            'UpdateEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateEntry,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.UpdateEntryRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.UpdateEntryResponse.SerializeToString,
+            ),
+            'WithdrawEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawEntry,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.WithdrawEntryRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.WithdrawEntryResponse.SerializeToString,
+            ),
+            'ListEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEntries,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ListEntriesRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ListEntriesResponse.SerializeToString,
+            ),
+            'GetEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEntry,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.GetEntryRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.GetEntryResponse.SerializeToString,
+            ),
+            'ImportEntries': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportEntries,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ImportEntriesRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ImportEntriesResponse.SerializeToString,
+            ),
+            'GetSyncStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSyncStatus,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.GetSyncStatusRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.GetSyncStatusResponse.SerializeToString,
+            ),
+            'ResyncAgreement': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResyncAgreement,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ResyncAgreementRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ResyncAgreementResponse.SerializeToString,
             ),
             'ListAuditRecords': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditRecords,
@@ -598,6 +731,222 @@ class AdminService:
             '/argos.v1.AdminService/ListUsers',
             argos_dot_v1_dot_admin__pb2.ListUsersRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.ListUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/AddEntry',
+            argos_dot_v1_dot_admin__pb2.AddEntryRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.AddEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/UpdateEntry',
+            argos_dot_v1_dot_admin__pb2.UpdateEntryRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.UpdateEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/WithdrawEntry',
+            argos_dot_v1_dot_admin__pb2.WithdrawEntryRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.WithdrawEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ListEntries',
+            argos_dot_v1_dot_admin__pb2.ListEntriesRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ListEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/GetEntry',
+            argos_dot_v1_dot_admin__pb2.GetEntryRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.GetEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportEntries(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/argos.v1.AdminService/ImportEntries',
+            argos_dot_v1_dot_admin__pb2.ImportEntriesRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ImportEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSyncStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/GetSyncStatus',
+            argos_dot_v1_dot_admin__pb2.GetSyncStatusRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.GetSyncStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResyncAgreement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ResyncAgreement',
+            argos_dot_v1_dot_admin__pb2.ResyncAgreementRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ResyncAgreementResponse.FromString,
             options,
             channel_credentials,
             insecure,

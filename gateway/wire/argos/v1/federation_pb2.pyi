@@ -1,4 +1,6 @@
+from gateway.wire.argos.v1 import agreement_pb2 as _agreement_pb2
 from gateway.wire.argos.v1 import envelope_pb2 as _envelope_pb2
+from gateway.wire.argos.v1 import hotlist_pb2 as _hotlist_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Mapping as _Mapping
@@ -51,3 +53,39 @@ class ChangeAgreementStatusRequest(_message.Message):
 class ChangeAgreementStatusResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class GetMatchingKeyRequest(_message.Message):
+    __slots__ = ("agreement_id", "agreement_version")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    agreement_version: int
+    def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ...) -> None: ...
+
+class GetMatchingKeyResponse(_message.Message):
+    __slots__ = ("matching_mode", "token_key")
+    MATCHING_MODE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_KEY_FIELD_NUMBER: _ClassVar[int]
+    matching_mode: _agreement_pb2.MatchingMode
+    token_key: bytes
+    def __init__(self, matching_mode: _Optional[_Union[_agreement_pb2.MatchingMode, str]] = ..., token_key: _Optional[bytes] = ...) -> None: ...
+
+class PullHotlistChangesRequest(_message.Message):
+    __slots__ = ("agreement_id", "after_seq", "follow", "max_batch")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    MAX_BATCH_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    after_seq: int
+    follow: bool
+    max_batch: int
+    def __init__(self, agreement_id: _Optional[str] = ..., after_seq: _Optional[int] = ..., follow: _Optional[bool] = ..., max_batch: _Optional[int] = ...) -> None: ...
+
+class PullHotlistChangesResponse(_message.Message):
+    __slots__ = ("batch", "head")
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
+    batch: _hotlist_pb2.ChangeBatch
+    head: _envelope_pb2.Envelope
+    def __init__(self, batch: _Optional[_Union[_hotlist_pb2.ChangeBatch, _Mapping]] = ..., head: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ...) -> None: ...

@@ -55,6 +55,16 @@ class FederationServiceStub:
                 request_serializer=argos_dot_v1_dot_federation__pb2.ChangeAgreementStatusRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_federation__pb2.ChangeAgreementStatusResponse.FromString,
                 _registered_method=True)
+        self.GetMatchingKey = channel.unary_unary(
+                '/argos.v1.FederationService/GetMatchingKey',
+                request_serializer=argos_dot_v1_dot_federation__pb2.GetMatchingKeyRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_federation__pb2.GetMatchingKeyResponse.FromString,
+                _registered_method=True)
+        self.PullHotlistChanges = channel.unary_stream(
+                '/argos.v1.FederationService/PullHotlistChanges',
+                request_serializer=argos_dot_v1_dot_federation__pb2.PullHotlistChangesRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_federation__pb2.PullHotlistChangesResponse.FromString,
+                _registered_method=True)
 
 
 class FederationServiceServicer:
@@ -89,6 +99,23 @@ class FederationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetMatchingKey(self, request, context):
+        """The key the caller needs to compute plate tokens for an agreement version it
+        receives entries under. Only the recipient party gets it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PullHotlistChanges(self, request, context):
+        """The agreement's change feed after the caller's cursor, in signed batches, each run
+        of batches followed by a signed head; with follow, the stream then stays open and
+        carries new changes as they happen.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FederationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +138,16 @@ def add_FederationServiceServicer_to_server(servicer, server):
                     servicer.ChangeAgreementStatus,
                     request_deserializer=argos_dot_v1_dot_federation__pb2.ChangeAgreementStatusRequest.FromString,
                     response_serializer=argos_dot_v1_dot_federation__pb2.ChangeAgreementStatusResponse.SerializeToString,
+            ),
+            'GetMatchingKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMatchingKey,
+                    request_deserializer=argos_dot_v1_dot_federation__pb2.GetMatchingKeyRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_federation__pb2.GetMatchingKeyResponse.SerializeToString,
+            ),
+            'PullHotlistChanges': grpc.unary_stream_rpc_method_handler(
+                    servicer.PullHotlistChanges,
+                    request_deserializer=argos_dot_v1_dot_federation__pb2.PullHotlistChangesRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_federation__pb2.PullHotlistChangesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +259,60 @@ class FederationService:
             '/argos.v1.FederationService/ChangeAgreementStatus',
             argos_dot_v1_dot_federation__pb2.ChangeAgreementStatusRequest.SerializeToString,
             argos_dot_v1_dot_federation__pb2.ChangeAgreementStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMatchingKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.FederationService/GetMatchingKey',
+            argos_dot_v1_dot_federation__pb2.GetMatchingKeyRequest.SerializeToString,
+            argos_dot_v1_dot_federation__pb2.GetMatchingKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PullHotlistChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/argos.v1.FederationService/PullHotlistChanges',
+            argos_dot_v1_dot_federation__pb2.PullHotlistChangesRequest.SerializeToString,
+            argos_dot_v1_dot_federation__pb2.PullHotlistChangesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,180 @@
+"""The hotlist change feed between a provider and a recipient: what a batch and a head
+are, and every check the recipient makes before applying one.
+
+Rules a batch must pass, in order (any failure rejects the whole batch, which then
+changes nothing):
+1. The checkpoint is signed by the provider's node key, and no one else.
+2. It names this agreement, this provider, and us as recipient.
+3. It continues exactly from our cursor: from_seq == cursor. Lower is a replay, higher
+   means changes were skipped; both are refused.
+4. The leaves are exactly the ones the checkpoint covers: same count, same RFC 6962
+   Merkle root. One signature thereby vouches for every leaf, and each stored leaf
+   stays individually provable with an inclusion proof against the checkpoint.
+5. Inside the batch, seqs strictly increase, stay in (from_seq, to_seq], and the last
+   one is to_seq; every change is under the checkpoint's agreement version.
+6. Every upsert is in scope of that agreement version (minimise.check_received), and
+   every tombstone is for an entry of the provider.
+A head must pass rules 1-2; the recipient compares it with its own set only at the
+same seq.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from gateway.domain import envelope as env
+from gateway.domain import merkle
+from gateway.domain.agreement import AgreementTerms
+from gateway.domain.errors import AgreementViolation, InvalidInput, StaleVersion
+from gateway.domain.identity import PublicNodeKey
+from gateway.domain.minimise import MinimisedEntry, check_received
+
+CHECKPOINT_PAYLOAD = "application/vnd.argos.checkpoint.v1+protobuf"
+SYNC_HEAD_PAYLOAD = "application/vnd.argos.sync-head.v1+protobuf"
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    agreement_id: str
+    agreement_version: int
+    provider: str
+    recipient: str
+    from_seq: int
+    to_seq: int
+    leaf_count: int
+    merkle_root: bytes
+
+
+@dataclass(frozen=True)
+class SyncHead:
+    agreement_id: str
+    agreement_version: int
+    provider: str
+    recipient: str
+    seq: int
+    count: int
+    set_digest: int
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    entry_id: str
+    owner: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Change:
+    seq: int
+    agreement_version: int
+    upsert: MinimisedEntry | None = None
+    tombstone: Tombstone | None = None
+
+    @property
+    def entry_id(self) -> str:
+        item = self.upsert or self.tombstone
+        assert item is not None
+        return item.entry_id
+
+
+@dataclass(frozen=True)
+class VerifiedBatch:
+    checkpoint: Checkpoint
+    changes: tuple[Change, ...]
+    leaves: tuple[bytes, ...]
+    leaf_hashes: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class FeedParty:
+    """The recipient's view of one feed: who provides it, and where it stands."""
+
+    agreement_id: str
+    provider: str
+    recipient: str
+    provider_key: PublicNodeKey
+
+
+def verify_batch(
+    party: FeedParty,
+    cursor: int,
+    leaves: Sequence[bytes],
+    checkpoint_envelope: env.Envelope,
+    *,
+    decode_checkpoint: Callable[[bytes], Checkpoint],
+    decode_change: Callable[[bytes], Change],
+    terms_for_version: Callable[[int], AgreementTerms | None],
+) -> VerifiedBatch:
+    payload = env.verify(  # rule 1
+        checkpoint_envelope,
+        payload_type=CHECKPOINT_PAYLOAD,
+        signers={party.provider: party.provider_key},
+    )
+    cp = decode_checkpoint(payload)
+    _check_names(party, cp.agreement_id, cp.provider, cp.recipient)  # rule 2
+    if cp.from_seq != cursor:  # rule 3
+        raise StaleVersion(
+            f"batch continues from seq {cp.from_seq} but this node is at {cursor}: "
+            + ("replayed batch" if cp.from_seq < cursor else "changes were skipped")
+        )
+    if cp.leaf_count != len(leaves) or not 0 < len(leaves) <= MAX_BATCH:  # rule 4
+        raise InvalidInput(
+            f"batch carries {len(leaves)} leaves, checkpoint covers {cp.leaf_count} "
+            f"(at most {MAX_BATCH})"
+        )
+    hashes = merkle.leaf_hashes(leaves)
+    if merkle.root_from_hashes(hashes) != cp.merkle_root:
+        raise AgreementViolation(
+            "batch leaves do not match the signed Merkle root: altered or forged entries"
+        )
+    terms = terms_for_version(cp.agreement_version)
+    if terms is None:
+        raise AgreementViolation(
+            f"agreement {cp.agreement_id} v{cp.agreement_version} is not in force here"
+        )
+    changes = []
+    previous = cp.from_seq
+    for leaf in leaves:
+        change = decode_change(leaf)
+        if not previous < change.seq <= cp.to_seq:  # rule 5
+            raise InvalidInput(f"change seq {change.seq} out of order after {previous}")
+        if change.agreement_version != cp.agreement_version:
+            raise InvalidInput("a change is under another agreement version than its batch")
+        previous = change.seq
+        if change.upsert is not None:  # rule 6
+            check_received(change.upsert, terms, party.provider)
+        elif change.tombstone is not None and change.tombstone.owner != party.provider:
+            raise AgreementViolation(
+                f"tombstone for an entry of {change.tombstone.owner}, not of {party.provider}"
+            )
+        changes.append(change)
+    if previous != cp.to_seq:
+        raise InvalidInput(f"batch ends at seq {previous}, checkpoint says {cp.to_seq}")
+    return VerifiedBatch(cp, tuple(changes), tuple(leaves), tuple(hashes))
+
+
+def verify_head(
+    party: FeedParty, head_envelope: env.Envelope, *, decode_head: Callable[[bytes], SyncHead]
+) -> SyncHead:
+    payload = env.verify(
+        head_envelope, payload_type=SYNC_HEAD_PAYLOAD, signers={party.provider: party.provider_key}
+    )
+    head = decode_head(payload)
+    _check_names(party, head.agreement_id, head.provider, head.recipient)
+    return head
+
+
+def _check_names(party: FeedParty, agreement_id: str, provider: str, recipient: str) -> None:
+    if (agreement_id, provider, recipient) != (
+        party.agreement_id,
+        party.provider,
+        party.recipient,
+    ):
+        raise AgreementViolation(
+            f"signed for agreement {agreement_id} from {provider} to {recipient}, expected "
+            f"{party.agreement_id} from {party.provider} to {party.recipient}"
+        )

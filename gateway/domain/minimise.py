@@ -1,0 +1,148 @@
+"""Minimisation: the one place that decides what of an entry a partner may receive.
+
+Rules (Directive 2016/680 art. 4 and 20, the agreement's terms):
+1. Only entries the owner shares under the agreement's direction, in one of its
+   categories, and active right now, leave; anything else yields None.
+2. Fields the agreement does not list are absent, not blanked: the MinimisedEntry
+   holds None for them, and the wire encoding omits None.
+3. The plate leaves as a token - a keyed hash of normalised plate and country under
+   the key of that agreement version - unless the agreement's matching mode is
+   plaintext. Another agreement version, or another partner, gives another key, so
+   tokens for the same plate cannot be linked across them.
+4. The case reference never leaves.
+The receiving side applies check_received, the mirror image, to everything it gets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from gateway.domain.agreement import AgreementTerms, MatchingMode
+from gateway.domain.errors import AgreementViolation
+from gateway.domain.hotlist import FLAGS, Action, HotlistEntry
+
+TOKEN_BYTES = 16
+TOKEN_KEY_BYTES = 32
+_TOKEN_PERSON = b"argos-plate-v1"
+
+
+@dataclass(frozen=True)
+class MinimisedEntry:
+    """What a partner receives. None means "absent from the bytes"."""
+
+    entry_id: str
+    owner: str
+    version: int
+    category: str
+    valid_from: datetime
+    expires_at: datetime
+    plate_token: bytes | None = None
+    plate: str | None = None
+    country: str | None = None
+    action: str | None = None
+    flags: tuple[str, ...] | None = None
+    vehicle_description: str | None = None
+    contact: str | None = None
+
+    def __repr__(self) -> str:  # never show a plate or token
+        return f"MinimisedEntry(entry_id={self.entry_id!r}, category={self.category!r})"
+
+
+def derive_token_key(master: bytes, agreement_id: str, version: int) -> bytes:
+    """The token key of one agreement version, derived from the provider's master key:
+    distinct per agreement and version, and reproducible without storing it."""
+    return hashlib.blake2b(
+        f"{agreement_id}\x1f{version}".encode(),
+        key=master,
+        digest_size=TOKEN_KEY_BYTES,
+        person=b"argos-tokenkey1",
+    ).digest()
+
+
+def plate_token(key: bytes, plate: str, country: str) -> bytes:
+    """Keyed BLAKE2b of normalised plate and alpha-2 country (empty when unknown)."""
+    return hashlib.blake2b(
+        f"{plate}\x1f{country}".encode(), key=key, digest_size=TOKEN_BYTES, person=_TOKEN_PERSON
+    ).digest()
+
+
+def minimise(
+    entry: HotlistEntry,
+    terms: AgreementTerms,
+    *,
+    token_key: bytes,
+    now: datetime,
+) -> MinimisedEntry | None:
+    """The entry as the partner under `terms` may receive it, or None (rule 1)."""
+    if not terms.provides(entry.owner):
+        return None
+    if entry.category not in terms.categories or not entry.shareable(now):
+        return None
+    fields = terms.fields
+    plaintext = terms.matching_mode is MatchingMode.PLAINTEXT
+    return MinimisedEntry(
+        entry_id=entry.entry_id,
+        owner=entry.owner,
+        version=entry.version,
+        category=entry.category,
+        valid_from=entry.valid_from,
+        expires_at=entry.expires_at,
+        plate_token=None
+        if plaintext
+        else plate_token(token_key, entry.plate.normalised, entry.plate.country),
+        plate=entry.plate.normalised if plaintext else None,
+        country=entry.plate.country if plaintext else None,
+        action=entry.action.value if fields.action else None,
+        flags=tuple(sorted(entry.flags)) if fields.flags and entry.flags else None,
+        vehicle_description=(entry.vehicle_description or None)
+        if fields.vehicle_description
+        else None,
+        contact=(entry.contact or None) if fields.contact else None,
+    )
+
+
+def check_received(m: MinimisedEntry, terms: AgreementTerms, provider: str) -> None:
+    """Refuse anything the agreement does not let `provider` send us."""
+    if m.owner != provider:
+        raise AgreementViolation(
+            f"entry {m.entry_id} names owner {m.owner}, but came from {provider}"
+        )
+    if not terms.provides(provider):
+        raise AgreementViolation(
+            f"agreement {terms.agreement_id} v{terms.version} does not let {provider} share "
+            "entries in this direction"
+        )
+    if m.category not in terms.categories:
+        raise AgreementViolation(
+            f"entry {m.entry_id} has category {m.category}, outside agreement "
+            f"{terms.agreement_id} v{terms.version}"
+        )
+    if terms.matching_mode is MatchingMode.PLAINTEXT:
+        if m.plate is None or m.plate_token is not None:
+            raise AgreementViolation(f"entry {m.entry_id} must carry a plaintext plate")
+    elif m.plate is not None or m.country is not None or not m.plate_token:
+        raise AgreementViolation(
+            f"entry {m.entry_id} carries a plaintext plate the agreement does not allow"
+        )
+    elif len(m.plate_token) != TOKEN_BYTES:
+        raise AgreementViolation(f"entry {m.entry_id} has a malformed plate token")
+    fields = terms.fields
+    for name, allowed in (
+        ("action", fields.action),
+        ("flags", fields.flags),
+        ("vehicle_description", fields.vehicle_description),
+        ("contact", fields.contact),
+    ):
+        if getattr(m, name) is not None and not allowed:
+            raise AgreementViolation(
+                f"entry {m.entry_id} carries {name.replace('_', ' ')}, which the agreement "
+                "does not share"
+            )
+    if m.action is not None and m.action not in {a.value for a in Action}:
+        raise AgreementViolation(f"entry {m.entry_id} has an unknown action")
+    if m.flags is not None and not set(m.flags) <= FLAGS:
+        raise AgreementViolation(f"entry {m.entry_id} has an unknown flag")
+    if m.expires_at <= m.valid_from:
+        raise AgreementViolation(f"entry {m.entry_id} expires before it is valid")

@@ -1,0 +1,128 @@
+"""Keeps this node's copy of every partner hotlist it may hold in step with the partner:
+one thread per agreement under which the partner shares with us, pulling from the
+stored cursor, then following live; reconnecting with backoff after any failure."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import structlog
+
+from gateway.domain.agreement import Agreement
+from gateway.domain.envelope import Envelope
+from gateway.domain.errors import ArgosError, PartnerUnreachable, StaleVersion
+from gateway.node.federation_client import GrpcFederationClient
+from gateway.services.context import SYSTEM
+from gateway.services.sync import SyncService
+
+log = structlog.get_logger(__name__)
+
+SUPERVISE_INTERVAL_S = 1.0
+BACKOFF_START_S = 0.5
+BACKOFF_MAX_S = 30.0
+
+
+class SyncRunner:
+    def __init__(
+        self, sync: SyncService, client: GrpcFederationClient, *, stream_deadline_s: float = 300.0
+    ) -> None:
+        self._sync = sync
+        self._client = client
+        self._deadline = stream_deadline_s
+        self._stop = threading.Event()
+        self._threads: dict[str, threading.Thread] = {}
+        self._cancel: dict[str, threading.Event] = {}
+
+    def start(self) -> None:
+        threading.Thread(target=self._supervise, name="sync-supervisor", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for event in self._cancel.values():
+            event.set()
+
+    def _supervise(self) -> None:
+        while not self._stop.is_set():
+            try:
+                wanted = {a.agreement_id: a for a, _ in self._sync.received_agreements()}
+            except Exception:
+                log.exception("sync.supervise_failed")
+                wanted = {}
+            for agreement_id, thread in list(self._threads.items()):
+                if agreement_id not in wanted or not thread.is_alive():
+                    self._cancel[agreement_id].set()
+                    if not thread.is_alive():
+                        del self._threads[agreement_id]
+            for agreement_id in wanted:
+                if agreement_id not in self._threads:
+                    cancel = threading.Event()
+                    thread = threading.Thread(
+                        target=self._run,
+                        args=(agreement_id, cancel),
+                        name=f"sync-{agreement_id[:8]}",
+                        daemon=True,
+                    )
+                    self._cancel[agreement_id] = cancel
+                    self._threads[agreement_id] = thread
+                    thread.start()
+            self._stop.wait(SUPERVISE_INTERVAL_S)
+
+    def _current(self, agreement_id: str) -> Agreement | None:
+        for agreement, _ in self._sync.received_agreements():
+            if agreement.agreement_id == agreement_id:
+                return agreement
+        return None
+
+    def _run(self, agreement_id: str, cancel: threading.Event) -> None:
+        backoff = BACKOFF_START_S
+        while not cancel.is_set() and not self._stop.is_set():
+            agreement = self._current(agreement_id)
+            if agreement is None:
+                return
+            try:
+                self._follow(agreement, cancel)
+                backoff = BACKOFF_START_S
+            except PartnerUnreachable as exc:
+                log.info(
+                    "sync.partner_unreachable", agreement_id=agreement_id, reason=str(exc)[:200]
+                )
+            except StaleVersion as exc:
+                if "ahead of this feed" in str(exc):
+                    # The provider's feed is behind our cursor (restored from a backup):
+                    # only a full resync can make the sets equal again.
+                    self._sync.resync(SYSTEM, agreement_id, "provider feed behind our cursor")
+                else:
+                    self._sync.record_rejection(agreement, exc)
+            except ArgosError as exc:
+                self._sync.record_rejection(agreement, exc)
+            except Exception as exc:  # one bad stream must not end syncing for good
+                log.exception("sync.failed", agreement_id=agreement_id)
+                self._sync.record_rejection(agreement, exc)
+            cancel.wait(backoff * random.uniform(0.5, 1.0))
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+
+    def _follow(self, agreement: Agreement, cancel: threading.Event) -> None:
+        record = self._sync.partner_record(agreement.partner)
+        cursor = self._sync.cursor(agreement)
+        for item in self._client.pull_changes(
+            record, agreement.agreement_id, cursor, follow=True, deadline_s=self._deadline
+        ):
+            if cancel.is_set():
+                return
+            # Re-read: a status change or amendment may have arrived meanwhile.
+            agreement = self._current(agreement.agreement_id)
+            if agreement is None:
+                return
+            if isinstance(item, Envelope):
+                check = self._sync.check_head(agreement, item)
+                if check.resynced:
+                    return  # reconnect from cursor 0
+                continue
+            leaves, checkpoint = item
+            batch = self._sync.verify_batch(agreement, leaves, checkpoint)
+            version = batch.checkpoint.agreement_version
+            if self._sync.needs_key(agreement.agreement_id, version):
+                mode, key = self._client.matching_key(record, agreement.agreement_id, version)
+                self._sync.store_key(agreement.agreement_id, version, mode, key)
+            self._sync.apply(agreement, batch, checkpoint)

@@ -1,0 +1,319 @@
+"""Provider side of hotlist sync: turn this node's entries into each agreement's feed
+(the projector), and serve the feed as signed batches and heads (the reader).
+
+What leaves is decided only by gateway.domain.minimise; this module orders, signs and
+stores its output."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from gateway.domain import envelope as env
+from gateway.domain import feed as feed_rules
+from gateway.domain import merkle
+from gateway.domain.agreement import Agreement, AgreementTerms, MatchingMode
+from gateway.domain.errors import AgreementViolation, IllegalTransition, NotFound, StaleVersion
+from gateway.domain.hotlist import EntryStatus
+from gateway.domain.minimise import derive_token_key, minimise
+from gateway.services.context import NodeContext
+from gateway.store import feed as feed_store
+from gateway.wire import feed_codec
+
+log = structlog.get_logger(__name__)
+
+PROJECT_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class OutgoingBatch:
+    leaves: list[bytes]
+    checkpoint: env.Envelope
+
+
+class FeedChanged:
+    """Wakes live feed streams when the projector appended something."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._generation = 0
+
+    def notify(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def wait(self, generation: int, timeout: float) -> int:
+        with self._cond:
+            self._cond.wait_for(lambda: self._generation != generation, timeout)
+            return self._generation
+
+
+class FeedService:
+    def __init__(self, ctx: NodeContext, changed: FeedChanged | None = None) -> None:
+        self._ctx = ctx
+        self.changed = changed or FeedChanged()
+        self._entries_changed = threading.Event()
+
+    def entries_changed(self) -> None:
+        """Tell the projector that own entries changed (it also polls, this is speed)."""
+        self._entries_changed.set()
+
+    def wait_for_entry_changes(self, timeout: float) -> None:
+        self._entries_changed.wait(timeout)
+        self._entries_changed.clear()
+
+    def token_key(self, agreement_id: str, version: int) -> bytes:
+        return derive_token_key(self._ctx.token_master, agreement_id, version)
+
+    def _provided_terms(self, agreement: Agreement) -> AgreementTerms | None:
+        terms = agreement.in_force(self._ctx.clock())
+        if terms is None or not terms.provides(self._ctx.node_id):
+            return None
+        return terms
+
+    # -- projector ---------------------------------------------------------------------
+
+    def project_all(self) -> int:
+        done = 0
+        for agreement_id in self._ctx.agreements.ids():
+            while n := self.project(agreement_id):
+                done += n
+        return done
+
+    def project(self, agreement_id: str) -> int:
+        """Bring one agreement's feed up to date with up to PROJECT_CHUNK entry changes;
+        return how many entry changes were looked at (0: up to date)."""
+        agreement = self._ctx.agreements.get(agreement_id)
+        terms = self._provided_terms(agreement) if agreement else None
+        if terms is None:
+            return 0
+        now = self._ctx.clock()
+        key = self.token_key(agreement_id, terms.version)
+        with self._ctx.database.transaction() as db:
+            conn = db.conn
+            state = feed_store.load_state(conn, agreement_id) or feed_store.FeedState(
+                agreement_id, terms.version, 0, 0, merkle.SET_DIGEST_EMPTY, 0
+            )
+            if state.agreement_version != terms.version:
+                # New terms (and a new token key): every entry is looked at again; what
+                # is still in scope is re-sent, what left scope gets a tombstone.
+                log.info("feed.rebuild", agreement_id=agreement_id, version=terms.version)
+                state.agreement_version = terms.version
+                state.projected_change_seq = 0
+            changed = self._ctx.own_entries.changed_since(
+                conn, state.projected_change_seq, PROJECT_CHUNK
+            )
+            if not changed:
+                feed_store.save_state(conn, state)
+                return 0
+            live = feed_store.live_hashes(conn, agreement_id, [e.entry_id for _, e in changed])
+            rows = []
+            for _, entry in changed:
+                shared = minimise(entry, terms, token_key=key, now=now)
+                old = live.get(entry.entry_id)
+                if shared is None and old is None:
+                    continue  # never shared, or already tombstoned
+                content = (
+                    feed_codec.content_hash(terms.version, shared) if shared is not None else None
+                )
+                if old is not None and content == old[1]:
+                    continue  # the partner already holds exactly this
+                state.last_seq += 1
+                if shared is not None:
+                    leaf = feed_codec.upsert_leaf(state.last_seq, terms.version, shared)
+                else:
+                    leaf = feed_codec.tombstone_leaf(
+                        state.last_seq,
+                        terms.version,
+                        entry.entry_id,
+                        entry.owner,
+                        _tombstone_reason(entry.status(now)),
+                    )
+                leaf_hash = merkle.leaf_hash(leaf)
+                if old is not None:
+                    state.set_digest = merkle.set_digest_remove(state.set_digest, old[0])
+                    state.live_count -= 1
+                if shared is not None:
+                    state.set_digest = merkle.set_digest_add(state.set_digest, leaf_hash)
+                    state.live_count += 1
+                    live[entry.entry_id] = (leaf_hash, content)
+                else:
+                    live.pop(entry.entry_id, None)
+                rows.append(
+                    (
+                        state.last_seq,
+                        entry.entry_id,
+                        terms.version,
+                        int(shared is not None),
+                        leaf,
+                        leaf_hash,
+                        content,
+                        entry.expires_at.isoformat() if shared is not None else None,
+                    )
+                )
+            feed_store.put_rows(conn, agreement_id, rows)
+            state.projected_change_seq = changed[-1][0]
+            feed_store.save_state(conn, state)
+        if rows:
+            self.changed.notify()
+        return len(changed)
+
+    def tick(self) -> int:
+        """Re-project entries whose validity started or ended since the last tick, so
+        they enter or leave partner feeds on time (art. 5: nothing stays shared past
+        its expiry). Returns how many entries were touched."""
+        now = self._ctx.clock()
+        with self._ctx.database.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'entries_tick'").fetchone()
+            since = row[0] if row else (now - timedelta(days=3650)).isoformat()
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT entry_id FROM entries WHERE withdrawn = 0 AND ("
+                    "(expires_at > ? AND expires_at <= ?) OR (valid_from > ? AND valid_from <= ?))",
+                    (since, now.isoformat(), since, now.isoformat()),
+                )
+            ]
+            entries = [self._ctx.own_entries.get(i) for i in ids]
+            self._ctx.own_entries.save([e for e in entries if e], created_by="system")
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('entries_tick', ?)",
+                (now.isoformat(),),
+            )
+        return len(ids)
+
+    # -- reader ---------------------------------------------------------------------------
+
+    def _served_terms(self, peer: str, agreement_id: str) -> AgreementTerms:
+        agreement = self._ctx.agreements.get(agreement_id)
+        if agreement is None or agreement.partner != peer:
+            raise NotFound(f"no agreement {agreement_id} with {peer}")
+        terms = agreement.in_force(self._ctx.clock())
+        if terms is None:
+            raise IllegalTransition(
+                f"agreement {agreement_id} is {agreement.state(self._ctx.clock()).value}: "
+                "the feed is stopped"
+            )
+        if not terms.provides(self._ctx.node_id):
+            raise AgreementViolation(
+                f"agreement {agreement_id} does not share {self._ctx.node_id}'s entries"
+            )
+        return terms
+
+    def matching_key(
+        self, peer: str, agreement_id: str, version: int
+    ) -> tuple[MatchingMode, bytes]:
+        terms = self._served_terms(peer, agreement_id)
+        agreement = self._ctx.agreements.get(agreement_id)
+        asked = agreement.version(version).terms if version != terms.version else terms
+        if asked.matching_mode is MatchingMode.PLAINTEXT:
+            return asked.matching_mode, b""
+        self._ctx.record_consultation(peer, "hotlist.matching_key", agreement_id, version)
+        return asked.matching_mode, self.token_key(agreement_id, version)
+
+    def pull(
+        self, peer: str, agreement_id: str, after_seq: int, max_batch: int
+    ) -> Iterator[OutgoingBatch | env.Envelope]:
+        """Batches after `after_seq` from one consistent snapshot, then the signed head of
+        that snapshot."""
+        self._served_terms(peer, agreement_id)
+        max_batch = max(1, min(max_batch or feed_rules.MAX_BATCH, feed_rules.MAX_BATCH))
+        with self._ctx.database.snapshot() as conn:
+            state = feed_store.load_state(conn, agreement_id)
+            last_seq = state.last_seq if state else 0
+            if after_seq > last_seq:
+                raise StaleVersion(
+                    f"cursor {after_seq} is ahead of this feed ({last_seq}): resync from 0"
+                )
+            pending: list[feed_store.FeedRow] = []
+            from_seq = after_seq
+            for row in feed_store.rows_after(conn, agreement_id, after_seq):
+                if pending and (
+                    len(pending) == max_batch
+                    or row.agreement_version != pending[0].agreement_version
+                ):
+                    yield self._batch(peer, agreement_id, from_seq, pending)
+                    from_seq, pending = pending[-1].seq, []
+                pending.append(row)
+            if pending:
+                yield self._batch(peer, agreement_id, from_seq, pending)
+            yield self._head(peer, agreement_id, state)
+
+    def follow(
+        self,
+        peer: str,
+        agreement_id: str,
+        after_seq: int,
+        max_batch: int,
+        *,
+        is_active: Callable[[], bool],
+        heartbeat_s: float = 10.0,
+    ) -> Iterator[OutgoingBatch | env.Envelope]:
+        """pull(), then stay: whenever the feed grows, send what is new and a fresh head;
+        when idle, repeat the head every heartbeat_s so the recipient sees we are alive.
+        Stops (with the reason) as soon as the agreement is no longer in force."""
+        cursor = after_seq
+        while is_active():
+            generation = self.changed.generation
+            for item in self.pull(peer, agreement_id, cursor, max_batch):
+                if isinstance(item, OutgoingBatch):
+                    cursor = feed_codec.checkpoint_from_payload(item.checkpoint.payload).to_seq
+                yield item
+            self.changed.wait(generation, heartbeat_s)
+
+    def _batch(
+        self, peer: str, agreement_id: str, from_seq: int, rows: list[feed_store.FeedRow]
+    ) -> OutgoingBatch:
+        leaves = [r.leaf for r in rows]
+        checkpoint = feed_rules.Checkpoint(
+            agreement_id=agreement_id,
+            agreement_version=rows[0].agreement_version,
+            provider=self._ctx.node_id,
+            recipient=peer,
+            from_seq=from_seq,
+            to_seq=rows[-1].seq,
+            leaf_count=len(rows),
+            merkle_root=merkle.merkle_root(leaves),
+        )
+        return OutgoingBatch(
+            leaves,
+            env.sign(
+                feed_rules.CHECKPOINT_PAYLOAD,
+                feed_codec.checkpoint_payload(checkpoint),
+                self._ctx.signing_key,
+            ),
+        )
+
+    def _head(
+        self, peer: str, agreement_id: str, state: feed_store.FeedState | None
+    ) -> env.Envelope:
+        head = feed_rules.SyncHead(
+            agreement_id=agreement_id,
+            agreement_version=state.agreement_version if state else 0,
+            provider=self._ctx.node_id,
+            recipient=peer,
+            seq=state.last_seq if state else 0,
+            count=state.live_count if state else 0,
+            set_digest=state.set_digest if state else merkle.SET_DIGEST_EMPTY,
+            issued_at=self._ctx.clock(),
+        )
+        return env.sign(
+            feed_rules.SYNC_HEAD_PAYLOAD, feed_codec.head_payload(head), self._ctx.signing_key
+        )
+
+
+def _tombstone_reason(status: EntryStatus) -> str:
+    if status is EntryStatus.WITHDRAWN:
+        return "withdrawn"
+    if status is EntryStatus.EXPIRED:
+        return "expired"
+    return "out_of_scope"

@@ -1,0 +1,183 @@
+"""Recipient side of hotlist sync: verify every batch and head the provider sends (rules
+in gateway.domain.feed), apply verified batches atomically, resync on a head mismatch,
+and purge on revocation. Network calls live in the node's sync runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from gateway.domain import envelope as env
+from gateway.domain import feed as feed_rules
+from gateway.domain.agreement import Agreement, AgreementTerms
+from gateway.domain.errors import ArgosError, NotFound, PartnerUnknown
+from gateway.services.context import Caller, NodeContext
+from gateway.store import received
+from gateway.store.database import utc_now_text
+from gateway.store.registry import PartnerRecord
+from gateway.wire import codec, feed_codec
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class HeadCheck:
+    verified: bool
+    resynced: bool = False
+
+
+class SyncService:
+    def __init__(self, ctx: NodeContext) -> None:
+        self._ctx = ctx
+
+    def received_agreements(self) -> list[tuple[Agreement, AgreementTerms]]:
+        """Agreements in force under which the partner shares its entries with us."""
+        now = self._ctx.clock()
+        out = []
+        for agreement_id in self._ctx.agreements.ids():
+            agreement = self._ctx.agreements.get(agreement_id)
+            terms = agreement.in_force(now) if agreement else None
+            if terms is not None and terms.provides(agreement.partner):
+                out.append((agreement, terms))
+        return out
+
+    def partner_record(self, node_id: str) -> PartnerRecord:
+        partner = self._ctx.partners.get(node_id)
+        if partner is None:
+            raise PartnerUnknown(f"{node_id} is no longer a registered partner")
+        return partner
+
+    def party(self, agreement: Agreement) -> feed_rules.FeedParty:
+        partner = self.partner_record(agreement.partner)
+        return feed_rules.FeedParty(
+            agreement.agreement_id, agreement.partner, self._ctx.node_id, partner.public_key
+        )
+
+    def cursor(self, agreement: Agreement) -> int:
+        with self._ctx.database.reading() as db:
+            return received.load_state(db.conn, agreement.agreement_id, agreement.partner).cursor
+
+    def needs_key(self, agreement_id: str, version: int) -> bool:
+        with self._ctx.database.reading() as db:
+            return received.matching_key(db.conn, agreement_id, version) is None
+
+    def store_key(self, agreement_id: str, version: int, mode: str, key: bytes) -> None:
+        with self._ctx.database.transaction() as db:
+            received.store_matching_key(db.conn, agreement_id, version, mode, key)
+
+    def verify_batch(
+        self, agreement: Agreement, leaves: list[bytes], checkpoint: env.Envelope
+    ) -> feed_rules.VerifiedBatch:
+        def terms_for_version(version: int) -> AgreementTerms | None:
+            now = self._ctx.clock()
+            terms = agreement.in_force(now)
+            if terms is not None and terms.version == version:
+                return terms
+            # A batch under the version just superseded may still be in flight.
+            try:
+                older = agreement.version(version)
+            except ArgosError:
+                return None
+            return older.terms if older.countersigned and terms is not None else None
+
+        return feed_rules.verify_batch(
+            self.party(agreement),
+            self.cursor(agreement),
+            leaves,
+            checkpoint,
+            decode_checkpoint=feed_codec.checkpoint_from_payload,
+            decode_change=feed_codec.change_from_leaf,
+            terms_for_version=terms_for_version,
+        )
+
+    def apply(
+        self, agreement: Agreement, batch: feed_rules.VerifiedBatch, checkpoint: env.Envelope
+    ) -> None:
+        """Apply a verified batch in one transaction; audited as a collection."""
+        with self._ctx.database.transaction() as db:
+            state = received.load_state(db.conn, agreement.agreement_id, agreement.partner)
+            if state.cursor != batch.checkpoint.from_seq:
+                # Another stream applied it first; nothing to do twice.
+                return
+            received.apply_batch(db.conn, state, batch, codec.envelope_bytes(checkpoint))
+            self._ctx.record(
+                Caller("partner", agreement.partner),
+                "hotlist.received",
+                "agreement",
+                agreement.agreement_id,
+                details={
+                    "from_seq": batch.checkpoint.from_seq,
+                    "to_seq": batch.checkpoint.to_seq,
+                    "changes": len(batch.changes),
+                },
+            )
+
+    def check_head(self, agreement: Agreement, head_envelope: env.Envelope) -> HeadCheck:
+        head = feed_rules.verify_head(
+            self.party(agreement), head_envelope, decode_head=feed_codec.head_from_payload
+        )
+        with self._ctx.database.transaction() as db:
+            state = received.load_state(db.conn, agreement.agreement_id, agreement.partner)
+            state.provider_seq = max(state.provider_seq, head.seq)
+            if head.seq != state.cursor:
+                received.save_state(db.conn, state)
+                return HeadCheck(False)
+            if (head.count, head.set_digest) == (state.live_count, state.set_digest):
+                state.last_verified_seq = head.seq
+                state.last_verified_at = utc_now_text()
+                received.save_state(db.conn, state)
+                return HeadCheck(True)
+            # Same position, different set: something was lost or doubled. Start over.
+            purged = received.purge(db.conn, agreement.agreement_id)
+            self._ctx.record(
+                Caller("system", "sync"),
+                "hotlist.resync",
+                "agreement",
+                agreement.agreement_id,
+                justification="signed head differs from the set held at the same seq",
+                details={"seq": head.seq, "purged": purged},
+            )
+        log.warning("sync.head_mismatch", agreement_id=agreement.agreement_id, seq=head.seq)
+        return HeadCheck(False, resynced=True)
+
+    def record_rejection(self, agreement: Agreement, error: Exception) -> None:
+        with self._ctx.database.transaction() as db:
+            state = received.load_state(db.conn, agreement.agreement_id, agreement.partner)
+            state.rejected_batches += 1
+            state.last_error = str(error)[:500]
+            received.save_state(db.conn, state)
+            self._ctx.record(
+                Caller("partner", agreement.partner),
+                "hotlist.batch_rejected",
+                "agreement",
+                agreement.agreement_id,
+                justification=str(error)[:500],
+                details={"error": type(error).__name__, "cursor": state.cursor},
+            )
+        log.warning(
+            "sync.batch_rejected",
+            agreement_id=agreement.agreement_id,
+            partner=agreement.partner,
+            error=type(error).__name__,
+        )
+
+    def resync(self, caller: Caller, agreement_id: str, justification: str) -> int:
+        agreement = self._ctx.agreements.get(agreement_id)
+        if agreement is None:
+            raise NotFound(f"no agreement {agreement_id}")
+        with self._ctx.database.transaction() as db:
+            purged = received.purge(db.conn, agreement_id)
+            self._ctx.record(
+                caller,
+                "hotlist.resync",
+                "agreement",
+                agreement_id,
+                justification=justification,
+                details={"purged": purged},
+            )
+        return purged
+
+    def states(self) -> list[received.SyncState]:
+        with self._ctx.database.reading() as db:
+            return received.all_states(db.conn)

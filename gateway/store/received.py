@@ -1,0 +1,167 @@
+"""Recipient side of the hotlist feed: entries received per agreement with the exact
+leaf bytes and checkpoint that prove their origin, the cursor, and the set digest."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from gateway.domain import merkle
+from gateway.domain.feed import VerifiedBatch
+from gateway.store.database import utc_now_text
+
+
+@dataclass
+class SyncState:
+    agreement_id: str
+    provider: str
+    cursor: int
+    live_count: int
+    set_digest: int
+    provider_seq: int = 0
+    last_verified_seq: int = 0
+    last_verified_at: str = ""
+    last_applied_at: str = ""
+    rejected_batches: int = 0
+    last_error: str = ""
+
+
+_STATE_COLUMNS = (
+    "agreement_id, provider, cursor, live_count, set_digest, provider_seq, last_verified_seq, "
+    "last_verified_at, last_applied_at, rejected_batches, last_error"
+)
+
+
+def load_state(conn: sqlite3.Connection, agreement_id: str, provider: str) -> SyncState:
+    row = conn.execute(
+        f"SELECT {_STATE_COLUMNS} FROM sync_state WHERE agreement_id = ?", (agreement_id,)
+    ).fetchone()
+    if row is None:
+        return SyncState(agreement_id, provider, 0, 0, merkle.SET_DIGEST_EMPTY)
+    return SyncState(row[0], row[1], row[2], row[3], int(row[4], 16), *row[5:])
+
+
+def all_states(conn: sqlite3.Connection) -> list[SyncState]:
+    rows = conn.execute(f"SELECT {_STATE_COLUMNS} FROM sync_state ORDER BY agreement_id")
+    return [SyncState(r[0], r[1], r[2], r[3], int(r[4], 16), *r[5:]) for r in rows]
+
+
+def save_state(conn: sqlite3.Connection, s: SyncState) -> None:
+    conn.execute(
+        f"INSERT OR REPLACE INTO sync_state ({_STATE_COLUMNS}) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            s.agreement_id,
+            s.provider,
+            s.cursor,
+            s.live_count,
+            merkle.set_digest_hex(s.set_digest),
+            s.provider_seq,
+            s.last_verified_seq,
+            s.last_verified_at,
+            s.last_applied_at,
+            s.rejected_batches,
+            s.last_error,
+        ),
+    )
+
+
+def apply_batch(
+    conn: sqlite3.Connection, state: SyncState, batch: VerifiedBatch, envelope: bytes
+) -> None:
+    """Apply a verified batch inside the caller's transaction: store the checkpoint, upsert
+    and delete entries, move the cursor and the digest."""
+    cur = conn.execute(
+        "INSERT INTO checkpoints (agreement_id, envelope, leaf_hashes, received_at) "
+        "VALUES (?, ?, ?, ?)",
+        (state.agreement_id, envelope, b"".join(batch.leaf_hashes), utc_now_text()),
+    )
+    checkpoint_id = cur.lastrowid
+    ids = [c.entry_id for c in batch.changes]
+    held: dict[str, bytes] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        held.update(
+            conn.execute(
+                "SELECT entry_id, leaf_hash FROM received_entries WHERE agreement_id = ? "
+                f"AND entry_id IN ({','.join('?' * len(chunk))})",
+                (state.agreement_id, *chunk),
+            ).fetchall()
+        )
+    digest, count = state.set_digest, state.live_count
+    upserts, deletes = [], []
+    for index, (change, leaf, leaf_hash) in enumerate(
+        zip(batch.changes, batch.leaves, batch.leaf_hashes, strict=True)
+    ):
+        old = held.pop(change.entry_id, None)
+        if old is not None:
+            digest = merkle.set_digest_remove(digest, old)
+            count -= 1
+        entry = change.upsert
+        if entry is None:
+            deletes.append((state.agreement_id, change.entry_id))
+            continue
+        digest = merkle.set_digest_add(digest, leaf_hash)
+        count += 1
+        held[change.entry_id] = leaf_hash
+        upserts.append(
+            (
+                state.agreement_id,
+                change.entry_id,
+                state.provider,
+                change.agreement_version,
+                change.seq,
+                leaf,
+                leaf_hash,
+                checkpoint_id,
+                index,
+                entry.category,
+                entry.plate_token,
+                entry.plate,
+                entry.country,
+                entry.expires_at.isoformat(),
+            )
+        )
+    if deletes:
+        conn.executemany(
+            "DELETE FROM received_entries WHERE agreement_id = ? AND entry_id = ?", deletes
+        )
+    if upserts:
+        conn.executemany(
+            "INSERT OR REPLACE INTO received_entries (agreement_id, entry_id, provider, "
+            "agreement_version, seq, leaf, leaf_hash, checkpoint_id, leaf_index, category, "
+            "plate_token, plate, country, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            upserts,
+        )
+    state.set_digest, state.live_count = digest, count
+    state.cursor = batch.checkpoint.to_seq
+    state.provider_seq = max(state.provider_seq, state.cursor)
+    state.last_applied_at = utc_now_text()
+    save_state(conn, state)
+
+
+def purge(conn: sqlite3.Connection, agreement_id: str) -> int:
+    """Remove everything received under an agreement; return how many entries went."""
+    count = conn.execute(
+        "SELECT count(*) FROM received_entries WHERE agreement_id = ?", (agreement_id,)
+    ).fetchone()[0]
+    for table in ("received_entries", "checkpoints", "sync_state", "matching_keys"):
+        conn.execute(f"DELETE FROM {table} WHERE agreement_id = ?", (agreement_id,))
+    return count
+
+
+def matching_key(conn: sqlite3.Connection, agreement_id: str, version: int) -> bytes | None:
+    row = conn.execute(
+        "SELECT token_key FROM matching_keys WHERE agreement_id = ? AND agreement_version = ?",
+        (agreement_id, version),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def store_matching_key(
+    conn: sqlite3.Connection, agreement_id: str, version: int, mode: str, key: bytes
+) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO matching_keys VALUES (?, ?, ?, ?)",
+        (agreement_id, version, mode, key),
+    )

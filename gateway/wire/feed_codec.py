@@ -1,0 +1,179 @@
+"""Protobuf <-> domain for hotlist entries, feed changes, checkpoints and heads.
+
+Encoding of a MinimisedEntry leaves every None field unset, so a field the agreement
+does not share is absent from the bytes on the wire (minimisation rule 2)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC
+
+from google.protobuf.message import DecodeError
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from gateway.domain.errors import InvalidInput
+from gateway.domain.feed import Change, Checkpoint, SyncHead, Tombstone
+from gateway.domain.minimise import MinimisedEntry
+from gateway.wire.argos.v1 import hotlist_pb2 as pb
+
+TOMBSTONE_REASONS = {
+    "withdrawn": pb.TOMBSTONE_REASON_WITHDRAWN,
+    "expired": pb.TOMBSTONE_REASON_EXPIRED,
+    "out_of_scope": pb.TOMBSTONE_REASON_OUT_OF_SCOPE,
+}
+_REASON_NAMES = {v: k for k, v in TOMBSTONE_REASONS.items()}
+
+
+def _ts(value) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value.astimezone(UTC))
+    return ts
+
+
+def _parse(cls, data: bytes, what: str):
+    msg = cls()
+    try:
+        msg.ParseFromString(data)
+    except DecodeError:
+        raise InvalidInput(f"{what} is not a valid protobuf message") from None
+    return msg
+
+
+def entry_to_pb(m: MinimisedEntry) -> pb.SharedEntry:
+    msg = pb.SharedEntry(
+        entry_id=m.entry_id,
+        owner=m.owner,
+        version=m.version,
+        category=m.category,
+        valid_from=_ts(m.valid_from),
+        expires_at=_ts(m.expires_at),
+    )
+    if m.plate_token is not None:
+        msg.plate_token = m.plate_token
+    if m.plate is not None:
+        msg.plaintext.CopyFrom(pb.PlaintextPlate(plate=m.plate, country=m.country or ""))
+    if m.action is not None:
+        msg.action = m.action
+    if m.flags is not None:
+        msg.flags.extend(m.flags)
+    if m.vehicle_description is not None:
+        msg.vehicle_description = m.vehicle_description
+    if m.contact is not None:
+        msg.contact = m.contact
+    return msg
+
+
+def entry_from_pb(msg: pb.SharedEntry) -> MinimisedEntry:
+    if not msg.entry_id or not msg.HasField("expires_at") or not msg.HasField("valid_from"):
+        raise InvalidInput("shared entry lacks its id or validity")
+    form = msg.WhichOneof("plate_form")
+    return MinimisedEntry(
+        entry_id=msg.entry_id,
+        owner=msg.owner,
+        version=msg.version,
+        category=msg.category,
+        valid_from=msg.valid_from.ToDatetime(tzinfo=UTC),
+        expires_at=msg.expires_at.ToDatetime(tzinfo=UTC),
+        plate_token=msg.plate_token if form == "plate_token" else None,
+        plate=msg.plaintext.plate if form == "plaintext" else None,
+        country=msg.plaintext.country if form == "plaintext" else None,
+        action=msg.action or None,
+        flags=tuple(msg.flags) or None,
+        vehicle_description=msg.vehicle_description or None,
+        contact=msg.contact or None,
+    )
+
+
+def content_hash(agreement_version: int, m: MinimisedEntry) -> bytes:
+    """What the partner would see of an entry, apart from its feed position."""
+    data = entry_to_pb(m).SerializeToString(deterministic=True)
+    return hashlib.blake2b(b"%d\x1f" % agreement_version + data, digest_size=16).digest()
+
+
+def upsert_leaf(seq: int, agreement_version: int, m: MinimisedEntry) -> bytes:
+    return pb.SharedChange(
+        seq=seq, agreement_version=agreement_version, upsert=entry_to_pb(m)
+    ).SerializeToString(deterministic=True)
+
+
+def tombstone_leaf(
+    seq: int, agreement_version: int, entry_id: str, owner: str, reason: str
+) -> bytes:
+    return pb.SharedChange(
+        seq=seq,
+        agreement_version=agreement_version,
+        tombstone=pb.Tombstone(entry_id=entry_id, owner=owner, reason=TOMBSTONE_REASONS[reason]),
+    ).SerializeToString(deterministic=True)
+
+
+def change_from_leaf(leaf: bytes) -> Change:
+    msg = _parse(pb.SharedChange, leaf, "feed change")
+    kind = msg.WhichOneof("change")
+    if kind == "upsert":
+        return Change(msg.seq, msg.agreement_version, upsert=entry_from_pb(msg.upsert))
+    if kind == "tombstone":
+        t = msg.tombstone
+        if not t.entry_id or t.reason not in _REASON_NAMES:
+            raise InvalidInput("tombstone lacks its entry id or reason")
+        return Change(
+            msg.seq,
+            msg.agreement_version,
+            tombstone=Tombstone(t.entry_id, t.owner, _REASON_NAMES[t.reason]),
+        )
+    raise InvalidInput("feed change is neither an upsert nor a tombstone")
+
+
+def checkpoint_payload(cp: Checkpoint) -> bytes:
+    return pb.Checkpoint(
+        agreement_id=cp.agreement_id,
+        agreement_version=cp.agreement_version,
+        provider=cp.provider,
+        recipient=cp.recipient,
+        from_seq=cp.from_seq,
+        to_seq=cp.to_seq,
+        leaf_count=cp.leaf_count,
+        merkle_root=cp.merkle_root,
+    ).SerializeToString(deterministic=True)
+
+
+def checkpoint_from_payload(payload: bytes) -> Checkpoint:
+    m = _parse(pb.Checkpoint, payload, "checkpoint")
+    return Checkpoint(
+        m.agreement_id,
+        m.agreement_version,
+        m.provider,
+        m.recipient,
+        m.from_seq,
+        m.to_seq,
+        m.leaf_count,
+        m.merkle_root,
+    )
+
+
+def head_payload(h: SyncHead) -> bytes:
+    return pb.SyncHead(
+        agreement_id=h.agreement_id,
+        agreement_version=h.agreement_version,
+        provider=h.provider,
+        recipient=h.recipient,
+        seq=h.seq,
+        count=h.count,
+        set_digest=h.set_digest.to_bytes(32, "big"),
+        issued_at=_ts(h.issued_at),
+    ).SerializeToString(deterministic=True)
+
+
+def head_from_payload(payload: bytes) -> SyncHead:
+    m = _parse(pb.SyncHead, payload, "sync head")
+    if len(m.set_digest) != 32:
+        raise InvalidInput("sync head digest must be 32 bytes")
+    return SyncHead(
+        m.agreement_id,
+        m.agreement_version,
+        m.provider,
+        m.recipient,
+        m.seq,
+        m.count,
+        int.from_bytes(m.set_digest, "big"),
+        m.issued_at.ToDatetime(tzinfo=UTC),
+    )
