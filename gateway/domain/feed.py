@@ -11,7 +11,9 @@ changes nothing):
    Merkle root. One signature thereby vouches for every leaf, and each stored leaf
    stays individually provable with an inclusion proof against the checkpoint.
 5. Inside the batch, seqs strictly increase, stay in (from_seq, to_seq], and the last
-   one is to_seq; every change is under the checkpoint's agreement version.
+   one is to_seq; every change is under the checkpoint's agreement version. Gaps are
+   normal: the feed is compacted, so a changed entry moves to a new seq and leaves
+   its old one empty. What the provider signed is exactly what it skipped.
 6. Every upsert is in scope of that agreement version (minimise.check_received), and
    every tombstone is for an entry of the provider.
 A head must pass rules 1-2; the recipient compares it with its own set only at the

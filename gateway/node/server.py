@@ -145,6 +145,7 @@ class NodeServer:
     def stop(self, grace: float = 5.0) -> None:
         self._stop.set()
         self.feed.entries_changed()
+        self.feed.close()
         self.sync_runner.stop()
         for h in (getattr(self, "_fed_health", None), getattr(self, "_admin_health", None)):
             if h is not None:

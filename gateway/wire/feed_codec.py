@@ -30,6 +30,13 @@ def _ts(value) -> Timestamp:
     return ts
 
 
+def _time(ts: Timestamp, what: str):
+    try:
+        return ts.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"{what} is out of range") from None
+
+
 def _parse(cls, data: bytes, what: str):
     msg = cls()
     try:
@@ -72,8 +79,8 @@ def entry_from_pb(msg: pb.SharedEntry) -> MinimisedEntry:
         owner=msg.owner,
         version=msg.version,
         category=msg.category,
-        valid_from=msg.valid_from.ToDatetime(tzinfo=UTC),
-        expires_at=msg.expires_at.ToDatetime(tzinfo=UTC),
+        valid_from=_time(msg.valid_from, "valid_from"),
+        expires_at=_time(msg.expires_at, "expires_at"),
         plate_token=msg.plate_token if form == "plate_token" else None,
         plate=msg.plaintext.plate if form == "plaintext" else None,
         country=msg.plaintext.country if form == "plaintext" else None,
@@ -175,5 +182,5 @@ def head_from_payload(payload: bytes) -> SyncHead:
         m.seq,
         m.count,
         int.from_bytes(m.set_digest, "big"),
-        m.issued_at.ToDatetime(tzinfo=UTC),
+        _time(m.issued_at, "issued_at"),
     )
