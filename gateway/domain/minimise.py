@@ -26,6 +26,7 @@ from gateway.domain.hotlist import FLAGS, Action, HotlistEntry
 TOKEN_BYTES = 16
 TOKEN_KEY_BYTES = 32
 _TOKEN_PERSON = b"argos-plate-v1"
+_ACTIONS = frozenset(a.value for a in Action)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def check_received(m: MinimisedEntry, terms: AgreementTerms, provider: str) -> N
                 f"entry {m.entry_id} carries {name.replace('_', ' ')}, which the agreement "
                 "does not share"
             )
-    if m.action is not None and m.action not in {a.value for a in Action}:
+    if m.action is not None and m.action not in _ACTIONS:
         raise AgreementViolation(f"entry {m.entry_id} has an unknown action")
     if m.flags is not None and not set(m.flags) <= FLAGS:
         raise AgreementViolation(f"entry {m.entry_id} has an unknown flag")

@@ -42,12 +42,14 @@ STATE_TO_PB = {
 
 
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
-    def __init__(self, ctx: NodeContext, federation_endpoint: str, feed: FeedService) -> None:
+    def __init__(
+        self, ctx: NodeContext, federation_endpoint: str, feed: FeedService, sync: SyncService
+    ) -> None:
         self._ctx = ctx
         self._admin = AdministrationService(ctx)
         self._agreements = AgreementService(ctx)
         self._hotlist = HotlistService(ctx)
-        self._sync = SyncService(ctx)
+        self._sync = sync
         self._feed = feed
         self._endpoint = federation_endpoint
 

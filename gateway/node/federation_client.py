@@ -4,7 +4,7 @@ Implements the FederationPort the services use."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import grpc
 
@@ -87,6 +87,7 @@ class GrpcFederationClient:
         follow: bool,
         max_batch: int = 1000,
         deadline_s: float = 300.0,
+        on_open: Callable[[grpc.Future], None] | None = None,
     ) -> Iterator[tuple[list[bytes], Envelope] | Envelope]:
         """The partner's feed after after_seq: (leaves, checkpoint) per batch, and heads.
         A follow stream ends at its deadline; the caller reconnects from its cursor."""
@@ -94,6 +95,8 @@ class GrpcFederationClient:
             agreement_id=agreement_id, after_seq=after_seq, follow=follow, max_batch=max_batch
         )
         stream = self._stub(partner).PullHotlistChanges(request, timeout=deadline_s)
+        if on_open is not None:
+            on_open(stream)  # lets the caller cancel the stream from another thread
         try:
             for message in stream:
                 if message.HasField("batch"):
@@ -104,8 +107,8 @@ class GrpcFederationClient:
                 else:
                     yield codec.envelope_from_pb(message.head)
         except grpc.RpcError as error:
-            if error.code() is grpc.StatusCode.DEADLINE_EXCEEDED and follow:
-                return
+            if error.code() in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
+                return  # our own deadline or cancel: the caller decides what next
             raise error_from_rpc(error, partner.node_id) from None
         finally:
             stream.cancel()

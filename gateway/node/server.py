@@ -50,7 +50,8 @@ class NodeServer:
             max_review_days=config.max_review_days,
         )
         self.feed = FeedService(self.ctx)
-        self.sync_runner = SyncRunner(SyncService(self.ctx), self.federation_client)
+        self.sync = SyncService(self.ctx)
+        self.sync_runner = SyncRunner(self.sync, self.federation_client)
         self._stop = threading.Event()
         self._federation: grpc.Server | None = None
         self._admin: grpc.Server | None = None
@@ -73,7 +74,7 @@ class NodeServer:
 
         admin = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=opts)
         admin_pb2_grpc.add_AdminServiceServicer_to_server(
-            AdminServicer(self.ctx, self.config.federation_endpoint, self.feed), admin
+            AdminServicer(self.ctx, self.config.federation_endpoint, self.feed, self.sync), admin
         )
         admin_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(admin_health, admin)

@@ -33,6 +33,16 @@ class SyncRunner:
         self._stop = threading.Event()
         self._threads: dict[str, threading.Thread] = {}
         self._cancel: dict[str, threading.Event] = {}
+        self._streams: dict[str, object] = {}
+        self._restart: set[str] = set()
+        sync.on_reset.append(self.restart)
+
+    def restart(self, agreement_id: str) -> None:
+        """Drop the open stream of an agreement (after a resync) and reconnect at once."""
+        self._restart.add(agreement_id)
+        stream = self._streams.get(agreement_id)
+        if stream is not None:
+            stream.cancel()
 
     def start(self) -> None:
         threading.Thread(target=self._supervise, name="sync-supervisor", daemon=True).start()
@@ -81,7 +91,8 @@ class SyncRunner:
             if agreement is None:
                 return
             try:
-                self._follow(agreement, cancel)
+                if self._follow(agreement, cancel):
+                    continue  # our cursor moved under us: reconnect without waiting
                 backoff = BACKOFF_START_S
             except PartnerUnreachable as exc:
                 log.info(
@@ -102,22 +113,31 @@ class SyncRunner:
             cancel.wait(backoff * random.uniform(0.5, 1.0))
             backoff = min(backoff * 2, BACKOFF_MAX_S)
 
-    def _follow(self, agreement: Agreement, cancel: threading.Event) -> None:
+    def _follow(self, agreement: Agreement, cancel: threading.Event) -> bool:
+        """Follow the partner's feed; True when the stream must restart at once."""
         record = self._sync.partner_record(agreement.partner)
         cursor = self._sync.cursor(agreement)
+        agreement_id = agreement.agreement_id
+        self._restart.discard(agreement_id)
         for item in self._client.pull_changes(
-            record, agreement.agreement_id, cursor, follow=True, deadline_s=self._deadline
+            record,
+            agreement_id,
+            cursor,
+            follow=True,
+            deadline_s=self._deadline,
+            on_open=lambda stream: self._streams.__setitem__(agreement_id, stream),
         ):
             if cancel.is_set():
-                return
+                return False
             # Re-read: a status change or amendment may have arrived meanwhile.
             agreement = self._current(agreement.agreement_id)
             if agreement is None:
-                return
+                return False
+            if self._sync.cursor(agreement) != cursor:
+                return True  # reset under us (resync): reconnect from the new cursor
             if isinstance(item, Envelope):
-                check = self._sync.check_head(agreement, item)
-                if check.resynced:
-                    return  # reconnect from cursor 0
+                if self._sync.check_head(agreement, item).resynced:
+                    return True  # reconnect from cursor 0
                 continue
             leaves, checkpoint = item
             batch = self._sync.verify_batch(agreement, leaves, checkpoint)
@@ -126,3 +146,5 @@ class SyncRunner:
                 mode, key = self._client.matching_key(record, agreement.agreement_id, version)
                 self._sync.store_key(agreement.agreement_id, version, mode, key)
             self._sync.apply(agreement, batch, checkpoint)
+            cursor = batch.checkpoint.to_seq
+        return agreement.agreement_id in self._restart

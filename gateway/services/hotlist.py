@@ -13,6 +13,7 @@ import structlog
 
 from gateway.domain.errors import ArgosError, IllegalTransition, InvalidInput, NotFound
 from gateway.domain.hotlist import HotlistEntry, check_entry, parse_action
+from gateway.domain.ids import new_entry_id
 from gateway.domain.plates import Plate
 from gateway.services.context import Caller, NodeContext
 
@@ -66,7 +67,7 @@ class HotlistService:
             except ValueError:
                 raise InvalidInput("entry id must be a UUID") from None
         entry = HotlistEntry(
-            entry_id=previous.entry_id if previous else (draft.entry_id or str(uuid.uuid4())),
+            entry_id=previous.entry_id if previous else (draft.entry_id or new_entry_id()),
             owner=self._ctx.node_id,
             plate=Plate.parse(draft.plate, draft.country or None),
             category=draft.category.strip().lower(),

@@ -4,6 +4,7 @@ and purge on revocation. Network calls live in the node's sync runner."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -30,6 +31,8 @@ class HeadCheck:
 class SyncService:
     def __init__(self, ctx: NodeContext) -> None:
         self._ctx = ctx
+        # Called with an agreement id after its received state was reset.
+        self.on_reset: list[Callable[[str], None]] = []
 
     def received_agreements(self) -> list[tuple[Agreement, AgreementTerms]]:
         """Agreements in force under which the partner shares its entries with us."""
@@ -176,6 +179,8 @@ class SyncService:
                 justification=justification,
                 details={"purged": purged},
             )
+        for hook in self.on_reset:
+            hook(agreement_id)
         return purged
 
     def states(self) -> list[received.SyncState]:

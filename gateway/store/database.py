@@ -49,7 +49,7 @@ class Database:
         self._lock = threading.RLock()
         self._depth = 0
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         self.migrate()
 
