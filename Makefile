@@ -32,6 +32,10 @@ demo: $(STAMP) certs
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# BENCH_SCALE=small for a quick run; results in bench-results.json (not committed).
+bench: $(STAMP) certs
+	$(BIN)/python -m tests.bench
+
 lint: $(STAMP) $(BUF)
 	$(BIN)/ruff check .
 	$(BUF) lint

@@ -59,12 +59,10 @@ class AdminClient:
         self.stub = admin_pb2_grpc.AdminServiceStub(self._channel)
         self.node_id = config.node_id
 
-    def call(self, method: str, request):
+    def call(self, method: str, request, timeout: float = ADMIN_CALL_TIMEOUT_S):
         metadata = [("authorization", f"Bearer {self.token}")] if self.token else []
         try:
-            return getattr(self.stub, method)(
-                request, timeout=ADMIN_CALL_TIMEOUT_S, metadata=metadata
-            )
+            return getattr(self.stub, method)(request, timeout=timeout, metadata=metadata)
         except grpc.RpcError as error:
             code = error.code()
             if code is grpc.StatusCode.UNAVAILABLE and "connect" in (error.details() or ""):

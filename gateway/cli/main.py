@@ -32,6 +32,7 @@ from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import agreement_pb2 as apb
 
 console = Console()
+IMPORT_TIMEOUT_S = 3600.0
 
 home_option = click.option(
     "--home",
@@ -718,7 +719,8 @@ def hotlist_import(home, token_file, path, keep_good, justification, chunk, as_j
             progress.advance(task, len(rows))
 
     with progress:
-        r = client.call("ImportEntries", requests())
+        # A bulk import may take minutes; it is one transaction either way.
+        r = client.call("ImportEntries", requests(), timeout=IMPORT_TIMEOUT_S)
     if as_json:
         click.echo(json.dumps(MessageToDict(r, preserving_proto_field_name=True)))
     else:

@@ -25,17 +25,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from gateway.domain import envelope as env
 from gateway.domain import merkle
 from gateway.domain.agreement import AgreementTerms
 from gateway.domain.errors import AgreementViolation, InvalidInput, StaleVersion
 from gateway.domain.identity import PublicNodeKey
-from gateway.domain.minimise import MinimisedEntry, check_received
+from gateway.domain.minimise import MinimisedEntry, received_checker
 
 CHECKPOINT_PAYLOAD = "application/vnd.argos.checkpoint.v1+protobuf"
 SYNC_HEAD_PAYLOAD = "application/vnd.argos.sync-head.v1+protobuf"
-MAX_BATCH = 1000
+MAX_BATCH = 4000
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,9 @@ class Tombstone:
     reason: str
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
+    """One feed change: an upsert or a tombstone (a NamedTuple: built per entry)."""
+
     seq: int
     agreement_version: int
     upsert: MinimisedEntry | None = None
@@ -78,9 +80,7 @@ class Change:
 
     @property
     def entry_id(self) -> str:
-        item = self.upsert or self.tombstone
-        assert item is not None
-        return item.entry_id
+        return (self.upsert or self.tombstone).entry_id  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,7 @@ def verify_batch(
         )
     changes = []
     previous = cp.from_seq
+    check = received_checker(terms, party.provider)
     for leaf in leaves:
         change = decode_change(leaf)
         if not previous < change.seq <= cp.to_seq:  # rule 5
@@ -148,7 +149,7 @@ def verify_batch(
             raise InvalidInput("a change is under another agreement version than its batch")
         previous = change.seq
         if change.upsert is not None:  # rule 6
-            check_received(change.upsert, terms, party.provider)
+            check(change.upsert)
         elif change.tombstone is not None and change.tombstone.owner != party.provider:
             raise AgreementViolation(
                 f"tombstone for an entry of {change.tombstone.owner}, not of {party.provider}"

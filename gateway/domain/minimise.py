@@ -16,8 +16,9 @@ The receiving side applies check_received, the mirror image, to everything it ge
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from gateway.domain.agreement import AgreementTerms, MatchingMode
 from gateway.domain.errors import AgreementViolation
@@ -29,9 +30,9 @@ _TOKEN_PERSON = b"argos-plate-v1"
 _ACTIONS = frozenset(a.value for a in Action)
 
 
-@dataclass(frozen=True)
-class MinimisedEntry:
-    """What a partner receives. None means "absent from the bytes"."""
+class MinimisedEntry(NamedTuple):
+    """What a partner receives. None means "absent from the bytes". A NamedTuple, not a
+    dataclass: a recipient builds a million of these per initial sync."""
 
     entry_id: str
     owner: str
@@ -106,21 +107,54 @@ def minimise(
 
 def check_received(m: MinimisedEntry, terms: AgreementTerms, provider: str) -> None:
     """Refuse anything the agreement does not let `provider` send us."""
+    received_checker(terms, provider)(m)
+
+
+def received_checker(terms: AgreementTerms, provider: str) -> Callable[[MinimisedEntry], None]:
+    """check_received with the agreement's scope worked out once, for whole batches."""
+    if not terms.provides(provider):
+
+        def refuse(m: MinimisedEntry) -> None:
+            raise AgreementViolation(
+                f"agreement {terms.agreement_id} v{terms.version} does not let {provider} "
+                "share entries in this direction"
+            )
+
+        return refuse
+    categories = frozenset(terms.categories)
+    plaintext = terms.matching_mode is MatchingMode.PLAINTEXT
+    fields = terms.fields
+    forbidden = tuple(
+        name
+        for name, allowed in (
+            ("action", fields.action),
+            ("flags", fields.flags),
+            ("vehicle_description", fields.vehicle_description),
+            ("contact", fields.contact),
+        )
+        if not allowed
+    )
+    return lambda m: _check(m, terms, provider, categories, plaintext, forbidden)
+
+
+def _check(
+    m: MinimisedEntry,
+    terms: AgreementTerms,
+    provider: str,
+    categories: frozenset[str],
+    plaintext: bool,
+    forbidden: tuple[str, ...],
+) -> None:
     if m.owner != provider:
         raise AgreementViolation(
             f"entry {m.entry_id} names owner {m.owner}, but came from {provider}"
         )
-    if not terms.provides(provider):
-        raise AgreementViolation(
-            f"agreement {terms.agreement_id} v{terms.version} does not let {provider} share "
-            "entries in this direction"
-        )
-    if m.category not in terms.categories:
+    if m.category not in categories:
         raise AgreementViolation(
             f"entry {m.entry_id} has category {m.category}, outside agreement "
             f"{terms.agreement_id} v{terms.version}"
         )
-    if terms.matching_mode is MatchingMode.PLAINTEXT:
+    if plaintext:
         if m.plate is None or m.plate_token is not None:
             raise AgreementViolation(f"entry {m.entry_id} must carry a plaintext plate")
     elif m.plate is not None or m.country is not None or not m.plate_token:
@@ -129,14 +163,8 @@ def check_received(m: MinimisedEntry, terms: AgreementTerms, provider: str) -> N
         )
     elif len(m.plate_token) != TOKEN_BYTES:
         raise AgreementViolation(f"entry {m.entry_id} has a malformed plate token")
-    fields = terms.fields
-    for name, allowed in (
-        ("action", fields.action),
-        ("flags", fields.flags),
-        ("vehicle_description", fields.vehicle_description),
-        ("contact", fields.contact),
-    ):
-        if getattr(m, name) is not None and not allowed:
+    for name in forbidden:
+        if getattr(m, name) is not None:
             raise AgreementViolation(
                 f"entry {m.entry_id} carries {name.replace('_', ' ')}, which the agreement "
                 "does not share"

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.domain.agreement import Agreement, AgreementState
 from gateway.domain.errors import InvalidInput
@@ -23,6 +21,7 @@ from gateway.store import feed as feed_store
 from gateway.wire import codec
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc
+from gateway.wire.times import to_datetime, to_timestamp
 
 ROLE_TO_PB = {
     Role.ADMIN: pb.ROLE_ADMIN,
@@ -225,8 +224,8 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             vehicle_description=e.vehicle_description,
             contact=e.contact,
             case_reference=e.case_reference,
-            valid_from=_ts(e.valid_from),
-            expires_at=_ts(e.expires_at),
+            valid_from=to_timestamp(e.valid_from),
+            expires_at=to_timestamp(e.expires_at),
             version=e.version,
             status=e.status(self._ctx.clock()).value,
             created_by=created_by,
@@ -355,21 +354,15 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         return pb.ResyncAgreementResponse(purged=purged)
 
 
-def _ts(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value.astimezone(UTC))
-    return ts
-
-
 def draft_from_pb(e: pb.HotlistEntry) -> EntryDraft:
     return EntryDraft(
         plate=e.plate,
         country=e.country,
         category=e.category,
         action=e.action,
-        expires_at=e.expires_at.ToDatetime(tzinfo=UTC) if e.HasField("expires_at") else None,
+        expires_at=to_datetime(e.expires_at, "expires_at") if e.HasField("expires_at") else None,
         flags=tuple(e.flags),
-        valid_from=e.valid_from.ToDatetime(tzinfo=UTC) if e.HasField("valid_from") else None,
+        valid_from=to_datetime(e.valid_from, "valid_from") if e.HasField("valid_from") else None,
         vehicle_description=e.vehicle_description,
         contact=e.contact,
         case_reference=e.case_reference,

@@ -85,7 +85,7 @@ class GrpcFederationClient:
         after_seq: int,
         *,
         follow: bool,
-        max_batch: int = 1000,
+        max_batch: int = 4000,
         deadline_s: float = 300.0,
         on_open: Callable[[grpc.Future], None] | None = None,
     ) -> Iterator[tuple[list[bytes], Envelope] | Envelope]:

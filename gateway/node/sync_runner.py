@@ -4,8 +4,10 @@ stored cursor, then following live; reconnecting with backoff after any failure.
 
 from __future__ import annotations
 
+import queue
 import random
 import threading
+from collections.abc import Iterator
 
 import structlog
 
@@ -19,6 +21,8 @@ from gateway.services.sync import SyncService
 log = structlog.get_logger(__name__)
 
 SUPERVISE_INTERVAL_S = 1.0
+# Batches received but not yet applied: lets the provider keep sending while we apply.
+READ_AHEAD = 8
 BACKOFF_START_S = 0.5
 BACKOFF_MAX_S = 30.0
 
@@ -119,14 +123,15 @@ class SyncRunner:
         cursor = self._sync.cursor(agreement)
         agreement_id = agreement.agreement_id
         self._restart.discard(agreement_id)
-        for item in self._client.pull_changes(
+        stream = self._client.pull_changes(
             record,
             agreement_id,
             cursor,
             follow=True,
             deadline_s=self._deadline,
             on_open=lambda stream: self._streams.__setitem__(agreement_id, stream),
-        ):
+        )
+        for item in _read_ahead(stream, READ_AHEAD):
             if cancel.is_set():
                 return False
             # Re-read: a status change or amendment may have arrived meanwhile.
@@ -148,3 +153,39 @@ class SyncRunner:
             self._sync.apply(agreement, batch, checkpoint)
             cursor = batch.checkpoint.to_seq
         return agreement.agreement_id in self._restart
+
+
+def _read_ahead(items: Iterator, depth: int) -> Iterator:
+    """Iterate `items` on a helper thread, up to `depth` ahead of the consumer, so that
+    receiving the next batch overlaps verifying and applying this one. Errors raised
+    by `items` are raised here, in order."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buffer.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            buffer.put(exc)
+
+    threading.Thread(target=pump, name="sync-read-ahead", daemon=True).start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

@@ -26,6 +26,8 @@ def channel_options(max_message_bytes: int) -> list[tuple[str, int | str]]:
         ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
         ("grpc.keepalive_permit_without_calls", 0),
         ("grpc.http2.max_pings_without_data", 0),
+        # A large stream window lets feed batches flow without a round trip each.
+        ("grpc.http2.lookahead_bytes", 8 * 1024 * 1024),
     ]
 
 
@@ -39,6 +41,7 @@ def server_options(max_message_bytes: int) -> list[tuple[str, int | str]]:
         ("grpc.http2.max_ping_strikes", 2),
         ("grpc.keepalive_time_ms", 60_000),
         ("grpc.keepalive_timeout_ms", 20_000),
+        ("grpc.http2.lookahead_bytes", 8 * 1024 * 1024),
     ]
 
 

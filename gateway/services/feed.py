@@ -26,7 +26,7 @@ from gateway.wire import feed_codec
 
 log = structlog.get_logger(__name__)
 
-PROJECT_CHUNK = 5000
+PROJECT_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -184,9 +184,10 @@ class FeedService:
             ids = [
                 r[0]
                 for r in db.execute(
-                    "SELECT entry_id FROM entries WHERE withdrawn = 0 AND ("
-                    "(expires_at > ? AND expires_at <= ?) OR (valid_from > ? AND valid_from <= ?))",
-                    (since, now.isoformat(), since, now.isoformat()),
+                    "SELECT entry_id FROM entries WHERE withdrawn = 0 AND "
+                    "(expires_at > ? AND expires_at <= ?) UNION "
+                    "SELECT entry_id FROM entries WHERE activates_at <= ?",
+                    (since, now.isoformat(), now.isoformat()),
                 )
             ]
             entries = [self._ctx.own_entries.get(i) for i in ids]

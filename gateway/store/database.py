@@ -48,6 +48,9 @@ class Database:
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
         self._depth = 0
+        self._writer: int | None = None  # thread id holding the write transaction
+        self._readers = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -99,6 +102,7 @@ class Database:
                 return
             self.conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._writer = threading.get_ident()
             try:
                 yield self.db
             except BaseException:
@@ -108,11 +112,26 @@ class Database:
                 self.conn.execute("COMMIT")
             finally:
                 self._depth = 0
+                self._writer = None
 
     @contextmanager
     def reading(self) -> Iterator[sqlite_utils.Database]:
-        with self._lock:
+        """Read committed state without waiting for a writer: each thread reads on a
+        connection of its own (WAL lets readers run beside the writer). Inside this
+        thread's own write transaction, reads see that transaction's changes."""
+        if self._writer == threading.get_ident():
             yield self.db
+            return
+        reader = getattr(self._readers, "db", None)
+        if reader is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+            )
+            conn.execute("PRAGMA query_only=ON")
+            reader = self._readers.db = sqlite_utils.Database(conn)
+            with self._lock:
+                self._reader_conns.append(conn)
+        yield reader
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -128,6 +147,8 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
             self.conn.close()
 
 

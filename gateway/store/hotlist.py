@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from gateway.domain.hotlist import Action, HotlistEntry
 from gateway.domain.plates import Plate
@@ -14,9 +14,9 @@ from gateway.store.database import Database, utc_now_text
 _COLUMNS = (
     "entry_id, plate, plate_raw, country, category, action, flags, vehicle_description, "
     "contact, case_reference, valid_from, expires_at, version, withdrawn, created_by, "
-    "updated_at, change_seq"
+    "updated_at, change_seq, activates_at"
 )
-_INSERT = f"INSERT INTO entries ({_COLUMNS}) VALUES ({', '.join('?' * 17)})"
+_INSERT = f"INSERT INTO entries ({_COLUMNS}) VALUES ({', '.join('?' * 18)})"
 _UPSERT = _INSERT + (
     " ON CONFLICT (entry_id) DO UPDATE SET plate=excluded.plate, plate_raw=excluded.plate_raw,"
     " country=excluded.country, category=excluded.category, action=excluded.action,"
@@ -24,7 +24,7 @@ _UPSERT = _INSERT + (
     " contact=excluded.contact, case_reference=excluded.case_reference,"
     " valid_from=excluded.valid_from, expires_at=excluded.expires_at,"
     " version=excluded.version, withdrawn=excluded.withdrawn, updated_at=excluded.updated_at,"
-    " change_seq=excluded.change_seq"
+    " change_seq=excluded.change_seq, activates_at=excluded.activates_at"
 )
 
 
@@ -50,11 +50,12 @@ class OwnEntries:
         if not rows:
             return 0
         now = utc_now_text()
+        moment = datetime.now(UTC)
         with self._database.transaction() as db:
             first = self._next_change_seqs(db, len(rows))
             db.conn.executemany(
                 _UPSERT,
-                (_row(e, created_by, now, first + i) for i, e in enumerate(rows)),
+                (_row(e, created_by, now, first + i, moment) for i, e in enumerate(rows)),
             )
         return len(rows)
 
@@ -128,7 +129,7 @@ class OwnEntries:
         )
 
 
-def _row(e: HotlistEntry, created_by: str, now: str, change_seq: int) -> tuple:
+def _row(e: HotlistEntry, created_by: str, now: str, change_seq: int, moment: datetime) -> tuple:
     return (
         e.entry_id,
         e.plate.normalised,
@@ -147,4 +148,5 @@ def _row(e: HotlistEntry, created_by: str, now: str, change_seq: int) -> tuple:
         created_by,
         now,
         change_seq,
+        e.valid_from.isoformat() if e.valid_from > moment else None,
     )

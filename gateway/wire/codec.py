@@ -7,7 +7,7 @@ gateway.domain.envelope); this module never re-encodes bytes it verified.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -16,6 +16,7 @@ from gateway.domain import agreement as ag
 from gateway.domain.envelope import Envelope, Signature
 from gateway.domain.errors import InvalidInput, SignatureInvalid
 from gateway.wire.argos.v1 import agreement_pb2, envelope_pb2
+from gateway.wire.times import to_datetime, to_timestamp
 
 _PURPOSE = {
     agreement_pb2.PURPOSE_CRIMINAL_INVESTIGATION: ag.Purpose.CRIMINAL_INVESTIGATION,
@@ -56,16 +57,10 @@ def _enum(mapping: dict, value: int, what: str):
         raise InvalidInput(f"{what} is missing or unknown (value {value})") from None
 
 
-def _ts(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value.astimezone(UTC))
-    return ts
-
-
 def _dt(ts: Timestamp, what: str) -> datetime:
     if ts.seconds == 0 and ts.nanos == 0:
         raise InvalidInput(f"{what} is missing")
-    return ts.ToDatetime(tzinfo=UTC)
+    return to_datetime(ts, what)
 
 
 # -- envelopes ---------------------------------------------------------------------
@@ -120,8 +115,8 @@ def terms_to_pb(t: ag.AgreementTerms) -> agreement_pb2.AgreementDocument:
         version=t.version,
         proposer=t.proposer,
         partner=t.partner,
-        valid_from=_ts(t.valid_from),
-        valid_until=_ts(t.valid_until),
+        valid_from=to_timestamp(t.valid_from),
+        valid_until=to_timestamp(t.valid_until),
         direction=_invert(_DIRECTION)[t.direction],
         categories=list(t.categories),
         purposes=[_invert(_PURPOSE)[p] for p in t.purposes],
@@ -142,7 +137,7 @@ def terms_to_pb(t: ag.AgreementTerms) -> agreement_pb2.AgreementDocument:
         handling_code=t.handling_code,
     )
     if t.created_at is not None:
-        doc.created_at.CopyFrom(_ts(t.created_at))
+        doc.created_at.CopyFrom(to_timestamp(t.created_at))
     return doc
 
 
@@ -176,7 +171,9 @@ def terms_from_pb(
         hit_retention_days=doc.hit_retention_days,
         onward_sharing=doc.onward_sharing,
         handling_code=doc.handling_code,
-        created_at=doc.created_at.ToDatetime(tzinfo=UTC) if doc.HasField("created_at") else None,
+        created_at=to_datetime(doc.created_at, "created_at")
+        if doc.HasField("created_at")
+        else None,
     )
     if draft:
         return terms
@@ -198,7 +195,7 @@ def status_to_pb(c: ag.StatusChange) -> agreement_pb2.AgreementStatusChange:
         kind=_invert(_STATUS_KIND)[c.kind],
         issuer=c.issuer,
         reason=c.reason,
-        issued_at=_ts(c.issued_at),
+        issued_at=to_timestamp(c.issued_at),
     )
 
 

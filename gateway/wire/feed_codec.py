@@ -6,15 +6,14 @@ does not share is absent from the bytes on the wire (minimisation rule 2)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
 
 from google.protobuf.message import DecodeError
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.feed import Change, Checkpoint, SyncHead, Tombstone
 from gateway.domain.minimise import MinimisedEntry
 from gateway.wire.argos.v1 import hotlist_pb2 as pb
+from gateway.wire.times import to_datetime, to_timestamp
 
 TOMBSTONE_REASONS = {
     "withdrawn": pb.TOMBSTONE_REASON_WITHDRAWN,
@@ -22,26 +21,6 @@ TOMBSTONE_REASONS = {
     "out_of_scope": pb.TOMBSTONE_REASON_OUT_OF_SCOPE,
 }
 _REASON_NAMES = {v: k for k, v in TOMBSTONE_REASONS.items()}
-
-
-def _ts(value) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value.astimezone(UTC))
-    return ts
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _time(ts: Timestamp, what: str) -> datetime:
-    # Timedelta arithmetic: the same result as Timestamp.ToDatetime, at a third of the
-    # cost, which counts at a million entries per sync.
-    try:
-        if not 0 <= ts.nanos < 1_000_000_000:
-            raise ValueError
-        return _EPOCH + timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000)
-    except (ValueError, OverflowError):
-        raise InvalidInput(f"{what} is out of range") from None
 
 
 def _parse(cls, data: bytes, what: str):
@@ -59,8 +38,8 @@ def entry_to_pb(m: MinimisedEntry) -> pb.SharedEntry:
         owner=m.owner,
         version=m.version,
         category=m.category,
-        valid_from=_ts(m.valid_from),
-        expires_at=_ts(m.expires_at),
+        valid_from=to_timestamp(m.valid_from),
+        expires_at=to_timestamp(m.expires_at),
     )
     if m.plate_token is not None:
         msg.plate_token = m.plate_token
@@ -86,8 +65,8 @@ def entry_from_pb(msg: pb.SharedEntry) -> MinimisedEntry:
         owner=msg.owner,
         version=msg.version,
         category=msg.category,
-        valid_from=_time(msg.valid_from, "valid_from"),
-        expires_at=_time(msg.expires_at, "expires_at"),
+        valid_from=to_datetime(msg.valid_from, "valid_from"),
+        expires_at=to_datetime(msg.expires_at, "expires_at"),
         plate_token=msg.plate_token if form == "plate_token" else None,
         plate=msg.plaintext.plate if form == "plaintext" else None,
         country=msg.plaintext.country if form == "plaintext" else None,
@@ -173,7 +152,7 @@ def head_payload(h: SyncHead) -> bytes:
         seq=h.seq,
         count=h.count,
         set_digest=h.set_digest.to_bytes(32, "big"),
-        issued_at=_ts(h.issued_at),
+        issued_at=to_timestamp(h.issued_at),
     ).SerializeToString(deterministic=True)
 
 
@@ -189,5 +168,5 @@ def head_from_payload(payload: bytes) -> SyncHead:
         m.seq,
         m.count,
         int.from_bytes(m.set_digest, "big"),
-        _time(m.issued_at, "issued_at"),
+        to_datetime(m.issued_at, "issued_at"),
     )

@@ -399,14 +399,14 @@ def test_a_batch_with_an_upsert_outside_the_agreed_categories_is_refused() -> No
 
 def test_a_batch_with_an_upsert_owned_by_another_node_is_refused() -> None:
     foreign = minimised(make_entry(2, owner=PROVIDER))
-    foreign = dataclasses.replace(foreign, owner=OUTSIDER)
+    foreign = foreign._replace(owner=OUTSIDER)
     leaves = [upsert(1, 1), feed_codec.upsert_leaf(2, 1, foreign)]
     with pytest.raises(AgreementViolation, match=f"names owner {OUTSIDER}"):
         verify(leaves, signed(checkpoint_for(leaves)))
 
 
 def test_a_batch_with_an_upsert_carrying_an_unshared_field_is_refused() -> None:
-    leaky = dataclasses.replace(minimised(make_entry(1)), contact="gent desk")
+    leaky = minimised(make_entry(1))._replace(contact="gent desk")
     leaves = [feed_codec.upsert_leaf(1, 1, leaky)]
     with pytest.raises(AgreementViolation, match="carries contact"):
         verify(leaves, signed(checkpoint_for(leaves)))

@@ -490,13 +490,13 @@ def test_the_fixed_examples_are_accepted_as_sent() -> None:
 
 
 def test_the_recipient_refuses_a_plaintext_plate_under_token_mode() -> None:
-    sent = dataclasses.replace(_token_entry(), plate_token=None, plate="1ABC123", country="BE")
+    sent = _token_entry()._replace(plate_token=None, plate="1ABC123", country="BE")
     with pytest.raises(AgreementViolation, match="plaintext plate the agreement does not allow"):
         check_received(sent, _FIXED_TERMS, PROVIDER)
 
 
 def test_the_recipient_refuses_a_plaintext_plate_sent_beside_a_token_under_token_mode() -> None:
-    sent = dataclasses.replace(_token_entry(), plate="1ABC123", country="BE")
+    sent = _token_entry()._replace(plate="1ABC123", country="BE")
     with pytest.raises(AgreementViolation, match="plaintext plate"):
         check_received(sent, _FIXED_TERMS, PROVIDER)
 
@@ -505,13 +505,13 @@ def test_the_recipient_refuses_a_plaintext_plate_sent_beside_a_token_under_token
 def test_the_recipient_refuses_a_missing_or_malformed_token_under_token_mode(
     token: bytes,
 ) -> None:
-    sent = dataclasses.replace(_token_entry(), plate_token=token)
+    sent = _token_entry()._replace(plate_token=token)
     with pytest.raises(AgreementViolation, match="plate"):
         check_received(sent, _FIXED_TERMS, PROVIDER)
 
 
 def test_the_recipient_refuses_a_token_under_plaintext_mode() -> None:
-    sent = dataclasses.replace(_plaintext_entry(), plate=None, country=None, plate_token=b"t" * 16)
+    sent = _plaintext_entry()._replace(plate=None, country=None, plate_token=b"t" * 16)
     with pytest.raises(AgreementViolation, match="must carry a plaintext plate"):
         check_received(sent, _plaintext_terms(), PROVIDER)
 
@@ -535,19 +535,19 @@ def test_the_recipient_refuses_an_optional_field_the_agreement_does_not_share(na
 
 def test_the_recipient_refuses_an_action_when_the_agreement_does_not_share_actions() -> None:
     terms = dataclasses.replace(_FIXED_TERMS, fields=AgreementFields(action=False))
-    sent = dataclasses.replace(_token_entry(), flags=None, vehicle_description=None, contact=None)
+    sent = _token_entry()._replace(flags=None, vehicle_description=None, contact=None)
     with pytest.raises(AgreementViolation, match="carries action"):
         check_received(sent, terms, PROVIDER)
 
 
 def test_the_recipient_refuses_a_category_outside_the_agreement() -> None:
-    sent = dataclasses.replace(_token_entry(), category="wanted_person")
+    sent = _token_entry()._replace(category="wanted_person")
     with pytest.raises(AgreementViolation, match="category wanted_person, outside agreement"):
         check_received(sent, _FIXED_TERMS, PROVIDER)
 
 
 def test_the_recipient_refuses_an_entry_owned_by_another_node_than_the_provider() -> None:
-    sent = dataclasses.replace(_token_entry(), owner=OUTSIDER)
+    sent = _token_entry()._replace(owner=OUTSIDER)
     with pytest.raises(AgreementViolation, match=f"names owner {OUTSIDER}, but came from"):
         check_received(sent, _FIXED_TERMS, PROVIDER)
 
@@ -569,7 +569,7 @@ def test_the_recipient_refuses_entries_from_a_provider_the_direction_does_not_al
 def test_the_recipient_refuses_values_outside_the_known_lists(
     change: dict[str, object], why: str
 ) -> None:
-    sent = dataclasses.replace(_token_entry(), **change)  # type: ignore[arg-type]
+    sent = _token_entry()._replace(**change)  # type: ignore[arg-type]
     with pytest.raises(AgreementViolation, match=why):
         check_received(sent, _FIXED_TERMS, PROVIDER)
 
@@ -578,7 +578,7 @@ def test_the_recipient_refuses_values_outside_the_known_lists(
 def test_a_refusal_never_names_the_plate(terms: AgreementTerms, entry: HotlistEntry) -> None:
     terms = dataclasses.replace(terms, categories=tuple(SORTED_CATEGORIES))
     got = received(leaf_for(entry, terms))
-    forged = dataclasses.replace(got, plate=entry.plate.normalised, country="BE")
+    forged = got._replace(plate=entry.plate.normalised, country="BE")
     with pytest.raises(AgreementViolation) as refused:
         check_received(forged, terms, PROVIDER)
     assert entry.plate.normalised not in str(refused.value)

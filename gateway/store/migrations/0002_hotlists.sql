@@ -19,10 +19,13 @@ CREATE TABLE entries (
     withdrawn INTEGER NOT NULL CHECK (withdrawn IN (0, 1)),
     created_by TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    change_seq INTEGER NOT NULL
+    change_seq INTEGER NOT NULL,
+    -- valid_from of an entry saved before it became valid; cleared once it is.
+    activates_at TEXT
 );
 CREATE INDEX entries_change_seq ON entries (change_seq);
 CREATE INDEX entries_expires_at ON entries (expires_at);
+CREATE INDEX entries_activates_at ON entries (activates_at) WHERE activates_at IS NOT NULL;
 
 -- Provider side: the current state of every entry ever shared under an agreement,
 -- as its latest leaf (an upsert, or a tombstone once it left the partner's view).

@@ -1,0 +1,98 @@
+"""`make bench`: the benchmark suite. Prints a table and writes bench-results.json.
+
+BENCH_SCALE=small runs a quick version (100,000 entries instead of 1,000,000). Every
+figure is measured in this run beside the primitive it depends on; targets come from
+the issues and are printed, never asserted in tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from tests.bench import primitives, sync_bench, verify_bench
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# metric -> (target, "max" if lower is better else "min")
+TARGETS = {
+    "sync_initial_1m_s": (15.0, "max"),
+    "sync_speedup_vs_per_entry_verify": (5.0, "min"),
+    "delta_p99_ms": (1000.0, "max"),
+    "import_1m_s": (30.0, "max"),
+}
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main() -> int:
+    scale = os.environ.get("BENCH_SCALE", "full")
+    full = scale != "small"
+    entries = 1_000_000 if full else 100_000
+    label = "1m" if full else "100k"
+    console = Console(width=100)
+    certs = ROOT / "certs-dev" / "out"
+    subprocess.run(
+        [sys.executable, str(ROOT / "certs-dev" / "generate.py"), "--out", str(certs)],
+        check=True,
+        capture_output=True,
+    )
+    results: dict[str, float | str] = {"scale": scale, "machine": machine()}
+
+    console.print("[bold]primitives[/] (one core)")
+    prim = primitives.measure()
+    results.update(prim)
+
+    console.print(f"[bold]verify pipeline[/] ({200_000 if full else 20_000} entries, in-process)")
+    results.update(verify_bench.run(200_000 if full else 20_000))
+
+    console.print(f"[bold]sync[/] ({entries:,} entries, two node processes over mutual TLS)")
+    with tempfile.TemporaryDirectory() as d:
+        sync = sync_bench.run(Path(d), certs, entries, 1000 if full else 200)
+    results[f"import_{label}_s"] = sync["import_s"]
+    results[f"projection_{label}_s"] = sync["projection_s"]
+    results[f"sync_initial_{label}_s"] = sync["sync_initial_s"]
+    results["delta_p99_ms"] = sync["delta_p99_ms"]
+    results["delta_p50_ms"] = sync["delta_p50_ms"]
+    # Ratios to the primitives measured above.
+    per_entry_us = sync["sync_initial_s"] / entries * 1e6
+    results["sync_us_per_entry_over_ed25519_verify"] = (
+        per_entry_us / prim["primitive_ed25519_verify_us"]
+    )
+    results["import_rows_per_s_over_sqlite_insert"] = (
+        entries / sync["import_s"] / prim["primitive_sqlite_insert_rows_per_s"]
+    )
+
+    table = Table("metric", "value", "target", "")
+    for name, value in results.items():
+        if isinstance(value, str):
+            continue
+        target = TARGETS.get(name)
+        verdict = ""
+        if target:
+            ok = value <= target[0] if target[1] == "max" else value >= target[0]
+            verdict = "[green]met[/]" if ok else "[red]missed[/]"
+        table.add_row(
+            name,
+            f"{value:,.3f}",
+            f"{'≤' if target and target[1] == 'max' else '≥'} {target[0]:g}" if target else "",
+            verdict,
+        )
+    console.print(table)
+    console.print(f"scale {scale}; machine {results['machine']}")
+    (ROOT / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
+    console.print("wrote bench-results.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
