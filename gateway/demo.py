@@ -4,12 +4,14 @@ over mutual TLS, with the demo agreements set up the way administrators would.""
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from gateway.federation import LocalFederation
+from gateway.synthetic import write_hotlist_csv
 
 # Gent and Terneuzen are one port (North Sea Port): everything, plates in plaintext.
 # Terneuzen and Rotterdam share least: two categories, tokens only, action only.
@@ -59,6 +61,56 @@ DEMO_AGREEMENTS = (
 )
 
 
+# Synthetic hotlist sizes per port (investigators' own entries).
+DEMO_HOTLISTS = {"be-gent": 3000, "nl-terneuzen": 2000, "be-antwerpen": 4000, "nl-rotterdam": 5000}
+SYNC_TIMEOUT_S = 120.0
+
+
+def _load_hotlists(federation: LocalFederation, console: Console) -> None:
+    """Each port's investigator imports a synthetic hotlist; then show the partners
+    holding exactly what their agreements allow, with signed heads verified."""
+    for seed, (node_id, size) in enumerate(DEMO_HOTLISTS.items()):
+        node = federation[node_id]
+        token = node.add_user("investigator", "investigator")
+        path = write_hotlist_csv(federation.workdir / f"{node_id}-hotlist.csv", size, seed=seed)
+        node.argos(
+            "hotlist", "import", str(path), "--justification", "demo hotlist", token_file=token
+        )
+        console.print(f"{node_id}: {size} hotlist entries imported")
+    deadline = time.monotonic() + SYNC_TIMEOUT_S
+    while time.monotonic() < deadline and not _all_in_step(federation):
+        time.sleep(0.5)
+    for node in federation.nodes.values():
+        table = Table(title=f"{node.node_id}: hotlist sync per partner")
+        for column in ("partner", "agreement", "direction", "entries", "seq", "verified head"):
+            table.add_column(column)
+        for s in node.json("sync", "status"):
+            shares = "we share" if s["role"] == "provider" else "we receive"
+            verified = s["last_verified_head_seq"] if s["role"] == "recipient" else ""
+            table.add_row(
+                s["partner"],
+                s["agreement_id"][:8],
+                shares,
+                str(s["entries"]),
+                str(s["cursor"]),
+                str(verified),
+            )
+        console.print(table)
+
+
+def _all_in_step(federation: LocalFederation) -> bool:
+    provided = {}
+    held = {}
+    for node in federation.nodes.values():
+        for s in node.json("sync", "status"):
+            key = (s["agreement_id"], s["partner"] if s["role"] == "recipient" else node.node_id)
+            if s["role"] == "provider":
+                provided[key] = (int(s["cursor"]), int(s["entries"]))
+            else:
+                held[key] = (int(s["last_verified_head_seq"]), int(s["entries"]))
+    return bool(held) and all(held.get(k) == v for k, v in provided.items())
+
+
 def run_demo(certs: Path, workdir: Path) -> int:
     # Wide enough for the tables even when the output is not a terminal.
     console = Console(width=max(110, Console().width))
@@ -104,6 +156,7 @@ def run_demo(certs: Path, workdir: Path) -> int:
                     a["fingerprint"],
                 )
             console.print(table)
+        _load_hotlists(federation, console)
         for node in federation.nodes.values():
             result = node.argos("audit", "verify")
             console.print(f"{node.node_id}: {result.stdout.strip()}")

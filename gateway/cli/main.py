@@ -789,6 +789,22 @@ def sync_status(home, token_file, as_json) -> None:
     console.print(table)
 
 
+@sync.command("verify")
+@home_option
+@token_option
+@click.argument("agreement_id")
+def sync_verify(home, token_file, agreement_id) -> None:
+    """Re-prove that every entry held under an agreement came from its provider
+    (inclusion proof against the signed checkpoint it arrived under)."""
+    r = _client(home, token_file).call(
+        "VerifyReceivedEntries", pb.VerifyReceivedEntriesRequest(agreement_id=agreement_id)
+    )
+    if r.problem:
+        click.echo(f"{r.proven} entries proven; FAILED: {r.problem}", err=True)
+        sys.exit(EXIT_INTEGRITY)
+    click.echo(f"{r.proven} entries proven to come from their provider")
+
+
 @sync.command("resync")
 @home_option
 @token_option

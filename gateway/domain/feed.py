@@ -181,3 +181,30 @@ def _check_names(party: FeedParty, agreement_id: str, provider: str, recipient: 
             f"signed for agreement {agreement_id} from {provider} to {recipient}, expected "
             f"{party.agreement_id} from {party.provider} to {party.recipient}"
         )
+
+
+def prove_held_entry(
+    party: FeedParty,
+    leaf: bytes,
+    leaf_index: int,
+    batch_leaf_hashes: Sequence[bytes],
+    checkpoint_envelope: env.Envelope,
+    *,
+    decode_checkpoint: Callable[[bytes], Checkpoint],
+) -> Checkpoint:
+    """Show, long after the batch was applied, that a stored leaf came from the provider:
+    its inclusion proof leads to the Merkle root the provider signed. Returns the
+    checkpoint, or raises SignatureInvalid / AgreementViolation."""
+    payload = env.verify(
+        checkpoint_envelope,
+        payload_type=CHECKPOINT_PAYLOAD,
+        signers={party.provider: party.provider_key},
+    )
+    cp = decode_checkpoint(payload)
+    _check_names(party, cp.agreement_id, cp.provider, cp.recipient)
+    if len(batch_leaf_hashes) != cp.leaf_count:
+        raise AgreementViolation("stored batch does not have the size its checkpoint signs")
+    proof = merkle.inclusion_proof(list(batch_leaf_hashes), leaf_index)
+    if not merkle.verify_inclusion(leaf, leaf_index, cp.leaf_count, proof, cp.merkle_root):
+        raise AgreementViolation("stored entry is not the one its provider signed")
+    return cp

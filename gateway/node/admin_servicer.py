@@ -353,6 +353,12 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         purged = self._sync.resync(caller, request.agreement_id, request.justification)
         return pb.ResyncAgreementResponse(purged=purged)
 
+    @grpc_method()
+    def VerifyReceivedEntries(self, request, context):
+        caller = self._caller(context, Action.SYNC_READ)
+        proven, problem = self._sync.verify_held(caller, request.agreement_id)
+        return pb.VerifyReceivedEntriesResponse(proven=proven, problem=problem)
+
 
 def draft_from_pb(e: pb.HotlistEntry) -> EntryDraft:
     return EntryDraft(

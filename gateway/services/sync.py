@@ -183,6 +183,52 @@ class SyncService:
             hook(agreement_id)
         return purged
 
+    def verify_held(self, caller: Caller, agreement_id: str) -> tuple[int, str]:
+        """Re-prove the origin of every entry held under an agreement from its stored
+        leaf and signed checkpoint; (entries proven, first problem or "")."""
+        agreement = self._ctx.agreements.get(agreement_id)
+        if agreement is None:
+            raise NotFound(f"no agreement {agreement_id}")
+        party = self.party(agreement)
+        proven, problem = 0, ""
+        with self._ctx.database.reading() as db:
+            checkpoints = {
+                cid: (codec.envelope_from_bytes(envelope), blob)
+                for cid, envelope, blob in db.execute(
+                    "SELECT id, envelope, leaf_hashes FROM checkpoints WHERE agreement_id = ?",
+                    (agreement_id,),
+                )
+            }
+            rows = db.execute(
+                "SELECT entry_id, leaf, checkpoint_id, leaf_index FROM received_entries "
+                "WHERE agreement_id = ?",
+                (agreement_id,),
+            ).fetchall()
+        for entry_id, leaf, checkpoint_id, index in rows:
+            envelope, blob = checkpoints[checkpoint_id]
+            hashes = [blob[i : i + 32] for i in range(0, len(blob), 32)]
+            try:
+                feed_rules.prove_held_entry(
+                    party,
+                    leaf,
+                    index,
+                    hashes,
+                    envelope,
+                    decode_checkpoint=feed_codec.checkpoint_from_payload,
+                )
+            except ArgosError as exc:
+                problem = problem or f"entry {entry_id}: {exc}"
+                continue
+            proven += 1
+        self._ctx.record(
+            caller,
+            "hotlist.verify",
+            "agreement",
+            agreement_id,
+            details={"proven": proven, "failed": len(rows) - proven},
+        )
+        return proven, problem
+
     def states(self) -> list[received.SyncState]:
         with self._ctx.database.reading() as db:
             return received.all_states(db.conn)

@@ -35,5 +35,18 @@ def test_demo_runs_the_four_port_federation_and_stops_cleanly(tmp_path, certs):
     # Each of the four agreements is printed by both of its parties.
     assert len(fingerprints) == 8 and len(set(fingerprints)) == 4
     assert "all nodes stopped" in out
+    # Hotlists: every partner holds exactly what its provider shares, under a verified head.
+    shared, held = {}, {}
+    sections = re.split(r"(\S+): hotlist sync per partner", out)[1:]
+    for node, table in zip(sections[::2], sections[1::2], strict=True):
+        for partner, agreement, role, n, seq, head in re.findall(
+            r"│ (\S+)\s+│ (\w{8})\s+│ we (share|receive)\s+│ (\d+)\s+│ (\d+)\s+│ (\d*)", table
+        ):
+            if role == "share":
+                shared[(agreement, node)] = (int(n), int(seq))
+            else:
+                held[(agreement, partner)] = (int(n), int(head))
+    assert len(shared) == 8 and held == shared
+    assert all(n > 0 for n, _ in held.values())
     leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
     assert leftover.stdout == ""

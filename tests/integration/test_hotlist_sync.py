@@ -168,3 +168,29 @@ def _seconds_from_now(seconds: int) -> str:
     from datetime import UTC, datetime, timedelta
 
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+
+
+def test_every_held_entry_stays_provable_and_an_altered_one_is_caught(shared):
+    pair, agreement_id, ivan = shared
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    for i in range(30):
+        add_entry(gent, ivan, f"1-PRF-{i:03d}")
+    wait_until(lambda: len(received(terneuzen, agreement_id)) == 30)
+    # One entry changes after its batch: its proof must use its own, later checkpoint.
+    first = sorted(received(terneuzen, agreement_id))[0]
+    gent.argos(
+        "hotlist", "update", first, "--action", "seize", "--justification", "x", token_file=ivan
+    )
+    wait_until(lambda: in_step(gent, terneuzen, agreement_id))
+    ok = terneuzen.argos("sync", "verify", agreement_id)
+    assert "30 entries proven" in ok.stdout
+
+    with sqlite3.connect(terneuzen.home / "node.sqlite") as db:
+        leaf = db.execute(
+            "SELECT leaf FROM received_entries WHERE entry_id = ?", (first,)
+        ).fetchone()[0]
+        altered = leaf.replace(b"seize", b"szeie")
+        db.execute("UPDATE received_entries SET leaf = ? WHERE entry_id = ?", (altered, first))
+    broken = terneuzen.argos("sync", "verify", agreement_id, check=False)
+    assert broken.returncode == 7
+    assert f"entry {first}: stored entry is not the one its provider signed" in broken.stderr

@@ -527,3 +527,17 @@ class ResyncAgreementResponse(_message.Message):
     PURGED_FIELD_NUMBER: _ClassVar[int]
     purged: int
     def __init__(self, purged: _Optional[int] = ...) -> None: ...
+
+class VerifyReceivedEntriesRequest(_message.Message):
+    __slots__ = ("agreement_id",)
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    def __init__(self, agreement_id: _Optional[str] = ...) -> None: ...
+
+class VerifyReceivedEntriesResponse(_message.Message):
+    __slots__ = ("proven", "problem")
+    PROVEN_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    proven: int
+    problem: str
+    def __init__(self, proven: _Optional[int] = ..., problem: _Optional[str] = ...) -> None: ...

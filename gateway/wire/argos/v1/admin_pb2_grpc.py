@@ -135,6 +135,11 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.ResyncAgreementRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.ResyncAgreementResponse.FromString,
                 _registered_method=True)
+        self.VerifyReceivedEntries = channel.unary_unary(
+                '/argos.v1.AdminService/VerifyReceivedEntries',
+                request_serializer=argos_dot_v1_dot_admin__pb2.VerifyReceivedEntriesRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.VerifyReceivedEntriesResponse.FromString,
+                _registered_method=True)
         self.ListAuditRecords = channel.unary_unary(
                 '/argos.v1.AdminService/ListAuditRecords',
                 request_serializer=argos_dot_v1_dot_admin__pb2.ListAuditRecordsRequest.SerializeToString,
@@ -280,6 +285,14 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VerifyReceivedEntries(self, request, context):
+        """Re-prove, from stored leaves and signed checkpoints, that every entry held under an
+        agreement came from its provider.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAuditRecords(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -394,6 +407,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ResyncAgreement,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.ResyncAgreementRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.ResyncAgreementResponse.SerializeToString,
+            ),
+            'VerifyReceivedEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyReceivedEntries,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.VerifyReceivedEntriesRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.VerifyReceivedEntriesResponse.SerializeToString,
             ),
             'ListAuditRecords': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditRecords,
@@ -947,6 +965,33 @@ class AdminService:
             '/argos.v1.AdminService/ResyncAgreement',
             argos_dot_v1_dot_admin__pb2.ResyncAgreementRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.ResyncAgreementResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyReceivedEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/VerifyReceivedEntries',
+            argos_dot_v1_dot_admin__pb2.VerifyReceivedEntriesRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.VerifyReceivedEntriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
