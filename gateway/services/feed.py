@@ -128,15 +128,16 @@ class FeedService:
                 old = live.get(entry.entry_id)
                 if shared is None and old is None:
                     continue  # never shared, or already tombstoned
-                content = (
-                    feed_codec.content_hash(terms.version, shared) if shared is not None else None
-                )
-                if old is not None and content == old[1]:
-                    continue  # the partner already holds exactly this
-                state.last_seq += 1
                 if shared is not None:
-                    leaf = feed_codec.upsert_leaf(state.last_seq, terms.version, shared)
+                    leaf, content = feed_codec.upsert_leaf_and_content(
+                        state.last_seq + 1, terms.version, shared
+                    )
+                    if old is not None and content == old[1]:
+                        continue  # the partner already holds exactly this
                 else:
+                    content = None
+                state.last_seq += 1
+                if shared is None:
                     leaf = feed_codec.tombstone_leaf(
                         state.last_seq,
                         terms.version,

@@ -65,12 +65,15 @@ def live_hashes(
     for i in range(0, len(entry_ids), 500):
         chunk = entry_ids[i : i + 500]
         rows = conn.execute(
-            "SELECT entry_id, leaf_hash, content_hash FROM feed WHERE agreement_id = ? "
-            f"AND live = 1 AND entry_id IN ({','.join('?' * len(chunk))})",
+            # No condition on `live` here: with one, SQLite picks the (agreement, live,
+            # expiry) index and scans every live row, making projection quadratic.
+            "SELECT entry_id, live, leaf_hash, content_hash FROM feed WHERE agreement_id = ? "
+            f"AND entry_id IN ({','.join('?' * len(chunk))})",
             (agreement_id, *chunk),
         ).fetchall()
-        for entry_id, leaf_hash, content_hash in rows:
-            found[entry_id] = (leaf_hash, content_hash)
+        for entry_id, live, leaf_hash, content_hash in rows:
+            if live:
+                found[entry_id] = (leaf_hash, content_hash)
     return found
 
 

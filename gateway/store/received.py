@@ -24,11 +24,12 @@ class SyncState:
     last_applied_at: str = ""
     rejected_batches: int = 0
     last_error: str = ""
+    max_entry_id: str = ""
 
 
 _STATE_COLUMNS = (
     "agreement_id, provider, cursor, live_count, set_digest, provider_seq, last_verified_seq, "
-    "last_verified_at, last_applied_at, rejected_batches, last_error"
+    "last_verified_at, last_applied_at, rejected_batches, last_error, max_entry_id"
 )
 
 
@@ -49,7 +50,7 @@ def all_states(conn: sqlite3.Connection) -> list[SyncState]:
 def save_state(conn: sqlite3.Connection, s: SyncState) -> None:
     conn.execute(
         f"INSERT OR REPLACE INTO sync_state ({_STATE_COLUMNS}) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             s.agreement_id,
             s.provider,
@@ -62,6 +63,7 @@ def save_state(conn: sqlite3.Connection, s: SyncState) -> None:
             s.last_applied_at,
             s.rejected_batches,
             s.last_error,
+            s.max_entry_id,
         ),
     )
 
@@ -77,7 +79,10 @@ def apply_batch(
         (state.agreement_id, envelope, b"".join(batch.leaf_hashes), utc_now_text()),
     )
     checkpoint_id = cur.lastrowid
-    ids = [c.entry_id for c in batch.changes]
+    # Entry ids are time-ordered (UUIDv7) and a feed sends entries roughly in the order
+    # they were made: only ids not above the highest held id can already be here, which
+    # spares an initial sync a lookup per entry.
+    ids = [c.entry_id for c in batch.changes if c.entry_id <= state.max_entry_id]
     held: dict[str, bytes] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
@@ -134,6 +139,8 @@ def apply_batch(
             upserts,
         )
     state.set_digest, state.live_count = digest, count
+    if upserts:
+        state.max_entry_id = max(state.max_entry_id, max(u[1] for u in upserts))
     state.cursor = batch.checkpoint.to_seq
     state.provider_seq = max(state.provider_seq, state.cursor)
     state.last_applied_at = utc_now_text()

@@ -77,10 +77,18 @@ def entry_from_pb(msg: pb.SharedEntry) -> MinimisedEntry:
     )
 
 
-def content_hash(agreement_version: int, m: MinimisedEntry) -> bytes:
-    """What the partner would see of an entry, apart from its feed position."""
-    data = entry_to_pb(m).SerializeToString(deterministic=True)
-    return hashlib.blake2b(b"%d\x1f" % agreement_version + data, digest_size=16).digest()
+def upsert_leaf_and_content(
+    seq: int, agreement_version: int, m: MinimisedEntry
+) -> tuple[bytes, bytes]:
+    """The upsert leaf for m at seq, and the hash of what the partner sees of m apart
+    from its feed position (to skip re-sending an unchanged entry), from one encoding."""
+    entry = entry_to_pb(m)
+    data = entry.SerializeToString(deterministic=True)
+    content = hashlib.blake2b(b"%d\x1f" % agreement_version + data, digest_size=16).digest()
+    leaf = pb.SharedChange(
+        seq=seq, agreement_version=agreement_version, upsert=entry
+    ).SerializeToString(deterministic=True)
+    return leaf, content
 
 
 def upsert_leaf(seq: int, agreement_version: int, m: MinimisedEntry) -> bytes:

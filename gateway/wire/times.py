@@ -24,6 +24,5 @@ def to_datetime(ts: Timestamp, what: str) -> datetime:
 
 
 def to_timestamp(value: datetime) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value.astimezone(UTC))
-    return ts
+    delta = value - _EPOCH  # aware datetimes subtract across time zones correctly
+    return Timestamp(seconds=delta.days * 86400 + delta.seconds, nanos=delta.microseconds * 1000)

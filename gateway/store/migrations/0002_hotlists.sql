@@ -97,7 +97,9 @@ CREATE TABLE sync_state (
     last_verified_at TEXT NOT NULL DEFAULT '',
     last_applied_at TEXT NOT NULL DEFAULT '',
     rejected_batches INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT NOT NULL DEFAULT ''
+    last_error TEXT NOT NULL DEFAULT '',
+    -- Highest entry id held: ids above it cannot be held yet (ids are time-ordered).
+    max_entry_id TEXT NOT NULL DEFAULT ''
 );
 
 -- Recipient side: token keys per agreement version, as the provider handed them over.
