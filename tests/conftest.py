@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -13,11 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 NODES = ("be-gent", "nl-terneuzen", "be-antwerpen", "nl-rotterdam", "nl-vlissingen")
 
 
-def load_pki_generator():
-    spec = importlib.util.spec_from_file_location(
-        "certs_dev_generate", ROOT / "certs-dev" / "generate.py"
-    )
+def load_pki_generator() -> ModuleType:
+    """certs-dev/generate.py, loaded by path: certs-dev is deliberately not a package."""
+    name = "argos_certs_dev_generate"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "certs-dev" / "generate.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 

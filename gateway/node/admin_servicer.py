@@ -21,7 +21,7 @@ from gateway.store import feed as feed_store
 from gateway.wire import codec
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc
-from gateway.wire.times import to_datetime, to_timestamp
+from gateway.wire.strict import to_datetime, to_timestamp
 
 ROLE_TO_PB = {
     Role.ADMIN: pb.ROLE_ADMIN,

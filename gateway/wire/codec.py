@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.domain import agreement as ag
 from gateway.domain.envelope import Envelope, Signature
 from gateway.domain.errors import InvalidInput, SignatureInvalid
 from gateway.wire.argos.v1 import agreement_pb2, envelope_pb2
-from gateway.wire.times import to_datetime, to_timestamp
+from gateway.wire.strict import parse_message, to_datetime, to_timestamp
 
 _PURPOSE = {
     agreement_pb2.PURPOSE_CRIMINAL_INVESTIGATION: ag.Purpose.CRIMINAL_INVESTIGATION,
@@ -94,16 +93,7 @@ def envelope_bytes(env: Envelope) -> bytes:
 
 
 def envelope_from_bytes(data: bytes) -> Envelope:
-    return envelope_from_pb(_parse(envelope_pb2.Envelope, data, "envelope"))
-
-
-def _parse(cls, data: bytes, what: str):
-    msg = cls()
-    try:
-        msg.ParseFromString(data)
-    except DecodeError:
-        raise InvalidInput(f"{what} bytes are not a valid protobuf message") from None
-    return msg
+    return envelope_from_pb(parse_message(envelope_pb2.Envelope, data, "envelope"))
 
 
 # -- agreements ------------------------------------------------------------------
@@ -185,7 +175,9 @@ def terms_payload(t: ag.AgreementTerms) -> bytes:
 
 
 def terms_from_payload(payload: bytes) -> ag.AgreementTerms:
-    return terms_from_pb(_parse(agreement_pb2.AgreementDocument, payload, "agreement payload"))
+    return terms_from_pb(
+        parse_message(agreement_pb2.AgreementDocument, payload, "agreement payload")
+    )
 
 
 def status_to_pb(c: ag.StatusChange) -> agreement_pb2.AgreementStatusChange:
@@ -204,7 +196,7 @@ def status_payload(c: ag.StatusChange) -> bytes:
 
 
 def status_from_payload(payload: bytes) -> ag.StatusChange:
-    msg = _parse(agreement_pb2.AgreementStatusChange, payload, "status change payload")
+    msg = parse_message(agreement_pb2.AgreementStatusChange, payload, "status change payload")
     if not msg.agreement_id or not msg.issuer:
         raise InvalidInput("status change lacks its agreement id or issuer")
     return ag.StatusChange(

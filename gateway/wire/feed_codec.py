@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import hashlib
 
-from google.protobuf.message import DecodeError
-
 from gateway.domain.errors import InvalidInput
 from gateway.domain.feed import Change, Checkpoint, SyncHead, Tombstone
 from gateway.domain.minimise import MinimisedEntry
 from gateway.wire.argos.v1 import hotlist_pb2 as pb
-from gateway.wire.times import to_datetime, to_timestamp
+from gateway.wire.strict import parse_message, to_datetime, to_timestamp
 
 TOMBSTONE_REASONS = {
     "withdrawn": pb.TOMBSTONE_REASON_WITHDRAWN,
@@ -21,15 +19,6 @@ TOMBSTONE_REASONS = {
     "out_of_scope": pb.TOMBSTONE_REASON_OUT_OF_SCOPE,
 }
 _REASON_NAMES = {v: k for k, v in TOMBSTONE_REASONS.items()}
-
-
-def _parse(cls, data: bytes, what: str):
-    msg = cls()
-    try:
-        msg.ParseFromString(data)
-    except DecodeError:
-        raise InvalidInput(f"{what} is not a valid protobuf message") from None
-    return msg
 
 
 def entry_to_pb(m: MinimisedEntry) -> pb.SharedEntry:
@@ -108,7 +97,7 @@ def tombstone_leaf(
 
 
 def change_from_leaf(leaf: bytes) -> Change:
-    msg = _parse(pb.SharedChange, leaf, "feed change")
+    msg = parse_message(pb.SharedChange, leaf, "feed change")
     kind = msg.WhichOneof("change")
     if kind == "upsert":
         return Change(msg.seq, msg.agreement_version, upsert=entry_from_pb(msg.upsert))
@@ -138,7 +127,7 @@ def checkpoint_payload(cp: Checkpoint) -> bytes:
 
 
 def checkpoint_from_payload(payload: bytes) -> Checkpoint:
-    m = _parse(pb.Checkpoint, payload, "checkpoint")
+    m = parse_message(pb.Checkpoint, payload, "checkpoint")
     return Checkpoint(
         m.agreement_id,
         m.agreement_version,
@@ -165,7 +154,7 @@ def head_payload(h: SyncHead) -> bytes:
 
 
 def head_from_payload(payload: bytes) -> SyncHead:
-    m = _parse(pb.SyncHead, payload, "sync head")
+    m = parse_message(pb.SyncHead, payload, "sync head")
     if len(m.set_digest) != 32:
         raise InvalidInput("sync head digest must be 32 bytes")
     return SyncHead(

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import stat
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from tests.conftest import load_pki_generator
+
 GENERATOR = Path(__file__).resolve().parents[2] / "certs-dev" / "generate.py"
 NODE = "be-gent"
 
 
-def _load_generator() -> ModuleType:
-    # certs-dev is deliberately not a package, so load the script by path.
-    spec = importlib.util.spec_from_file_location("argos_certs_dev_generate", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = load_pki_generator()
 
 
 def _cert(path: Path) -> x509.Certificate:

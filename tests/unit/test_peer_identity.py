@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from cryptography import x509
@@ -20,22 +17,13 @@ from gateway.domain.peer import (
     identify_peer,
     node_id_of,
 )
+from tests.conftest import load_pki_generator
 
 GENERATOR = Path(__file__).resolve().parents[2] / "certs-dev" / "generate.py"
 NODES = ["be-gent", "nl-terneuzen"]
 
 
-def _load_generator() -> ModuleType:
-    # certs-dev is deliberately not a package, so load the script by path.
-    spec = importlib.util.spec_from_file_location("argos_certs_dev_generate", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = load_pki_generator()
 
 
 @dataclass(frozen=True)
