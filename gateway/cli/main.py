@@ -170,6 +170,12 @@ def status(home, token_file) -> None:
     click.echo(f"partners        {r.partners}")
     click.echo(f"agreements      {r.active_agreements} active, {r.pending_agreements} pending")
     click.echo(f"audit records   {r.audit_records}")
+    review = (
+        f", {r.entries_due_for_review} past expiry: due for review"
+        if r.entries_due_for_review
+        else ""
+    )
+    click.echo(f"own hotlist     {r.hotlist_entries} entries{review}")
     click.echo(f"you are         {r.user} ({pb.Role.Name(r.role)[5:].lower()})")
 
 

@@ -88,6 +88,8 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             audit_records=self._ctx.audit.count(),
             user=caller.name,
             role=ROLE_TO_PB[caller.role],
+            hotlist_entries=self._ctx.own_entries.count(),
+            entries_due_for_review=self._ctx.own_entries.due_for_review(now),
         )
 
     @grpc_method()

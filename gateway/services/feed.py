@@ -102,9 +102,11 @@ class FeedService:
         terms = self._provided_terms(agreement) if agreement else None
         if terms is None:
             return 0
-        now = self._ctx.clock()
         key = self.token_key(agreement_id, terms.version)
         with self._ctx.database.transaction() as db:
+            # Read the clock only once the write lock is ours: entries committed while
+            # we waited for it must not look "not yet valid" and be skipped for good.
+            now = self._ctx.clock()
             conn = db.conn
             state = feed_store.load_state(conn, agreement_id) or feed_store.FeedState(
                 agreement_id, terms.version, 0, 0, merkle.SET_DIGEST_EMPTY, 0
@@ -178,8 +180,8 @@ class FeedService:
         """Re-project entries whose validity started or ended since the last tick, so
         they enter or leave partner feeds on time (art. 5: nothing stays shared past
         its expiry). Returns how many entries were touched."""
-        now = self._ctx.clock()
         with self._ctx.database.transaction() as db:
+            now = self._ctx.clock()  # inside the lock, as in project()
             row = db.execute("SELECT value FROM meta WHERE key = 'entries_tick'").fetchone()
             since = row[0] if row else (now - timedelta(days=3650)).isoformat()
             ids = [

@@ -111,6 +111,14 @@ class OwnEntries:
         with self._database.reading() as db:
             return db.execute("SELECT count(*) FROM entries").fetchone()[0]
 
+    def due_for_review(self, now: datetime) -> int:
+        """Entries not withdrawn whose expiry (their review date) has passed."""
+        with self._database.reading() as db:
+            return db.execute(
+                "SELECT count(*) FROM entries WHERE withdrawn = 0 AND expires_at <= ?",
+                (now.astimezone(UTC).isoformat(),),
+            ).fetchone()[0]
+
     def _entry(self, r: tuple) -> HotlistEntry:
         return HotlistEntry(
             entry_id=r[0],

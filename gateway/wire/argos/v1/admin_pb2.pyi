@@ -47,7 +47,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role")
+    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role", "hotlist_entries", "entries_due_for_review")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     FEDERATION_ADDRESS_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +57,8 @@ class GetStatusResponse(_message.Message):
     AUDIT_RECORDS_FIELD_NUMBER: _ClassVar[int]
     USER_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    HOTLIST_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_DUE_FOR_REVIEW_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     key_id: str
     federation_address: str
@@ -66,7 +68,9 @@ class GetStatusResponse(_message.Message):
     audit_records: int
     user: str
     role: Role
-    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ...) -> None: ...
+    hotlist_entries: int
+    entries_due_for_review: int
+    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., hotlist_entries: _Optional[int] = ..., entries_due_for_review: _Optional[int] = ...) -> None: ...
 
 class Partner(_message.Message):
     __slots__ = ("node_id", "endpoint", "public_key", "key_id", "tls_ca_pem", "tls_pin_sha256", "added_at")
