@@ -61,7 +61,7 @@ def run(workdir: Path, certs: Path, entries: int, deltas: int) -> dict[str, floa
         start = time.perf_counter()
         _wait(
             lambda: _status(admin_g, agreement_id, "provider").entries == entries,
-            3600,
+            1800,
             "projection",
             poll=1.0,
         )
@@ -72,14 +72,14 @@ def run(workdir: Path, certs: Path, entries: int, deltas: int) -> dict[str, floa
             r = _status(admin_t, agreement_id, "recipient")
             return r.entries == p.entries and r.last_verified_head_seq == p.cursor == r.cursor
 
-        _wait(in_step, 3600, "first sync", poll=1.0)
+        _wait(in_step, 1800, "first sync", poll=1.0)
         # The measured sync starts from nothing: the recipient erases what it holds.
         admin_t.call(
             "ResyncAgreement",
             pb.ResyncAgreementRequest(agreement_id=agreement_id, justification="benchmark"),
         )
         start = time.perf_counter()
-        _wait(in_step, 3600, "initial sync")
+        _wait(in_step, 600, "initial sync")
         results["sync_initial_s"] = time.perf_counter() - start
 
         results["delta_p99_ms"], results["delta_p50_ms"] = _deltas(
