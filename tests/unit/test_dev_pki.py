@@ -85,7 +85,10 @@ def test_private_keys_are_mode_0600_and_directories_0700(pki: Path) -> None:
 
 
 def test_private_keys_are_unencrypted_pkcs8_pem(pki: Path) -> None:
-    assert (pki / NODE / "key.pem").read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    # The PEM marker is spelled in two parts so that this file is not itself mistaken
+    # for a committed private key by the repository's secret scan.
+    pkcs8_marker = b"-----BEGIN " + b"PRIVATE KEY-----"
+    assert (pki / NODE / "key.pem").read_bytes().startswith(pkcs8_marker)
 
 
 def test_second_run_creates_nothing(pki: Path) -> None:
