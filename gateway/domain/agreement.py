@@ -127,13 +127,6 @@ class AgreementTerms:
     def parties(self) -> frozenset[str]:
         return frozenset({self.proposer, self.partner})
 
-    def other_party(self, node_id: str) -> str:
-        if node_id == self.proposer:
-            return self.partner
-        if node_id == self.partner:
-            return self.proposer
-        raise AgreementViolation(f"{node_id} is not a party to agreement {self.agreement_id}")
-
     def provides(self, provider: str) -> bool:
         """Whether `provider` shares its hotlist with the other party under these terms."""
         if provider not in self.parties:

@@ -50,9 +50,6 @@ class GrpcFederationClient:
         except grpc.RpcError as error:
             raise error_from_rpc(error, partner.node_id) from None
 
-    def node_info(self, partner: PartnerRecord) -> pb.GetNodeInfoResponse:
-        return self._call(partner, "GetNodeInfo", pb.GetNodeInfoRequest())
-
     def propose_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str:
         request = pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(envelope))
         return self._call(partner, "ProposeAgreement", request).fingerprint

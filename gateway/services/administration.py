@@ -13,7 +13,6 @@ from gateway.domain.audit import AuditRecord, ChainBreak
 from gateway.domain.errors import (
     AgreementViolation,
     InvalidInput,
-    NotFound,
     Unauthenticated,
 )
 from gateway.domain.identity import PublicNodeKey, check_node_id
@@ -184,9 +183,3 @@ class AdministrationService:
         if problem is None:
             self._ctx.record(caller, "audit.verify", "audit", "log", details={"records": checked})
         return checked, problem
-
-    def require_partner(self, node_id: str) -> PartnerRecord:
-        partner = self._ctx.partners.get(node_id)
-        if partner is None:
-            raise NotFound(f"{node_id} is not a registered partner")
-        return partner

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
@@ -206,20 +206,3 @@ def _utc(value: datetime | None) -> datetime | None:
 
 class _Abandon(Exception):
     """Roll the import back: some rows were bad and the user wants all or nothing."""
-
-
-def updated_draft(entry: HotlistEntry, **changes: object) -> EntryDraft:
-    """A draft equal to entry with the given fields changed (for `hotlist update`)."""
-    draft = EntryDraft(
-        plate=entry.plate.raw,
-        country=entry.plate.country,
-        category=entry.category,
-        action=entry.action.value,
-        expires_at=entry.expires_at,
-        flags=entry.flags,
-        valid_from=entry.valid_from,
-        vehicle_description=entry.vehicle_description,
-        contact=entry.contact,
-        case_reference=entry.case_reference,
-    )
-    return replace(draft, **{k: v for k, v in changes.items() if v is not None})

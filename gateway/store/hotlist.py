@@ -4,7 +4,7 @@ order in which the feed projector turns changes into partner feeds."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from gateway.domain.hotlist import Action, HotlistEntry
@@ -89,23 +89,6 @@ class OwnEntries:
             (change_seq, limit),
         ).fetchall()
         return [(r[16], self._entry(r)) for r in rows]
-
-    def all_in(self, conn, batch: int = 5000) -> Iterator[HotlistEntry]:
-        last = ""
-        while True:
-            rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM entries WHERE entry_id > ? ORDER BY entry_id LIMIT ?",
-                (last, batch),
-            ).fetchall()
-            if not rows:
-                return
-            for r in rows:
-                yield self._entry(r)
-            last = rows[-1][0]
-
-    def last_change_seq(self, conn) -> int:
-        row = conn.execute("SELECT max(change_seq) FROM entries").fetchone()
-        return row[0] or 0
 
     def count(self) -> int:
         with self._database.reading() as db:
