@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import grpc
 
@@ -17,7 +18,6 @@ from gateway.services.context import Caller, NodeContext
 from gateway.services.feed import FeedService
 from gateway.services.hotlist import EntryDraft, HotlistService
 from gateway.services.sync import SyncService
-from gateway.store import feed as feed_store
 from gateway.wire import codec
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc
@@ -306,48 +306,9 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     @grpc_method()
     def GetSyncStatus(self, request, context):
         self._caller(context, Action.SYNC_READ)
-        out = []
-        now = self._ctx.clock()
-        held = {s.agreement_id: s for s in self._sync.states()}
-        for agreement in self._agreements.all():
-            terms = agreement.current.terms if agreement.current else None
-            if terms is None:
-                continue
-            state_name = agreement.state(now).value
-            if terms.provides(self._ctx.node_id):
-                with self._ctx.database.reading() as db:
-                    feed = feed_store.load_state(db.conn, agreement.agreement_id)
-                out.append(
-                    pb.SyncStatus(
-                        agreement_id=agreement.agreement_id,
-                        partner=agreement.partner,
-                        role="provider",
-                        agreement_version=feed.agreement_version if feed else terms.version,
-                        cursor=feed.last_seq if feed else 0,
-                        entries=feed.live_count if feed else 0,
-                        last_error="" if state_name == "active" else f"agreement {state_name}",
-                    )
-                )
-            if terms.provides(agreement.partner):
-                s = held.get(agreement.agreement_id)
-                out.append(
-                    pb.SyncStatus(
-                        agreement_id=agreement.agreement_id,
-                        partner=agreement.partner,
-                        role="recipient",
-                        agreement_version=terms.version,
-                        cursor=s.cursor if s else 0,
-                        lag_changes=max(0, s.provider_seq - s.cursor) if s else 0,
-                        entries=s.live_count if s else 0,
-                        last_verified_head_seq=s.last_verified_seq if s else 0,
-                        last_verified_at=s.last_verified_at if s else "",
-                        rejected_batches=s.rejected_batches if s else 0,
-                        last_error=(s.last_error if s else "")
-                        or ("" if state_name == "active" else f"agreement {state_name}"),
-                        last_applied_at=s.last_applied_at if s else "",
-                    )
-                )
-        return pb.GetSyncStatusResponse(agreements=out)
+        return pb.GetSyncStatusResponse(
+            agreements=[pb.SyncStatus(**asdict(row)) for row in self._sync.overview()]
+        )
 
     @grpc_method()
     def ResyncAgreement(self, request, context):

@@ -14,12 +14,31 @@ from gateway.domain import feed as feed_rules
 from gateway.domain.agreement import Agreement, AgreementTerms
 from gateway.domain.errors import ArgosError, NotFound, PartnerUnknown
 from gateway.services.context import Caller, NodeContext
+from gateway.store import feed as feed_store
 from gateway.store import received
 from gateway.store.database import utc_now_text
 from gateway.store.registry import PartnerRecord
 from gateway.wire import codec, feed_codec
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncOverview:
+    """One agreement in one direction, as `argos sync status` shows it."""
+
+    agreement_id: str
+    partner: str
+    role: str  # "provider": we share our entries; "recipient": we receive theirs
+    agreement_version: int
+    cursor: int
+    entries: int
+    lag_changes: int = 0
+    last_verified_head_seq: int = 0
+    last_verified_at: str = ""
+    rejected_batches: int = 0
+    last_error: str = ""
+    last_applied_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -229,6 +248,50 @@ class SyncService:
         )
         return proven, problem
 
-    def states(self) -> list[received.SyncState]:
+    def overview(self) -> list[SyncOverview]:
+        """Every agreement with a countersigned version, in each direction it shares."""
+        now = self._ctx.clock()
+        rows = []
         with self._ctx.database.reading() as db:
-            return received.all_states(db.conn)
+            held = {s.agreement_id: s for s in received.all_states(db.conn)}
+            for agreement_id in self._ctx.agreements.ids():
+                agreement = self._ctx.agreements.get(agreement_id)
+                if agreement is None or agreement.current is None:
+                    continue
+                terms = agreement.current.terms
+                state = agreement.state(now).value
+                stopped = "" if state == "active" else f"agreement {state}"
+                if terms.provides(self._ctx.node_id):
+                    feed = feed_store.load_state(db.conn, agreement_id)
+                    rows.append(
+                        SyncOverview(
+                            agreement_id,
+                            agreement.partner,
+                            "provider",
+                            feed.agreement_version if feed else terms.version,
+                            feed.last_seq if feed else 0,
+                            feed.live_count if feed else 0,
+                            last_error=stopped,
+                        )
+                    )
+                if terms.provides(agreement.partner):
+                    s = held.get(agreement_id) or received.SyncState(
+                        agreement_id, agreement.partner, 0, 0, 0
+                    )
+                    rows.append(
+                        SyncOverview(
+                            agreement_id,
+                            agreement.partner,
+                            "recipient",
+                            terms.version,
+                            s.cursor,
+                            s.live_count,
+                            lag_changes=max(0, s.provider_seq - s.cursor),
+                            last_verified_head_seq=s.last_verified_seq,
+                            last_verified_at=s.last_verified_at,
+                            rejected_batches=s.rejected_batches,
+                            last_error=s.last_error or stopped,
+                            last_applied_at=s.last_applied_at,
+                        )
+                    )
+        return rows
