@@ -31,8 +31,9 @@ What each function guarantees:
   of a tree of size ``n`` with root ``root``; on a bad proof, index, size or
   root it returns False and never raises. ``n`` and ``root`` must both come from
   the signed checkpoint (a proof does not by itself pin the size).
-- ``set_digest_add`` / ``set_digest_remove`` / ``set_digest_hex``: an additive
-  multiset hash of the current set of live entries, see ``set_digest_add``.
+- ``set_digest_add`` / ``set_digest_remove`` / ``set_digest_update`` /
+  ``set_digest_hex``: an additive multiset hash of the current set of live entries,
+  see ``set_digest_add``.
 
 Pure: standard library ``hashlib`` only, no I/O, no state.
 """
@@ -224,6 +225,17 @@ def set_digest_remove(digest: int, leaf_hash: bytes) -> int:
     Exact inverse of ``set_digest_add``; same guarantees and same limits.
     """
     return (digest - _set_term(leaf_hash)) % _SET_MODULUS
+
+
+def set_digest_update(digest: int, added: Sequence[bytes], removed: Sequence[bytes] = ()) -> int:
+    """``set_digest_add`` of every hash in ``added`` and ``set_digest_remove`` of every
+    hash in ``removed``, in one step: the sum commutes, so a batch reduces once."""
+    total = digest
+    for h in added:
+        total += _set_term(h)
+    for h in removed:
+        total -= _set_term(h)
+    return total % _SET_MODULUS
 
 
 def set_digest_hex(digest: int) -> str:

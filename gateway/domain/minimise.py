@@ -134,44 +134,37 @@ def received_checker(terms: AgreementTerms, provider: str) -> Callable[[Minimise
         )
         if not allowed
     )
-    return lambda m: _check(m, terms, provider, categories, plaintext, forbidden)
 
-
-def _check(
-    m: MinimisedEntry,
-    terms: AgreementTerms,
-    provider: str,
-    categories: frozenset[str],
-    plaintext: bool,
-    forbidden: tuple[str, ...],
-) -> None:
-    if m.owner != provider:
-        raise AgreementViolation(
-            f"entry {m.entry_id} names owner {m.owner}, but came from {provider}"
-        )
-    if m.category not in categories:
-        raise AgreementViolation(
-            f"entry {m.entry_id} has category {m.category}, outside agreement "
-            f"{terms.agreement_id} v{terms.version}"
-        )
-    if plaintext:
-        if m.plate is None or m.plate_token is not None:
-            raise AgreementViolation(f"entry {m.entry_id} must carry a plaintext plate")
-    elif m.plate is not None or m.country is not None or not m.plate_token:
-        raise AgreementViolation(
-            f"entry {m.entry_id} carries a plaintext plate the agreement does not allow"
-        )
-    elif len(m.plate_token) != TOKEN_BYTES:
-        raise AgreementViolation(f"entry {m.entry_id} has a malformed plate token")
-    for name in forbidden:
-        if getattr(m, name) is not None:
+    def check(m: MinimisedEntry) -> None:  # a closure: called once per received entry
+        if m.owner != provider:
             raise AgreementViolation(
-                f"entry {m.entry_id} carries {name.replace('_', ' ')}, which the agreement "
-                "does not share"
+                f"entry {m.entry_id} names owner {m.owner}, but came from {provider}"
             )
-    if m.action is not None and m.action not in _ACTIONS:
-        raise AgreementViolation(f"entry {m.entry_id} has an unknown action")
-    if m.flags is not None and not set(m.flags) <= FLAGS:
-        raise AgreementViolation(f"entry {m.entry_id} has an unknown flag")
-    if m.expires_at <= m.valid_from:
-        raise AgreementViolation(f"entry {m.entry_id} expires before it is valid")
+        if m.category not in categories:
+            raise AgreementViolation(
+                f"entry {m.entry_id} has category {m.category}, outside agreement "
+                f"{terms.agreement_id} v{terms.version}"
+            )
+        if plaintext:
+            if m.plate is None or m.plate_token is not None:
+                raise AgreementViolation(f"entry {m.entry_id} must carry a plaintext plate")
+        elif m.plate is not None or m.country is not None or not m.plate_token:
+            raise AgreementViolation(
+                f"entry {m.entry_id} carries a plaintext plate the agreement does not allow"
+            )
+        elif len(m.plate_token) != TOKEN_BYTES:
+            raise AgreementViolation(f"entry {m.entry_id} has a malformed plate token")
+        for name in forbidden:
+            if getattr(m, name) is not None:
+                raise AgreementViolation(
+                    f"entry {m.entry_id} carries {name.replace('_', ' ')}, which the agreement "
+                    "does not share"
+                )
+        if m.action is not None and m.action not in _ACTIONS:
+            raise AgreementViolation(f"entry {m.entry_id} has an unknown action")
+        if m.flags is not None and not set(m.flags) <= FLAGS:
+            raise AgreementViolation(f"entry {m.entry_id} has an unknown flag")
+        if m.expires_at <= m.valid_from:
+            raise AgreementViolation(f"entry {m.entry_id} expires before it is valid")
+
+    return check

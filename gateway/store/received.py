@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from gateway.domain import merkle
 from gateway.domain.feed import VerifiedBatch
 from gateway.store.database import utc_now_text
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -73,58 +76,46 @@ def apply_batch(
 ) -> None:
     """Apply a verified batch inside the caller's transaction: store the checkpoint, upsert
     and delete entries, move the cursor and the digest."""
+    agreement_id = state.agreement_id
     cur = conn.execute(
         "INSERT INTO checkpoints (agreement_id, envelope, leaf_hashes, received_at) "
         "VALUES (?, ?, ?, ?)",
-        (state.agreement_id, envelope, b"".join(batch.leaf_hashes), utc_now_text()),
+        (agreement_id, envelope, b"".join(batch.leaf_hashes), utc_now_text()),
     )
     checkpoint_id = cur.lastrowid
-    # Entry ids are time-ordered (UUIDv7) and a feed sends entries roughly in the order
-    # they were made: only ids not above the highest held id can already be here, which
-    # spares an initial sync a lookup per entry.
-    ids = [c.entry_id for c in batch.changes if c.entry_id <= state.max_entry_id]
-    held: dict[str, bytes] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        held.update(
-            conn.execute(
-                "SELECT entry_id, leaf_hash FROM received_entries WHERE agreement_id = ? "
-                f"AND entry_id IN ({','.join('?' * len(chunk))})",
-                (state.agreement_id, *chunk),
-            ).fetchall()
-        )
-    digest, count = state.set_digest, state.live_count
+    held = _held_leaf_hashes(conn, state, batch)
+    count = state.live_count
+    added: list[bytes] = []
+    removed: list[bytes] = []
     upserts, deletes = [], []
     for index, (change, leaf, leaf_hash) in enumerate(
         zip(batch.changes, batch.leaves, batch.leaf_hashes, strict=True)
     ):
-        old = held.pop(change.entry_id, None)
-        if old is not None:
-            digest = merkle.set_digest_remove(digest, old)
-            count -= 1
         entry = change.upsert
+        entry_id = entry.entry_id if entry is not None else change.entry_id
+        old = held.pop(entry_id, None)
+        if old is not None:
+            removed.append(old)
+            count -= 1
         if entry is None:
-            deletes.append((state.agreement_id, change.entry_id))
+            deletes.append((agreement_id, entry_id))
             continue
-        digest = merkle.set_digest_add(digest, leaf_hash)
+        added.append(leaf_hash)
         count += 1
-        held[change.entry_id] = leaf_hash
+        held[entry_id] = leaf_hash  # a later change in this batch replaces this one
+        expires = entry.expires_at - _EPOCH
         upserts.append(
             (
-                state.agreement_id,
-                change.entry_id,
-                state.provider,
-                change.agreement_version,
-                change.seq,
+                agreement_id,
+                entry_id,
                 leaf,
-                leaf_hash,
                 checkpoint_id,
                 index,
                 entry.category,
                 entry.plate_token,
                 entry.plate,
                 entry.country,
-                entry.expires_at.isoformat(),
+                expires.days * 86400 + expires.seconds,
             )
         )
     if deletes:
@@ -133,18 +124,38 @@ def apply_batch(
         )
     if upserts:
         conn.executemany(
-            "INSERT OR REPLACE INTO received_entries (agreement_id, entry_id, provider, "
-            "agreement_version, seq, leaf, leaf_hash, checkpoint_id, leaf_index, category, "
-            "plate_token, plate, country, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO received_entries (agreement_id, entry_id, leaf, "
+            "checkpoint_id, leaf_index, category, plate_token, plate, country, expires_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
             upserts,
         )
-    state.set_digest, state.live_count = digest, count
-    if upserts:
         state.max_entry_id = max(state.max_entry_id, max(u[1] for u in upserts))
+    state.set_digest = merkle.set_digest_update(state.set_digest, added, removed)
+    state.live_count = count
     state.cursor = batch.checkpoint.to_seq
     state.provider_seq = max(state.provider_seq, state.cursor)
     state.last_applied_at = utc_now_text()
     save_state(conn, state)
+
+
+def _held_leaf_hashes(
+    conn: sqlite3.Connection, state: SyncState, batch: VerifiedBatch
+) -> dict[str, bytes]:
+    """Leaf hash of every entry of the batch this node already holds. Entry ids are
+    time-ordered (UUIDv7) and a feed sends entries roughly in the order they were made:
+    only ids not above the highest held id can already be here, which spares an initial
+    sync a lookup per entry."""
+    ids = [c.entry_id for c in batch.changes if c.entry_id <= state.max_entry_id]
+    held: dict[str, bytes] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for entry_id, leaf in conn.execute(
+            "SELECT entry_id, leaf FROM received_entries WHERE agreement_id = ? "
+            f"AND entry_id IN ({','.join('?' * len(chunk))})",
+            (state.agreement_id, *chunk),
+        ):
+            held[entry_id] = merkle.leaf_hash(leaf)
+    return held
 
 
 def purge(conn: sqlite3.Connection, agreement_id: str) -> int:

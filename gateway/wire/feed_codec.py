@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 
+from google.protobuf.message import DecodeError
+
 from gateway.domain.errors import InvalidInput
 from gateway.domain.feed import Change, Checkpoint, SyncHead, Tombstone
 from gateway.domain.minimise import MinimisedEntry
@@ -19,6 +21,7 @@ TOMBSTONE_REASONS = {
     "out_of_scope": pb.TOMBSTONE_REASON_OUT_OF_SCOPE,
 }
 _REASON_NAMES = {v: k for k, v in TOMBSTONE_REASONS.items()}
+_parse_change = pb.SharedChange.FromString
 
 
 def entry_to_pb(m: MinimisedEntry) -> pb.SharedEntry:
@@ -46,23 +49,32 @@ def entry_to_pb(m: MinimisedEntry) -> pb.SharedEntry:
 
 
 def entry_from_pb(msg: pb.SharedEntry) -> MinimisedEntry:
+    # A recipient decodes a million of these per initial sync: each field is read once
+    # and the tuple is built positionally, which halves the cost of the obvious code.
     if not msg.entry_id or not msg.HasField("expires_at") or not msg.HasField("valid_from"):
         raise InvalidInput("shared entry lacks its id or validity")
     form = msg.WhichOneof("plate_form")
+    token = plate = country = None
+    if form == "plate_token":
+        token = msg.plate_token
+    elif form == "plaintext":
+        plaintext = msg.plaintext
+        plate, country = plaintext.plate, plaintext.country
+    flags = msg.flags
     return MinimisedEntry(
-        entry_id=msg.entry_id,
-        owner=msg.owner,
-        version=msg.version,
-        category=msg.category,
-        valid_from=to_datetime(msg.valid_from, "valid_from"),
-        expires_at=to_datetime(msg.expires_at, "expires_at"),
-        plate_token=msg.plate_token if form == "plate_token" else None,
-        plate=msg.plaintext.plate if form == "plaintext" else None,
-        country=msg.plaintext.country if form == "plaintext" else None,
-        action=msg.action or None,
-        flags=tuple(msg.flags) or None,
-        vehicle_description=msg.vehicle_description or None,
-        contact=msg.contact or None,
+        msg.entry_id,
+        msg.owner,
+        msg.version,
+        msg.category,
+        to_datetime(msg.valid_from, "valid_from"),
+        to_datetime(msg.expires_at, "expires_at"),
+        token,
+        plate,
+        country,
+        msg.action or None,
+        tuple(flags) if flags else None,
+        msg.vehicle_description or None,
+        msg.contact or None,
     )
 
 
@@ -97,10 +109,13 @@ def tombstone_leaf(
 
 
 def change_from_leaf(leaf: bytes) -> Change:
-    msg = parse_message(pb.SharedChange, leaf, "feed change")
+    try:
+        msg = _parse_change(leaf)
+    except DecodeError:
+        raise InvalidInput("feed change is not a valid protobuf message") from None
     kind = msg.WhichOneof("change")
     if kind == "upsert":
-        return Change(msg.seq, msg.agreement_version, upsert=entry_from_pb(msg.upsert))
+        return Change(msg.seq, msg.agreement_version, entry_from_pb(msg.upsert))
     if kind == "tombstone":
         t = msg.tombstone
         if not t.entry_id or t.reason not in _REASON_NAMES:

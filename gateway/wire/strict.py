@@ -17,12 +17,14 @@ M = TypeVar("M", bound=Message)
 
 
 def to_datetime(ts: Timestamp, what: str) -> datetime:
-    # Timedelta arithmetic gives what Timestamp.ToDatetime gives, at a third of the
-    # cost, which counts at a million entries per import or sync.
+    # Epoch plus a positional timedelta is exact and a fraction of the cost of
+    # Timestamp.ToDatetime (or fromtimestamp().replace()), which counts at a million
+    # entries per import or sync.
+    seconds, nanos = ts.seconds, ts.nanos
     try:
-        if not 0 <= ts.nanos < 1_000_000_000:
+        if not 0 <= nanos < 1_000_000_000:
             raise ValueError
-        return _EPOCH + timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000)
+        return _EPOCH + timedelta(0, seconds, nanos // 1000)
     except (ValueError, OverflowError):
         raise InvalidInput(f"{what} is out of range") from None
 

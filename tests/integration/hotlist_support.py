@@ -7,6 +7,8 @@ import sqlite3
 import time
 from collections.abc import Callable
 
+from gateway.wire import feed_codec
+
 
 def wait_until(predicate: Callable[[], object], timeout: float = 20.0, what: str = "") -> object:
     deadline = time.monotonic() + timeout
@@ -47,13 +49,20 @@ def add_entry(
 
 
 def received(node, agreement_id: str) -> dict[str, dict]:
-    """entry_id -> row of what node holds from its partner under agreement_id."""
+    """entry_id -> row of what node holds from its partner under agreement_id, with the
+    agreement version read from the stored signed leaf."""
     with sqlite3.connect(node.home / "node.sqlite") as db:
         db.row_factory = sqlite3.Row
         rows = db.execute(
             "SELECT * FROM received_entries WHERE agreement_id = ?", (agreement_id,)
         ).fetchall()
-    return {r["entry_id"]: dict(r) for r in rows}
+    return {
+        r["entry_id"]: {
+            **dict(r),
+            "agreement_version": feed_codec.change_from_leaf(r["leaf"]).agreement_version,
+        }
+        for r in rows
+    }
 
 
 def sync_row(node, agreement_id: str, role: str) -> dict:

@@ -49,7 +49,7 @@ def test_recipient_killed_at_random_points_ends_with_the_providers_exact_set(loa
     interrupted = 0
     for _ in range(10):
         _restart_sync_from_zero(terneuzen, agreement_id)
-        time.sleep(rng.uniform(0.2, 2.0))
+        time.sleep(rng.uniform(0.05, 0.8))
         cursor_at_kill = _cursor(terneuzen, agreement_id)
         terneuzen.kill()
         interrupted += 0 < cursor_at_kill < ENTRIES

@@ -20,6 +20,7 @@ from gateway.domain.merkle import (
     set_digest_add,
     set_digest_hex,
     set_digest_remove,
+    set_digest_update,
     verify_inclusion,
 )
 
@@ -408,3 +409,15 @@ def test_set_digest_refuses_anything_but_a_32_byte_leaf_hash():
         set_digest_add(SET_DIGEST_EMPTY, b"raw leaf bytes, not a hash")
     with pytest.raises(ValueError):
         set_digest_remove(SET_DIGEST_EMPTY, b"")
+
+
+@given(start=hash_sets, added=hash_sets, data=st.data())
+def test_a_batch_update_equals_the_same_adds_and_removes_one_by_one(start, added, data):
+    removed = data.draw(st.lists(st.sampled_from(start), unique=True) if start else st.just([]))
+    one_by_one = digest_of(start)
+    for h in added:
+        one_by_one = set_digest_add(one_by_one, h)
+    for h in removed:
+        one_by_one = set_digest_remove(one_by_one, h)
+    assert set_digest_update(digest_of(start), added, removed) == one_by_one
+    assert 0 <= set_digest_update(digest_of(start), added, removed) < 2**256
