@@ -7,12 +7,13 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import grpc
 
 from gateway.node.config import ADMIN_TOKEN_FILE, load_config
-from gateway.wire.argos.v1 import admin_pb2_grpc
+from gateway.wire.argos.v1 import admin_pb2_grpc, ingest_pb2_grpc
 
 # Exit codes scripts can rely on (also in the README).
 EXIT_OK = 0
@@ -57,17 +58,33 @@ class AdminClient:
         config = load_config(self.home)
         self._channel = grpc.insecure_channel(config.admin_target)
         self.stub = admin_pb2_grpc.AdminServiceStub(self._channel)
+        self.ingest = ingest_pb2_grpc.IngestServiceStub(self._channel)
         self.node_id = config.node_id
 
-    def call(self, method: str, request, timeout: float = ADMIN_CALL_TIMEOUT_S):
-        metadata = [("authorization", f"Bearer {self.token}")] if self.token else []
+    @property
+    def metadata(self) -> list[tuple[str, str]]:
+        return [("authorization", f"Bearer {self.token}")] if self.token else []
+
+    def call(self, method: str, request, timeout: float | None = ADMIN_CALL_TIMEOUT_S):
         try:
-            return getattr(self.stub, method)(request, timeout=timeout, metadata=metadata)
+            return getattr(self.stub, method)(request, timeout=timeout, metadata=self.metadata)
         except grpc.RpcError as error:
-            code = error.code()
-            if code is grpc.StatusCode.UNAVAILABLE and "connect" in (error.details() or ""):
-                message = f"node {self.node_id} is not running (start it with `argos serve`)"
-            else:
-                message = error.details() or code.name
-            click.echo(f"error: {message}", err=True)
-            sys.exit(EXIT_FOR_STATUS.get(code, EXIT_FAILURE))
+            self.fail(error)
+
+    def stream(self, method: str, request, timeout: float | None = None):
+        """Iterate an ingest stream; a failure exits with its code, as call() does."""
+        try:
+            yield from getattr(self.ingest, method)(
+                request, timeout=timeout, metadata=self.metadata
+            )
+        except grpc.RpcError as error:
+            self.fail(error)
+
+    def fail(self, error: grpc.RpcError) -> NoReturn:
+        code = error.code()
+        if code is grpc.StatusCode.UNAVAILABLE and "connect" in (error.details() or ""):
+            message = f"node {self.node_id} is not running (start it with `argos serve`)"
+        else:
+            message = error.details() or code.name
+        click.echo(f"error: {message}", err=True)
+        sys.exit(EXIT_FOR_STATUS.get(code, EXIT_FAILURE))

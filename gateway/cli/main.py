@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -832,6 +833,7 @@ _ROLES = {
     "investigator": pb.ROLE_INVESTIGATOR,
     "operator": pb.ROLE_OPERATOR,
     "auditor": pb.ROLE_AUDITOR,
+    "adapter": pb.ROLE_ADAPTER,
 }
 
 
@@ -915,6 +917,170 @@ def audit_list(home, token_file, after, limit, as_json) -> None:
             f"{x.seq:6} {x.at} {x.actor_kind}:{x.actor} {x.action} "
             f"{x.object_type}:{x.object_id} {x.recipient} {x.justification}"
         )
+
+
+# -- reads, alerts and hits -------------------------------------------------------------------
+
+
+@cli.group()
+def reads() -> None:
+    """Camera reads (as adapters hand them to the node)."""
+
+
+@reads.command("replay")
+@home_option
+@token_option
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--batch", "batch_size", default=1000, show_default=True, help="Reads per batch.")
+@click.option("--rate", type=float, default=0.0, help="Reads per second (0: as fast as taken).")
+@json_option
+def reads_replay(home, token_file, path, batch_size, rate, as_json) -> None:
+    """Feed a JSON-lines file of reads to the node's matching (needs an adapter token).
+    Reads that match nothing leave no trace; hits alert at once."""
+    from gateway.cli.replaying import ReadLineError, read_reads
+    from gateway.wire.argos.v1 import ingest_pb2
+
+    client = _client(home, token_file)
+    problems: list[tuple[int, str]] = []
+    lines_of_batch: dict[str, list[int]] = {}
+    started = time.monotonic()
+
+    def batches():
+        batch, lines, sent, number = [], [], 0, 0
+        for number, item in enumerate(read_reads(path), start=1):
+            if isinstance(item, ReadLineError):
+                problems.append((item.line, item.reason))
+                continue
+            batch.append(item)
+            lines.append(number)
+            if len(batch) == batch_size:
+                yield from _send(batch, lines, sent)
+                sent += len(batch)
+                batch, lines = [], []
+        if batch:
+            yield from _send(batch, lines, sent)
+
+    def _send(batch, lines, sent):
+        if rate > 0:
+            time.sleep(max(0.0, started + sent / rate - time.monotonic()))
+        batch_id = str(len(lines_of_batch) + 1)
+        lines_of_batch[batch_id] = lines
+        yield ingest_pb2.SubmitReadsRequest(batch_id=batch_id, reads=batch)
+
+    totals = {"reads": 0, "accepted": 0, "hits": 0, "rejected": 0}
+    for answer in client.stream("SubmitReads", batches()):
+        lines = lines_of_batch.pop(answer.batch_id, [])
+        totals["reads"] += answer.accepted + len(answer.rejected)
+        totals["accepted"] += answer.accepted
+        totals["hits"] += answer.hits
+        for r in answer.rejected:
+            problems.append((lines[r.index] if r.index < len(lines) else 0, r.reason))
+    totals["rejected"] = len(problems)
+    problems.sort()
+    if as_json:
+        click.echo(
+            json.dumps({**totals, "problems": [{"line": n, "reason": r} for n, r in problems]})
+        )
+        return
+    for number, reason in problems:
+        click.echo(f"line {number}: {reason}", err=True)
+    click.echo(
+        f"{totals['accepted']} reads matched, {totals['hits']} hits, {totals['rejected']} rejected"
+    )
+
+
+@cli.group()
+def alerts() -> None:
+    """Alerts for the control room."""
+
+
+@alerts.command("watch")
+@home_option
+@token_option
+@click.option("--count", type=int, default=0, help="Stop after this many alerts (0: never).")
+@json_option
+def alerts_watch(home, token_file, count, as_json) -> None:
+    """Show every hit of this node's cameras as it happens (Ctrl-C to stop)."""
+    from gateway.wire.argos.v1 import ingest_pb2
+
+    client = _client(home, token_file)
+    seen = 0
+    try:
+        for item in client.stream("WatchAlerts", ingest_pb2.WatchAlertsRequest()):
+            a = item.alert
+            if as_json:
+                click.echo(json.dumps(MessageToDict(a, preserving_proto_field_name=True)))
+            else:
+                where = f"{a.site}/{a.camera}"
+                whose = "own list" if not a.agreement_id else f"{a.entry_owner} ({a.agreement_id})"
+                kind = "FUZZY" if a.match == 2 else "exact"
+                click.echo(
+                    f"{a.observed_at.ToJsonString()}  HIT {a.plate} [{a.country or '?'}] "
+                    f"{kind} at {where}  {a.category}, {a.action or 'no action shared'}  "
+                    f"entry {a.entry_id} of {whose}"
+                )
+                for advisory in a.advisories:
+                    click.echo(f"    ! {advisory}")
+            seen += 1
+            if count and seen >= count:
+                return
+    except KeyboardInterrupt:
+        return
+
+
+@cli.group()
+def hits() -> None:
+    """Hits on this node's entries, and of its cameras on partners' entries."""
+
+
+def _hit_dict(h) -> dict:
+    return MessageToDict(h, preserving_proto_field_name=True)
+
+
+@hits.command("list")
+@home_option
+@token_option
+@click.option("--observed", is_flag=True, help="Hits of this node's cameras on partners' entries.")
+@click.option("--entry", "entry_id", default="", help="Only hits on this entry.")
+@click.option("--limit", type=int, default=100, show_default=True)
+@json_option
+def hits_list(home, token_file, observed, entry_id, limit, as_json) -> None:
+    """Newest first: by default the hits on this node's own entries (seen by its own
+    cameras or notified by partners)."""
+    r = _client(home, token_file).call(
+        "ListHits", pb.ListHitsRequest(observed=observed, entry_id=entry_id, limit=limit)
+    )
+    if as_json:
+        click.echo(json.dumps([_hit_dict(h) for h in r.hits]))
+        return
+    table = Table("hit", "seen", "by", "entry", "match", "where")
+    for h in r.hits:
+        loc = h.location
+        where = "/".join(x for x in (loc.zone, loc.site, loc.camera) if x) or "-"
+        table.add_row(
+            h.hit_id,
+            h.observed_at.ToJsonString(),
+            h.observer,
+            h.entry_id,
+            "fuzzy" if h.match == 2 else "exact",
+            where,
+        )
+    Console().print(table)
+
+
+@hits.command("show")
+@home_option
+@token_option
+@click.argument("hit_id")
+@json_option
+def hits_show(home, token_file, hit_id, as_json) -> None:
+    """One hit, with as much of its location as this node may know."""
+    h = _client(home, token_file).call("GetHit", pb.GetHitRequest(hit_id=hit_id)).hit
+    if as_json:
+        click.echo(json.dumps(_hit_dict(h)))
+        return
+    for key, value in _hit_dict(h).items():
+        click.echo(f"{key:18} {value}")
 
 
 @cli.command()

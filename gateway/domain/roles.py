@@ -1,6 +1,7 @@
 """Local users' roles and what each may do: the one table every local call is checked
 against. Operators see alerts; investigators manage entries, hits and confirmations;
-admins manage partners, agreements and users; auditors read and verify the audit log."""
+admins manage partners, agreements and users; auditors read and verify the audit log;
+adapters (camera adapter processes) hand in reads and may do nothing else."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class Role(enum.StrEnum):
     INVESTIGATOR = "investigator"
     OPERATOR = "operator"
     AUDITOR = "auditor"
+    ADAPTER = "adapter"  # a camera adapter process: hands in reads, nothing else
 
 
 class Action(enum.StrEnum):
@@ -28,9 +30,12 @@ class Action(enum.StrEnum):
     HOTLIST_READ = "hotlist.read"
     SYNC_READ = "sync.read"
     SYNC_MANAGE = "sync.manage"
+    READS_SUBMIT = "reads.submit"
+    ALERTS_WATCH = "alerts.watch"
+    HITS_READ = "hits.read"
 
 
-_ALL = frozenset(Role)
+_ALL = frozenset(Role) - {Role.ADAPTER}
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.STATUS: _ALL,
     Action.PARTNER_MANAGE: frozenset({Role.ADMIN}),
@@ -44,6 +49,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.HOTLIST_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
     Action.SYNC_READ: frozenset({Role.ADMIN, Role.AUDITOR, Role.INVESTIGATOR}),
     Action.SYNC_MANAGE: frozenset({Role.ADMIN}),
+    Action.READS_SUBMIT: frozenset({Role.ADAPTER}),
+    Action.ALERTS_WATCH: frozenset({Role.OPERATOR, Role.INVESTIGATOR}),
+    Action.HITS_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
 }
 
 

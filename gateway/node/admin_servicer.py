@@ -10,17 +10,21 @@ import grpc
 
 from gateway.domain.agreement import Agreement, AgreementState
 from gateway.domain.errors import InvalidInput
+from gateway.domain.hits import MatchKind
 from gateway.domain.roles import Action, Role
 from gateway.node.status_codes import grpc_method
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
 from gateway.services.context import Caller, NodeContext
 from gateway.services.feed import FeedService
+from gateway.services.hits import HitService
 from gateway.services.hotlist import EntryDraft, HotlistService
 from gateway.services.sync import SyncService
-from gateway.wire import codec
+from gateway.store.database import parse_time_text
+from gateway.store.hits import ObservedHit, ReceivedHit
+from gateway.wire import codec, hits_codec
 from gateway.wire.argos.v1 import admin_pb2 as pb
-from gateway.wire.argos.v1 import admin_pb2_grpc
+from gateway.wire.argos.v1 import admin_pb2_grpc, hits_pb2
 from gateway.wire.strict import to_datetime, to_timestamp
 
 ROLE_TO_PB = {
@@ -28,6 +32,7 @@ ROLE_TO_PB = {
     Role.INVESTIGATOR: pb.ROLE_INVESTIGATOR,
     Role.OPERATOR: pb.ROLE_OPERATOR,
     Role.AUDITOR: pb.ROLE_AUDITOR,
+    Role.ADAPTER: pb.ROLE_ADAPTER,
 }
 ROLE_FROM_PB = {v: k for k, v in ROLE_TO_PB.items()}
 STATE_TO_PB = {
@@ -40,9 +45,26 @@ STATE_TO_PB = {
 }
 
 
+def local_caller(
+    admin: AdministrationService, context: grpc.ServicerContext, action: Action
+) -> Caller:
+    """The local user behind a call (bearer token), allowed to perform `action`."""
+    metadata = dict(context.invocation_metadata())
+    header = metadata.get("authorization", "")
+    token = header[len("Bearer ") :] if header.startswith("Bearer ") else None
+    caller = admin.authenticate(token)
+    admin.authorize(caller, action)
+    return caller
+
+
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     def __init__(
-        self, ctx: NodeContext, federation_endpoint: str, feed: FeedService, sync: SyncService
+        self,
+        ctx: NodeContext,
+        federation_endpoint: str,
+        feed: FeedService,
+        sync: SyncService,
+        hits: HitService,
     ) -> None:
         self._ctx = ctx
         self._admin = AdministrationService(ctx)
@@ -50,15 +72,11 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self._hotlist = HotlistService(ctx)
         self._sync = sync
         self._feed = feed
+        self._hits = hits
         self._endpoint = federation_endpoint
 
     def _caller(self, context: grpc.ServicerContext, action: Action) -> Caller:
-        metadata = dict(context.invocation_metadata())
-        header = metadata.get("authorization", "")
-        token = header[len("Bearer ") :] if header.startswith("Bearer ") else None
-        caller = self._admin.authenticate(token)
-        self._admin.authorize(caller, action)
-        return caller
+        return local_caller(self._admin, context, action)
 
     def _agreement_pb(self, agreement: Agreement, version: int = 0) -> pb.Agreement:
         v = agreement.version(version) if version else (agreement.pending or agreement.current)
@@ -321,6 +339,46 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         caller = self._caller(context, Action.SYNC_READ)
         proven, problem = self._sync.verify_held(caller, request.agreement_id)
         return pb.VerifyReceivedEntriesResponse(proven=proven, problem=problem)
+
+    @grpc_method()
+    def ListHits(self, request, context):
+        caller = self._caller(context, Action.HITS_READ)
+        found = self._hits.list(
+            caller, observed=request.observed, entry_id=request.entry_id, limit=request.limit
+        )
+        notified = self._hits.notified([h.hit_id for h in found])
+        return pb.ListHitsResponse(
+            hits=[hit_pb(h, self._ctx.node_id, h.hit_id in notified) for h in found]
+        )
+
+    @grpc_method()
+    def GetHit(self, request, context):
+        caller = self._caller(context, Action.HITS_READ)
+        hit = self._hits.get(caller, request.hit_id)
+        notified = self._hits.notified([hit.hit_id])
+        return pb.GetHitResponse(hit=hit_pb(hit, self._ctx.node_id, hit.hit_id in notified))
+
+
+def hit_pb(hit: ObservedHit | ReceivedHit, this_node: str, notified: bool = False) -> pb.Hit:
+    """A stored hit as investigators see it; an observed hit carries everything this
+    node's own camera saw, a notified one only what the agreement shared."""
+    msg = pb.Hit(hit_id=hit.hit_id, entry_id=hit.entry_id, agreement_id=hit.agreement_id or "")
+    msg.observed_at.CopyFrom(to_timestamp(parse_time_text(hit.observed_at)))
+    msg.expires_at.CopyFrom(to_timestamp(parse_time_text(hit.expires_at)))
+    msg.match = hits_codec.MATCH_KINDS[MatchKind(hit.match)]
+    msg.country_inferred = hit.country_inferred
+    msg.location.CopyFrom(
+        hits_pb2.NotifiedLocation(camera=hit.camera or "", site=hit.site or "", zone=hit.zone or "")
+    )
+    if isinstance(hit, ObservedHit):
+        msg.observer, msg.owner = this_node, hit.entry_owner
+        msg.category = hit.category
+        msg.direction = hits_codec.DIRECTIONS.get(hit.direction, 0)
+        msg.image_ref = hit.image_ref
+        msg.owner_notified = notified
+    else:
+        msg.observer, msg.owner = hit.observer, this_node
+    return msg
 
 
 def draft_from_pb(e: pb.HotlistEntry) -> EntryDraft:

@@ -7,8 +7,10 @@ import json
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.identity import NodeSigningKey, check_node_id
@@ -35,6 +37,20 @@ class NodeConfig:
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S
     max_review_days: int = 365
+    # Matching: OCR-variant (fuzzy) matching on or off, and its bounds ([fuzzy] table:
+    # max_substitutions, max_variants, per_category).
+    fuzzy_matching: bool = True
+    fuzzy: Mapping[str, Any] = field(default_factory=dict)
+    # Retention of hits of this node's cameras on its own entries.
+    own_hit_retention_days: int = 28
+    # Which zone each site lies in ([zones] table); other sites lie in default_zone,
+    # which defaults to the node id.
+    zones: Mapping[str, str] = field(default_factory=dict)
+    default_zone: str = ""
+    # How often expired hits are erased.
+    purge_interval_s: float = 60.0
+    # Longest wait between two tries to deliver an outbox message to a partner.
+    outbox_max_backoff_s: float = 60.0
 
     @property
     def db_path(self) -> Path:
@@ -123,6 +139,13 @@ def load_config(home: Path) -> NodeConfig:
             max_message_bytes=int(raw.get("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES)),
             call_timeout_s=float(raw.get("call_timeout_s", DEFAULT_CALL_TIMEOUT_S)),
             max_review_days=int(raw.get("max_review_days", 365)),
+            fuzzy_matching=bool(raw.get("fuzzy_matching", True)),
+            fuzzy=dict(raw.get("fuzzy", {})),
+            own_hit_retention_days=int(raw.get("own_hit_retention_days", 28)),
+            zones={str(k): str(v) for k, v in raw.get("zones", {}).items()},
+            default_zone=str(raw.get("default_zone", "")),
+            purge_interval_s=float(raw.get("purge_interval_s", 60.0)),
+            outbox_max_backoff_s=float(raw.get("outbox_max_backoff_s", 60.0)),
         )
     except KeyError as exc:
         raise InvalidInput(f"{path} lacks the setting {exc.args[0]}") from None

@@ -62,6 +62,11 @@ class GrpcFederationClient:
         request = pb.ChangeAgreementStatusRequest(change=codec.envelope_to_pb(envelope))
         self._call(partner, "ChangeAgreementStatus", request)
 
+    def notify_hit(self, partner: PartnerRecord, envelope: Envelope) -> bool:
+        """Deliver a signed hit notification; True if the owner already had it."""
+        request = pb.NotifyHitRequest(notification=codec.envelope_to_pb(envelope))
+        return self._call(partner, "NotifyHit", request).duplicate
+
     def matching_key(
         self, partner: PartnerRecord, agreement_id: str, version: int
     ) -> tuple[str, bytes]:

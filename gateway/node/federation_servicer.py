@@ -16,6 +16,7 @@ from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
 from gateway.services.context import Caller, NodeContext
 from gateway.services.feed import FeedService, OutgoingBatch
+from gateway.services.hits import HitService
 from gateway.wire import codec
 from gateway.wire.argos.v1 import agreement_pb2, federation_pb2_grpc, hotlist_pb2
 from gateway.wire.argos.v1 import federation_pb2 as pb
@@ -40,11 +41,12 @@ def _record_refusal(
 
 
 class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
-    def __init__(self, ctx: NodeContext, feed: FeedService) -> None:
+    def __init__(self, ctx: NodeContext, feed: FeedService, hits: HitService) -> None:
         self.ctx = ctx
         self._admin = AdministrationService(ctx)
         self._agreements = AgreementService(ctx)
         self._feed = feed
+        self._hits = hits
 
     def _peer(self, context: grpc.ServicerContext, method: str) -> str:
         context.argos_method = method  # type: ignore[attr-defined]
@@ -92,6 +94,12 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
             else agreement_pb2.MATCHING_MODE_PLAINTEXT,
             token_key=key,
         )
+
+    @grpc_method(_record_refusal)
+    def NotifyHit(self, request, context):
+        peer = self._peer(context, "NotifyHit")
+        duplicate = self._hits.receive(peer, codec.envelope_from_pb(request.notification))
+        return pb.NotifyHitResponse(duplicate=duplicate)
 
     @grpc_stream
     def PullHotlistChanges(self, request, context):

@@ -15,18 +15,31 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from gateway.domain.ocr import FuzzyPolicy
 from gateway.node.admin_servicer import AdminServicer
 from gateway.node.config import NodeConfig, load_config, load_signing_key, load_token_master
 from gateway.node.federation_client import GrpcFederationClient
 from gateway.node.federation_servicer import FederationServicer
+from gateway.node.ingest_servicer import IngestServicer
 from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
 from gateway.services.agreements import AgreementService
+from gateway.services.alerts import AlertHub
 from gateway.services.context import NodeContext
 from gateway.services.feed import FeedService
+from gateway.services.hits import HitService, HitSettings
+from gateway.services.matching import MatchingService
+from gateway.services.outbox import OutboxService
 from gateway.services.sync import SyncService
 from gateway.store.database import Database
-from gateway.wire.argos.v1 import admin_pb2, admin_pb2_grpc, federation_pb2, federation_pb2_grpc
+from gateway.wire.argos.v1 import (
+    admin_pb2,
+    admin_pb2_grpc,
+    federation_pb2,
+    federation_pb2_grpc,
+    ingest_pb2,
+    ingest_pb2_grpc,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +47,7 @@ DELIVERY_INTERVAL_S = 1.0
 DELIVERY_MAX_BACKOFF_S = 30.0
 TICK_INTERVAL_S = 1.0
 PROJECT_IDLE_S = 0.5
+OUTBOX_IDLE_S = 5.0
 
 
 class NodeServer:
@@ -53,6 +67,20 @@ class NodeServer:
         self.sync = SyncService(self.ctx)
         self.sync_runner = SyncRunner(self.sync, self.federation_client)
         self._stop = threading.Event()
+        self._outbox_wake = threading.Event()
+        self.alerts = AlertHub()
+        self.hits = HitService(
+            self.ctx,
+            self.alerts,
+            HitSettings(config.own_hit_retention_days, config.zones, config.default_zone),
+            on_queued=self._outbox_wake.set,
+        )
+        self.matching = MatchingService(
+            self.ctx, FuzzyPolicy.from_mapping(config.fuzzy), fuzzy=config.fuzzy_matching
+        )
+        self.outbox = OutboxService.for_node(
+            self.ctx, self.federation_client, config.outbox_max_backoff_s
+        )
         self._federation: grpc.Server | None = None
         self._admin: grpc.Server | None = None
         self._threads: list[threading.Thread] = []
@@ -60,8 +88,9 @@ class NodeServer:
     def start(self) -> None:
         opts = server_options(self.config.max_message_bytes)
         fed = grpc.server(futures.ThreadPoolExecutor(max_workers=32), options=opts)
+        self.matching.load()
         federation_pb2_grpc.add_FederationServiceServicer_to_server(
-            FederationServicer(self.ctx, self.feed), fed
+            FederationServicer(self.ctx, self.feed, self.hits), fed
         )
         fed_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(fed_health, fed)
@@ -74,13 +103,20 @@ class NodeServer:
 
         admin = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=opts)
         admin_pb2_grpc.add_AdminServiceServicer_to_server(
-            AdminServicer(self.ctx, self.config.federation_endpoint, self.feed, self.sync), admin
+            AdminServicer(
+                self.ctx, self.config.federation_endpoint, self.feed, self.sync, self.hits
+            ),
+            admin,
+        )
+        ingest_pb2_grpc.add_IngestServiceServicer_to_server(
+            IngestServicer(self.ctx, self.matching, self.hits, self.alerts, self._stop), admin
         )
         admin_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(admin_health, admin)
         reflection.enable_server_reflection(
             (
                 admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
+                ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             ),
@@ -102,7 +138,12 @@ class NodeServer:
         )
         self._federation, self._admin = fed, admin
         self._fed_health, self._admin_health = fed_health, admin_health
-        for target, name in ((self._deliver_loop, "delivery"), (self._project_loop, "projector")):
+        for target, name in (
+            (self._deliver_loop, "delivery"),
+            (self._project_loop, "projector"),
+            (self._outbox_loop, "outbox"),
+            (self._purge_loop, "retention"),
+        ):
             worker = threading.Thread(target=target, name=name, daemon=True)
             worker.start()
             self._threads.append(worker)
@@ -128,6 +169,29 @@ class NodeServer:
             if pending:
                 log.info("delivery.status_changes", delivered=pending)
 
+    def _outbox_loop(self) -> None:
+        """Send queued messages as soon as they are queued, and retries when due."""
+        while not self._stop.is_set():
+            try:
+                _, next_due = self.outbox.deliver_due()
+            except Exception:  # keep delivering whatever one failure was
+                log.exception("outbox.failed")
+                next_due = None
+                self._stop.wait(DELIVERY_INTERVAL_S)
+            wait = OUTBOX_IDLE_S
+            if next_due is not None:
+                wait = max(0.0, min(wait, (next_due - self.ctx.clock()).total_seconds()))
+            self._outbox_wake.wait(wait)
+            self._outbox_wake.clear()
+
+    def _purge_loop(self) -> None:
+        """Erase hits whose retention has ended."""
+        while not self._stop.wait(self.config.purge_interval_s):
+            try:
+                self.hits.purge()
+            except Exception:  # try again next round
+                log.exception("retention.failed")
+
     def _project_loop(self) -> None:
         """Keep every feed this node provides in step with its entries and clock."""
         last_tick = 0.0
@@ -145,6 +209,7 @@ class NodeServer:
 
     def stop(self, grace: float = 5.0) -> None:
         self._stop.set()
+        self._outbox_wake.set()
         self.feed.entries_changed()
         self.feed.close()
         self.sync_runner.stop()

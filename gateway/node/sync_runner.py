@@ -131,7 +131,22 @@ class SyncRunner:
             deadline_s=self._deadline,
             on_open=lambda stream: self._streams.__setitem__(agreement_id, stream),
         )
-        for item in _read_ahead(stream, READ_AHEAD):
+
+        def verified(items: Iterator) -> Iterator:
+            # Runs on the read-ahead thread: batch n+1 is received and verified while
+            # batch n is written (SQLite lets go of the GIL while it writes).
+            expected = cursor
+            for item in items:
+                if isinstance(item, Envelope):
+                    yield item
+                    continue
+                leaves, checkpoint = item
+                current = self._current(agreement_id) or agreement
+                batch = self._sync.verify_batch(current, leaves, checkpoint, cursor=expected)
+                expected = batch.checkpoint.to_seq
+                yield batch, checkpoint
+
+        for item in _read_ahead(verified(stream), READ_AHEAD):
             if cancel.is_set():
                 return False
             # Re-read: a status change or amendment may have arrived meanwhile.
@@ -144,8 +159,7 @@ class SyncRunner:
                 if self._sync.check_head(agreement, item).resynced:
                     return True  # reconnect from cursor 0
                 continue
-            leaves, checkpoint = item
-            batch = self._sync.verify_batch(agreement, leaves, checkpoint)
+            batch, checkpoint = item
             version = batch.checkpoint.agreement_version
             if self._sync.needs_key(agreement.agreement_id, version):
                 mode, key = self._client.matching_key(record, agreement.agreement_id, version)

@@ -311,6 +311,7 @@ class AgreementService:
                 justification="agreement revoked",
                 details={"entries_erased": purged},
             )
+        self._ctx.received_reset(agreement_id)
         log.info("hotlist.purged", agreement_id=agreement_id, entries=purged)
 
     def _partner(self, node_id: str) -> PartnerRecord:

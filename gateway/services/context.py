@@ -14,6 +14,7 @@ from gateway.store.agreements import Agreements
 from gateway.store.audit_log import AuditLog
 from gateway.store.database import Database
 from gateway.store.hotlist import OwnEntries
+from gateway.store.received import AppliedBatch
 from gateway.store.registry import PartnerRecord, Partners, Users
 
 
@@ -26,6 +27,14 @@ class FederationPort(Protocol):
     def accept_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str: ...
 
     def change_agreement_status(self, partner: PartnerRecord, envelope: Envelope) -> None: ...
+
+
+class ReceivedListener(Protocol):
+    """Told, after the commit, how the entries received from partners changed."""
+
+    def applied(self, batch: AppliedBatch) -> None: ...
+
+    def reset(self, agreement_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class NodeContext:
     token_master: bytes = field(default=b"", repr=False)
     max_review_days: int = 365
     clock: Callable[[], datetime] = field(default=utc_now)
+    received_listeners: list[ReceivedListener] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.audit = AuditLog(self.database, self.signing_key.sign)
@@ -61,6 +71,14 @@ class NodeContext:
         self.users = Users(self.database)
         self.agreements = Agreements(self.database, self.node_id)
         self.own_entries = OwnEntries(self.database, self.node_id)
+
+    def received_applied(self, batch: AppliedBatch) -> None:
+        for listener in self.received_listeners:
+            listener.applied(batch)
+
+    def received_reset(self, agreement_id: str) -> None:
+        for listener in self.received_listeners:
+            listener.reset(agreement_id)
 
     def record(self, caller: Caller, action: str, object_type: str, object_id: str, **kw) -> None:
         self.audit.append(

@@ -89,8 +89,16 @@ class SyncService:
             received.store_matching_key(db.conn, agreement_id, version, mode, key)
 
     def verify_batch(
-        self, agreement: Agreement, leaves: list[bytes], checkpoint: env.Envelope
+        self,
+        agreement: Agreement,
+        leaves: list[bytes],
+        checkpoint: env.Envelope,
+        *,
+        cursor: int | None = None,
     ) -> feed_rules.VerifiedBatch:
+        """Verify a batch against the stored cursor, or against `cursor` when the caller
+        verifies ahead of applying (the batch before it is still being written)."""
+
         def terms_for_version(version: int) -> AgreementTerms | None:
             now = self._ctx.clock()
             terms = agreement.in_force(now)
@@ -105,7 +113,7 @@ class SyncService:
 
         return feed_rules.verify_batch(
             self.party(agreement),
-            self.cursor(agreement),
+            self.cursor(agreement) if cursor is None else cursor,
             leaves,
             checkpoint,
             decode_checkpoint=feed_codec.checkpoint_from_payload,
@@ -122,7 +130,7 @@ class SyncService:
             if state.cursor != batch.checkpoint.from_seq:
                 # Another stream applied it first; nothing to do twice.
                 return
-            received.apply_batch(db.conn, state, batch, codec.envelope_bytes(checkpoint))
+            applied = received.apply_batch(db.conn, state, batch, codec.envelope_bytes(checkpoint))
             self._ctx.record(
                 Caller("partner", agreement.partner),
                 "hotlist.received",
@@ -134,6 +142,7 @@ class SyncService:
                     "changes": len(batch.changes),
                 },
             )
+        self._ctx.received_applied(applied)
 
     def check_head(self, agreement: Agreement, head_envelope: env.Envelope) -> HeadCheck:
         head = feed_rules.verify_head(
@@ -160,6 +169,7 @@ class SyncService:
                 justification="signed head differs from the set held at the same seq",
                 details={"seq": head.seq, "purged": purged},
             )
+        self._ctx.received_reset(agreement.agreement_id)
         log.warning("sync.head_mismatch", agreement_id=agreement.agreement_id, seq=head.seq)
         return HeadCheck(False, resynced=True)
 
@@ -198,6 +208,7 @@ class SyncService:
                 justification=justification,
                 details={"purged": purged},
             )
+        self._ctx.received_reset(agreement_id)
         for hook in self.on_reset:
             hook(agreement_id)
         return purged

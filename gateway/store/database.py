@@ -21,7 +21,16 @@ MIGRATIONS = files("gateway.store") / "migrations"
 
 def utc_now_text() -> str:
     """Current UTC time with milliseconds, in the one textual form the node stores."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return time_text(datetime.now(UTC))
+
+
+def time_text(moment: datetime) -> str:
+    """An aware time in the node's stored form (UTC, milliseconds): sorts as it reads."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_time_text(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def migration_scripts() -> list[tuple[int, str, str]]:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from gateway.domain import merkle
 from gateway.domain.feed import VerifiedBatch
 from gateway.store.database import utc_now_text
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -71,22 +68,46 @@ def save_state(conn: sqlite3.Connection, s: SyncState) -> None:
     )
 
 
+# What a matching index needs of a stored row: entry id, then how to find it.
+MatchFields = tuple[str, bytes | None, str | None, str | None]  # id, token, plate, country
+ROW_CATEGORY, ROW_TOKEN, ROW_PLATE, ROW_COUNTRY, ROW_EXPIRES = 5, 6, 7, 8, 9
+
+
+@dataclass(frozen=True)
+class AppliedBatch:
+    """What a batch changed, for whoever keeps an index of received entries."""
+
+    agreement_id: str
+    agreement_version: int
+    # Rows as stored (see ROW_* for the positions of the matching fields).
+    upserts: list[tuple]
+    # Entries no longer held as they were: deleted, or replaced by an upsert above.
+    removed: list[MatchFields]
+
+
 def apply_batch(
     conn: sqlite3.Connection, state: SyncState, batch: VerifiedBatch, envelope: bytes
-) -> None:
+) -> AppliedBatch:
     """Apply a verified batch inside the caller's transaction: store the checkpoint, upsert
     and delete entries, move the cursor and the digest."""
     agreement_id = state.agreement_id
     cur = conn.execute(
-        "INSERT INTO checkpoints (agreement_id, envelope, leaf_hashes, received_at) "
-        "VALUES (?, ?, ?, ?)",
-        (agreement_id, envelope, b"".join(batch.leaf_hashes), utc_now_text()),
+        "INSERT INTO checkpoints (agreement_id, envelope, leaf_hashes, received_at, "
+        "agreement_version) VALUES (?, ?, ?, ?, ?)",
+        (
+            agreement_id,
+            envelope,
+            b"".join(batch.leaf_hashes),
+            utc_now_text(),
+            batch.checkpoint.agreement_version,
+        ),
     )
     checkpoint_id = cur.lastrowid
-    held = _held_leaf_hashes(conn, state, batch)
+    held, held_fields = _held(conn, state, batch)
     count = state.live_count
     added: list[bytes] = []
     removed: list[bytes] = []
+    removed_fields: list[MatchFields] = []
     upserts, deletes = [], []
     for index, (change, leaf, leaf_hash) in enumerate(
         zip(batch.changes, batch.leaves, batch.leaf_hashes, strict=True)
@@ -96,14 +117,17 @@ def apply_batch(
         old = held.pop(entry_id, None)
         if old is not None:
             removed.append(old)
+            removed_fields.append(held_fields.pop(entry_id))
             count -= 1
         if entry is None:
             deletes.append((agreement_id, entry_id))
             continue
         added.append(leaf_hash)
         count += 1
-        held[entry_id] = leaf_hash  # a later change in this batch replaces this one
-        expires = entry.expires_at - _EPOCH
+        # A later change in this batch replaces this one.
+        held[entry_id] = leaf_hash
+        country = "" if entry.country_unknown else entry.country
+        held_fields[entry_id] = (entry_id, entry.plate_token, entry.plate, country)
         upserts.append(
             (
                 agreement_id,
@@ -114,8 +138,9 @@ def apply_batch(
                 entry.category,
                 entry.plate_token,
                 entry.plate,
-                entry.country,
-                expires.days * 86400 + expires.seconds,
+                # NULL: a token over a known country; "": a token over an unknown one.
+                country,
+                entry.expires_at_us // 1_000_000,
             )
         )
     if deletes:
@@ -136,26 +161,29 @@ def apply_batch(
     state.provider_seq = max(state.provider_seq, state.cursor)
     state.last_applied_at = utc_now_text()
     save_state(conn, state)
+    return AppliedBatch(agreement_id, batch.checkpoint.agreement_version, upserts, removed_fields)
 
 
-def _held_leaf_hashes(
+def _held(
     conn: sqlite3.Connection, state: SyncState, batch: VerifiedBatch
-) -> dict[str, bytes]:
-    """Leaf hash of every entry of the batch this node already holds. Entry ids are
-    time-ordered (UUIDv7) and a feed sends entries roughly in the order they were made:
-    only ids not above the highest held id can already be here, which spares an initial
-    sync a lookup per entry."""
+) -> tuple[dict[str, bytes], dict[str, MatchFields]]:
+    """Leaf hash and matching fields of every entry of the batch this node already
+    holds. Entry ids are time-ordered (UUIDv7) and a feed sends entries roughly in the
+    order they were made: only ids not above the highest held id can already be here,
+    which spares an initial sync a lookup per entry."""
     ids = [c.entry_id for c in batch.changes if c.entry_id <= state.max_entry_id]
-    held: dict[str, bytes] = {}
+    hashes: dict[str, bytes] = {}
+    fields: dict[str, MatchFields] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
-        for entry_id, leaf in conn.execute(
-            "SELECT entry_id, leaf FROM received_entries WHERE agreement_id = ? "
-            f"AND entry_id IN ({','.join('?' * len(chunk))})",
+        for entry_id, leaf, token, plate, country in conn.execute(
+            "SELECT entry_id, leaf, plate_token, plate, country FROM received_entries "
+            f"WHERE agreement_id = ? AND entry_id IN ({','.join('?' * len(chunk))})",
             (state.agreement_id, *chunk),
         ):
-            held[entry_id] = merkle.leaf_hash(leaf)
-    return held
+            hashes[entry_id] = merkle.leaf_hash(leaf)
+            fields[entry_id] = (entry_id, token, plate, country)
+    return hashes, fields
 
 
 def purge(conn: sqlite3.Connection, agreement_id: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 
 from google.protobuf.message import DecodeError
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.feed import Change, Checkpoint, SyncHead, Tombstone
@@ -30,8 +31,8 @@ def entry_to_pb(m: MinimisedEntry) -> pb.SharedEntry:
         owner=m.owner,
         version=m.version,
         category=m.category,
-        valid_from=to_timestamp(m.valid_from),
-        expires_at=to_timestamp(m.expires_at),
+        valid_from=_timestamp_us(m.valid_from_us),
+        expires_at=_timestamp_us(m.expires_at_us),
     )
     if m.plate_token is not None:
         msg.plate_token = m.plate_token
@@ -45,6 +46,8 @@ def entry_to_pb(m: MinimisedEntry) -> pb.SharedEntry:
         msg.vehicle_description = m.vehicle_description
     if m.contact is not None:
         msg.contact = m.contact
+    if m.country_unknown:
+        msg.country_unknown = True
     return msg
 
 
@@ -66,8 +69,8 @@ def entry_from_pb(msg: pb.SharedEntry) -> MinimisedEntry:
         msg.owner,
         msg.version,
         msg.category,
-        to_datetime(msg.valid_from, "valid_from"),
-        to_datetime(msg.expires_at, "expires_at"),
+        _epoch_us(msg.valid_from, "valid_from"),
+        _epoch_us(msg.expires_at, "expires_at"),
         token,
         plate,
         country,
@@ -75,7 +78,24 @@ def entry_from_pb(msg: pb.SharedEntry) -> MinimisedEntry:
         tuple(flags) if flags else None,
         msg.vehicle_description or None,
         msg.contact or None,
+        msg.country_unknown,
     )
+
+
+# The range a protobuf Timestamp may hold: 0001-01-01 .. 9999-12-31.
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
+
+
+def _epoch_us(ts: Timestamp, what: str) -> int:
+    seconds, nanos = ts.seconds, ts.nanos
+    if not (_MIN_SECONDS <= seconds <= _MAX_SECONDS and 0 <= nanos < 1_000_000_000):
+        raise InvalidInput(f"{what} is out of range")
+    return seconds * 1_000_000 + nanos // 1000
+
+
+def _timestamp_us(us: int) -> Timestamp:
+    seconds, micros = divmod(us, 1_000_000)
+    return Timestamp(seconds=seconds, nanos=micros * 1000)
 
 
 def upsert_leaf_and_content(

@@ -18,7 +18,7 @@ from gateway.domain import merkle
 from gateway.domain.agreement import AgreementTerms, Purpose
 from gateway.domain.identity import NodeSigningKey
 from gateway.domain.ids import new_entry_id
-from gateway.domain.minimise import MinimisedEntry, received_checker
+from gateway.domain.minimise import MinimisedEntry, epoch_us, received_checker
 from gateway.store import received
 from gateway.store.database import Database
 from gateway.wire import codec, feed_codec
@@ -38,8 +38,8 @@ def _batches(n: int, key: NodeSigningKey) -> list[tuple[list[bytes], env.Envelop
                 "be-gent",
                 1,
                 "stolen_vehicle",
-                now - timedelta(days=1),
-                now + timedelta(days=30),
+                epoch_us(now - timedelta(days=1)),
+                epoch_us(now + timedelta(days=30)),
                 plate_token=os.urandom(16),
                 action="discreet_check",
             )

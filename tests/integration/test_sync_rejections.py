@@ -17,7 +17,7 @@ from gateway.domain import envelope as env
 from gateway.domain import feed as feed_rules
 from gateway.domain import merkle
 from gateway.domain.identity import NodeSigningKey
-from gateway.domain.minimise import MinimisedEntry
+from gateway.domain.minimise import MinimisedEntry, epoch_us
 from gateway.wire import codec, feed_codec
 from gateway.wire.argos.v1 import agreement_pb2, federation_pb2_grpc, hotlist_pb2
 from gateway.wire.argos.v1 import federation_pb2 as pb
@@ -83,8 +83,8 @@ def _entry(entry_id: str, category: str = "stolen_vehicle") -> MinimisedEntry:
         owner="be-gent",
         version=1,
         category=category,
-        valid_from=now - timedelta(days=1),
-        expires_at=now + timedelta(days=10),
+        valid_from_us=epoch_us(now - timedelta(days=1)),
+        expires_at_us=epoch_us(now + timedelta(days=10)),
         plate_token=b"t" * 16,
         action="discreet_check",
     )

@@ -34,6 +34,7 @@ from gateway.domain.minimise import (
     MinimisedEntry,
     check_received,
     derive_token_key,
+    epoch_us,
     minimise,
     plate_token,
 )
@@ -563,7 +564,7 @@ def test_the_recipient_refuses_entries_from_a_provider_the_direction_does_not_al
     [
         ({"action": "shoot"}, "unknown action"),
         ({"flags": ("suspected_clone", "vip")}, "unknown flag"),
-        ({"expires_at": NOW - timedelta(days=2)}, "expires before it is valid"),
+        ({"expires_at_us": epoch_us(NOW - timedelta(days=2))}, "expires before it is valid"),
     ],
 )
 def test_the_recipient_refuses_values_outside_the_known_lists(

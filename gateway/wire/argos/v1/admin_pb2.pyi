@@ -2,6 +2,8 @@ import datetime
 
 from gateway.wire.argos.v1 import agreement_pb2 as _agreement_pb2
 from gateway.wire.argos.v1 import envelope_pb2 as _envelope_pb2
+from gateway.wire.argos.v1 import hits_pb2 as _hits_pb2
+from gateway.wire.argos.v1 import reads_pb2 as _reads_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -19,6 +21,7 @@ class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROLE_INVESTIGATOR: _ClassVar[Role]
     ROLE_OPERATOR: _ClassVar[Role]
     ROLE_AUDITOR: _ClassVar[Role]
+    ROLE_ADAPTER: _ClassVar[Role]
 
 class AgreementState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -34,6 +37,7 @@ ROLE_ADMIN: Role
 ROLE_INVESTIGATOR: Role
 ROLE_OPERATOR: Role
 ROLE_AUDITOR: Role
+ROLE_ADAPTER: Role
 AGREEMENT_STATE_UNSPECIFIED: AgreementState
 AGREEMENT_STATE_PROPOSED: AgreementState
 AGREEMENT_STATE_ACTIVE: AgreementState
@@ -545,3 +549,63 @@ class VerifyReceivedEntriesResponse(_message.Message):
     proven: int
     problem: str
     def __init__(self, proven: _Optional[int] = ..., problem: _Optional[str] = ...) -> None: ...
+
+class Hit(_message.Message):
+    __slots__ = ("hit_id", "observer", "owner", "entry_id", "agreement_id", "observed_at", "location", "match", "country_inferred", "category", "direction", "image_ref", "expires_at", "owner_notified")
+    HIT_ID_FIELD_NUMBER: _ClassVar[int]
+    OBSERVER_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    OBSERVED_AT_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_INFERRED_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_REF_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    OWNER_NOTIFIED_FIELD_NUMBER: _ClassVar[int]
+    hit_id: str
+    observer: str
+    owner: str
+    entry_id: str
+    agreement_id: str
+    observed_at: _timestamp_pb2.Timestamp
+    location: _hits_pb2.NotifiedLocation
+    match: _hits_pb2.MatchKind
+    country_inferred: bool
+    category: str
+    direction: _reads_pb2.ReadDirection
+    image_ref: str
+    expires_at: _timestamp_pb2.Timestamp
+    owner_notified: bool
+    def __init__(self, hit_id: _Optional[str] = ..., observer: _Optional[str] = ..., owner: _Optional[str] = ..., entry_id: _Optional[str] = ..., agreement_id: _Optional[str] = ..., observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location: _Optional[_Union[_hits_pb2.NotifiedLocation, _Mapping]] = ..., match: _Optional[_Union[_hits_pb2.MatchKind, str]] = ..., country_inferred: _Optional[bool] = ..., category: _Optional[str] = ..., direction: _Optional[_Union[_reads_pb2.ReadDirection, str]] = ..., image_ref: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner_notified: _Optional[bool] = ...) -> None: ...
+
+class ListHitsRequest(_message.Message):
+    __slots__ = ("observed", "entry_id", "limit")
+    OBSERVED_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    observed: bool
+    entry_id: str
+    limit: int
+    def __init__(self, observed: _Optional[bool] = ..., entry_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListHitsResponse(_message.Message):
+    __slots__ = ("hits",)
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    hits: _containers.RepeatedCompositeFieldContainer[Hit]
+    def __init__(self, hits: _Optional[_Iterable[_Union[Hit, _Mapping]]] = ...) -> None: ...
+
+class GetHitRequest(_message.Message):
+    __slots__ = ("hit_id",)
+    HIT_ID_FIELD_NUMBER: _ClassVar[int]
+    hit_id: str
+    def __init__(self, hit_id: _Optional[str] = ...) -> None: ...
+
+class GetHitResponse(_message.Message):
+    __slots__ = ("hit",)
+    HIT_FIELD_NUMBER: _ClassVar[int]
+    hit: Hit
+    def __init__(self, hit: _Optional[_Union[Hit, _Mapping]] = ...) -> None: ...

@@ -150,6 +150,16 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.VerifyAuditRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.VerifyAuditResponse.FromString,
                 _registered_method=True)
+        self.ListHits = channel.unary_unary(
+                '/argos.v1.AdminService/ListHits',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ListHitsRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ListHitsResponse.FromString,
+                _registered_method=True)
+        self.GetHit = channel.unary_unary(
+                '/argos.v1.AdminService/GetHit',
+                request_serializer=argos_dot_v1_dot_admin__pb2.GetHitRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.GetHitResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -305,6 +315,20 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListHits(self, request, context):
+        """Hits on this node's own entries (seen by its own cameras or notified by partners),
+        or, with observed, hits of this node's cameras on partners' entries.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetHit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -422,6 +446,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.VerifyAudit,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.VerifyAuditRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.VerifyAuditResponse.SerializeToString,
+            ),
+            'ListHits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHits,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ListHitsRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ListHitsResponse.SerializeToString,
+            ),
+            'GetHit': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHit,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.GetHitRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.GetHitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1046,6 +1080,60 @@ class AdminService:
             '/argos.v1.AdminService/VerifyAudit',
             argos_dot_v1_dot_admin__pb2.VerifyAuditRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.VerifyAuditResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ListHits',
+            argos_dot_v1_dot_admin__pb2.ListHitsRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ListHitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/GetHit',
+            argos_dot_v1_dot_admin__pb2.GetHitRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.GetHitResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -89,3 +89,15 @@ class PullHotlistChangesResponse(_message.Message):
     batch: _hotlist_pb2.ChangeBatch
     head: _envelope_pb2.Envelope
     def __init__(self, batch: _Optional[_Union[_hotlist_pb2.ChangeBatch, _Mapping]] = ..., head: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ...) -> None: ...
+
+class NotifyHitRequest(_message.Message):
+    __slots__ = ("notification",)
+    NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    notification: _envelope_pb2.Envelope
+    def __init__(self, notification: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ...) -> None: ...
+
+class NotifyHitResponse(_message.Message):
+    __slots__ = ("duplicate",)
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    duplicate: bool
+    def __init__(self, duplicate: _Optional[bool] = ...) -> None: ...

@@ -65,6 +65,11 @@ class FederationServiceStub:
                 request_serializer=argos_dot_v1_dot_federation__pb2.PullHotlistChangesRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_federation__pb2.PullHotlistChangesResponse.FromString,
                 _registered_method=True)
+        self.NotifyHit = channel.unary_unary(
+                '/argos.v1.FederationService/NotifyHit',
+                request_serializer=argos_dot_v1_dot_federation__pb2.NotifyHitRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_federation__pb2.NotifyHitResponse.FromString,
+                _registered_method=True)
 
 
 class FederationServiceServicer:
@@ -116,6 +121,14 @@ class FederationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def NotifyHit(self, request, context):
+        """Tell the owner of an entry that the caller's camera saw its plate. Idempotent on
+        the hit id: delivering the same notification again changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FederationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -148,6 +161,11 @@ def add_FederationServiceServicer_to_server(servicer, server):
                     servicer.PullHotlistChanges,
                     request_deserializer=argos_dot_v1_dot_federation__pb2.PullHotlistChangesRequest.FromString,
                     response_serializer=argos_dot_v1_dot_federation__pb2.PullHotlistChangesResponse.SerializeToString,
+            ),
+            'NotifyHit': grpc.unary_unary_rpc_method_handler(
+                    servicer.NotifyHit,
+                    request_deserializer=argos_dot_v1_dot_federation__pb2.NotifyHitRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_federation__pb2.NotifyHitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -313,6 +331,33 @@ class FederationService:
             '/argos.v1.FederationService/PullHotlistChanges',
             argos_dot_v1_dot_federation__pb2.PullHotlistChangesRequest.SerializeToString,
             argos_dot_v1_dot_federation__pb2.PullHotlistChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def NotifyHit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.FederationService/NotifyHit',
+            argos_dot_v1_dot_federation__pb2.NotifyHitRequest.SerializeToString,
+            argos_dot_v1_dot_federation__pb2.NotifyHitResponse.FromString,
             options,
             channel_credentials,
             insecure,

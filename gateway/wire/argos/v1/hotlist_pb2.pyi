@@ -31,7 +31,7 @@ class PlaintextPlate(_message.Message):
     def __init__(self, plate: _Optional[str] = ..., country: _Optional[str] = ...) -> None: ...
 
 class SharedEntry(_message.Message):
-    __slots__ = ("entry_id", "owner", "version", "category", "plate_token", "plaintext", "action", "flags", "vehicle_description", "contact", "valid_from", "expires_at")
+    __slots__ = ("entry_id", "owner", "version", "category", "plate_token", "plaintext", "action", "flags", "vehicle_description", "contact", "valid_from", "expires_at", "country_unknown")
     ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -44,6 +44,7 @@ class SharedEntry(_message.Message):
     CONTACT_FIELD_NUMBER: _ClassVar[int]
     VALID_FROM_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_UNKNOWN_FIELD_NUMBER: _ClassVar[int]
     entry_id: str
     owner: str
     version: int
@@ -56,7 +57,8 @@ class SharedEntry(_message.Message):
     contact: str
     valid_from: _timestamp_pb2.Timestamp
     expires_at: _timestamp_pb2.Timestamp
-    def __init__(self, entry_id: _Optional[str] = ..., owner: _Optional[str] = ..., version: _Optional[int] = ..., category: _Optional[str] = ..., plate_token: _Optional[bytes] = ..., plaintext: _Optional[_Union[PlaintextPlate, _Mapping]] = ..., action: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., vehicle_description: _Optional[str] = ..., contact: _Optional[str] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    country_unknown: bool
+    def __init__(self, entry_id: _Optional[str] = ..., owner: _Optional[str] = ..., version: _Optional[int] = ..., category: _Optional[str] = ..., plate_token: _Optional[bytes] = ..., plaintext: _Optional[_Union[PlaintextPlate, _Mapping]] = ..., action: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., vehicle_description: _Optional[str] = ..., contact: _Optional[str] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., country_unknown: _Optional[bool] = ...) -> None: ...
 
 class Tombstone(_message.Message):
     __slots__ = ("entry_id", "owner", "reason")

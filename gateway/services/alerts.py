@@ -1,0 +1,82 @@
+"""Alerts for the local control room: every hit of this node's cameras, handed at once
+to everyone watching. A watcher that falls behind loses its oldest alerts (and is told
+how many), never slows matching down."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+WATCHER_QUEUE = 1000
+
+
+@dataclass(frozen=True)
+class Alert:
+    hit_id: str
+    observed_ms: int
+    camera: str
+    site: str
+    zone: str
+    direction: str
+    image_ref: str
+    plate: str
+    country: str
+    country_inferred: bool
+    match: str
+    matched: str
+    entry_owner: str
+    entry_id: str
+    agreement_id: str
+    category: str
+    action: str
+    flags: tuple[str, ...]
+    advisories: tuple[str, ...]
+    owner_notified: bool
+
+    def __repr__(self) -> str:  # never show a plate
+        return f"Alert(hit_id={self.hit_id!r}, entry_id={self.entry_id!r})"
+
+
+class AlertHub:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._watchers: list[queue.Queue] = []
+        self.dropped = 0
+
+    def publish(self, alerts: list[Alert]) -> None:
+        with self._lock:
+            watchers = list(self._watchers)
+        for q in watchers:
+            for alert in alerts:
+                while True:
+                    try:
+                        q.put_nowait(alert)
+                        break
+                    except queue.Full:
+                        try:
+                            q.get_nowait()  # drop the oldest: the newest matters most
+                            self.dropped += 1
+                        except queue.Empty:
+                            pass
+
+    def watch(self, stopped: Callable[[], bool], poll_s: float = 0.5) -> Iterator[Alert]:
+        """Alerts from now on, until stopped() says so (checked every poll_s)."""
+        q: queue.Queue = queue.Queue(maxsize=WATCHER_QUEUE)
+        with self._lock:
+            self._watchers.append(q)
+        try:
+            while not stopped():
+                try:
+                    yield q.get(timeout=poll_s)
+                except queue.Empty:
+                    continue
+        finally:
+            with self._lock:
+                self._watchers.remove(q)
+
+    @property
+    def watchers(self) -> int:
+        with self._lock:
+            return len(self._watchers)

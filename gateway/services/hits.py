@@ -1,0 +1,332 @@
+"""Hits: recorded at the observer with the retention of the agreement they fall under,
+alerted to the local control room, notified to the entry's owner through the durable
+outbox where the agreement allows it; received, verified and stored once at the owner;
+erased when their retention ends. Every step lands in the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from gateway.domain import envelope as env
+from gateway.domain.errors import AgreementViolation, ArgosError, NotFound, PartnerUnknown
+from gateway.domain.hits import (
+    HIT_NOTIFICATION_PAYLOAD,
+    Sighting,
+    advisories,
+    build_notification,
+    check_notification,
+    hit_expires_at,
+)
+from gateway.domain.ids import new_entry_id
+from gateway.domain.matching import OWN
+from gateway.domain.plates import normalise_plate
+from gateway.services.alerts import Alert, AlertHub
+from gateway.services.context import Caller, NodeContext
+from gateway.services.matching import ReadHit
+from gateway.store import hits as hit_store
+from gateway.store import outbox
+from gateway.store.database import time_text
+from gateway.wire import codec, feed_codec, hits_codec
+
+log = structlog.get_logger(__name__)
+
+HIT_NOTIFICATION = "hit_notification"
+DEFAULT_OWN_HIT_RETENTION_DAYS = 28
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+OBSERVER = Caller("system", "matching")
+
+
+@dataclass(frozen=True)
+class HitSettings:
+    own_hit_retention_days: int = DEFAULT_OWN_HIT_RETENTION_DAYS
+    # Which zone each site lies in; a site not listed lies in default_zone.
+    zones: Mapping[str, str] | None = None
+    default_zone: str = ""
+
+
+class HitService:
+    def __init__(
+        self,
+        ctx: NodeContext,
+        alerts: AlertHub,
+        settings: HitSettings | None = None,
+        *,
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._ctx = ctx
+        self._alerts = alerts
+        self._settings = settings or HitSettings()
+        self._on_queued = on_queued
+
+    # -- observer side ---------------------------------------------------------------
+
+    def record(self, read_hits: list[ReadHit]) -> list[Alert]:
+        """Store the hits of one batch of reads in one transaction, queue the owners'
+        notifications with them, then alert the control room."""
+        if not read_hits:
+            return []
+        now = self._ctx.clock()
+        alerts: list[Alert] = []
+        queued = False
+        with self._ctx.database.transaction() as db:
+            for read_hit in read_hits:
+                read = read_hit.read
+                observed_at = _EPOCH + timedelta(milliseconds=read.observed_ms)
+                zones = self._settings.zones or {}
+                sighting = Sighting(
+                    observed_at,
+                    read.camera,
+                    read.site,
+                    zones.get(read.site, self._settings.default_zone or self._ctx.node_id),
+                    read.direction,
+                    read.image_ref,
+                )
+                for match in read_hit.matches:
+                    hit = self._one(db.conn, read_hit, match, sighting, now)
+                    if hit is None:
+                        continue
+                    alert, notified = hit
+                    alerts.append(alert)
+                    queued |= notified
+        if queued:
+            self._on_queued()
+        self._alerts.publish(alerts)
+        return alerts
+
+    def _one(self, conn, read_hit: ReadHit, match, sighting: Sighting, now: datetime):
+        hit_id = new_entry_id()
+        entry_id = match.entry.entry_id
+        agreement_id = None if match.list_id == OWN else match.list_id
+        notification = None
+        if agreement_id is None:
+            entry = self._ctx.own_entries.get(entry_id)
+            if entry is None or entry.withdrawn:
+                return None  # withdrawn since the index saw it
+            action, flags, version = entry.action.value, entry.flags, entry.version
+            agreement_version = None
+            retention = self._settings.own_hit_retention_days
+        else:
+            agreement = self._ctx.agreements.get(agreement_id)
+            terms = agreement.in_force(now) if agreement else None
+            if terms is None:
+                return None  # suspended, revoked or expired: its entries are not in use
+            row = conn.execute(
+                "SELECT leaf FROM received_entries WHERE agreement_id = ? AND entry_id = ?",
+                (agreement_id, entry_id),
+            ).fetchone()
+            if row is None:
+                return None  # removed since the index saw it
+            shared = feed_codec.change_from_leaf(row[0]).upsert
+            action, flags, version = shared.action, shared.flags or (), shared.version
+            agreement_version = terms.version
+            retention = terms.hit_retention_days
+            notification = build_notification(
+                hit_id=hit_id,
+                terms=terms,
+                observer=self._ctx.node_id,
+                owner=match.owner,
+                entry_id=entry_id,
+                entry_version=version,
+                sighting=sighting,
+                match=match.kind,
+                country_inferred=read_hit.country_inferred,
+            )
+        read = read_hit.read
+        stored = hit_store.ObservedHit(
+            hit_id=hit_id,
+            observed_at=time_text(sighting.observed_at),
+            camera=sighting.camera,
+            site=sighting.site,
+            zone=sighting.zone,
+            direction=sighting.direction,
+            image_ref=sighting.image_ref,
+            plate=match.matched,
+            country=match.country,
+            country_inferred=read_hit.country_inferred,
+            match=match.kind.value,
+            matched=match.matched,
+            entry_owner=match.owner,
+            entry_id=entry_id,
+            entry_version=version,
+            agreement_id=agreement_id,
+            agreement_version=agreement_version,
+            category=match.entry.category,
+            action=action,
+            flags=tuple(flags),
+            owner_notified=notification is not None,
+            expires_at=time_text(hit_expires_at(sighting.observed_at, retention)),
+        )
+        hit_store.save_observed(conn, stored)
+        self._ctx.record(
+            OBSERVER,
+            "hit.recorded",
+            "hit",
+            hit_id,
+            details={
+                "entry_id": entry_id,
+                "owner": match.owner,
+                "agreement_id": agreement_id,
+                "match": match.kind.value,
+                "camera": sighting.camera,
+            },
+        )
+        if notification is not None:
+            envelope = env.sign(
+                HIT_NOTIFICATION_PAYLOAD,
+                hits_codec.notification_payload(notification),
+                self._ctx.signing_key,
+            )
+            outbox.enqueue(
+                conn, HIT_NOTIFICATION, match.owner, hit_id, codec.envelope_bytes(envelope)
+            )
+        alert = Alert(
+            hit_id=hit_id,
+            observed_ms=read.observed_ms,
+            camera=sighting.camera,
+            site=sighting.site,
+            zone=sighting.zone,
+            direction=sighting.direction,
+            image_ref=sighting.image_ref,
+            plate=normalise_plate(read.plate),  # what this node's own camera read
+            country=match.country,
+            country_inferred=read_hit.country_inferred,
+            match=match.kind.value,
+            matched=match.matched,
+            entry_owner=match.owner,
+            entry_id=entry_id,
+            agreement_id=agreement_id or "",
+            category=match.entry.category,
+            action=action or "",
+            flags=tuple(flags),
+            advisories=advisories(action, flags, foreign=agreement_id is not None),
+            owner_notified=notification is not None,
+        )
+        return alert, notification is not None
+
+    # -- owner side ------------------------------------------------------------------
+
+    def receive(self, sender: str, envelope: env.Envelope) -> bool:
+        """Verify a partner's hit notification and store it once; True if it was a
+        duplicate (already held). Raises the domain error that refuses it."""
+        partner = self._ctx.partners.get(sender)
+        if partner is None:
+            raise PartnerUnknown(f"{sender} is not a registered partner")
+        payload = env.verify(
+            envelope, payload_type=HIT_NOTIFICATION_PAYLOAD, signers={sender: partner.public_key}
+        )
+        n = hits_codec.notification_from_payload(payload)
+        agreement = self._ctx.agreements.get(n.agreement_id)
+        terms = None
+        if agreement is not None:
+            try:
+                version = agreement.version(n.agreement_version)
+            except ArgosError:
+                version = None
+            if version is not None and version.countersigned:
+                terms = version.terms
+        now = self._ctx.clock()
+        if agreement is not None and agreement.state(now).value == "revoked":
+            raise AgreementViolation(f"agreement {n.agreement_id} is revoked")
+        check_notification(n, terms, sender=sender, this_node=self._ctx.node_id, now=now)
+        assert terms is not None  # check_notification refuses a missing version
+        if self._ctx.own_entries.meta(n.entry_id) is None:
+            raise AgreementViolation(f"no entry {n.entry_id} of {self._ctx.node_id}")
+        stored = hit_store.ReceivedHit(
+            hit_id=n.hit_id,
+            agreement_id=n.agreement_id,
+            agreement_version=n.agreement_version,
+            observer=n.observer,
+            entry_id=n.entry_id,
+            entry_version=n.entry_version,
+            observed_at=time_text(n.observed_at),
+            camera=n.location.camera,
+            site=n.location.site,
+            zone=n.location.zone,
+            match=n.match.value,
+            country_inferred=n.country_inferred,
+            envelope=codec.envelope_bytes(envelope),
+            received_at=time_text(now),
+            expires_at=time_text(hit_expires_at(n.observed_at, terms.hit_retention_days)),
+        )
+        with self._ctx.database.transaction() as db:
+            new = hit_store.save_received(db.conn, stored)
+            if new:
+                self._ctx.record(
+                    Caller("partner", sender),
+                    "hit.received",
+                    "hit",
+                    n.hit_id,
+                    details={
+                        "entry_id": n.entry_id,
+                        "agreement_id": n.agreement_id,
+                        "match": n.match.value,
+                    },
+                )
+        log.info("hit.received", hit_id=n.hit_id, observer=sender, duplicate=not new)
+        return not new
+
+    # -- reading and erasing ---------------------------------------------------------
+
+    def list(
+        self, caller: Caller, *, observed: bool, entry_id: str = "", limit: int = 100
+    ) -> list[hit_store.ObservedHit | hit_store.ReceivedHit]:
+        """observed: this node's cameras on partners' entries; else hits on this node's
+        own entries (its own cameras' and those partners notified), newest first."""
+        limit = max(1, min(limit or 100, 1000))
+        with self._ctx.database.reading() as db:
+            if observed:
+                found = hit_store.list_observed(
+                    db.conn, own_only=False, entry_id=entry_id, limit=limit
+                )
+            else:
+                own = hit_store.list_observed(
+                    db.conn, own_only=True, entry_id=entry_id, limit=limit
+                )
+                notified = hit_store.list_received(db.conn, entry_id=entry_id, limit=limit)
+                found = sorted([*own, *notified], key=lambda h: h.observed_at, reverse=True)
+                found = found[:limit]
+        self._ctx.record(
+            caller,
+            "hit.list",
+            "hit",
+            entry_id or "*",
+            details={"observed": observed, "returned": len(found)},
+        )
+        return found
+
+    def get(self, caller: Caller, hit_id: str) -> hit_store.ObservedHit | hit_store.ReceivedHit:
+        with self._ctx.database.reading() as db:
+            hit = hit_store.observed(db.conn, hit_id) or hit_store.received(db.conn, hit_id)
+        if hit is None:
+            raise NotFound(f"no hit {hit_id} (erased when its retention ended, or never here)")
+        self._ctx.record(caller, "hit.read", "hit", hit_id)
+        return hit
+
+    def notified(self, hit_ids: list[str]) -> set[str]:
+        """Which of these hits' owners have their notification."""
+        with self._ctx.database.reading() as db:
+            return outbox.sent_for(db.conn, hit_ids)
+
+    def purge(self) -> int:
+        """Erase every hit past its retention; each erasure is audited."""
+        now = self._ctx.clock()
+        erased = 0
+        with self._ctx.database.transaction() as db:
+            for table, hit_id, entry_id, agreement_id in hit_store.expired(db.conn, now):
+                hit_store.erase(db.conn, table, hit_id)
+                self._ctx.record(
+                    Caller("system", "retention"),
+                    "hit.erased",
+                    "hit",
+                    hit_id,
+                    justification="retention ended",
+                    details={"entry_id": entry_id, "agreement_id": agreement_id},
+                )
+                erased += 1
+        if erased:
+            log.info("hits.erased", count=erased)
+        return erased

@@ -1,0 +1,94 @@
+import datetime
+
+from gateway.wire.argos.v1 import hits_pb2 as _hits_pb2
+from gateway.wire.argos.v1 import reads_pb2 as _reads_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SubmitReadsRequest(_message.Message):
+    __slots__ = ("batch_id", "reads")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    READS_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    reads: _containers.RepeatedCompositeFieldContainer[_reads_pb2.PlateRead]
+    def __init__(self, batch_id: _Optional[str] = ..., reads: _Optional[_Iterable[_Union[_reads_pb2.PlateRead, _Mapping]]] = ...) -> None: ...
+
+class ReadRejection(_message.Message):
+    __slots__ = ("index", "reason")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    reason: str
+    def __init__(self, index: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class SubmitReadsResponse(_message.Message):
+    __slots__ = ("batch_id", "accepted", "hits", "rejected")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    accepted: int
+    hits: int
+    rejected: _containers.RepeatedCompositeFieldContainer[ReadRejection]
+    def __init__(self, batch_id: _Optional[str] = ..., accepted: _Optional[int] = ..., hits: _Optional[int] = ..., rejected: _Optional[_Iterable[_Union[ReadRejection, _Mapping]]] = ...) -> None: ...
+
+class WatchAlertsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Alert(_message.Message):
+    __slots__ = ("hit_id", "observed_at", "camera", "site", "zone", "direction", "image_ref", "plate", "country", "country_inferred", "match", "matched", "entry_owner", "entry_id", "agreement_id", "category", "action", "flags", "advisories", "owner_notified")
+    HIT_ID_FIELD_NUMBER: _ClassVar[int]
+    OBSERVED_AT_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_FIELD_NUMBER: _ClassVar[int]
+    SITE_FIELD_NUMBER: _ClassVar[int]
+    ZONE_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_REF_FIELD_NUMBER: _ClassVar[int]
+    PLATE_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_INFERRED_FIELD_NUMBER: _ClassVar[int]
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_OWNER_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    ADVISORIES_FIELD_NUMBER: _ClassVar[int]
+    OWNER_NOTIFIED_FIELD_NUMBER: _ClassVar[int]
+    hit_id: str
+    observed_at: _timestamp_pb2.Timestamp
+    camera: str
+    site: str
+    zone: str
+    direction: _reads_pb2.ReadDirection
+    image_ref: str
+    plate: str
+    country: str
+    country_inferred: bool
+    match: _hits_pb2.MatchKind
+    matched: str
+    entry_owner: str
+    entry_id: str
+    agreement_id: str
+    category: str
+    action: str
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    advisories: _containers.RepeatedScalarFieldContainer[str]
+    owner_notified: bool
+    def __init__(self, hit_id: _Optional[str] = ..., observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., camera: _Optional[str] = ..., site: _Optional[str] = ..., zone: _Optional[str] = ..., direction: _Optional[_Union[_reads_pb2.ReadDirection, str]] = ..., image_ref: _Optional[str] = ..., plate: _Optional[str] = ..., country: _Optional[str] = ..., country_inferred: _Optional[bool] = ..., match: _Optional[_Union[_hits_pb2.MatchKind, str]] = ..., matched: _Optional[str] = ..., entry_owner: _Optional[str] = ..., entry_id: _Optional[str] = ..., agreement_id: _Optional[str] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., advisories: _Optional[_Iterable[str]] = ..., owner_notified: _Optional[bool] = ...) -> None: ...
+
+class WatchAlertsResponse(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: Alert
+    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ...) -> None: ...
