@@ -3,15 +3,22 @@ over mutual TLS, with the demo agreements set up the way administrators would.""
 
 from __future__ import annotations
 
+import json
+import random
 import signal
+import subprocess
+import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from gateway.federation import LocalFederation
-from gateway.synthetic import write_hotlist_csv
+from gateway.domain.ocr import ocr_variants
+from gateway.domain.plates import normalise_country, normalise_plate
+from gateway.federation import LocalFederation, argos_command
+from gateway.synthetic import synthetic_rows, write_hotlist_csv
 
 # Gent and Terneuzen are one port (North Sea Port): everything, plates in plaintext.
 # Terneuzen and Rotterdam share least: two categories, tokens only, action only.
@@ -111,6 +118,136 @@ def _all_in_step(federation: LocalFederation) -> bool:
     return bool(held) and all(held.get(k) == v for k, v in provided.items())
 
 
+TRAFFIC_READS = 3000  # per port
+TRAFFIC_RATE = 1000.0  # reads per second per port
+
+
+def _traffic(node_id: str, seed: int) -> list[dict]:
+    """Camera traffic at one port: mostly plates on no list, a few from each port's
+    hotlist (its own and its partners'), and one OCR misread of a partner's plate."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    plates = [(r["plate"], r["country"]) for r in synthetic_rows(TRAFFIC_READS, seed=1000 + seed)]
+    for list_seed, other in enumerate(DEMO_HOTLISTS):
+        rows = list(synthetic_rows(20, seed=list_seed))
+        for row in rows[:4]:
+            plates[rng.randrange(len(plates))] = (row["plate"], row["country"])
+        if other != node_id:
+            # A misread: the camera's OCR swapped one confusable character.
+            for row in rows[4:]:
+                plate, country = normalise_plate(row["plate"]), normalise_country(row["country"])
+                variants = ocr_variants(plate, country, 1, 1)
+                if variants:
+                    plates[rng.randrange(len(plates))] = (variants[0][0], row["country"])
+                    break
+    return [
+        {
+            "plate": plate,
+            "country": country,
+            "confidence": 0.9,
+            "camera": f"{node_id}-cam-{i % 7 + 1}",
+            "site": f"{node_id}-gate-{i % 3 + 1}",
+            "time": now.isoformat(timespec="milliseconds"),
+            "direction": "in" if i % 2 else "out",
+            "image_ref": f"img://{node_id}/{i:06d}.jpg",
+        }
+        for i, (plate, country) in enumerate(plates)
+    ]
+
+
+def _replay_traffic(federation: LocalFederation, console: Console) -> None:
+    """Every port's cameras read traffic at once; operators see each hit as it happens
+    and owners receive the hits on their entries from their partners."""
+    console.rule("[bold]Camera traffic at every port")
+    watchers, readers = [], []
+    for node in federation.nodes.values():
+        operator = node.add_user("operator", "operator")
+        watcher = subprocess.Popen(
+            [
+                *argos_command(),
+                "alerts",
+                "watch",
+                "--home",
+                str(node.home),
+                "--token-file",
+                str(operator),
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        watchers.append(watcher)
+        reader = threading.Thread(
+            target=_show_alerts, args=(node.node_id, watcher, console), daemon=True
+        )
+        reader.start()
+        readers.append(reader)
+    time.sleep(1.0)  # let every watcher connect before the cameras start
+    replays = []
+    for seed, node in enumerate(federation.nodes.values()):
+        path = federation.workdir / f"{node.node_id}-reads.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in _traffic(node.node_id, seed)))
+        adapter = node.add_user("camera-adapter", "adapter")
+        replays.append(
+            threading.Thread(
+                target=node.argos,
+                args=("reads", "replay", str(path), "--rate", str(TRAFFIC_RATE)),
+                kwargs={"token_file": adapter},
+            )
+        )
+    for replay in replays:
+        replay.start()
+    for replay in replays:
+        replay.join()
+    time.sleep(2.0)  # notifications in flight reach their owners
+    for watcher in watchers:
+        watcher.terminate()
+    for reader in readers:
+        reader.join(timeout=5)
+    table = Table(title="Hits per port")
+    for column in (
+        "port",
+        "reads",
+        "hits on own list",
+        "hits on partners' lists",
+        "notified to owners",
+        "received from partners",
+    ):
+        table.add_column(column)
+    for node in federation.nodes.values():
+        investigator = node.home / "investigator.token"
+        observed = node.json(
+            "hits", "list", "--observed", "--limit", "1000", token_file=investigator
+        )
+        own = node.json("hits", "list", "--limit", "1000", token_file=investigator)
+        table.add_row(
+            node.node_id,
+            str(TRAFFIC_READS),
+            str(sum(1 for h in own if h["observer"] == node.node_id)),
+            str(len(observed)),
+            str(sum(1 for h in observed if h.get("owner_notified"))),
+            str(sum(1 for h in own if h["observer"] != node.node_id)),
+        )
+    console.print(table)
+
+
+def _show_alerts(node_id: str, watcher: subprocess.Popen, console: Console) -> None:
+    for line in watcher.stdout or ():
+        a = json.loads(line)
+        whose = "own list" if not a.get("agreement_id") else f"{a['entry_owner']}'s list"
+        kind = "fuzzy" if a.get("match") == "MATCH_KIND_FUZZY" else "exact"
+        advice = "; ".join(a.get("advisories", ()))
+        console.print(
+            f"[bold red]ALERT[/] {node_id} {a.get('category')} on {whose}, {kind}, "
+            f"{a.get('site', '').removeprefix(node_id + '-')}, "
+            f"{a.get('action') or 'action not shared'}"
+            + (" -> owner notified" if a.get("owner_notified") else "")
+            + (f" [yellow]({advice})[/]" if advice else ""),
+            soft_wrap=True,
+        )
+
+
 def run_demo(certs: Path, workdir: Path) -> int:
     # Wide enough for the tables even when the output is not a terminal.
     console = Console(width=max(110, Console().width))
@@ -157,6 +294,7 @@ def run_demo(certs: Path, workdir: Path) -> int:
                 )
             console.print(table)
         _load_hotlists(federation, console)
+        _replay_traffic(federation, console)
         for node in federation.nodes.values():
             result = node.argos("audit", "verify")
             console.print(f"{node.node_id}: {result.stdout.strip()}")

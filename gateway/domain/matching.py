@@ -37,6 +37,9 @@ from gateway.domain.plates import (
 
 OWN = ""  # list id of this node's own hotlist; a partner list's id is its agreement id
 
+# Country codes as cameras send them, already resolved (a read carries one each).
+_COUNTRY_CACHE: dict[str, str] = {}
+
 # Rule 1: the countries a plate of unknown country is tried under.
 FORMAT_COUNTRIES: tuple[str, ...] = tuple(dict.fromkeys(f.country for f in FORMATS.values()))
 
@@ -128,17 +131,21 @@ class HotlistIndex:
     def lookup(self, plate: str, country: str) -> list[EntryRef]:
         """Every entry of this list for plate under country, and (rule 2) of unknown
         country."""
-        countries = (country, "") if self.countryless and country else (country,)
         found: list[EntryRef] = []
-        for c in countries:
+        entries = self.entries
+        for c in (country, "") if self.countryless and country else (country,):
             if self._hashers:
-                data = plain_key(plate, c).encode()
+                data = f"{plate}\x1f{c}".encode()
                 for base in self._hashers:
                     h = base.copy()
                     h.update(data)
-                    self._collect(h.digest(), found)
+                    key: object = h.digest()
+                    if key in entries:
+                        self._collect(key, found)
             else:
-                self._collect(plain_key(plate, c), found)
+                key = f"{plate}\x1f{c}"
+                if key in entries:
+                    self._collect(key, found)
         return found
 
     def _collect(self, key: object, found: list[EntryRef]) -> None:
@@ -181,8 +188,39 @@ class MatchEngine:
         """Matches of one read at epoch second `now`, and whether its country was
         inferred. Raises PlateError (never naming the plate) for an unreadable plate."""
         plate = normalise_plate(plate_raw)
-        country = normalise_country(country_raw) if country_raw else ""
-        countries, inferred = self.countries_for(plate, country)
+        if country_raw:
+            country = _COUNTRY_CACHE.get(country_raw)
+            if country is None:
+                country = normalise_country(country_raw)
+                if len(_COUNTRY_CACHE) < 256:  # bounded: codes are few, junk is not
+                    _COUNTRY_CACHE[country_raw] = country
+            countries: tuple[str, ...] = (country,)
+            inferred = False
+        else:
+            country = ""
+            countries, inferred = self.countries_for(plate, "")
+        if not candidates and not fuzzy:
+            # The common case, kept lean: one reading, exact.
+            best: dict[tuple[str, str], Match] = {}
+            for index in self.lists.values():
+                for c in countries:
+                    for ref in index.lookup(plate, c):
+                        self._consider(best, index, ref, plate, c, MatchKind.EXACT, 0, now)
+            return list(best.values()), inferred
+        readings = self._readings(plate, country, candidates, fuzzy)
+        best = {}
+        for index in self.lists.values():
+            for reading, kind, subs in readings:
+                for c in countries:
+                    for ref in index.lookup(reading, c):
+                        self._consider(best, index, ref, reading, c, kind, subs, now)
+        return list(best.values()), inferred
+
+    def _readings(
+        self, plate: str, country: str, candidates: Sequence[str], fuzzy: bool
+    ) -> list[tuple[str, MatchKind, int]]:
+        """The read, then the camera's candidates, then (fuzzy) their OCR variants with
+        the fewest substitutions first (rule 5)."""
         exact = [plate]
         for candidate in candidates:
             try:
@@ -202,23 +240,28 @@ class MatchEngine:
                     if variant not in seen:
                         seen.add(variant)
                         variants.append((variant, MatchKind.FUZZY, subs))
-            variants.sort(key=lambda v: v[2])  # rule 5: fewer substitutions first
+            variants.sort(key=lambda v: v[2])
             readings += variants
-        best: dict[tuple[str, str], Match] = {}
-        for index in self.lists.values():
-            for reading, kind, subs in readings:
-                for c in countries:
-                    for ref in index.lookup(reading, c):
-                        if not ref.valid_from <= now < ref.expires_at:  # rule 3
-                            continue
-                        if subs and subs > self.policy.bound_for(ref.category):  # rule 4
-                            continue
-                        key = (index.list_id, ref.entry_id)
-                        if key not in best:  # rule 5: readings come best first
-                            best[key] = Match(
-                                index.list_id, index.owner, ref, kind, reading, c, subs
-                            )
-        return list(best.values()), inferred
+        return readings
+
+    def _consider(
+        self,
+        best: dict[tuple[str, str], Match],
+        index: HotlistIndex,
+        ref: EntryRef,
+        reading: str,
+        country: str,
+        kind: MatchKind,
+        subs: int,
+        now: int,
+    ) -> None:
+        if not ref.valid_from <= now < ref.expires_at:  # rule 3
+            return
+        if subs and subs > self.policy.bound_for(ref.category):  # rule 4
+            return
+        key = (index.list_id, ref.entry_id)
+        if key not in best:  # rule 5: readings come best first
+            best[key] = Match(index.list_id, index.owner, ref, kind, reading, country, subs)
 
 
 def build_index(

@@ -1,6 +1,7 @@
 """`make bench`: the benchmark suite. Prints a table and writes bench-results.json.
 
-BENCH_SCALE=small runs a quick version (100,000 entries instead of 1,000,000). Every
+BENCH_SCALE=small runs a quick version (100,000 entries instead of 1,000,000, per list
+for matching). Every
 figure is measured in this run beside the primitive it depends on; targets come from
 the issues and are printed, never asserted in tests."""
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.bench import primitives, sync_bench, verify_bench
+from tests.bench import match_bench, primitives, sync_bench, verify_bench
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,6 +28,11 @@ TARGETS = {
     "sync_speedup_vs_per_entry_verify": (5.0, "min"),
     "delta_p99_ms": (1000.0, "max"),
     "import_1m_s": (30.0, "max"),
+    "match_reads_per_s": (100_000.0, "min"),
+    "match_engine_ratio": (0.5, "min"),
+    "match_fuzzy_reads_per_s": (20_000.0, "min"),
+    "hit_p99_ms": (100.0, "max"),
+    "rss_mb_3m_entries": (1500.0, "max"),
 }
 
 
@@ -71,6 +77,18 @@ def main() -> int:
     results["import_rows_per_s_over_sqlite_insert"] = (
         entries / sync["import_s"] / prim["primitive_sqlite_insert_rows_per_s"]
     )
+
+    per_list = entries
+    console.print(
+        f"[bold]matching[/] (3 lists of {per_list:,} entries held by one node, reads through "
+        "its ingest API; hits delivered over mutual TLS)"
+    )
+    with tempfile.TemporaryDirectory() as d:
+        results.update(
+            match_bench.run(
+                Path(d), certs, per_list, 300_000 if full else 50_000, 1000 if full else 200
+            )
+        )
 
     table = Table("metric", "value", "target", "")
     for name, value in results.items():

@@ -1,5 +1,7 @@
 """`argos demo` (what `make demo` runs) brings up the four ports, sets up the demo
-agreements, prints them with fingerprints, verifies every audit log and stops cleanly."""
+agreements, prints them with fingerprints, syncs their hotlists, replays camera traffic
+at every port with alerts and cross-border hits, verifies every audit log and stops
+cleanly."""
 
 from __future__ import annotations
 
@@ -35,6 +37,15 @@ def test_demo_runs_the_four_port_federation_and_stops_cleanly(tmp_path, certs):
     # Each of the four agreements is printed by both of its parties.
     assert len(fingerprints) == 8 and len(set(fingerprints)) == 4
     assert "all nodes stopped" in out
+    # Camera traffic: alerts as they happen, exact and fuzzy, and every hit on a
+    # partner's list notified to its owner.
+    assert re.search(r"ALERT \S+ \w+ on \S+'s list, exact", out)
+    assert re.search(r"ALERT \S+ \w+ on \S+'s list, fuzzy", out)
+    hit_rows = re.findall(r"│ (\S+)\s+│ (\d+)\s+│ (\d+)\s+│ (\d+)\s+│ (\d+)\s+│ (\d+)", out)
+    assert len(hit_rows) == 4
+    for _port, _reads, _own, observed, notified, _received in hit_rows:
+        assert int(observed) > 0 and notified == observed
+    assert sum(int(r[5]) for r in hit_rows) == sum(int(r[3]) for r in hit_rows)
     # Hotlists: every partner holds exactly what its provider shares, under a verified head.
     shared, held = {}, {}
     sections = re.split(r"(\S+): hotlist sync per partner", out)[1:]
