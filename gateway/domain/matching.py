@@ -106,8 +106,11 @@ class HotlistIndex:
             return
         else:
             others = self.more.setdefault(key, [])
-            others[:] = [r for r in others if r.entry_id != ref.entry_id]
-            others.append(ref)
+            kept = [r for r in others if r.entry_id != ref.entry_id]
+            replaced = len(kept) != len(others)
+            others[:] = [*kept, ref]
+            if replaced:
+                return  # the same entry again: it was counted when first added
         self.countryless += countryless
 
     def remove(self, key: object, entry_id: str, *, countryless: bool = False) -> None:
@@ -128,10 +131,10 @@ class HotlistIndex:
             return
         self.countryless -= countryless
 
-    def lookup(self, plate: str, country: str) -> list[EntryRef]:
+    def lookup(self, plate: str, country: str) -> list[tuple[EntryRef, str]]:
         """Every entry of this list for plate under country, and (rule 2) of unknown
-        country."""
-        found: list[EntryRef] = []
+        country, each with the country it was found under ("" for unknown)."""
+        found: list[tuple[EntryRef, str]] = []
         entries = self.entries
         for c in (country, "") if self.countryless and country else (country,):
             if self._hashers:
@@ -141,19 +144,17 @@ class HotlistIndex:
                     h.update(data)
                     key: object = h.digest()
                     if key in entries:
-                        self._collect(key, found)
+                        self._collect(key, c, found)
             else:
                 key = f"{plate}\x1f{c}"
                 if key in entries:
-                    self._collect(key, found)
+                    self._collect(key, c, found)
         return found
 
-    def _collect(self, key: object, found: list[EntryRef]) -> None:
-        ref = self.entries.get(key)
-        if ref is not None:
-            found.append(ref)
-            if self.more:
-                found.extend(self.more.get(key, ()))
+    def _collect(self, key: object, country: str, found: list[tuple[EntryRef, str]]) -> None:
+        found.append((self.entries[key], country))
+        if self.more:
+            found.extend((ref, country) for ref in self.more.get(key, ()))
 
 
 class MatchEngine:
@@ -204,16 +205,20 @@ class MatchEngine:
             best: dict[tuple[str, str], Match] = {}
             for index in self.lists.values():
                 for c in countries:
-                    for ref in index.lookup(plate, c):
-                        self._consider(best, index, ref, plate, c, MatchKind.EXACT, 0, now)
+                    for ref, found_under in index.lookup(plate, c):
+                        self._consider(
+                            best, index, ref, plate, found_under, MatchKind.EXACT, 0, now
+                        )
             return list(best.values()), inferred
         readings = self._readings(plate, country, candidates, fuzzy)
+        # Rule 1 per reading: a misread may fit another country's format than the read.
+        tried = {r: countries if country else self.countries_for(r, "")[0] for r, _, _ in readings}
         best = {}
         for index in self.lists.values():
             for reading, kind, subs in readings:
-                for c in countries:
-                    for ref in index.lookup(reading, c):
-                        self._consider(best, index, ref, reading, c, kind, subs, now)
+                for c in tried[reading]:
+                    for ref, found_under in index.lookup(reading, c):
+                        self._consider(best, index, ref, reading, found_under, kind, subs, now)
         return list(best.values()), inferred
 
     def _readings(
@@ -231,16 +236,15 @@ class MatchEngine:
                 exact.append(reading)
         readings = [(r, MatchKind.EXACT, 0) for r in exact]
         if fuzzy and self.policy.widest:
-            seen = set(exact)
-            variants = []
+            fewest: dict[str, int] = {}  # a variant reached twice counts its cheaper way
             for reading in exact:
                 for variant, subs in ocr_variants(
                     reading, country, self.policy.widest, self.policy.max_variants
                 ):
-                    if variant not in seen:
-                        seen.add(variant)
-                        variants.append((variant, MatchKind.FUZZY, subs))
-            variants.sort(key=lambda v: v[2])
+                    if variant not in exact and subs < fewest.get(variant, subs + 1):
+                        fewest[variant] = subs
+            variants = [(v, MatchKind.FUZZY, subs) for v, subs in fewest.items()]
+            variants.sort(key=lambda v: v[2])  # stable: the read's variants first
             readings += variants
         return readings
 

@@ -104,8 +104,13 @@ class HitService:
         notification = None
         if agreement_id is None:
             entry = self._ctx.own_entries.get(entry_id)
-            if entry is None or entry.withdrawn:
-                return None  # withdrawn since the index saw it
+            if (
+                entry is None
+                or entry.withdrawn
+                or entry.plate.normalised != match.matched
+                or entry.plate.country != match.country
+            ):
+                return None  # withdrawn or changed since the index saw it
             action, flags, version = entry.action.value, entry.flags, entry.version
             agreement_version = None
             retention = self._settings.own_hit_retention_days

@@ -75,6 +75,7 @@ class MatchingService:
         self.fuzzy = fuzzy
         self._lock = threading.RLock()
         self._own_seq = 0
+        self._own_keys: dict[str, tuple[str, bool]] = {}
         ctx.received_listeners.append(self)
 
     # -- keeping the index current -------------------------------------------------
@@ -97,6 +98,9 @@ class MatchingService:
 
     def _load_own(self) -> None:
         index = HotlistIndex(OWN, self._ctx.node_id)
+        # Where each own entry sits, to take it out when it changes: the store only
+        # knows its new plate by then.
+        self._own_keys = {}
         with self._ctx.database.reading() as db:
             self._own_seq = db.conn.execute(
                 "SELECT coalesce(max(change_seq), 0) FROM entries"
@@ -107,7 +111,9 @@ class MatchingService:
             )
             for entry_id, plate, country, category, valid_from, expires_at in rows:
                 ref = EntryRef(entry_id, category, _epoch(valid_from), _epoch(expires_at))
-                index.add(plain_key(plate, country), ref, countryless=not country)
+                key = plain_key(plate, country)
+                index.add(key, ref, countryless=not country)
+                self._own_keys[entry_id] = (key, not country)
         self.engine.replace_list(index)
 
     def refresh_own(self) -> None:
@@ -134,20 +140,6 @@ class MatchingService:
                     index.add(key, ref, countryless=not country)
                     self._own_keys[entry_id] = (key, not country)
                 self._own_seq = max(self._own_seq, seq)
-
-    @property
-    def _own_keys(self) -> dict[str, tuple[str, bool]]:
-        # Where each own entry sits in the index; built on first update only.
-        keys = getattr(self, "_own_key_map", None)
-        if keys is None:
-            keys = {}
-            with self._ctx.database.reading() as db:
-                for entry_id, plate, country in db.conn.execute(
-                    "SELECT entry_id, plate, country FROM entries WHERE withdrawn = 0"
-                ):
-                    keys[entry_id] = (plain_key(plate, country), not country)
-            self._own_key_map = keys
-        return keys
 
     def _forget_own(self, index: HotlistIndex, entry_id: str) -> None:
         held = self._own_keys.pop(entry_id, None)

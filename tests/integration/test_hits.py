@@ -266,3 +266,37 @@ def test_a_read_that_matches_nothing_leaves_no_trace_on_either_node(watched):
                 for needle in needles:
                     assert needle not in data, f"{needle!r} found in {path.name}"
     assert secret not in out.stdout + out.stderr
+
+
+def test_an_own_entry_matches_until_it_is_withdrawn_and_under_its_new_plate_once_changed(
+    pair, tmp_path
+):
+    gent = pair["be-gent"]
+    ivan = gent.add_user("ivan", "investigator")
+    camera = gent.add_user("cam", "adapter")
+    changed = add_entry(gent, ivan, "1-ABC-123", "B")
+    withdrawn = add_entry(gent, ivan, "2-DEF-456", "B")
+
+    def hits_for(*plates: str) -> int:
+        reads = _reads_file(tmp_path / "r.jsonl", [_read(p) for p in plates])
+        out = gent.argos("reads", "replay", str(reads), "--json", token_file=camera)
+        return json.loads(out.stdout)["hits"]
+
+    assert hits_for("1ABC123", "2DEF456") == 2
+    gent.argos("hotlist", "withdraw", withdrawn, "--justification", "found", token_file=ivan)
+    gent.argos(
+        "hotlist",
+        "update",
+        changed,
+        "--plate",
+        "1-ABC-124",
+        "--justification",
+        "typo",
+        token_file=ivan,
+    )
+    assert hits_for("2DEF456") == 0
+    assert hits_for("1ABC123") == 0
+    assert hits_for("1ABC124") == 1
+    own = _hits(gent, ivan)
+    assert [h["entry_id"] for h in own].count(changed) == 2
+    assert all(h["observer"] == "be-gent" for h in own)

@@ -13,7 +13,7 @@ chance.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -37,6 +37,7 @@ from gateway.domain.minimise import (
     epoch_us,
     minimise,
     plate_token,
+    received_checker,
 )
 from gateway.domain.plates import Plate
 from gateway.wire import feed_codec
@@ -584,3 +585,139 @@ def test_a_refusal_never_names_the_plate(terms: AgreementTerms, entry: HotlistEn
         check_received(forged, terms, PROVIDER)
     assert entry.plate.normalised not in str(refused.value)
     assert entry.plate.normalised not in repr(forged)
+
+
+# -- entries of unknown country ----------------------------------------------------------
+
+
+def with_unknown_country(entry: HotlistEntry) -> HotlistEntry:
+    return dataclasses.replace(entry, plate=Plate.parse(entry.plate.raw, None))
+
+
+@given(
+    terms=sharing_terms(mode=st.just(MatchingMode.TOKEN)),
+    entry=hotlist_entries(),
+    unknown=st.booleans(),
+)
+def test_in_token_mode_an_entry_of_unknown_country_is_flagged_and_tokenised_without_country(
+    terms: AgreementTerms, entry: HotlistEntry, unknown: bool
+) -> None:
+    terms = dataclasses.replace(terms, categories=tuple(SORTED_CATEGORIES))
+    if unknown:
+        entry = with_unknown_country(entry)
+    got = received(leaf_for(entry, terms))
+    assert got.country_unknown is unknown
+    assert got.country is None
+    assert got.plate_token == plate_token(
+        token_key(terms), entry.plate.normalised, "" if unknown else "BE"
+    )
+
+
+def test_the_token_of_an_entry_of_unknown_country_is_the_token_over_the_empty_country() -> None:
+    got = received(leaf_for(with_unknown_country(_FIXED_ENTRY), _FIXED_TERMS))
+    assert got.country_unknown is True
+    assert got.plate_token == plate_token(token_key(_FIXED_TERMS), "1ABC123", "")
+    assert got.plate_token != plate_token(token_key(_FIXED_TERMS), "1ABC123", "BE")
+
+
+@given(
+    terms=sharing_terms(mode=st.just(MatchingMode.PLAINTEXT)),
+    entry=hotlist_entries(),
+    unknown=st.booleans(),
+)
+def test_in_plaintext_mode_country_unknown_is_never_set(
+    terms: AgreementTerms, entry: HotlistEntry, unknown: bool
+) -> None:
+    terms = dataclasses.replace(terms, categories=tuple(SORTED_CATEGORIES))
+    if unknown:
+        entry = with_unknown_country(entry)
+    m = minimised(entry, terms)
+    assert m is not None
+    assert m.country_unknown is False
+    got = received(feed_codec.upsert_leaf(SEQ, terms.version, m))
+    assert got.country_unknown is False
+    assert got.country == ("" if unknown else "BE")
+
+
+def test_the_recipient_accepts_a_token_entry_of_unknown_country() -> None:
+    sent = received(leaf_for(with_unknown_country(_FIXED_ENTRY), _FIXED_TERMS))
+    received_checker(_FIXED_TERMS, PROVIDER)(sent)
+
+
+def test_the_recipient_refuses_a_plaintext_entry_that_claims_an_unknown_country() -> None:
+    sent = _plaintext_entry()._replace(country_unknown=True)
+    with pytest.raises(AgreementViolation, match="must carry a plaintext plate"):
+        received_checker(_plaintext_terms(), PROVIDER)(sent)
+
+
+@pytest.mark.parametrize("unknown", [True, False])
+def test_country_unknown_survives_the_feed_codec_round_trip(unknown: bool) -> None:
+    entry = with_unknown_country(_FIXED_ENTRY) if unknown else _FIXED_ENTRY
+    m = minimised(entry, _FIXED_TERMS)
+    assert m is not None
+    assert m.country_unknown is unknown
+    change = feed_codec.change_from_leaf(feed_codec.upsert_leaf(SEQ, _FIXED_TERMS.version, m))
+    assert change.upsert == m
+    assert change.upsert.country_unknown is unknown
+
+
+# -- validity in epoch microseconds ------------------------------------------------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+# Every time a protobuf Timestamp can carry.
+utc_times = st.datetimes(
+    min_value=datetime(1, 1, 1),
+    max_value=datetime(9999, 12, 31, 23, 59, 59, 999_999),
+    timezones=st.just(UTC),
+)
+
+
+@given(moment=utc_times)
+def test_epoch_us_is_exact_to_the_microsecond(moment: datetime) -> None:
+    us = epoch_us(moment)
+    assert us == (moment - EPOCH) // MICROSECOND
+    assert EPOCH + timedelta(microseconds=us) == moment
+
+
+def test_epoch_us_is_exact_where_a_float_timestamp_is_not() -> None:
+    # moment.timestamp() * 1_000_000 gives ...774 here: a double has too few digits.
+    moment = datetime(2262, 4, 11, 23, 47, 16, 854_775, tzinfo=UTC)
+    assert epoch_us(moment) == 9_223_372_036_854_775
+    assert epoch_us(datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)) == -1
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1900, 1, 1),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.builds(
+            timezone, st.timedeltas(min_value=timedelta(hours=-14), max_value=timedelta(hours=14))
+        ),
+    )
+)
+def test_epoch_us_counts_the_same_instant_whatever_its_time_zone(moment: datetime) -> None:
+    assert epoch_us(moment) == epoch_us(moment.astimezone(UTC))
+
+
+@given(valid_from=utc_times, expires_at=utc_times)
+def test_validity_in_microseconds_round_trips_through_the_feed_codec(
+    valid_from: datetime, expires_at: datetime
+) -> None:
+    m = _token_entry()._replace(
+        valid_from_us=epoch_us(valid_from), expires_at_us=epoch_us(expires_at)
+    )
+    got = received(feed_codec.upsert_leaf(SEQ, _FIXED_TERMS.version, m))
+    assert (got.valid_from_us, got.expires_at_us) == (m.valid_from_us, m.expires_at_us)
+    assert EPOCH + timedelta(microseconds=got.valid_from_us) == valid_from
+    assert EPOCH + timedelta(microseconds=got.expires_at_us) == expires_at
+
+
+@given(terms=sharing_terms(), entry=hotlist_entries())
+def test_the_partner_receives_the_validity_of_an_entry_to_the_microsecond(
+    terms: AgreementTerms, entry: HotlistEntry
+) -> None:
+    terms = dataclasses.replace(terms, categories=tuple(SORTED_CATEGORIES))
+    got = received(leaf_for(entry, terms))
+    assert EPOCH + timedelta(microseconds=got.valid_from_us) == entry.valid_from
+    assert EPOCH + timedelta(microseconds=got.expires_at_us) == entry.expires_at
