@@ -57,3 +57,8 @@ class AccessDenied(ArgosError):
 
 class PartnerUnreachable(ArgosError):
     """The partner node could not be reached or did not answer in time."""
+
+
+class BackendUnavailable(ArgosError):
+    """A local system the node relies on (the ANPR backend's read history) did not
+    answer, or answered something unusable."""

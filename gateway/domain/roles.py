@@ -33,6 +33,8 @@ class Action(enum.StrEnum):
     READS_SUBMIT = "reads.submit"
     ALERTS_WATCH = "alerts.watch"
     HITS_READ = "hits.read"
+    CONFIRM_MANAGE = "confirm.manage"
+    CONFIRM_READ = "confirm.read"
 
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
@@ -52,6 +54,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READS_SUBMIT: frozenset({Role.ADAPTER}),
     Action.ALERTS_WATCH: frozenset({Role.OPERATOR, Role.INVESTIGATOR}),
     Action.HITS_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
+    Action.CONFIRM_MANAGE: frozenset({Role.INVESTIGATOR}),
+    Action.CONFIRM_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
 }
 
 

@@ -9,12 +9,19 @@ from dataclasses import asdict
 import grpc
 
 from gateway.domain.agreement import Agreement, AgreementState
+from gateway.domain.confirmations import State, Urgency
 from gateway.domain.errors import InvalidInput
 from gateway.domain.hits import MatchKind
 from gateway.domain.roles import Action, Role
 from gateway.node.status_codes import grpc_method
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
+from gateway.services.confirmations import (
+    AnswerDraft,
+    ConfirmationService,
+    ConfirmationView,
+    RequestDraft,
+)
 from gateway.services.context import Caller, NodeContext
 from gateway.services.feed import FeedService
 from gateway.services.hits import HitService
@@ -23,8 +30,9 @@ from gateway.services.sync import SyncService
 from gateway.store.database import parse_time_text
 from gateway.store.hits import ObservedHit, ReceivedHit
 from gateway.wire import codec, hits_codec
+from gateway.wire import confirmations_codec as cwire
 from gateway.wire.argos.v1 import admin_pb2 as pb
-from gateway.wire.argos.v1 import admin_pb2_grpc, hits_pb2
+from gateway.wire.argos.v1 import admin_pb2_grpc, confirmations_pb2, hits_pb2
 from gateway.wire.strict import to_datetime, to_timestamp
 
 ROLE_TO_PB = {
@@ -65,6 +73,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         feed: FeedService,
         sync: SyncService,
         hits: HitService,
+        confirmations: ConfirmationService,
     ) -> None:
         self._ctx = ctx
         self._admin = AdministrationService(ctx)
@@ -73,6 +82,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self._sync = sync
         self._feed = feed
         self._hits = hits
+        self._confirmations = confirmations
         self._endpoint = federation_endpoint
 
     def _caller(self, context: grpc.ServicerContext, action: Action) -> Caller:
@@ -357,6 +367,104 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         hit = self._hits.get(caller, request.hit_id)
         notified = self._hits.notified([hit.hit_id])
         return pb.GetHitResponse(hit=hit_pb(hit, self._ctx.node_id, hit.hit_id in notified))
+
+    @grpc_method()
+    def RequestConfirmation(self, request, context):
+        caller = self._caller(context, Action.CONFIRM_MANAGE)
+        view = self._confirmations.request(caller, draft_request_from_pb(request))
+        return pb.RequestConfirmationResponse(confirmation=confirmation_pb(view))
+
+    @grpc_method()
+    def ListConfirmations(self, request, context):
+        caller = self._caller(context, Action.CONFIRM_READ)
+        views = self._confirmations.list(
+            caller, open_only=request.open_only, limit=request.limit or 100
+        )
+        return pb.ListConfirmationsResponse(confirmations=[confirmation_pb(v) for v in views])
+
+    @grpc_method()
+    def GetConfirmation(self, request, context):
+        caller = self._caller(context, Action.CONFIRM_READ)
+        view = self._confirmations.get(caller, request.request_id)
+        return pb.GetConfirmationResponse(confirmation=confirmation_pb(view))
+
+    @grpc_method()
+    def AnswerConfirmation(self, request, context):
+        caller = self._caller(context, Action.CONFIRM_MANAGE)
+        draft = AnswerDraft(
+            outcome=cwire.enum_from_pb(cwire.OUTCOMES, request.outcome, "outcome")
+            if request.outcome
+            else None,
+            note=request.note,
+            action=request.action if request.HasField("action") else None,
+            flags=tuple(request.flags) if request.flags_shared else None,
+            contact=request.contact if request.HasField("contact") else None,
+        )
+        view = self._confirmations.answer(caller, request.request_id, draft)
+        return pb.AnswerConfirmationResponse(confirmation=confirmation_pb(view))
+
+    @grpc_method()
+    def RefuseConfirmation(self, request, context):
+        caller = self._caller(context, Action.CONFIRM_MANAGE)
+        view = self._confirmations.refuse(caller, request.request_id, request.reason)
+        return pb.RefuseConfirmationResponse(confirmation=confirmation_pb(view))
+
+    @grpc_method()
+    def WithdrawConfirmation(self, request, context):
+        caller = self._caller(context, Action.CONFIRM_MANAGE)
+        view = self._confirmations.withdraw(caller, request.request_id, request.reason)
+        return pb.WithdrawConfirmationResponse(confirmation=confirmation_pb(view))
+
+
+def draft_request_from_pb(r: pb.RequestConfirmationRequest) -> RequestDraft:
+    def when(field: str):
+        return to_datetime(getattr(r, field), field) if r.HasField(field) else None
+
+    return RequestDraft(
+        kind=cwire.enum_from_pb(cwire.KINDS, r.kind, "request kind"),
+        purpose=cwire.enum_from_pb(cwire.PURPOSES, r.purpose, "purpose"),
+        case_reference=r.case_reference,
+        urgency=cwire.enum_from_pb(cwire.URGENCIES, r.urgency, "urgency")
+        if r.urgency
+        else Urgency.NORMAL,
+        urgent_reason=r.urgent_reason,
+        deadline=when("deadline"),
+        hit_id=r.hit_id,
+        agreement_id=r.agreement_id,
+        plate=r.plate,
+        country=r.country,
+        window_start=when("window_start"),
+        window_end=when("window_end"),
+        legal_order=r.legal_order,
+        previous_request_id=r.previous_request_id,
+        question=r.question,
+    )
+
+
+_STATES = {
+    State.OPEN: confirmations_pb2.CONFIRMATION_STATE_OPEN,
+    State.ANSWERED: confirmations_pb2.CONFIRMATION_STATE_ANSWERED,
+    State.REFUSED: confirmations_pb2.CONFIRMATION_STATE_REFUSED,
+    State.WITHDRAWN: confirmations_pb2.CONFIRMATION_STATE_WITHDRAWN,
+    State.EXPIRED: confirmations_pb2.CONFIRMATION_STATE_EXPIRED,
+}
+
+
+def confirmation_pb(view: ConfirmationView) -> pb.Confirmation:
+    c = view.confirmation
+    msg = pb.Confirmation(
+        request=cwire.request_to_pb(c.request),
+        state=_STATES[c.state],
+        outgoing=view.outgoing,
+        closed_by=c.answered_by or c.withdrawn_by,
+        refusal_reason=c.refusal_reason,
+        delivered=view.delivered,
+    )
+    if c.answer is not None:
+        msg.answer.CopyFrom(cwire.answer_to_pb(c.answer))
+    if c.closed_at is not None:
+        msg.closed_at.CopyFrom(to_timestamp(c.closed_at))
+    return msg
 
 
 def hit_pb(hit: ObservedHit | ReceivedHit, this_node: str, notified: bool = False) -> pb.Hit:

@@ -51,6 +51,11 @@ class NodeConfig:
     purge_interval_s: float = 60.0
     # Longest wait between two tries to deliver an outbox message to a partner.
     outbox_max_backoff_s: float = 60.0
+    # The port's read-history interface (an adapter's POST /search), for retrospective
+    # queries; empty: this node cannot answer them.
+    read_history_url: str = ""
+    # How long before its deadline an open confirmation is escalated to the alert stream.
+    confirmation_warning_minutes: float = 60.0
 
     @property
     def db_path(self) -> Path:
@@ -146,6 +151,8 @@ def load_config(home: Path) -> NodeConfig:
             default_zone=str(raw.get("default_zone", "")),
             purge_interval_s=float(raw.get("purge_interval_s", 60.0)),
             outbox_max_backoff_s=float(raw.get("outbox_max_backoff_s", 60.0)),
+            read_history_url=str(raw.get("read_history_url", "")),
+            confirmation_warning_minutes=float(raw.get("confirmation_warning_minutes", 60.0)),
         )
     except KeyError as exc:
         raise InvalidInput(f"{path} lacks the setting {exc.args[0]}") from None

@@ -67,6 +67,11 @@ class GrpcFederationClient:
         request = pb.NotifyHitRequest(notification=codec.envelope_to_pb(envelope))
         return self._call(partner, "NotifyHit", request).duplicate
 
+    def deliver_confirmation(self, partner: PartnerRecord, envelope: Envelope) -> bool:
+        """Deliver a signed confirmation request or event; True if already there."""
+        request = pb.DeliverConfirmationRequest(message=codec.envelope_to_pb(envelope))
+        return self._call(partner, "DeliverConfirmation", request).duplicate
+
     def matching_key(
         self, partner: PartnerRecord, agreement_id: str, version: int
     ) -> tuple[str, bytes]:

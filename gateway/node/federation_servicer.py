@@ -14,6 +14,7 @@ from gateway.node.status_codes import grpc_method, grpc_stream
 from gateway.node.tls import peer_certificate
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
+from gateway.services.confirmations import ConfirmationService
 from gateway.services.context import Caller, NodeContext
 from gateway.services.feed import FeedService, OutgoingBatch
 from gateway.services.hits import HitService
@@ -41,12 +42,19 @@ def _record_refusal(
 
 
 class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
-    def __init__(self, ctx: NodeContext, feed: FeedService, hits: HitService) -> None:
+    def __init__(
+        self,
+        ctx: NodeContext,
+        feed: FeedService,
+        hits: HitService,
+        confirmations: ConfirmationService,
+    ) -> None:
         self.ctx = ctx
         self._admin = AdministrationService(ctx)
         self._agreements = AgreementService(ctx)
         self._feed = feed
         self._hits = hits
+        self._confirmations = confirmations
 
     def _peer(self, context: grpc.ServicerContext, method: str) -> str:
         context.argos_method = method  # type: ignore[attr-defined]
@@ -100,6 +108,12 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
         peer = self._peer(context, "NotifyHit")
         duplicate = self._hits.receive(peer, codec.envelope_from_pb(request.notification))
         return pb.NotifyHitResponse(duplicate=duplicate)
+
+    @grpc_method(_record_refusal)
+    def DeliverConfirmation(self, request, context):
+        peer = self._peer(context, "DeliverConfirmation")
+        duplicate = self._confirmations.receive(peer, codec.envelope_from_pb(request.message))
+        return pb.DeliverConfirmationResponse(duplicate=duplicate)
 
     @grpc_stream
     def PullHotlistChanges(self, request, context):

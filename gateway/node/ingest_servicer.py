@@ -7,17 +7,19 @@ import threading
 
 import grpc
 
+from gateway.domain.confirmations import RequestKind, Urgency
 from gateway.domain.roles import Action
 from gateway.node.admin_servicer import local_caller
 from gateway.node.status_codes import grpc_stream
 from gateway.services.administration import AdministrationService
-from gateway.services.alerts import Alert, AlertHub
+from gateway.services.alerts import Alert, AlertHub, ConfirmationNotice
 from gateway.services.context import NodeContext
 from gateway.services.hits import HitService
 from gateway.services.matching import IncomingRead, MatchingService
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import ingest_pb2 as pb
 from gateway.wire.argos.v1 import ingest_pb2_grpc, reads_pb2
+from gateway.wire.confirmations_codec import KINDS, URGENCIES
 from gateway.wire.strict import to_timestamp
 
 
@@ -62,6 +64,18 @@ def alert_pb(a: Alert) -> pb.Alert:
     return msg
 
 
+def notice_pb(n: ConfirmationNotice) -> pb.ConfirmationNotice:
+    msg = pb.ConfirmationNotice(
+        request_id=n.request_id,
+        kind=KINDS[RequestKind(n.kind)],
+        what=n.what,
+        partner=n.partner,
+        urgency=URGENCIES[Urgency(n.urgency)],
+    )
+    msg.deadline.CopyFrom(to_timestamp(n.deadline))
+    return msg
+
+
 class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
     def __init__(
         self,
@@ -98,5 +112,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         self._ctx.record(caller, "alerts.watch", "alerts", "local")
         gone = threading.Event()
         context.add_callback(gone.set)
-        for alert in self._alerts.watch(lambda: gone.is_set() or self._stopping.is_set()):
-            yield pb.WatchAlertsResponse(alert=alert_pb(alert))
+        for item in self._alerts.watch(lambda: gone.is_set() or self._stopping.is_set()):
+            if isinstance(item, ConfirmationNotice):
+                yield pb.WatchAlertsResponse(confirmation=notice_pb(item))
+            else:
+                yield pb.WatchAlertsResponse(alert=alert_pb(item))

@@ -10,9 +10,13 @@ import structlog
 
 
 def configure_logging(level: str = "info") -> None:
+    # The console renderer prints tracebacks itself; JSON lines need them turned into
+    # a field first, or `log.exception` records that something failed but not where.
+    # Tracebacks name code and exception texts, which by design never carry a plate.
+    on_terminal = sys.stderr.isatty()
     renderer = (
         structlog.dev.ConsoleRenderer(colors=False)
-        if sys.stderr.isatty()
+        if on_terminal
         else structlog.processors.JSONRenderer()
     )
     structlog.configure(
@@ -20,6 +24,7 @@ def configure_logging(level: str = "info") -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *([] if on_terminal else [structlog.processors.format_exc_info]),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(

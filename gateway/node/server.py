@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from concurrent import futures
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -25,11 +26,13 @@ from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
 from gateway.services.agreements import AgreementService
 from gateway.services.alerts import AlertHub
+from gateway.services.confirmations import ConfirmationService
 from gateway.services.context import NodeContext
 from gateway.services.feed import FeedService
 from gateway.services.hits import HitService, HitSettings
 from gateway.services.matching import MatchingService
 from gateway.services.outbox import OutboxService
+from gateway.services.read_history import HttpReadHistory
 from gateway.services.sync import SyncService
 from gateway.store.database import Database
 from gateway.wire.argos.v1 import (
@@ -48,6 +51,7 @@ DELIVERY_MAX_BACKOFF_S = 30.0
 TICK_INTERVAL_S = 1.0
 PROJECT_IDLE_S = 0.5
 OUTBOX_IDLE_S = 5.0
+DEADLINE_CHECK_S = 1.0
 
 
 class NodeServer:
@@ -78,6 +82,20 @@ class NodeServer:
         self.matching = MatchingService(
             self.ctx, FuzzyPolicy.from_mapping(config.fuzzy), fuzzy=config.fuzzy_matching
         )
+        history = (
+            HttpReadHistory(
+                config.read_history_url, dict(config.zones), config.default_zone or config.node_id
+            )
+            if config.read_history_url
+            else None
+        )
+        self.confirmations = ConfirmationService(
+            self.ctx,
+            self.alerts,
+            history,
+            on_queued=self._outbox_wake.set,
+            warning=timedelta(minutes=config.confirmation_warning_minutes),
+        )
         self.outbox = OutboxService.for_node(
             self.ctx, self.federation_client, config.outbox_max_backoff_s
         )
@@ -90,7 +108,7 @@ class NodeServer:
         fed = grpc.server(futures.ThreadPoolExecutor(max_workers=32), options=opts)
         self.matching.load()
         federation_pb2_grpc.add_FederationServiceServicer_to_server(
-            FederationServicer(self.ctx, self.feed, self.hits), fed
+            FederationServicer(self.ctx, self.feed, self.hits, self.confirmations), fed
         )
         fed_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(fed_health, fed)
@@ -104,7 +122,12 @@ class NodeServer:
         admin = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=opts)
         admin_pb2_grpc.add_AdminServiceServicer_to_server(
             AdminServicer(
-                self.ctx, self.config.federation_endpoint, self.feed, self.sync, self.hits
+                self.ctx,
+                self.config.federation_endpoint,
+                self.feed,
+                self.sync,
+                self.hits,
+                self.confirmations,
             ),
             admin,
         )
@@ -143,6 +166,7 @@ class NodeServer:
             (self._project_loop, "projector"),
             (self._outbox_loop, "outbox"),
             (self._purge_loop, "retention"),
+            (self._deadline_loop, "deadlines"),
         ):
             worker = threading.Thread(target=target, name=name, daemon=True)
             worker.start()
@@ -191,6 +215,14 @@ class NodeServer:
                 self.hits.purge()
             except Exception:  # try again next round
                 log.exception("retention.failed")
+
+    def _deadline_loop(self) -> None:
+        """Expire confirmations past their deadline; escalate those near it."""
+        while not self._stop.wait(DEADLINE_CHECK_S):
+            try:
+                self.confirmations.keep_deadlines()
+            except Exception:  # try again next round
+                log.exception("deadlines.failed")
 
     def _project_loop(self) -> None:
         """Keep every feed this node provides in step with its entries and clock."""

@@ -24,6 +24,7 @@ CODES: dict[type[e.ArgosError], grpc.StatusCode] = {
     e.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     e.AccessDenied: grpc.StatusCode.PERMISSION_DENIED,
     e.PartnerUnreachable: grpc.StatusCode.UNAVAILABLE,
+    e.BackendUnavailable: grpc.StatusCode.UNAVAILABLE,
 }
 
 # Client side: a status code received from a partner, as the domain error to raise.

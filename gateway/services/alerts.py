@@ -1,6 +1,7 @@
-"""Alerts for the local control room: every hit of this node's cameras, handed at once
-to everyone watching. A watcher that falls behind loses its oldest alerts (and is told
-how many), never slows matching down."""
+"""Alerts for the local control room: every hit of this node's cameras (and every
+confirmation needing a person), handed at once to everyone watching. A watcher that
+falls behind loses its oldest alerts (counted in `dropped`) rather than slow matching
+down."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 WATCHER_QUEUE = 1000
 
@@ -39,13 +41,29 @@ class Alert:
         return f"Alert(hit_id={self.hit_id!r}, entry_id={self.entry_id!r})"
 
 
+@dataclass(frozen=True)
+class ConfirmationNotice:
+    """A confirmation that needs a person: incoming, near its deadline, expired, or
+    answered, refused or withdrawn by the other side."""
+
+    request_id: str
+    kind: str
+    what: str
+    partner: str
+    deadline: datetime
+    urgency: str
+
+
 class AlertHub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._watchers: list[queue.Queue] = []
         self.dropped = 0
 
-    def publish(self, alerts: list[Alert]) -> None:
+    def publish_notice(self, notice: ConfirmationNotice) -> None:
+        self.publish([notice])
+
+    def publish(self, alerts: list[Alert] | list[ConfirmationNotice]) -> None:
         with self._lock:
             watchers = list(self._watchers)
         for q in watchers:
@@ -61,7 +79,9 @@ class AlertHub:
                         except queue.Empty:
                             pass
 
-    def watch(self, stopped: Callable[[], bool], poll_s: float = 0.5) -> Iterator[Alert]:
+    def watch(
+        self, stopped: Callable[[], bool], poll_s: float = 0.5
+    ) -> Iterator[Alert | ConfirmationNotice]:
         """Alerts from now on, until stopped() says so (checked every poll_s)."""
         q: queue.Queue = queue.Queue(maxsize=WATCHER_QUEUE)
         with self._lock:

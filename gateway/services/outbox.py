@@ -10,6 +10,7 @@ from datetime import datetime
 import structlog
 
 from gateway.domain.errors import ArgosError, PartnerUnreachable
+from gateway.services.confirmations import CONFIRMATION
 from gateway.services.context import Caller, NodeContext
 from gateway.services.hits import HIT_NOTIFICATION
 from gateway.store import outbox
@@ -39,7 +40,11 @@ class OutboxService:
         def notify_hit(partner: PartnerRecord, payload: bytes) -> None:
             client.notify_hit(partner, codec.envelope_from_bytes(payload))
 
-        return cls(ctx, {HIT_NOTIFICATION: notify_hit}, max_backoff_s)
+        def confirmation(partner: PartnerRecord, payload: bytes) -> None:
+            client.deliver_confirmation(partner, codec.envelope_from_bytes(payload))
+
+        senders = {HIT_NOTIFICATION: notify_hit, CONFIRMATION: confirmation}
+        return cls(ctx, senders, max_backoff_s)
 
     def deliver_due(self) -> tuple[int, datetime | None]:
         """Send what is due; (messages delivered, when the next retry is due or None)."""
@@ -68,7 +73,9 @@ class OutboxService:
                 outbox.delivered(db.conn, message.id)
                 self._ctx.record(
                     Caller("system", "outbox"),
-                    "hit.disclosed" if message.kind == HIT_NOTIFICATION else "outbox.delivered",
+                    "hit.disclosed"
+                    if message.kind == HIT_NOTIFICATION
+                    else f"{message.kind}.delivered",
                     "hit" if message.kind == HIT_NOTIFICATION else message.kind,
                     message.dedupe_key,
                     recipient=message.partner,

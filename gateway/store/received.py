@@ -148,12 +148,7 @@ def apply_batch(
             "DELETE FROM received_entries WHERE agreement_id = ? AND entry_id = ?", deletes
         )
     if upserts:
-        conn.executemany(
-            "INSERT OR REPLACE INTO received_entries (agreement_id, entry_id, leaf, "
-            "checkpoint_id, leaf_index, category, plate_token, plate, country, expires_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?)",
-            upserts,
-        )
+        _insert_rows(conn, upserts)
         state.max_entry_id = max(state.max_entry_id, max(u[1] for u in upserts))
     state.set_digest = merkle.set_digest_update(state.set_digest, added, removed)
     state.live_count = count
@@ -162,6 +157,24 @@ def apply_batch(
     state.last_applied_at = utc_now_text()
     save_state(conn, state)
     return AppliedBatch(agreement_id, batch.checkpoint.agreement_version, upserts, removed_fields)
+
+
+_INSERT = (
+    "INSERT OR REPLACE INTO received_entries (agreement_id, entry_id, leaf, checkpoint_id, "
+    "leaf_index, category, plate_token, plate, country, expires_at) VALUES "
+)
+_ROW = "(?,?,?,?,?,?,?,?,?,?)"
+_ROWS_PER_STATEMENT = 500  # 5,000 parameters, well under SQLite's limit of 32,766
+
+
+def _insert_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Insert many rows with a few multi-row statements rather than executemany: each
+    statement step lets go of the GIL, and getting it back can take a whole switch
+    interval while another thread runs Python (the sync runner verifies the next batch
+    meanwhile), which made executemany three times slower in a running node."""
+    for i in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[i : i + _ROWS_PER_STATEMENT]
+        conn.execute(_INSERT + ",".join([_ROW] * len(chunk)), [v for row in chunk for v in row])
 
 
 def _held(

@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.bench import match_bench, primitives, sync_bench, verify_bench
+from tests.bench import confirm_bench, match_bench, primitives, sync_bench, verify_bench
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +33,7 @@ TARGETS = {
     "match_fuzzy_reads_per_s": (20_000.0, "min"),
     "hit_p99_ms": (100.0, "max"),
     "rss_mb_3m_entries": (1500.0, "max"),
+    "confirm_roundtrip_p99_ms": (200.0, "max"),
 }
 
 
@@ -89,6 +90,11 @@ def main() -> int:
                 Path(d), certs, per_list, 300_000 if full else 50_000, 1000 if full else 200
             )
         )
+
+    rounds = 1000 if full else 200
+    console.print(f"[bold]confirmations[/] ({rounds} round trips, two node processes)")
+    with tempfile.TemporaryDirectory() as d:
+        results.update(confirm_bench.run(Path(d), certs, rounds))
 
     table = Table("metric", "value", "target", "")
     for name, value in results.items():

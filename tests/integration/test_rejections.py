@@ -13,23 +13,9 @@ import pytest
 from gateway.domain import envelope as env
 from gateway.domain.identity import NodeSigningKey
 from gateway.wire import codec
-from gateway.wire.argos.v1 import envelope_pb2, federation_pb2_grpc
+from gateway.wire.argos.v1 import envelope_pb2
 from gateway.wire.argos.v1 import federation_pb2 as pb
-
-
-def _stub(target_node, certs: Path, as_node: str, ca: Path | None = None):
-    """A raw federation client presenting `as_node`'s certificate from `certs`."""
-    creds = grpc.ssl_channel_credentials(
-        root_certificates=(ca or certs / "ca.pem").read_bytes(),
-        private_key=(certs / as_node / "key.pem").read_bytes(),
-        certificate_chain=(certs / as_node / "cert.pem").read_bytes(),
-    )
-    channel = grpc.secure_channel(
-        target_node.endpoint,
-        creds,
-        options=[("grpc.ssl_target_name_override", target_node.node_id)],
-    )
-    return federation_pb2_grpc.FederationServiceStub(channel)
+from tests.integration.federation_support import federation_stub, signing_key
 
 
 def _snapshot(node) -> dict:
@@ -52,15 +38,11 @@ def _last_refusal(node) -> dict:
     return [r for r in records if r["action"] == "federation.refused"][-1]
 
 
-def _signing_key(node) -> NodeSigningKey:
-    return NodeSigningKey(bytes.fromhex((node.home / "node.key").read_text().strip()))
-
-
 def _proposal_envelope(gent, terneuzen_id: str, agreement_id: str) -> env.Envelope:
     """Gent's current agreement payload re-signed by Gent alone (as first sent)."""
     held = gent.json("agreement", "show", agreement_id)
     envelope = codec.envelope_from_bytes(bytes.fromhex(held["envelope_hex"]))
-    return env.sign(envelope.payload_type, envelope.payload, _signing_key(gent))
+    return env.sign(envelope.payload_type, envelope.payload, signing_key(gent))
 
 
 def _refused_proposal(node, certs: Path, envelope) -> grpc.RpcError:
@@ -73,7 +55,7 @@ def _refused_proposal(node, certs: Path, envelope) -> grpc.RpcError:
         else (codec.envelope_to_pb(envelope))
     )
     with pytest.raises(grpc.RpcError) as caught:
-        _stub(node, certs, "be-gent").ProposeAgreement(
+        federation_stub(node, certs, "be-gent").ProposeAgreement(
             pb.ProposeAgreementRequest(agreement=message), timeout=10
         )
     assert _snapshot(node) == before
@@ -89,7 +71,7 @@ def active(pair):
 def test_client_certificate_from_an_unknown_ca_fails_the_tls_handshake(pair, foreign_certs):
     terneuzen = pair["nl-terneuzen"]
     before = _snapshot(terneuzen)
-    stub = _stub(terneuzen, foreign_certs, "be-gent", ca=pair.certs / "ca.pem")
+    stub = federation_stub(terneuzen, foreign_certs, "be-gent", ca=pair.certs / "ca.pem")
     with pytest.raises(grpc.RpcError) as caught:
         stub.GetNodeInfo(pb.GetNodeInfoRequest(), timeout=5)
     # The server refuses the handshake itself; no application code ever sees the call.
@@ -101,7 +83,9 @@ def test_valid_certificate_of_an_unregistered_node_is_refused(pair, certs):
     terneuzen = pair["nl-terneuzen"]
     before = _snapshot(terneuzen)
     with pytest.raises(grpc.RpcError) as caught:
-        _stub(terneuzen, certs, "nl-vlissingen").GetNodeInfo(pb.GetNodeInfoRequest(), timeout=5)
+        federation_stub(terneuzen, certs, "nl-vlissingen").GetNodeInfo(
+            pb.GetNodeInfoRequest(), timeout=5
+        )
     assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
     assert "nl-vlissingen is not a registered partner" in caught.value.details()
     assert _snapshot(terneuzen) == before
@@ -109,7 +93,7 @@ def test_valid_certificate_of_an_unregistered_node_is_refused(pair, certs):
 
 
 def test_registered_partner_is_answered(pair, certs):
-    reply = _stub(pair["nl-terneuzen"], certs, "be-gent").GetNodeInfo(
+    reply = federation_stub(pair["nl-terneuzen"], certs, "be-gent").GetNodeInfo(
         pb.GetNodeInfoRequest(), timeout=5
     )
     assert reply.node_id == "nl-terneuzen"
@@ -166,7 +150,7 @@ def test_proposal_naming_a_third_party_is_refused(active, certs):
         codec.envelope_from_bytes(bytes.fromhex(held["envelope_hex"])).payload
     )
     third = dataclasses.replace(terms, agreement_id="a-new-one", partner="nl-rotterdam")
-    forged = env.sign(env.AGREEMENT_PAYLOAD, codec.terms_payload(third), _signing_key(gent))
+    forged = env.sign(env.AGREEMENT_PAYLOAD, codec.terms_payload(third), signing_key(gent))
     error = _refused_proposal(terneuzen, certs, forged)
     assert error.code() is grpc.StatusCode.PERMISSION_DENIED
     assert "nl-rotterdam" in error.details()
@@ -253,11 +237,13 @@ def test_partner_registered_with_a_pin_must_present_exactly_that_certificate(pai
 
     register("ab" * 32)
     with pytest.raises(grpc.RpcError) as caught:
-        _stub(terneuzen, certs, "be-gent").GetNodeInfo(pb.GetNodeInfoRequest(), timeout=5)
+        federation_stub(terneuzen, certs, "be-gent").GetNodeInfo(pb.GetNodeInfoRequest(), timeout=5)
     assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
     assert "does not match its pinned fingerprint" in caught.value.details()
 
     terneuzen.argos("partner", "remove", "be-gent", "--justification", "fix the pin")
     register(gent_info["tls_cert_sha256"])
-    reply = _stub(terneuzen, certs, "be-gent").GetNodeInfo(pb.GetNodeInfoRequest(), timeout=5)
+    reply = federation_stub(terneuzen, certs, "be-gent").GetNodeInfo(
+        pb.GetNodeInfoRequest(), timeout=5
+    )
     assert reply.node_id == "nl-terneuzen"

@@ -1,6 +1,7 @@
 import datetime
 
 from gateway.wire.argos.v1 import agreement_pb2 as _agreement_pb2
+from gateway.wire.argos.v1 import confirmations_pb2 as _confirmations_pb2
 from gateway.wire.argos.v1 import envelope_pb2 as _envelope_pb2
 from gateway.wire.argos.v1 import hits_pb2 as _hits_pb2
 from gateway.wire.argos.v1 import reads_pb2 as _reads_pb2
@@ -609,3 +610,141 @@ class GetHitResponse(_message.Message):
     HIT_FIELD_NUMBER: _ClassVar[int]
     hit: Hit
     def __init__(self, hit: _Optional[_Union[Hit, _Mapping]] = ...) -> None: ...
+
+class Confirmation(_message.Message):
+    __slots__ = ("request", "state", "outgoing", "answer", "closed_by", "refusal_reason", "closed_at", "delivered")
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    OUTGOING_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    request: _confirmations_pb2.ConfirmationRequest
+    state: _confirmations_pb2.ConfirmationState
+    outgoing: bool
+    answer: _confirmations_pb2.ConfirmationAnswer
+    closed_by: str
+    refusal_reason: str
+    closed_at: _timestamp_pb2.Timestamp
+    delivered: bool
+    def __init__(self, request: _Optional[_Union[_confirmations_pb2.ConfirmationRequest, _Mapping]] = ..., state: _Optional[_Union[_confirmations_pb2.ConfirmationState, str]] = ..., outgoing: _Optional[bool] = ..., answer: _Optional[_Union[_confirmations_pb2.ConfirmationAnswer, _Mapping]] = ..., closed_by: _Optional[str] = ..., refusal_reason: _Optional[str] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered: _Optional[bool] = ...) -> None: ...
+
+class RequestConfirmationRequest(_message.Message):
+    __slots__ = ("kind", "hit_id", "agreement_id", "purpose", "case_reference", "urgency", "urgent_reason", "deadline", "plate", "country", "window_start", "window_end", "legal_order", "previous_request_id", "question")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    HIT_ID_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    CASE_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    URGENCY_FIELD_NUMBER: _ClassVar[int]
+    URGENT_REASON_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    PLATE_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_START_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_END_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_ORDER_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    QUESTION_FIELD_NUMBER: _ClassVar[int]
+    kind: _confirmations_pb2.ConfirmationKind
+    hit_id: str
+    agreement_id: str
+    purpose: _agreement_pb2.Purpose
+    case_reference: str
+    urgency: _confirmations_pb2.Urgency
+    urgent_reason: str
+    deadline: _timestamp_pb2.Timestamp
+    plate: str
+    country: str
+    window_start: _timestamp_pb2.Timestamp
+    window_end: _timestamp_pb2.Timestamp
+    legal_order: str
+    previous_request_id: str
+    question: str
+    def __init__(self, kind: _Optional[_Union[_confirmations_pb2.ConfirmationKind, str]] = ..., hit_id: _Optional[str] = ..., agreement_id: _Optional[str] = ..., purpose: _Optional[_Union[_agreement_pb2.Purpose, str]] = ..., case_reference: _Optional[str] = ..., urgency: _Optional[_Union[_confirmations_pb2.Urgency, str]] = ..., urgent_reason: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., plate: _Optional[str] = ..., country: _Optional[str] = ..., window_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., window_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., legal_order: _Optional[str] = ..., previous_request_id: _Optional[str] = ..., question: _Optional[str] = ...) -> None: ...
+
+class RequestConfirmationResponse(_message.Message):
+    __slots__ = ("confirmation",)
+    CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
+    confirmation: Confirmation
+    def __init__(self, confirmation: _Optional[_Union[Confirmation, _Mapping]] = ...) -> None: ...
+
+class ListConfirmationsRequest(_message.Message):
+    __slots__ = ("open_only", "limit")
+    OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    open_only: bool
+    limit: int
+    def __init__(self, open_only: _Optional[bool] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListConfirmationsResponse(_message.Message):
+    __slots__ = ("confirmations",)
+    CONFIRMATIONS_FIELD_NUMBER: _ClassVar[int]
+    confirmations: _containers.RepeatedCompositeFieldContainer[Confirmation]
+    def __init__(self, confirmations: _Optional[_Iterable[_Union[Confirmation, _Mapping]]] = ...) -> None: ...
+
+class GetConfirmationRequest(_message.Message):
+    __slots__ = ("request_id",)
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    def __init__(self, request_id: _Optional[str] = ...) -> None: ...
+
+class GetConfirmationResponse(_message.Message):
+    __slots__ = ("confirmation",)
+    CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
+    confirmation: Confirmation
+    def __init__(self, confirmation: _Optional[_Union[Confirmation, _Mapping]] = ...) -> None: ...
+
+class AnswerConfirmationRequest(_message.Message):
+    __slots__ = ("request_id", "outcome", "note", "action", "flags_shared", "flags", "contact")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_SHARED_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    outcome: _confirmations_pb2.Outcome
+    note: str
+    action: str
+    flags_shared: bool
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    contact: str
+    def __init__(self, request_id: _Optional[str] = ..., outcome: _Optional[_Union[_confirmations_pb2.Outcome, str]] = ..., note: _Optional[str] = ..., action: _Optional[str] = ..., flags_shared: _Optional[bool] = ..., flags: _Optional[_Iterable[str]] = ..., contact: _Optional[str] = ...) -> None: ...
+
+class AnswerConfirmationResponse(_message.Message):
+    __slots__ = ("confirmation",)
+    CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
+    confirmation: Confirmation
+    def __init__(self, confirmation: _Optional[_Union[Confirmation, _Mapping]] = ...) -> None: ...
+
+class RefuseConfirmationRequest(_message.Message):
+    __slots__ = ("request_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RefuseConfirmationResponse(_message.Message):
+    __slots__ = ("confirmation",)
+    CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
+    confirmation: Confirmation
+    def __init__(self, confirmation: _Optional[_Union[Confirmation, _Mapping]] = ...) -> None: ...
+
+class WithdrawConfirmationRequest(_message.Message):
+    __slots__ = ("request_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class WithdrawConfirmationResponse(_message.Message):
+    __slots__ = ("confirmation",)
+    CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
+    confirmation: Confirmation
+    def __init__(self, confirmation: _Optional[_Union[Confirmation, _Mapping]] = ...) -> None: ...

@@ -160,6 +160,36 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.GetHitRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.GetHitResponse.FromString,
                 _registered_method=True)
+        self.RequestConfirmation = channel.unary_unary(
+                '/argos.v1.AdminService/RequestConfirmation',
+                request_serializer=argos_dot_v1_dot_admin__pb2.RequestConfirmationRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.RequestConfirmationResponse.FromString,
+                _registered_method=True)
+        self.ListConfirmations = channel.unary_unary(
+                '/argos.v1.AdminService/ListConfirmations',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ListConfirmationsRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ListConfirmationsResponse.FromString,
+                _registered_method=True)
+        self.GetConfirmation = channel.unary_unary(
+                '/argos.v1.AdminService/GetConfirmation',
+                request_serializer=argos_dot_v1_dot_admin__pb2.GetConfirmationRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.GetConfirmationResponse.FromString,
+                _registered_method=True)
+        self.AnswerConfirmation = channel.unary_unary(
+                '/argos.v1.AdminService/AnswerConfirmation',
+                request_serializer=argos_dot_v1_dot_admin__pb2.AnswerConfirmationRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.AnswerConfirmationResponse.FromString,
+                _registered_method=True)
+        self.RefuseConfirmation = channel.unary_unary(
+                '/argos.v1.AdminService/RefuseConfirmation',
+                request_serializer=argos_dot_v1_dot_admin__pb2.RefuseConfirmationRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.RefuseConfirmationResponse.FromString,
+                _registered_method=True)
+        self.WithdrawConfirmation = channel.unary_unary(
+                '/argos.v1.AdminService/WithdrawConfirmation',
+                request_serializer=argos_dot_v1_dot_admin__pb2.WithdrawConfirmationRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.WithdrawConfirmationResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -329,6 +359,43 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestConfirmation(self, request, context):
+        """Hit confirmations and retrospective queries, both directions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConfirmations(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConfirmation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerConfirmation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RefuseConfirmation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WithdrawConfirmation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -456,6 +523,36 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.GetHit,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.GetHitRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.GetHitResponse.SerializeToString,
+            ),
+            'RequestConfirmation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestConfirmation,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.RequestConfirmationRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.RequestConfirmationResponse.SerializeToString,
+            ),
+            'ListConfirmations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConfirmations,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ListConfirmationsRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ListConfirmationsResponse.SerializeToString,
+            ),
+            'GetConfirmation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConfirmation,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.GetConfirmationRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.GetConfirmationResponse.SerializeToString,
+            ),
+            'AnswerConfirmation': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerConfirmation,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.AnswerConfirmationRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.AnswerConfirmationResponse.SerializeToString,
+            ),
+            'RefuseConfirmation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefuseConfirmation,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.RefuseConfirmationRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.RefuseConfirmationResponse.SerializeToString,
+            ),
+            'WithdrawConfirmation': grpc.unary_unary_rpc_method_handler(
+                    servicer.WithdrawConfirmation,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.WithdrawConfirmationRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.WithdrawConfirmationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1134,6 +1231,168 @@ class AdminService:
             '/argos.v1.AdminService/GetHit',
             argos_dot_v1_dot_admin__pb2.GetHitRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.GetHitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestConfirmation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/RequestConfirmation',
+            argos_dot_v1_dot_admin__pb2.RequestConfirmationRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.RequestConfirmationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConfirmations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ListConfirmations',
+            argos_dot_v1_dot_admin__pb2.ListConfirmationsRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ListConfirmationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConfirmation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/GetConfirmation',
+            argos_dot_v1_dot_admin__pb2.GetConfirmationRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.GetConfirmationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerConfirmation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/AnswerConfirmation',
+            argos_dot_v1_dot_admin__pb2.AnswerConfirmationRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.AnswerConfirmationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefuseConfirmation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/RefuseConfirmation',
+            argos_dot_v1_dot_admin__pb2.RefuseConfirmationRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.RefuseConfirmationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WithdrawConfirmation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/WithdrawConfirmation',
+            argos_dot_v1_dot_admin__pb2.WithdrawConfirmationRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.WithdrawConfirmationResponse.FromString,
             options,
             channel_credentials,
             insecure,

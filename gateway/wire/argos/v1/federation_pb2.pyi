@@ -101,3 +101,15 @@ class NotifyHitResponse(_message.Message):
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     duplicate: bool
     def __init__(self, duplicate: _Optional[bool] = ...) -> None: ...
+
+class DeliverConfirmationRequest(_message.Message):
+    __slots__ = ("message",)
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    message: _envelope_pb2.Envelope
+    def __init__(self, message: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ...) -> None: ...
+
+class DeliverConfirmationResponse(_message.Message):
+    __slots__ = ("duplicate",)
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    duplicate: bool
+    def __init__(self, duplicate: _Optional[bool] = ...) -> None: ...

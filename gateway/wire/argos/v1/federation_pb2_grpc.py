@@ -70,6 +70,11 @@ class FederationServiceStub:
                 request_serializer=argos_dot_v1_dot_federation__pb2.NotifyHitRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_federation__pb2.NotifyHitResponse.FromString,
                 _registered_method=True)
+        self.DeliverConfirmation = channel.unary_unary(
+                '/argos.v1.FederationService/DeliverConfirmation',
+                request_serializer=argos_dot_v1_dot_federation__pb2.DeliverConfirmationRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_federation__pb2.DeliverConfirmationResponse.FromString,
+                _registered_method=True)
 
 
 class FederationServiceServicer:
@@ -129,6 +134,14 @@ class FederationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeliverConfirmation(self, request, context):
+        """Deliver a signed confirmation request, or a signed event on one (answered,
+        refused, withdrawn). Idempotent: the same message again changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FederationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -166,6 +179,11 @@ def add_FederationServiceServicer_to_server(servicer, server):
                     servicer.NotifyHit,
                     request_deserializer=argos_dot_v1_dot_federation__pb2.NotifyHitRequest.FromString,
                     response_serializer=argos_dot_v1_dot_federation__pb2.NotifyHitResponse.SerializeToString,
+            ),
+            'DeliverConfirmation': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeliverConfirmation,
+                    request_deserializer=argos_dot_v1_dot_federation__pb2.DeliverConfirmationRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_federation__pb2.DeliverConfirmationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -358,6 +376,33 @@ class FederationService:
             '/argos.v1.FederationService/NotifyHit',
             argos_dot_v1_dot_federation__pb2.NotifyHitRequest.SerializeToString,
             argos_dot_v1_dot_federation__pb2.NotifyHitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeliverConfirmation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.FederationService/DeliverConfirmation',
+            argos_dot_v1_dot_federation__pb2.DeliverConfirmationRequest.SerializeToString,
+            argos_dot_v1_dot_federation__pb2.DeliverConfirmationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,5 +1,6 @@
 import datetime
 
+from gateway.wire.argos.v1 import confirmations_pb2 as _confirmations_pb2
 from gateway.wire.argos.v1 import hits_pb2 as _hits_pb2
 from gateway.wire.argos.v1 import reads_pb2 as _reads_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -87,8 +88,26 @@ class Alert(_message.Message):
     owner_notified: bool
     def __init__(self, hit_id: _Optional[str] = ..., observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., camera: _Optional[str] = ..., site: _Optional[str] = ..., zone: _Optional[str] = ..., direction: _Optional[_Union[_reads_pb2.ReadDirection, str]] = ..., image_ref: _Optional[str] = ..., plate: _Optional[str] = ..., country: _Optional[str] = ..., country_inferred: _Optional[bool] = ..., match: _Optional[_Union[_hits_pb2.MatchKind, str]] = ..., matched: _Optional[str] = ..., entry_owner: _Optional[str] = ..., entry_id: _Optional[str] = ..., agreement_id: _Optional[str] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., advisories: _Optional[_Iterable[str]] = ..., owner_notified: _Optional[bool] = ...) -> None: ...
 
+class ConfirmationNotice(_message.Message):
+    __slots__ = ("request_id", "kind", "what", "partner", "deadline", "urgency")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    WHAT_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    URGENCY_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    kind: _confirmations_pb2.ConfirmationKind
+    what: str
+    partner: str
+    deadline: _timestamp_pb2.Timestamp
+    urgency: _confirmations_pb2.Urgency
+    def __init__(self, request_id: _Optional[str] = ..., kind: _Optional[_Union[_confirmations_pb2.ConfirmationKind, str]] = ..., what: _Optional[str] = ..., partner: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., urgency: _Optional[_Union[_confirmations_pb2.Urgency, str]] = ...) -> None: ...
+
 class WatchAlertsResponse(_message.Message):
-    __slots__ = ("alert",)
+    __slots__ = ("alert", "confirmation")
     ALERT_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
     alert: Alert
-    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ...) -> None: ...
+    confirmation: ConfirmationNotice
+    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ..., confirmation: _Optional[_Union[ConfirmationNotice, _Mapping]] = ...) -> None: ...

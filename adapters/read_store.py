@@ -1,0 +1,137 @@
+"""A generic read store for ANPR backends that keep no searchable history of their own:
+reads from JSON-lines files, searchable over HTTP by the node's read-history interface
+(POST /search). The gateway itself never stores reads; this runs at the port, beside
+the backend, and in tests stands in for a real backend's search.
+
+Contract (also what vendor read-history adapters answer):
+  POST /search  {"plate": "1ABC123", "country": "BE", "from": ISO, "to": ISO, "limit": 100}
+  200           {"sightings": [{"time": ISO, "camera": "...", "site": "...",
+                                "direction": "in"|"out"|"", "image_ref": "..."}]}
+  4xx           {"error": "reason"} for a malformed query (never echoing the plate)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from gateway.domain.errors import InvalidInput
+from gateway.domain.plates import normalise_country, normalise_plate
+
+MAX_BODY = 16 * 1024
+MAX_RESULTS = 1000
+
+
+def _time(text: object, what: str) -> datetime:
+    if not isinstance(text, str):
+        raise InvalidInput(f"{what} must be an ISO 8601 time")
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{what} must carry a time zone")
+    return moment
+
+
+class ReadStore:
+    """Reads held in memory, by normalised plate and country."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_plate: dict[tuple[str, str], list[tuple[datetime, dict]]] = defaultdict(list)
+
+    def add(self, reads: Iterable[dict]) -> int:
+        added = 0
+        with self._lock:
+            for r in reads:
+                plate = normalise_plate(r["plate"])
+                country = normalise_country(r["country"]) if r.get("country") else ""
+                when = _time(r.get("time"), "time")
+                self._by_plate[(plate, country)].append((when, r))
+                added += 1
+        return added
+
+    def load(self, path: Path) -> int:
+        with path.open() as f:
+            return self.add(json.loads(line) for line in f if line.strip())
+
+    def search(self, query: dict) -> list[dict]:
+        plate = normalise_plate(str(query.get("plate", "")))
+        country = normalise_country(query["country"]) if query.get("country") else ""
+        start, end = _time(query.get("from"), "from"), _time(query.get("to"), "to")
+        if end <= start:
+            raise InvalidInput("the window ends before it starts")
+        limit = max(1, min(int(query.get("limit", 100)), MAX_RESULTS))
+        with self._lock:
+            found = [
+                r for when, r in self._by_plate.get((plate, country), ()) if start <= when < end
+            ]
+        found.sort(key=lambda r: r["time"])
+        return [
+            {
+                "time": r["time"],
+                "camera": r.get("camera", ""),
+                "site": r.get("site", ""),
+                "direction": r.get("direction", ""),
+                "image_ref": r.get("image_ref", ""),
+            }
+            for r in found[:limit]
+        ]
+
+
+def serve(store: ReadStore, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    """Start the search listener on a thread; the server's address says where."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            if self.path != "/search":
+                return self._answer(404, {"error": "only POST /search is served"})
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                return self._answer(413, {"error": f"query larger than {MAX_BODY} bytes"})
+            try:
+                query = json.loads(self.rfile.read(length))
+                if not isinstance(query, dict):
+                    raise InvalidInput("the query must be a JSON object")
+                sightings = store.search(query)
+            except (InvalidInput, ValueError, KeyError) as exc:
+                reason = str(exc) if isinstance(exc, InvalidInput) else "malformed query"
+                return self._answer(400, {"error": reason})
+            self._answer(200, {"sightings": sightings})
+
+        def _answer(self, status: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # request lines carry no plate, but nothing here needs logging
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    threading.Thread(target=server.serve_forever, name="read-store", daemon=True).start()
+    return server
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reads", type=Path, action="append", default=[])
+    parser.add_argument("--listen", default="127.0.0.1:8470")
+    args = parser.parse_args()
+    store = ReadStore()
+    for path in args.reads:
+        store.load(path)
+    host, port = args.listen.rsplit(":", 1)
+    server = serve(store, host, int(port))
+    print(f"read store on http://{host}:{server.server_address[1]}/search", flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The node's side of the read-history interface: ask the port's ANPR backend (through
+its adapter, over HTTP) where a plate was seen in a window. The gateway keeps no reads;
+it asks only when a person approved a retrospective query, and keeps only the answer."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime
+from typing import Protocol
+
+from gateway.domain.errors import BackendUnavailable, InvalidInput
+from gateway.domain.hits import Sighting
+
+MAX_SIGHTINGS = 100
+
+
+class ReadHistory(Protocol):
+    def search(
+        self, plate: str, country: str, start: datetime, end: datetime
+    ) -> list[Sighting]: ...
+
+
+class NoReadHistory:
+    """A node without a configured read history: every query needs one."""
+
+    def search(self, plate: str, country: str, start: datetime, end: datetime) -> list[Sighting]:
+        raise BackendUnavailable(
+            "this node has no read history configured (read_history_url in node.toml)"
+        )
+
+
+class HttpReadHistory:
+    def __init__(
+        self, url: str, zone_of: dict[str, str], default_zone: str, timeout_s: float = 10.0
+    ) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise InvalidInput("read_history_url must be an http:// or https:// URL")
+        self._url = url.rstrip("/") + "/search"
+        self._zone_of = zone_of
+        self._default_zone = default_zone
+        self._timeout = timeout_s
+
+    def search(self, plate: str, country: str, start: datetime, end: datetime) -> list[Sighting]:
+        body = json.dumps(
+            {
+                "plate": plate,
+                "country": country,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "limit": MAX_SIGHTINGS,
+            }
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
+            self._url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+                answer = json.loads(response.read(1_000_000))
+        except urllib.error.HTTPError as exc:
+            raise BackendUnavailable(f"read history refused the query (HTTP {exc.code})") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise BackendUnavailable(f"read history could not be reached: {exc}") from None
+        except ValueError:
+            raise BackendUnavailable("read history answered something that is not JSON") from None
+        try:
+            return [self._sighting(s) for s in answer["sightings"][:MAX_SIGHTINGS]]
+        except (KeyError, TypeError, ValueError):
+            raise BackendUnavailable("read history answered without usable sightings") from None
+
+    def _sighting(self, s: dict) -> Sighting:
+        when = datetime.fromisoformat(str(s["time"]).replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            raise ValueError("sighting time without a time zone")
+        site = str(s.get("site", ""))
+        return Sighting(
+            observed_at=when,
+            camera=str(s.get("camera", "")),
+            site=site,
+            zone=self._zone_of.get(site, self._default_zone),
+            direction=str(s.get("direction", "")),
+            image_ref=str(s.get("image_ref", "")),
+        )
