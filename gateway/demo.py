@@ -248,6 +248,106 @@ def _show_alerts(node_id: str, watcher: subprocess.Popen, console: Console) -> N
         )
 
 
+def _confirmation_story(federation: LocalFederation, console: Console) -> None:
+    """One hit, confirmed each way: the observing port asks the owner whether the alert
+    stands; the owner asks the observer for the details of the sighting."""
+    console.rule("[bold]A hit confirmed, both ways")
+    found = None
+    for node in federation.nodes.values():
+        token = node.home / "investigator.token"
+        hits = node.json("hits", "list", "--observed", "--limit", "1000", token_file=token)
+        found = next((h for h in hits if h.get("owner_notified")), None)
+        if found:
+            observer = node
+            break
+    if found is None:
+        console.print("no cross-border hit to confirm")
+        return
+    owner = federation[found["owner"]]
+    o_token, w_token = observer.home / "investigator.token", owner.home / "investigator.token"
+
+    def ask(node, token, kind: str, case: str) -> str:
+        out = node.argos(
+            "confirm",
+            "request",
+            "--kind",
+            kind,
+            "--hit",
+            found["hit_id"],
+            "--purpose",
+            "criminal_investigation",
+            "--case-reference",
+            case,
+            "--json",
+            token_file=token,
+        )
+        return json.loads(out.stdout)["request"]["request_id"]
+
+    def settle(asker, a_token, answerer, n_token, request_id: str, *answer: str) -> dict:
+        _wait(
+            lambda: (
+                answerer.argos(
+                    "confirm", "show", request_id, token_file=n_token, check=False
+                ).returncode
+                == 0
+            )
+        )
+        answerer.argos("confirm", "answer", request_id, *answer, token_file=n_token)
+        shown: dict = {}
+
+        def answered() -> bool:
+            shown.update(asker.json("confirm", "show", request_id, token_file=a_token))
+            return shown.get("state") == "CONFIRMATION_STATE_ANSWERED"
+
+        _wait(answered)
+        return shown
+
+    first = ask(observer, o_token, "alert", "DEMO-ALERT-1")
+    console.print(
+        f"{observer.node_id} asks {owner.node_id}: is alert on {found['entry_id']} valid?"
+    )
+    done = settle(
+        observer,
+        o_token,
+        owner,
+        w_token,
+        first,
+        "--outcome",
+        "confirmed",
+        "--note",
+        "vehicle still sought: stop and hold",
+    )
+    console.print(f"  answered {done['answer']['outcome']}: {done['answer'].get('note', '')}")
+    second = ask(owner, w_token, "details", "DEMO-CASE-7")
+    console.print(f"{owner.node_id} asks {observer.node_id} for the details of the sighting")
+    done = settle(owner, w_token, observer, o_token, second)
+    for s in done["answer"].get("sightings", []):
+        console.print(f"  seen {s['observed_at']} at {s['location']} ({s.get('direction', '')})")
+    table = Table(title="The trail in both audit logs")
+    for column in ("node", "seq", "action", "actor", "request", "recipient"):
+        table.add_column(column)
+    for node in (observer, owner):
+        for r in node.json("audit", "list", "--limit", "1000"):
+            if r.get("object_id") in (first, second):
+                table.add_row(
+                    node.node_id,
+                    str(r["seq"]),
+                    r["action"],
+                    r["actor"],
+                    r["object_id"][-8:],
+                    r.get("recipient", ""),
+                )
+    console.print(table)
+
+
+def _wait(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the demo waited too long for a partner")
+        time.sleep(0.2)
+
+
 def run_demo(certs: Path, workdir: Path) -> int:
     # Wide enough for the tables even when the output is not a terminal.
     console = Console(width=max(110, Console().width))
@@ -295,6 +395,7 @@ def run_demo(certs: Path, workdir: Path) -> int:
             console.print(table)
         _load_hotlists(federation, console)
         _replay_traffic(federation, console)
+        _confirmation_story(federation, console)
         for node in federation.nodes.values():
             result = node.argos("audit", "verify")
             console.print(f"{node.node_id}: {result.stdout.strip()}")

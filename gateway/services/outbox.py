@@ -71,14 +71,15 @@ class OutboxService:
                 continue
             with self._ctx.database.transaction() as db:
                 outbox.delivered(db.conn, message.id)
+                # Dedupe keys are "<what>:<id>" or a bare hit id; audit the object's id.
+                what, _, object_id = message.dedupe_key.rpartition(":")
                 self._ctx.record(
                     Caller("system", "outbox"),
-                    "hit.disclosed"
-                    if message.kind == HIT_NOTIFICATION
-                    else f"{message.kind}.delivered",
+                    "hit.disclosed" if message.kind == HIT_NOTIFICATION else f"{message.kind}.sent",
                     "hit" if message.kind == HIT_NOTIFICATION else message.kind,
-                    message.dedupe_key,
+                    object_id,
                     recipient=message.partner,
+                    details={"message": what} if what else None,
                 )
             delivered += 1
         with self._ctx.database.reading() as db:

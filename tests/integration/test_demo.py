@@ -46,6 +46,13 @@ def test_demo_runs_the_four_port_federation_and_stops_cleanly(tmp_path, certs):
     for _port, _reads, _own, observed, notified, _received in hit_rows:
         assert int(observed) > 0 and notified == observed
     assert sum(int(r[5]) for r in hit_rows) == sum(int(r[3]) for r in hit_rows)
+    # One hit confirmed each way, with its trail in both audit logs.
+    story = out.split("A hit confirmed, both ways")[1]
+    assert "answered OUTCOME_CONFIRMED" in story
+    assert re.search(r"seen \S+ at \{'site'", story)
+    assert story.count("confirmation.requested") == 2
+    assert story.count("confirmation.received") == 2
+    assert story.count("confirmation.sent") >= 4
     # Hotlists: every partner holds exactly what its provider shares, under a verified head.
     shared, held = {}, {}
     sections = re.split(r"(\S+): hotlist sync per partner", out)[1:]
