@@ -1001,13 +1001,30 @@ def alerts() -> None:
 @click.option("--count", type=int, default=0, help="Stop after this many alerts (0: never).")
 @json_option
 def alerts_watch(home, token_file, count, as_json) -> None:
-    """Show every hit of this node's cameras as it happens (Ctrl-C to stop)."""
+    """Show every hit of this node's cameras as it happens, and every confirmation
+    request that needs a person (incoming, near its deadline, expired, answered).
+    Ctrl-C to stop."""
     from gateway.wire.argos.v1 import ingest_pb2
 
     client = _client(home, token_file)
     seen = 0
     try:
         for item in client.stream("WatchAlerts", ingest_pb2.WatchAlertsRequest()):
+            if item.HasField("confirmation"):
+                n = item.confirmation
+                if as_json:
+                    notice = MessageToDict(n, preserving_proto_field_name=True)
+                    click.echo(json.dumps({"confirmation": notice}))
+                else:
+                    kind = cpb.ConfirmationKind.Name(n.kind).removeprefix("CONFIRMATION_KIND_")
+                    click.echo(
+                        f"CONFIRMATION {n.what}: {kind.lower()} {n.request_id} with "
+                        f"{n.partner}, deadline {n.deadline.ToJsonString()}"
+                    )
+                seen += 1
+                if count and seen >= count:
+                    return
+                continue
             a = item.alert
             if as_json:
                 click.echo(json.dumps(MessageToDict(a, preserving_proto_field_name=True)))

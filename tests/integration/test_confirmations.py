@@ -22,7 +22,7 @@ from gateway.wire import confirmations_codec as wire
 from gateway.wire.argos.v1 import federation_pb2 as fpb
 from tests.integration.federation_support import federation_stub
 from tests.integration.hotlist_support import add_entry, received, wait_until
-from tests.integration.test_hits import _hits, _read, _reads_file
+from tests.integration.test_hits import _hits, _read, _reads_file, _wait_watching, _watch
 
 
 def _iso(moment: datetime) -> str:
@@ -71,6 +71,24 @@ def _ask(node, token, *args: str, check: bool = True):
     return json.loads(result.stdout) if check else result
 
 
+def _about_hit(node, token, kind: str, hit_id: str, case: str, *extra: str) -> str:
+    """Ask about a hit under criminal investigation; the new request's id."""
+    asked = _ask(
+        node,
+        token,
+        "--kind",
+        kind,
+        "--hit",
+        hit_id,
+        "--purpose",
+        "criminal_investigation",
+        "--case-reference",
+        case,
+        *extra,
+    )
+    return asked["request"]["request_id"]
+
+
 def _show(node, token, request_id: str) -> dict:
     return node.json("confirm", "show", request_id, token_file=token)
 
@@ -100,19 +118,7 @@ def _audited(node, request_id: str) -> set[str]:
 
 def test_the_observer_asks_the_owner_to_confirm_the_alert_and_gets_its_answer(hit):
     gent, terneuzen = hit["gent"], hit["terneuzen"]
-    asked = _ask(
-        terneuzen,
-        hit["ines"],
-        "--kind",
-        "alert",
-        "--hit",
-        hit["hit_id"],
-        "--purpose",
-        "criminal_investigation",
-        "--case-reference",
-        "PV-TNZ-1",
-    )
-    request_id = asked["request"]["request_id"]
+    request_id = _about_hit(terneuzen, hit["ines"], "alert", hit["hit_id"], "PV-TNZ-1")
     incoming = _arrived(gent, hit["ivan"], request_id)
     assert not incoming.get("outgoing")
     gent.argos(
@@ -150,19 +156,7 @@ def test_the_observer_asks_the_owner_to_confirm_the_alert_and_gets_its_answer(hi
 
 def test_the_owner_asks_the_observer_for_the_details_of_the_hit_at_the_agreed_granularity(hit):
     gent, terneuzen = hit["gent"], hit["terneuzen"]
-    asked = _ask(
-        gent,
-        hit["ivan"],
-        "--kind",
-        "details",
-        "--hit",
-        hit["hit_id"],
-        "--purpose",
-        "criminal_investigation",
-        "--case-reference",
-        "PV-GNT-7",
-    )
-    request_id = asked["request"]["request_id"]
+    request_id = _about_hit(gent, hit["ivan"], "details", hit["hit_id"], "PV-GNT-7")
     _arrived(terneuzen, hit["ines"], request_id)
     terneuzen.argos("confirm", "answer", request_id, token_file=hit["ines"])
     wait_until(lambda: _state(gent, hit["ivan"], request_id) == "answered", what="details")
@@ -170,63 +164,6 @@ def test_the_owner_asks_the_observer_for_the_details_of_the_hit_at_the_agreed_gr
     assert sighting["location"] == {"site": "kennedy-tunnel", "zone": "nl-terneuzen"}
     assert sighting["direction"] == "READ_DIRECTION_IN"
     assert sighting["image_ref"] == "img://cam-7/0001.jpg"
-
-
-def test_a_refused_request_reaches_the_requester_with_its_reason(hit):
-    gent, terneuzen = hit["gent"], hit["terneuzen"]
-    asked = _ask(
-        gent,
-        hit["ivan"],
-        "--kind",
-        "details",
-        "--hit",
-        hit["hit_id"],
-        "--purpose",
-        "criminal_investigation",
-        "--case-reference",
-        "PV-GNT-8",
-    )
-    request_id = asked["request"]["request_id"]
-    _arrived(terneuzen, hit["ines"], request_id)
-    terneuzen.argos(
-        "confirm", "refuse", request_id, "--reason", "case closed here", token_file=hit["ines"]
-    )
-    wait_until(lambda: _state(gent, hit["ivan"], request_id) == "refused", what="refusal")
-    assert _show(gent, hit["ivan"], request_id)["refusal_reason"] == "case closed here"
-
-
-def test_an_unanswered_request_expires_on_both_sides(hit):
-    gent, terneuzen = hit["gent"], hit["terneuzen"]
-    deadline = _iso(datetime.now(UTC) + timedelta(seconds=4))
-    asked = _ask(
-        terneuzen,
-        hit["ines"],
-        "--kind",
-        "alert",
-        "--hit",
-        hit["hit_id"],
-        "--purpose",
-        "criminal_investigation",
-        "--case-reference",
-        "PV-TNZ-2",
-        "--deadline",
-        deadline,
-    )
-    request_id = asked["request"]["request_id"]
-    _arrived(gent, hit["ivan"], request_id)
-    for node, token in ((gent, hit["ivan"]), (terneuzen, hit["ines"])):
-        wait_until(lambda n=node, t=token: _state(n, t, request_id) == "expired", what="expiry")
-        assert "confirmation.expired" in _audited(node, request_id)
-    late = gent.argos(
-        "confirm",
-        "answer",
-        request_id,
-        "--outcome",
-        "confirmed",
-        token_file=hit["ivan"],
-        check=False,
-    )
-    assert late.returncode == 5
 
 
 def test_a_retrospective_query_answers_hit_first_and_details_only_when_asked(hit):
@@ -341,19 +278,7 @@ def _stored_request(node, request_id: str) -> env.Envelope:
 
 def test_forged_or_altered_requests_and_answers_are_refused_and_change_nothing(hit, certs):
     gent, terneuzen = hit["gent"], hit["terneuzen"]
-    asked = _ask(
-        terneuzen,
-        hit["ines"],
-        "--kind",
-        "alert",
-        "--hit",
-        hit["hit_id"],
-        "--purpose",
-        "criminal_investigation",
-        "--case-reference",
-        "PV-TNZ-4",
-    )
-    request_id = asked["request"]["request_id"]
+    request_id = _about_hit(terneuzen, hit["ines"], "alert", hit["hit_id"], "PV-TNZ-4")
     _arrived(gent, hit["ivan"], request_id)
     original = _stored_request(terneuzen, request_id)
 
@@ -408,3 +333,110 @@ def test_forged_or_altered_requests_and_answers_are_refused_and_change_nothing(h
     )
     assert too_much.returncode == 3 and "contact" in too_much.stderr
     assert _state(gent, hit["ivan"], request_id) == "open"
+
+
+def _notice(line: str) -> dict:
+    return json.loads(line)["confirmation"]
+
+
+def _every_kind(hit) -> list[tuple]:
+    """(asking node, its token, answering node, its token, request args) per kind."""
+    gent, terneuzen = hit["gent"], hit["terneuzen"]
+    window = (
+        "--from",
+        _iso(hit["seen_at"] - timedelta(hours=1)),
+        "--to",
+        _iso(hit["seen_at"] + timedelta(hours=1)),
+    )
+    return [
+        (terneuzen, hit["ines"], gent, hit["ivan"], ("--kind", "alert", "--hit", hit["hit_id"])),
+        (gent, hit["ivan"], terneuzen, hit["ines"], ("--kind", "details", "--hit", hit["hit_id"])),
+        (
+            gent,
+            hit["ivan"],
+            terneuzen,
+            hit["ines"],
+            (
+                "--kind",
+                "retro",
+                "--agreement",
+                hit["agreement_id"],
+                "--plate",
+                "1-ABC-123",
+                "--country",
+                "B",
+                "--legal-order",
+                "OM-2026-0043",
+                *window,
+            ),
+        ),
+    ]
+
+
+def test_every_kind_of_request_can_be_refused_and_shows_on_the_alert_stream(hit):
+    watcher = _watch(hit["terneuzen"], hit["ines"], 3)
+    try:
+        _wait_watching(hit["terneuzen"])
+        asked = []
+        for asker, a_token, answerer, n_token, args in _every_kind(hit):
+            request_id = _ask(
+                asker,
+                a_token,
+                *args,
+                "--purpose",
+                "criminal_investigation",
+                "--case-reference",
+                "PV-REFUSE",
+            )["request"]["request_id"]
+            _arrived(answerer, n_token, request_id)
+            answerer.argos(
+                "confirm", "refuse", request_id, "--reason", "not our case", token_file=n_token
+            )
+            asked.append((asker, a_token, request_id))
+        notices, _ = watcher.communicate(timeout=30)
+    finally:
+        watcher.kill()
+    for asker, a_token, request_id in asked:
+        wait_until(lambda a=asker, t=a_token, r=request_id: _state(a, t, r) == "refused")
+        assert _show(asker, a_token, request_id)["refusal_reason"] == "not our case"
+    # Terneuzen asked the first and was asked the others.
+    seen = {(n["what"], n["request_id"]) for n in map(_notice, notices.splitlines())}
+    alert, details, retro = (r for _, _, r in asked)
+    assert seen == {("refused", alert), ("incoming", details), ("incoming", retro)}
+
+
+def test_every_kind_of_request_expires_unanswered_on_both_sides(hit):
+    deadline = _iso(datetime.now(UTC) + timedelta(seconds=8))
+    asked = []
+    for asker, a_token, answerer, n_token, args in _every_kind(hit):
+        request_id = _ask(
+            asker,
+            a_token,
+            *args,
+            "--purpose",
+            "criminal_investigation",
+            "--case-reference",
+            "PV-EXPIRE",
+            "--deadline",
+            deadline,
+        )["request"]["request_id"]
+        _arrived(answerer, n_token, request_id)
+        asked.append((asker, a_token, answerer, n_token, request_id))
+    for asker, a_token, answerer, n_token, request_id in asked:
+        for node, token in ((asker, a_token), (answerer, n_token)):
+            wait_until(
+                lambda n=node, t=token, r=request_id: _state(n, t, r) == "expired",
+                what="expiry",
+            )
+            assert "confirmation.expired" in _audited(node, request_id)
+        late = answerer.argos(
+            "confirm",
+            "answer",
+            request_id,
+            "--outcome",
+            "confirmed",
+            token_file=n_token,
+            check=False,
+        )
+        assert late.returncode == 5  # the deadline has passed: nothing changes
+        assert _state(answerer, n_token, request_id) == "expired"

@@ -10,10 +10,22 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+import grpc
 import pytest
 
+from gateway.domain import envelope as env
+from gateway.domain.hits import (
+    HIT_NOTIFICATION_PAYLOAD,
+    HitNotification,
+    MatchKind,
+    NotifiedLocation,
+)
+from gateway.domain.ids import new_entry_id
 from gateway.domain.minimise import plate_token
 from gateway.federation import argos_command
+from gateway.wire import codec, hits_codec
+from gateway.wire.argos.v1 import federation_pb2 as fpb
+from tests.integration.federation_support import federation_stub, signing_key
 from tests.integration.hotlist_support import add_entry, in_step, received, wait_until
 
 
@@ -300,3 +312,42 @@ def test_an_own_entry_matches_until_it_is_withdrawn_and_under_its_new_plate_once
     own = _hits(gent, ivan)
     assert [h["entry_id"] for h in own].count(changed) == 2
     assert all(h["observer"] == "be-gent" for h in own)
+
+
+def test_the_owner_refuses_a_notification_finer_than_agreed_or_under_no_notification(
+    watched, certs
+):
+    """A partner that sends more than its agreement allows is refused with the reason,
+    and nothing is stored."""
+    pair = watched["pair"]
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+
+    def notification(**location) -> env.Envelope:
+        n = HitNotification(
+            hit_id=new_entry_id(),
+            agreement_id=watched["agreement_id"],
+            agreement_version=1,
+            observer="nl-terneuzen",
+            owner="be-gent",
+            entry_id=watched["entry_id"],
+            entry_version=1,
+            observed_at=datetime.now(UTC).replace(microsecond=0),
+            location=NotifiedLocation(**location),
+            match=MatchKind.EXACT,
+            country_inferred=False,
+        )
+        payload = hits_codec.notification_payload(n)
+        return env.sign(HIT_NOTIFICATION_PAYLOAD, payload, signing_key(terneuzen))
+
+    stub = federation_stub(gent, certs, "nl-terneuzen")
+    finer = notification(camera="cam-7", site="kennedy-tunnel", zone="z")
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.NotifyHit(fpb.NotifyHitRequest(notification=codec.envelope_to_pb(finer)))
+    assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "camera" in refused.value.details()
+    fine = notification(site="kennedy-tunnel", zone="z")
+    assert not stub.NotifyHit(
+        fpb.NotifyHitRequest(notification=codec.envelope_to_pb(fine))
+    ).duplicate
+    assert stub.NotifyHit(fpb.NotifyHitRequest(notification=codec.envelope_to_pb(fine))).duplicate
+    assert len(_hits(gent, watched["ivan"])) == 1
