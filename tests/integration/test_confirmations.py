@@ -21,8 +21,8 @@ from gateway.wire import codec
 from gateway.wire import confirmations_codec as wire
 from gateway.wire.argos.v1 import federation_pb2 as fpb
 from tests.integration.federation_support import federation_stub
+from tests.integration.hits_support import hits, read, reads_file, wait_watching, watch
 from tests.integration.hotlist_support import add_entry, received, wait_until
-from tests.integration.test_hits import _hits, _read, _reads_file, _wait_watching, _watch
 
 
 def _iso(moment: datetime) -> str:
@@ -37,7 +37,7 @@ def hit(pair, tmp_path):
     gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
     store = ReadStore()
     seen_at = datetime.now(UTC) - timedelta(hours=2)
-    store.add([{**_read("1ABC123"), "time": _iso(seen_at)}])
+    store.add([{**read("1ABC123"), "time": _iso(seen_at)}])
     server = serve(store)
     terneuzen.stop()
     with (terneuzen.home / "node.toml").open("a") as f:
@@ -51,9 +51,9 @@ def hit(pair, tmp_path):
     ines = terneuzen.add_user("ines", "investigator")
     entry_id = add_entry(gent, ivan, "1-ABC-123", "B")
     wait_until(lambda: entry_id in received(terneuzen, agreement_id), what="the entry to sync")
-    reads = _reads_file(tmp_path / "r.jsonl", [_read("1ABC123")])
+    reads = reads_file(tmp_path / "r.jsonl", [read("1ABC123")])
     terneuzen.argos("reads", "replay", str(reads), token_file=terneuzen.add_user("cam", "adapter"))
-    (at_owner,) = wait_until(lambda: _hits(gent, ivan), what="the hit at Gent")
+    (at_owner,) = wait_until(lambda: hits(gent, ivan), what="the hit at Gent")
     yield {
         "gent": gent,
         "terneuzen": terneuzen,
@@ -374,9 +374,9 @@ def _every_kind(hit) -> list[tuple]:
 
 
 def test_every_kind_of_request_can_be_refused_and_shows_on_the_alert_stream(hit):
-    watcher = _watch(hit["terneuzen"], hit["ines"], 3)
+    watcher = watch(hit["terneuzen"], hit["ines"], 3)
     try:
-        _wait_watching(hit["terneuzen"])
+        wait_watching(hit["terneuzen"])
         asked = []
         for asker, a_token, answerer, n_token, args in _every_kind(hit):
             request_id = _ask(

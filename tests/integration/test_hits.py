@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from datetime import UTC, datetime
-from pathlib import Path
 
 import grpc
 import pytest
@@ -22,69 +20,18 @@ from gateway.domain.hits import (
 )
 from gateway.domain.ids import new_entry_id
 from gateway.domain.minimise import plate_token
-from gateway.federation import argos_command
 from gateway.wire import codec, hits_codec
 from gateway.wire.argos.v1 import federation_pb2 as fpb
 from tests.integration.federation_support import federation_stub, signing_key
+from tests.integration.hits_support import (
+    configure,
+    hits,
+    read,
+    reads_file,
+    wait_watching,
+    watch,
+)
 from tests.integration.hotlist_support import add_entry, in_step, received, wait_until
-
-
-def _reads_file(path: Path, reads: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in reads))
-    return path
-
-
-def _read(plate: str, country: str = "BE", **extra) -> dict:
-    return {
-        "plate": plate,
-        "country": country,
-        "confidence": 0.9,
-        "camera": "cam-7",
-        "site": "kennedy-tunnel",
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "direction": "in",
-        "image_ref": "img://cam-7/0001.jpg",
-        **extra,
-    }
-
-
-def _configure(node, **settings) -> None:
-    with (node.home / "node.toml").open("a") as f:
-        for key, value in settings.items():
-            f.write(f"{key} = {json.dumps(value)}\n")
-
-
-def _watch(node, operator: Path, count: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            *argos_command(),
-            "alerts",
-            "watch",
-            "--home",
-            str(node.home),
-            "--token-file",
-            str(operator),
-            "--count",
-            str(count),
-            "--json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait_watching(node) -> None:
-    # The watcher is in once the node has audited its watch.
-    def watching() -> bool:
-        records = node.json("audit", "list", "--limit", "1000")
-        return any(r["action"] == "alerts.watch" for r in records)
-
-    wait_until(watching, what="the alert watcher to connect")
-
-
-def _hits(node, token: Path, *extra: str) -> list[dict]:
-    return json.loads(node.argos("hits", "list", "--json", *extra, token_file=token).stdout)
 
 
 @pytest.fixture
@@ -120,12 +67,12 @@ def watched(pair, tmp_path):
 def test_exact_and_fuzzy_reads_alert_the_observer_and_reach_the_owner(watched):
     pair, tmp = watched["pair"], watched["tmp"]
     gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
-    watcher = _watch(terneuzen, watched["operator"], 2)
+    watcher = watch(terneuzen, watched["operator"], 2)
     try:
-        _wait_watching(terneuzen)
-        reads = _reads_file(
+        wait_watching(terneuzen)
+        reads = reads_file(
             tmp / "reads.jsonl",
-            [_read("1ABC123"), _read("9XYZ999"), _read("1ABC1Z3")],
+            [read("1ABC123"), read("9XYZ999"), read("1ABC1Z3")],
         )
         out = terneuzen.argos(
             "reads", "replay", str(reads), "--json", token_file=watched["adapter"]
@@ -149,7 +96,7 @@ def test_exact_and_fuzzy_reads_alert_the_observer_and_reach_the_owner(watched):
     assert "discreet check — do not alert occupants" in alerts[0]["advisories"]
 
     at_owner = wait_until(
-        lambda: len(h := _hits(gent, watched["ivan"])) == 2 and h, what="both hits at Gent"
+        lambda: len(h := hits(gent, watched["ivan"])) == 2 and h, what="both hits at Gent"
     )
     assert {h["hit_id"] for h in at_owner} == {a["hit_id"] for a in alerts}
     assert sorted(h["match"] for h in at_owner) == ["MATCH_KIND_EXACT", "MATCH_KIND_FUZZY"]
@@ -164,29 +111,29 @@ def test_a_hit_reaches_its_owner_exactly_once_across_outages_of_both_sides(watch
     pair, tmp = watched["pair"], watched["tmp"]
     gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
     terneuzen.stop()
-    _configure(terneuzen, outbox_max_backoff_s=1.0)
+    configure(terneuzen, outbox_max_backoff_s=1.0)
     terneuzen.start()
     gent.stop()  # the owner is away while its plate is seen a thousand times
-    first = _reads_file(tmp / "first.jsonl", [_read("1ABC123") for _ in range(500)])
-    second = _reads_file(tmp / "second.jsonl", [_read("1-abc-123") for _ in range(500)])
+    first = reads_file(tmp / "first.jsonl", [read("1ABC123") for _ in range(500)])
+    second = reads_file(tmp / "second.jsonl", [read("1-abc-123") for _ in range(500)])
     adapter = watched["adapter"]
     terneuzen.argos("reads", "replay", str(first), "--batch", "100", token_file=adapter)
     terneuzen.kill()  # the observer dies with its outbox full
     terneuzen.start()
     terneuzen.argos("reads", "replay", str(second), "--batch", "100", token_file=adapter)
     ines = terneuzen.add_user("ines", "investigator")
-    observed = _hits(terneuzen, ines, "--observed", "--limit", "1000")
+    observed = hits(terneuzen, ines, "--observed", "--limit", "1000")
     assert len(observed) == 1000
     gent.start()
     at_owner = wait_until(
-        lambda: len(h := _hits(gent, watched["ivan"], "--limit", "1000")) == 1000 and h,
+        lambda: len(h := hits(gent, watched["ivan"], "--limit", "1000")) == 1000 and h,
         timeout=120,
         what="every hit at the owner",
     )
     assert sorted(h["hit_id"] for h in at_owner) == sorted(h["hit_id"] for h in observed)
     wait_until(
         lambda: all(
-            h.get("owner_notified") for h in _hits(terneuzen, ines, "--observed", "--limit", "1000")
+            h.get("owner_notified") for h in hits(terneuzen, ines, "--observed", "--limit", "1000")
         ),
         what="the observer to know every notification arrived",
     )
@@ -205,10 +152,10 @@ def test_without_hit_notification_the_observer_alerts_and_sends_nothing(pair, tm
     entry_id = add_entry(gent, ivan, "1-ABC-123", "B")
     wait_until(lambda: entry_id in received(terneuzen, agreement_id), what="the entry to sync")
     operator = terneuzen.add_user("olga", "operator")
-    watcher = _watch(terneuzen, operator, 1)
+    watcher = watch(terneuzen, operator, 1)
     try:
-        _wait_watching(terneuzen)
-        reads = _reads_file(tmp_path / "r.jsonl", [_read("1ABC123")])
+        wait_watching(terneuzen)
+        reads = reads_file(tmp_path / "r.jsonl", [read("1ABC123")])
         terneuzen.argos(
             "reads", "replay", str(reads), token_file=terneuzen.add_user("cam", "adapter")
         )
@@ -220,7 +167,7 @@ def test_without_hit_notification_the_observer_alerts_and_sends_nothing(pair, tm
     assert not alert.get("owner_notified", False)
     with sqlite3.connect(terneuzen.home / "node.sqlite") as db:
         assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
-    assert _hits(gent, ivan) == []
+    assert hits(gent, ivan) == []
 
 
 def test_zone_granularity_never_gives_the_owner_a_camera_id(pair, tmp_path):
@@ -235,9 +182,9 @@ def test_zone_granularity_never_gives_the_owner_a_camera_id(pair, tmp_path):
     ivan = gent.add_user("ivan", "investigator")
     entry_id = add_entry(gent, ivan, "1-ABC-123", "B")
     wait_until(lambda: entry_id in received(terneuzen, agreement_id), what="the entry to sync")
-    reads = _reads_file(tmp_path / "r.jsonl", [_read("1ABC123")])
+    reads = reads_file(tmp_path / "r.jsonl", [read("1ABC123")])
     terneuzen.argos("reads", "replay", str(reads), token_file=terneuzen.add_user("cam", "adapter"))
-    (hit,) = wait_until(lambda: _hits(gent, ivan), what="the hit at Gent")
+    (hit,) = wait_until(lambda: hits(gent, ivan), what="the hit at Gent")
     assert hit["location"] == {"zone": "zeeland-west"}
     envelope = _stored_notification(gent, hit["hit_id"])
     assert b"cam-7" not in envelope and b"kennedy-tunnel" not in envelope
@@ -256,13 +203,13 @@ def test_a_read_that_matches_nothing_leaves_no_trace_on_either_node(watched):
     pair, tmp = watched["pair"], watched["tmp"]
     gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
     secret = "7QXZ991"
-    reads = _reads_file(
+    reads = reads_file(
         tmp / "mixed.jsonl",
-        [_read("7-QXZ-991"), _read("1ABC123"), _read(secret, candidates=["7QXZ99I"])],
+        [read("7-QXZ-991"), read("1ABC123"), read(secret, candidates=["7QXZ99I"])],
     )
     out = terneuzen.argos("reads", "replay", str(reads), "--json", token_file=watched["adapter"])
     assert json.loads(out.stdout)["hits"] == 1
-    wait_until(lambda: _hits(gent, watched["ivan"]), what="the one hit at Gent")
+    wait_until(lambda: hits(gent, watched["ivan"]), what="the one hit at Gent")
     with sqlite3.connect(terneuzen.home / "node.sqlite") as db:
         key = db.execute(
             "SELECT token_key FROM matching_keys WHERE agreement_id = ?",
@@ -290,7 +237,7 @@ def test_an_own_entry_matches_until_it_is_withdrawn_and_under_its_new_plate_once
     withdrawn = add_entry(gent, ivan, "2-DEF-456", "B")
 
     def hits_for(*plates: str) -> int:
-        reads = _reads_file(tmp_path / "r.jsonl", [_read(p) for p in plates])
+        reads = reads_file(tmp_path / "r.jsonl", [read(p) for p in plates])
         out = gent.argos("reads", "replay", str(reads), "--json", token_file=camera)
         return json.loads(out.stdout)["hits"]
 
@@ -309,7 +256,7 @@ def test_an_own_entry_matches_until_it_is_withdrawn_and_under_its_new_plate_once
     assert hits_for("2DEF456") == 0
     assert hits_for("1ABC123") == 0
     assert hits_for("1ABC124") == 1
-    own = _hits(gent, ivan)
+    own = hits(gent, ivan)
     assert [h["entry_id"] for h in own].count(changed) == 2
     assert all(h["observer"] == "be-gent" for h in own)
 
@@ -350,4 +297,4 @@ def test_the_owner_refuses_a_notification_finer_than_agreed_or_under_no_notifica
         fpb.NotifyHitRequest(notification=codec.envelope_to_pb(fine))
     ).duplicate
     assert stub.NotifyHit(fpb.NotifyHitRequest(notification=codec.envelope_to_pb(fine))).duplicate
-    assert len(_hits(gent, watched["ivan"])) == 1
+    assert len(hits(gent, watched["ivan"])) == 1
