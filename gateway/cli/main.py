@@ -1298,6 +1298,30 @@ def confirm_withdraw(home, token_file, request_id, reason, as_json) -> None:
     _print_confirmation(r.confirmation, as_json)
 
 
+# -- adapters -------------------------------------------------------------------------------
+
+
+@cli.group()
+def adapter() -> None:
+    """Adapters between a port's ANPR backend and its node."""
+
+
+@adapter.command("run")
+@click.argument("kind", type=click.Choice(["hikvision", "axis", "openalpr", "genetec"]))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="Adapter TOML: node_socket, token_file, site, listen, quarantine_dir, images_dir.",
+)
+def adapter_run(kind, config_path) -> None:
+    """Listen for one vendor's pushed reads and hand them to the node (Ctrl-C stops)."""
+    from adapters.runtime import run
+
+    run(kind, config_path)
+
+
 @cli.command()
 @click.option(
     "--certs",

@@ -1,0 +1,312 @@
+"""Running an inbound adapter: a real HTTP listener for one vendor's push, the vendor's
+parser (adapters/vendors), a quarantine for what cannot be used, and a forwarder that
+hands reads to the node's ingest API in batches. A bad payload gets a 4xx with its
+reason and is kept for inspection; it never takes a good read down with it."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import grpc
+import structlog
+
+from adapters.model import AdapterRead, PayloadError
+from adapters.vendors import axis, genetec, hikvision, openalpr
+from gateway.wire import hits_codec
+from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
+
+log = structlog.get_logger(__name__)
+
+KINDS = ("hikvision", "axis", "openalpr", "genetec")
+MAX_BODY = 32 * 1024 * 1024
+QUEUE_READS = 50_000  # held while the node is away; beyond it cameras are told to retry
+
+
+@dataclass(frozen=True)
+class AdapterConfig:
+    kind: str
+    node_socket: Path  # the node's admin socket (ingest API)
+    token_file: Path  # an adapter user's token
+    site: str
+    listen: str = "127.0.0.1:8480"
+    quarantine_dir: Path = Path("quarantine")
+    images_dir: Path = Path("images")
+    batch_size: int = 500
+    flush_interval_s: float = 0.05
+    directions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, kind: str) -> AdapterConfig:
+        raw = tomllib.loads(path.read_text())
+        base = path.parent
+        if kind not in KINDS:
+            raise ValueError(f"unknown adapter kind {kind!r}; known: {', '.join(KINDS)}")
+        return cls(
+            kind=kind,
+            node_socket=(base / raw["node_socket"]).resolve(),
+            token_file=(base / raw["token_file"]).resolve(),
+            site=str(raw["site"]),
+            listen=str(raw.get("listen", "127.0.0.1:8480")),
+            quarantine_dir=(base / raw.get("quarantine_dir", "quarantine")).resolve(),
+            images_dir=(base / raw.get("images_dir", "images")).resolve(),
+            batch_size=int(raw.get("batch_size", 500)),
+            flush_interval_s=float(raw.get("flush_interval_s", 0.05)),
+            directions={str(k): str(v) for k, v in raw.get("directions", {}).items()},
+        )
+
+
+@dataclass
+class Health:
+    """What `argos status` and GET /health show: counts, never content."""
+
+    received: int = 0
+    reads: int = 0
+    forwarded: int = 0
+    hits: int = 0
+    rejected_by_node: int = 0
+    quarantined: int = 0
+    ignored: int = 0
+    last_error: str = ""
+    last_forward_at: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **counts: int) -> None:
+        with self.lock:
+            for name, n in counts.items():
+                setattr(self, name, getattr(self, name) + n)
+
+    def as_dict(self) -> dict:
+        with self.lock:
+            return {k: v for k, v in self.__dict__.items() if k != "lock"}
+
+
+def to_pb(read: AdapterRead) -> reads_pb2.PlateRead:
+    msg = reads_pb2.PlateRead(
+        plate=read.plate,
+        country=read.country,
+        confidence=read.confidence,
+        camera=read.camera,
+        site=read.site,
+        direction=hits_codec.DIRECTIONS.get(read.direction, 0),
+        image_ref=read.image_ref,
+    )
+    for plate, confidence in read.candidates:
+        msg.candidates.add(plate=plate, confidence=confidence)
+    ms = int(read.observed_utc.timestamp() * 1000)
+    msg.observed_at.seconds, msg.observed_at.nanos = ms // 1000, (ms % 1000) * 1_000_000
+    return msg
+
+
+class Forwarder:
+    """Batches reads to the node's ingest API; retries while the node is away."""
+
+    def __init__(self, config: AdapterConfig, health: Health) -> None:
+        self._config = config
+        self._health = health
+        self._queue: queue.Queue[AdapterRead] = queue.Queue(maxsize=QUEUE_READS)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="forwarder", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def offer(self, reads: list[AdapterRead]) -> bool:
+        """Queue reads; False (nothing queued) when the queue cannot take them all."""
+        if self._queue.maxsize - self._queue.qsize() < len(reads):
+            return False
+        for read in reads:
+            self._queue.put_nowait(read)
+        return True
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        token = self._config.token_file.read_text().strip()
+        metadata = [("authorization", f"Bearer {token}")]
+        channel = grpc.insecure_channel(f"unix:{self._config.node_socket}")
+        stub = ingest_pb2_grpc.IngestServiceStub(channel)
+        batch: list[AdapterRead] = []
+        backoff = 0.5
+        while not self._stop.is_set() or batch:
+            deadline = time.monotonic() + self._config.flush_interval_s
+            while len(batch) < self._config.batch_size:
+                try:
+                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            if not batch:
+                continue
+            request = ingest_pb2.SubmitReadsRequest(
+                batch_id=str(time.time_ns()), reads=[to_pb(r) for r in batch]
+            )
+            try:
+                (answer,) = list(stub.SubmitReads(iter([request]), metadata=metadata, timeout=30))
+            except grpc.RpcError as error:
+                self._health.last_error = f"node: {error.code().name} {error.details() or ''}"
+                log.warning("adapter.node_unavailable", code=error.code().name)
+                if self._stop.wait(backoff):
+                    break
+                backoff = min(backoff * 2, 30.0)
+                continue  # keep the batch: nothing is dropped while the node is away
+            backoff = 0.5
+            self._health.add(
+                forwarded=answer.accepted, hits=answer.hits, rejected_by_node=len(answer.rejected)
+            )
+            self._health.last_forward_at = datetime.now(UTC).isoformat(timespec="seconds")
+            batch = []
+        channel.close()
+
+
+Parser = Callable[[bytes, str], tuple[list[AdapterRead], dict[str, bytes], int]]
+
+
+def vendor_parser(config: AdapterConfig) -> Parser:
+    """(body, content type) -> (reads, images by id, events ignored) for the kind."""
+    directions = config.directions or None
+    if config.kind == "hikvision":
+
+        def parse_hikvision(body: bytes, content_type: str):
+            event = hikvision.parse(body, content_type, site=config.site, directions=directions)
+            return event.reads, event.images, int(bool(event.ignored))
+
+        return parse_hikvision
+    if config.kind == "axis":
+        dedupe = axis.AxisDeduplicator(site=config.site)
+
+        def parse_axis(body: bytes, content_type: str):
+            read = dedupe.feed(axis.parse(body))
+            return ([read] if read else []), {}, int(read is None)
+
+        return parse_axis
+    if config.kind == "openalpr":
+
+        def parse_openalpr(body: bytes, content_type: str):
+            event = openalpr.parse(body, default_site=config.site)
+            return list(event.reads), {}, len(event.ignored)
+
+        return parse_openalpr
+
+    def parse_genetec(body: bytes, content_type: str):
+        batch = genetec.parse(body, site=config.site, directions=directions)
+        if batch.errors and not batch.reads:
+            raise PayloadError("; ".join(reason for _, reason in batch.errors[:5]))
+        return batch.reads, batch.images, len(batch.errors)
+
+    return parse_genetec
+
+
+class Adapter:
+    def __init__(self, config: AdapterConfig) -> None:
+        self.config = config
+        self.health = Health()
+        self.forwarder = Forwarder(config, self.health)
+        self._parse = vendor_parser(config)
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return self._server.server_address[1]
+
+    def start(self) -> None:
+        self.config.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        self.config.images_dir.mkdir(parents=True, exist_ok=True)
+        self.forwarder.start()
+        host, port = self.config.listen.rsplit(":", 1)
+        self._server = ThreadingHTTPServer((host, int(port)), self._handler())
+        threading.Thread(target=self._server.serve_forever, name="http", daemon=True).start()
+        log.info("adapter.started", kind=self.config.kind, port=self.port)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+        self.forwarder.stop()
+
+    def receive(self, body: bytes, content_type: str) -> tuple[int, dict]:
+        """(HTTP status, JSON answer) for one pushed payload."""
+        self.health.add(received=1)
+        try:
+            reads, images, ignored = self._parse(body, content_type)
+        except PayloadError as exc:
+            self._quarantine(body, content_type, str(exc))
+            return 400, {"error": str(exc)}
+        except Exception:  # a parser bug must not take the listener down
+            log.exception("adapter.parser_failed", kind=self.config.kind)
+            self._quarantine(body, content_type, "internal parser error")
+            return 500, {"error": "internal parser error; payload kept in quarantine"}
+        for image_id, data in images.items():
+            (self.config.images_dir / _safe_name(image_id)).write_bytes(data)
+        if not self.forwarder.offer(reads):
+            return 503, {"error": "the node is not taking reads right now; retry"}
+        self.health.add(reads=len(reads), ignored=ignored)
+        return 200, {"accepted": len(reads), "ignored": ignored}
+
+    def _quarantine(self, body: bytes, content_type: str, reason: str) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        base = self.config.quarantine_dir / stamp
+        base.with_suffix(".body").write_bytes(body)
+        base.with_suffix(".json").write_text(
+            json.dumps({"reason": reason, "content_type": content_type, "bytes": len(body)})
+        )
+        self.health.add(quarantined=1)
+        self.health.last_error = reason[:300]
+        log.warning("adapter.quarantined", kind=self.config.kind, reason=reason[:300])
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        adapter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_BODY:
+                    adapter._quarantine(b"", self.headers.get("Content-Type", ""), "too large")
+                    return self._answer(413, {"error": f"payload over {MAX_BODY} bytes"})
+                body = self.rfile.read(length)
+                status, answer = adapter.receive(body, self.headers.get("Content-Type", ""))
+                self._answer(status, answer)
+
+            def do_GET(self) -> None:
+                if self.path != "/health":
+                    return self._answer(404, {"error": "GET /health only"})
+                self._answer(200, {"kind": adapter.config.kind, **adapter.health.as_dict()})
+
+            def _answer(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # structlog records what matters, without request lines
+
+        return Handler
+
+
+def _safe_name(image_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in image_id)[:128] + ".jpg"
+
+
+def run(kind: str, config_path: Path) -> None:
+    """Run until interrupted (argos adapter run)."""
+    adapter = Adapter(AdapterConfig.load(config_path, kind))
+    adapter.start()
+    print(f"{kind} adapter listening on port {adapter.port}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        adapter.stop()
