@@ -20,13 +20,13 @@ import grpc
 import structlog
 
 from adapters.model import AdapterRead, PayloadError
-from adapters.vendors import axis, genetec, hikvision, openalpr
+from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
 
 log = structlog.get_logger(__name__)
 
-KINDS = ("hikvision", "axis", "openalpr", "genetec")
+KINDS = ("hikvision", "axis", "openalpr", "genetec", "folder")
 MAX_BODY = 32 * 1024 * 1024
 QUEUE_READS = 50_000  # held while the node is away; beyond it cameras are told to retry
 
@@ -43,6 +43,9 @@ class AdapterConfig:
     batch_size: int = 500
     flush_interval_s: float = 0.05
     directions: dict[str, str] = field(default_factory=dict)
+    # kind "folder": where CSV / JSON-lines files of reads are dropped.
+    folder: Path | None = None
+    poll_interval_s: float = 1.0
 
     @classmethod
     def load(cls, path: Path, kind: str) -> AdapterConfig:
@@ -61,6 +64,8 @@ class AdapterConfig:
             batch_size=int(raw.get("batch_size", 500)),
             flush_interval_s=float(raw.get("flush_interval_s", 0.05)),
             directions={str(k): str(v) for k, v in raw.get("directions", {}).items()},
+            folder=(base / raw["folder"]).resolve() if raw.get("folder") else None,
+            poll_interval_s=float(raw.get("poll_interval_s", 1.0)),
         )
 
 
@@ -197,6 +202,13 @@ def vendor_parser(config: AdapterConfig) -> Parser:
 
         return parse_openalpr
 
+    if config.kind == "folder":
+
+        def refuse(body: bytes, content_type: str):
+            raise PayloadError("this adapter takes files dropped into its folder, not pushes")
+
+        return refuse
+
     def parse_genetec(body: bytes, content_type: str):
         batch = genetec.parse(body, site=config.site, directions=directions)
         if batch.errors and not batch.reads:
@@ -206,11 +218,70 @@ def vendor_parser(config: AdapterConfig) -> Parser:
     return parse_genetec
 
 
+class FolderDrop:
+    """Files of reads dropped into a folder (for backends that only export): each file
+    is parsed, its good reads forwarded, its bad lines reported beside it in the
+    quarantine, and the file moved to `done/` (or to the quarantine when unusable)."""
+
+    SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
+
+    def __init__(self, config: AdapterConfig, forwarder: Forwarder, health: Health) -> None:
+        if config.folder is None:
+            raise ValueError("a folder adapter needs `folder` in its configuration")
+        self._config = config
+        self._folder = config.folder
+        self._forwarder = forwarder
+        self._health = health
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="folder", daemon=True)
+
+    def start(self) -> None:
+        (self._folder / "done").mkdir(parents=True, exist_ok=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._config.poll_interval_s):
+            for path in sorted(self._folder.iterdir()):
+                if path.is_file() and path.suffix in self.SUFFIXES:
+                    self.take(path)
+
+    def take(self, path: Path) -> None:
+        self._health.add(received=1)
+        try:
+            reads, errors = folder_drop.parse_file(path, default_site=self._config.site)
+        except PayloadError as exc:
+            _write_reason(self._config.quarantine_dir, path.name, str(exc), [])
+            path.replace(self._config.quarantine_dir / path.name)
+            self._health.add(quarantined=1)
+            return
+        if not self._forwarder.offer(reads):
+            return  # the node is away and the queue full: the file waits for the next round
+        if errors:
+            _write_reason(self._config.quarantine_dir, path.name, "bad lines", errors)
+            self._health.add(quarantined=1)
+        self._health.add(reads=len(reads))
+        path.replace(self._folder / "done" / path.name)
+
+
+def _write_reason(folder: Path, name: str, reason: str, lines: list[tuple[int, str]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.reason.json").write_text(
+        json.dumps({"reason": reason, "lines": [{"line": n, "reason": r} for n, r in lines]})
+    )
+
+
 class Adapter:
     def __init__(self, config: AdapterConfig) -> None:
         self.config = config
         self.health = Health()
         self.forwarder = Forwarder(config, self.health)
+        self._folder = (
+            FolderDrop(config, self.forwarder, self.health) if config.kind == "folder" else None
+        )
         self._parse = vendor_parser(config)
         self._server: ThreadingHTTPServer | None = None
 
@@ -223,6 +294,8 @@ class Adapter:
         self.config.quarantine_dir.mkdir(parents=True, exist_ok=True)
         self.config.images_dir.mkdir(parents=True, exist_ok=True)
         self.forwarder.start()
+        if self._folder is not None:
+            self._folder.start()
         host, port = self.config.listen.rsplit(":", 1)
         self._server = ThreadingHTTPServer((host, int(port)), self._handler())
         threading.Thread(target=self._server.serve_forever, name="http", daemon=True).start()
@@ -231,6 +304,8 @@ class Adapter:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+        if self._folder is not None:
+            self._folder.stop()
         self.forwarder.stop()
 
     def receive(self, body: bytes, content_type: str) -> tuple[int, dict]:

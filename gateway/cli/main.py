@@ -1307,7 +1307,7 @@ def adapter() -> None:
 
 
 @adapter.command("run")
-@click.argument("kind", type=click.Choice(["hikvision", "axis", "openalpr", "genetec"]))
+@click.argument("kind", type=click.Choice(["hikvision", "axis", "openalpr", "genetec", "folder"]))
 @click.option(
     "--config",
     "config_path",
