@@ -164,7 +164,8 @@ def identity(home, as_json) -> None:
 @home_option
 @token_option
 def status(home, token_file) -> None:
-    """One screen on the node: identity, partners, agreements, audit log size."""
+    """One screen on the node: identity, partners, agreements, audit log size, outbox,
+    open confirmations and camera adapters."""
     r = _client(home, token_file).call("GetStatus", pb.GetStatusRequest())
     click.echo(f"node            {r.node_id}")
     click.echo(f"federation      {r.federation_address}")
@@ -178,6 +179,16 @@ def status(home, token_file) -> None:
         else ""
     )
     click.echo(f"own hotlist     {r.hotlist_entries} entries{review}")
+    click.echo(f"outbox          {r.outbox_pending} waiting, {r.outbox_refused} refused")
+    click.echo(f"confirmations   {r.open_confirmations} open")
+    for a in r.adapters:
+        last = a.last_batch_at.ToJsonString() if a.HasField("last_batch_at") else "never"
+        click.echo(
+            f"adapter         {a.user}: {a.reads} reads in {a.batches} batches, {a.hits} hits, "
+            f"{a.rejected} rejected, last batch {last}"
+        )
+    if not r.adapters:
+        click.echo("adapters        none has handed in reads since the node started")
     click.echo(f"you are         {r.user} ({pb.Role.Name(r.role)[5:].lower()})")
 
 

@@ -26,7 +26,9 @@ from gateway.services.context import Caller, NodeContext
 from gateway.services.feed import FeedService
 from gateway.services.hits import HitService
 from gateway.services.hotlist import EntryDraft, HotlistService
+from gateway.services.matching import AdapterSeen, MatchingService
 from gateway.services.sync import SyncService
+from gateway.store import outbox as outbox_store
 from gateway.store.database import parse_time_text
 from gateway.store.hits import ObservedHit, ReceivedHit
 from gateway.wire import codec, hits_codec
@@ -74,6 +76,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         sync: SyncService,
         hits: HitService,
         confirmations: ConfirmationService,
+        matching: MatchingService,
     ) -> None:
         self._ctx = ctx
         self._admin = AdministrationService(ctx)
@@ -83,6 +86,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self._feed = feed
         self._hits = hits
         self._confirmations = confirmations
+        self._matching = matching
         self._endpoint = federation_endpoint
 
     def _caller(self, context: grpc.ServicerContext, action: Action) -> Caller:
@@ -106,6 +110,8 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         caller = self._caller(context, Action.STATUS)
         now = self._ctx.clock()
         agreements = self._agreements.all()
+        with self._ctx.database.reading() as db:
+            depth = outbox_store.depth(db.conn)
         return pb.GetStatusResponse(
             node_id=self._ctx.node_id,
             key_id=self._ctx.signing_key.key_id,
@@ -118,6 +124,10 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             role=ROLE_TO_PB[caller.role],
             hotlist_entries=self._ctx.own_entries.count(),
             entries_due_for_review=self._ctx.own_entries.due_for_review(now),
+            adapters=[_adapter_pb(a) for a in self._matching.adapters()],
+            outbox_pending=depth["pending"],
+            outbox_refused=depth["refused"],
+            open_confirmations=self._confirmations.open_count(),
         )
 
     @grpc_method()
@@ -414,6 +424,15 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         caller = self._caller(context, Action.CONFIRM_MANAGE)
         view = self._confirmations.withdraw(caller, request.request_id, request.reason)
         return pb.WithdrawConfirmationResponse(confirmation=confirmation_pb(view))
+
+
+def _adapter_pb(a: AdapterSeen) -> pb.AdapterHealth:
+    msg = pb.AdapterHealth(
+        user=a.user, batches=a.batches, reads=a.reads, hits=a.hits, rejected=a.rejected
+    )
+    if a.last_batch_at is not None:
+        msg.last_batch_at.CopyFrom(to_timestamp(a.last_batch_at))
+    return msg
 
 
 def draft_request_from_pb(r: pb.RequestConfirmationRequest) -> RequestDraft:

@@ -94,11 +94,12 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
 
     @grpc_stream
     def SubmitReads(self, request_iterator, context: grpc.ServicerContext):
-        local_caller(self._admin, context, Action.READS_SUBMIT)
+        caller = local_caller(self._admin, context, Action.READS_SUBMIT)
         for request in request_iterator:
             reads = [read_from_pb(r) for r in request.reads]
             read_hits, outcome = self._matching.match_batch(reads)
             self._hits.record(read_hits)
+            self._matching.seen_from(caller.name, outcome)
             yield pb.SubmitReadsResponse(
                 batch_id=request.batch_id,
                 accepted=outcome.accepted,

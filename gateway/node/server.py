@@ -128,6 +128,7 @@ class NodeServer:
                 self.sync,
                 self.hits,
                 self.confirmations,
+                self.matching,
             ),
             admin,
         )

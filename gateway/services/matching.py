@@ -53,6 +53,18 @@ class ReadHit(NamedTuple):
 
 
 @dataclass
+class AdapterSeen:
+    """One adapter (an adapter user) as seen from the batches it handed in."""
+
+    user: str
+    batches: int = 0
+    reads: int = 0
+    hits: int = 0
+    rejected: int = 0
+    last_batch_at: datetime | None = None
+
+
+@dataclass
 class BatchOutcome:
     accepted: int = 0
     hits: int = 0
@@ -76,6 +88,7 @@ class MatchingService:
         self._lock = threading.RLock()
         self._own_seq = 0
         self._own_keys: dict[str, tuple[str, bool]] = {}
+        self._adapters: dict[str, AdapterSeen] = {}
         ctx.received_listeners.append(self)
 
     # -- keeping the index current -------------------------------------------------
@@ -240,6 +253,20 @@ class MatchingService:
                     hits.append(ReadHit(read, found, inferred))
         outcome.hits = len(hits)
         return hits, outcome
+
+    def seen_from(self, user: str, outcome: BatchOutcome) -> None:
+        """Count a batch an adapter handed in, for `argos status`."""
+        with self._lock:
+            seen = self._adapters.setdefault(user, AdapterSeen(user))
+            seen.batches += 1
+            seen.reads += outcome.accepted + len(outcome.rejected)
+            seen.hits += outcome.hits
+            seen.rejected += len(outcome.rejected)
+            seen.last_batch_at = self._ctx.clock()
+
+    def adapters(self) -> list[AdapterSeen]:
+        with self._lock:
+            return [AdapterSeen(**vars(a)) for a in self._adapters.values()]
 
     def counts(self) -> dict[str, int]:
         with self._lock:

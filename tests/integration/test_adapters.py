@@ -65,6 +65,9 @@ def test_a_hikvision_push_becomes_a_hit_and_a_malformed_one_is_quarantined(
     assert kept.with_suffix(".body").read_bytes() == b"<EventNotificationAlert><oops>"
     health = adapter.health.as_dict()
     assert health["quarantined"] == 1 and health["forwarded"] == 1 and health["hits"] == 1
+    # The node shows the adapter in its status screen.
+    status = gent.argos("status").stdout
+    assert "adapter         hik: 1 reads in 1 batches, 1 hits, 0 rejected" in status
 
 
 def test_reads_wait_in_the_adapter_while_the_node_is_away_and_arrive_when_it_returns(

@@ -52,7 +52,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role", "hotlist_entries", "entries_due_for_review")
+    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role", "hotlist_entries", "entries_due_for_review", "adapters", "outbox_pending", "outbox_refused", "open_confirmations")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     FEDERATION_ADDRESS_FIELD_NUMBER: _ClassVar[int]
@@ -64,6 +64,10 @@ class GetStatusResponse(_message.Message):
     ROLE_FIELD_NUMBER: _ClassVar[int]
     HOTLIST_ENTRIES_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_DUE_FOR_REVIEW_FIELD_NUMBER: _ClassVar[int]
+    ADAPTERS_FIELD_NUMBER: _ClassVar[int]
+    OUTBOX_PENDING_FIELD_NUMBER: _ClassVar[int]
+    OUTBOX_REFUSED_FIELD_NUMBER: _ClassVar[int]
+    OPEN_CONFIRMATIONS_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     key_id: str
     federation_address: str
@@ -75,7 +79,27 @@ class GetStatusResponse(_message.Message):
     role: Role
     hotlist_entries: int
     entries_due_for_review: int
-    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., hotlist_entries: _Optional[int] = ..., entries_due_for_review: _Optional[int] = ...) -> None: ...
+    adapters: _containers.RepeatedCompositeFieldContainer[AdapterHealth]
+    outbox_pending: int
+    outbox_refused: int
+    open_confirmations: int
+    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., hotlist_entries: _Optional[int] = ..., entries_due_for_review: _Optional[int] = ..., adapters: _Optional[_Iterable[_Union[AdapterHealth, _Mapping]]] = ..., outbox_pending: _Optional[int] = ..., outbox_refused: _Optional[int] = ..., open_confirmations: _Optional[int] = ...) -> None: ...
+
+class AdapterHealth(_message.Message):
+    __slots__ = ("user", "batches", "reads", "hits", "rejected", "last_batch_at")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    READS_FIELD_NUMBER: _ClassVar[int]
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    LAST_BATCH_AT_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    batches: int
+    reads: int
+    hits: int
+    rejected: int
+    last_batch_at: _timestamp_pb2.Timestamp
+    def __init__(self, user: _Optional[str] = ..., batches: _Optional[int] = ..., reads: _Optional[int] = ..., hits: _Optional[int] = ..., rejected: _Optional[int] = ..., last_batch_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Partner(_message.Message):
     __slots__ = ("node_id", "endpoint", "public_key", "key_id", "tls_ca_pem", "tls_pin_sha256", "added_at")
