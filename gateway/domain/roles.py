@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     HITS_READ = "hits.read"
     CONFIRM_MANAGE = "confirm.manage"
     CONFIRM_READ = "confirm.read"
+    HOTLIST_EXPORT = "hotlist.export"
 
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
@@ -52,6 +53,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SYNC_READ: frozenset({Role.ADMIN, Role.AUDITOR, Role.INVESTIGATOR}),
     Action.SYNC_MANAGE: frozenset({Role.ADMIN}),
     Action.READS_SUBMIT: frozenset({Role.ADAPTER}),
+    # Hotlist files for the port's own ANPR backend come from its export adapter.
+    Action.HOTLIST_EXPORT: frozenset({Role.ADAPTER}),
     Action.ALERTS_WATCH: frozenset({Role.OPERATOR, Role.INVESTIGATOR}),
     Action.HITS_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
     Action.CONFIRM_MANAGE: frozenset({Role.INVESTIGATOR}),

@@ -12,8 +12,9 @@ from gateway.domain.agreement import Agreement, AgreementState
 from gateway.domain.confirmations import State, Urgency
 from gateway.domain.errors import InvalidInput
 from gateway.domain.hits import MatchKind
+from gateway.domain.local_export import LocalEntry
 from gateway.domain.roles import Action, Role
-from gateway.node.status_codes import grpc_method
+from gateway.node.status_codes import grpc_method, grpc_stream
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
 from gateway.services.confirmations import (
@@ -26,6 +27,7 @@ from gateway.services.context import Caller, NodeContext
 from gateway.services.feed import FeedService
 from gateway.services.hits import HitService
 from gateway.services.hotlist import EntryDraft, HotlistService
+from gateway.services.local_export import LocalExportService
 from gateway.services.matching import AdapterSeen, MatchingService
 from gateway.services.sync import SyncService
 from gateway.store import outbox as outbox_store
@@ -36,6 +38,8 @@ from gateway.wire import confirmations_codec as cwire
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc, confirmations_pb2, hits_pb2
 from gateway.wire.strict import to_datetime, to_timestamp
+
+EXPORT_CHUNK = 5_000
 
 ROLE_TO_PB = {
     Role.ADMIN: pb.ROLE_ADMIN,
@@ -87,6 +91,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         self._hits = hits
         self._confirmations = confirmations
         self._matching = matching
+        self._export = LocalExportService(ctx)
         self._endpoint = federation_endpoint
 
     def _caller(self, context: grpc.ServicerContext, action: Action) -> Caller:
@@ -378,6 +383,19 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         notified = self._hits.notified([hit.hit_id])
         return pb.GetHitResponse(hit=hit_pb(hit, self._ctx.node_id, hit.hit_id in notified))
 
+    @grpc_stream
+    def ExportHotlist(self, request, context):
+        caller = self._caller(context, Action.HOTLIST_EXPORT)
+        version, entries = self._export.export(caller, request.known_version)
+        if entries is None:
+            yield pb.ExportHotlistResponse(version=version, unchanged=True)
+            return
+        for i in range(0, max(len(entries), 1), EXPORT_CHUNK):
+            chunk = entries[i : i + EXPORT_CHUNK]
+            yield pb.ExportHotlistResponse(
+                version=version, entries=[_exported_pb(e) for e in chunk]
+            )
+
     @grpc_method()
     def RequestConfirmation(self, request, context):
         caller = self._caller(context, Action.CONFIRM_MANAGE)
@@ -424,6 +442,21 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         caller = self._caller(context, Action.CONFIRM_MANAGE)
         view = self._confirmations.withdraw(caller, request.request_id, request.reason)
         return pb.WithdrawConfirmationResponse(confirmation=confirmation_pb(view))
+
+
+def _exported_pb(e: LocalEntry) -> pb.ExportedEntry:
+    msg = pb.ExportedEntry(
+        entry_id=e.entry_id,
+        plate=e.plate,
+        country=e.country,
+        category=e.category,
+        action=e.action,
+        flags=e.flags,
+        owner=e.owner,
+        description=e.description,
+    )
+    msg.expires_at.CopyFrom(to_timestamp(e.expires_at))
+    return msg
 
 
 def _adapter_pb(a: AdapterSeen) -> pb.AdapterHealth:

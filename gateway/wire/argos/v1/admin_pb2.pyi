@@ -772,3 +772,41 @@ class WithdrawConfirmationResponse(_message.Message):
     CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
     confirmation: Confirmation
     def __init__(self, confirmation: _Optional[_Union[Confirmation, _Mapping]] = ...) -> None: ...
+
+class ExportHotlistRequest(_message.Message):
+    __slots__ = ("known_version",)
+    KNOWN_VERSION_FIELD_NUMBER: _ClassVar[int]
+    known_version: str
+    def __init__(self, known_version: _Optional[str] = ...) -> None: ...
+
+class ExportedEntry(_message.Message):
+    __slots__ = ("entry_id", "plate", "country", "category", "action", "flags", "expires_at", "owner", "description")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    PLATE_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    entry_id: str
+    plate: str
+    country: str
+    category: str
+    action: str
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    expires_at: _timestamp_pb2.Timestamp
+    owner: str
+    description: str
+    def __init__(self, entry_id: _Optional[str] = ..., plate: _Optional[str] = ..., country: _Optional[str] = ..., category: _Optional[str] = ..., action: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class ExportHotlistResponse(_message.Message):
+    __slots__ = ("version", "unchanged", "entries")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    unchanged: bool
+    entries: _containers.RepeatedCompositeFieldContainer[ExportedEntry]
+    def __init__(self, version: _Optional[str] = ..., unchanged: _Optional[bool] = ..., entries: _Optional[_Iterable[_Union[ExportedEntry, _Mapping]]] = ...) -> None: ...

@@ -190,6 +190,11 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.WithdrawConfirmationRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.WithdrawConfirmationResponse.FromString,
                 _registered_method=True)
+        self.ExportHotlist = channel.unary_stream(
+                '/argos.v1.AdminService/ExportHotlist',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ExportHotlistRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ExportHotlistResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -396,6 +401,15 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportHotlist(self, request, context):
+        """What the port's own ANPR backend may hold: its own active entries, and partners'
+        entries only under agreements that allow plaintext plates. For hotlist-export
+        adapters (role adapter); every export is audited as a disclosure.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -553,6 +567,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.WithdrawConfirmation,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.WithdrawConfirmationRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.WithdrawConfirmationResponse.SerializeToString,
+            ),
+            'ExportHotlist': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportHotlist,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ExportHotlistRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ExportHotlistResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1393,6 +1412,33 @@ class AdminService:
             '/argos.v1.AdminService/WithdrawConfirmation',
             argos_dot_v1_dot_admin__pb2.WithdrawConfirmationRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.WithdrawConfirmationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportHotlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/argos.v1.AdminService/ExportHotlist',
+            argos_dot_v1_dot_admin__pb2.ExportHotlistRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ExportHotlistResponse.FromString,
             options,
             channel_credentials,
             insecure,

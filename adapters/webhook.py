@@ -1,0 +1,529 @@
+"""The alerts-out adapter for a port's control room: takes every alert and confirmation
+notice from the node's alert stream (IngestService.WatchAlerts, as an operator), writes it
+to a spool on disk, then POSTs it as signed JSON to the control room's URL until the
+receiver takes it. An adapter crash or a receiver outage loses nothing.
+
+The steps, in order: watch (gRPC stream) → `payload` (a stable JSON object) → spool
+(SQLite, idempotent by id) → `deliver_due` (HTTP POST, signed) → delivered, retried with
+exponential backoff, or refused for good.
+
+Body (UTF-8 JSON, one object; JSON Schema in adapters/webhook_schema.json)::
+
+    {"id": ..., "type": "hit" | "confirmation", "occurred_at": ..., "node": ..., ...}
+
+- ``id``: the hit id for a hit; ``request_id + ":" + what`` for a confirmation notice
+  (e.g. ``"01J…:deadline approaching"``). The same id is never delivered as two different
+  events; delivery is at-least-once, so a receiver must ignore an id it already holds
+  (possible only if the adapter dies between the receiver's 2xx and marking it).
+- ``occurred_at``: RFC 3339 UTC with milliseconds and ``Z``. For a hit, when the camera
+  read the plate; for a confirmation notice (which carries no time of its own), when this
+  adapter took it from the node's stream.
+- ``node``: the id of the node that raised it (this port's node, e.g. ``"be-gent"``).
+- ``advisories``: what operators must know before acting (always a list; empty for
+  confirmation notices).
+
+Hit fields (the proto ``Alert`` field names, as ``argos alerts watch --json`` shows them):
+``camera``, ``site``, ``zone``, ``direction`` (``"in"``/``"out"``), ``image_ref``,
+``plate`` and ``country`` (as this port's own camera read it: this is this port's control
+room), ``country_inferred``, ``match`` (``"exact"``/``"fuzzy"``), ``matched`` (the reading
+that matched: the read, an OCR candidate or a fuzzy variant), ``entry_owner``,
+``entry_id``, ``agreement_id`` (null for this node's own list), ``category``, ``action``,
+``flags``, ``owner_notified``. Confirmation fields: ``request_id``, ``kind``
+(``"alert_confirmation"``, ``"hit_details"``, ``"retro_query"``, ``"retro_details"``),
+``what``, ``partner``, ``deadline`` (RFC 3339 UTC), ``urgency`` (``"normal"``/``"urgent"``).
+A field the node left empty (an empty string, an unspecified enum) is ``null``, never
+omitted. Nothing a partner shared as a plate token is ever in a body: an alert carries
+none.
+
+Signature. Each attempt carries ``X-Argos-Timestamp: <unix seconds>`` and
+``X-Argos-Signature: sha256=<hex>``, the HMAC-SHA256 under the shared secret of
+``timestamp + "." + body`` (the exact body bytes). A receiver verifies before parsing
+(`verify_signature` is the reference): recompute the HMAC over the raw body it received,
+compare with ``hmac.compare_digest`` (constant time), and refuse a timestamp more than
+300 s from its own clock either way, so a captured request cannot be replayed later.
+Within the window, dedupe by ``id``. Answer 2xx once stored; 4xx (other than 408/429)
+refuses the event for good (it stays in the spool with the reason); 408, 429, 5xx,
+timeouts and anything else are retried with the same body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import json
+import sqlite3
+import threading
+import time
+import tomllib
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import grpc
+import structlog
+
+from gateway.wire.argos.v1 import (
+    admin_pb2,
+    admin_pb2_grpc,
+    confirmations_pb2,
+    hits_pb2,
+    ingest_pb2,
+    ingest_pb2_grpc,
+    reads_pb2,
+)
+
+log = structlog.get_logger(__name__)
+
+SIGNATURE_HEADER = "X-Argos-Signature"
+TIMESTAMP_HEADER = "X-Argos-Timestamp"
+TOLERANCE_S = 300
+FIRST_BACKOFF_S = 1.0
+MAX_REASON = 300
+
+
+# -- config ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    node_socket: Path  # the node's admin socket (ingest API)
+    token_file: Path  # an operator's token
+    url: str  # the control room's receiver
+    secret_file: Path  # the HMAC secret shared with the receiver
+    spool_path: Path = Path("webhook-spool.sqlite")
+    max_backoff_s: float = 300.0
+    timeout_s: float = 10.0
+
+    @classmethod
+    def load(cls, path: Path) -> WebhookConfig:
+        """Read the TOML; relative paths are relative to the file's folder."""
+        raw = tomllib.loads(path.read_text())
+        base = path.parent
+        url = str(raw["url"])
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError("url must be an http:// or https:// address")
+        return cls(
+            node_socket=(base / raw["node_socket"]).resolve(),
+            token_file=(base / raw["token_file"]).resolve(),
+            url=url,
+            secret_file=(base / raw["secret_file"]).resolve(),
+            spool_path=(base / raw.get("spool_path", "webhook-spool.sqlite")).resolve(),
+            max_backoff_s=float(raw.get("max_backoff_s", 300.0)),
+            timeout_s=float(raw.get("timeout_s", 10.0)),
+        )
+
+
+def read_secret(path: Path) -> bytes:
+    """The secret file's content without surrounding whitespace; never logged."""
+    secret = path.read_bytes().strip()
+    if not secret:
+        raise ValueError(f"secret file {path} is empty")
+    return secret
+
+
+# -- payload --------------------------------------------------------------------------------
+
+
+def _time(ts) -> str:
+    moment = datetime.fromtimestamp(ts.seconds, UTC).replace(microsecond=ts.nanos // 1000)
+    return _iso(moment)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _enum(enum_type, value: int, prefix: str) -> str | None:
+    """READ_DIRECTION_IN -> "in"; an unspecified or unknown value -> None."""
+    if value == 0:
+        return None
+    try:
+        return enum_type.Name(value).removeprefix(prefix).lower()
+    except ValueError:
+        return None
+
+
+def _text(value: str) -> str | None:
+    return value or None
+
+
+def payload(item: ingest_pb2.WatchAlertsResponse, *, node: str, received_at: datetime) -> dict:
+    """The JSON object delivered for one item of the alert stream (schema above)."""
+    if item.HasField("alert"):
+        a = item.alert
+        return {
+            "id": a.hit_id,
+            "type": "hit",
+            "occurred_at": _time(a.observed_at),
+            "node": node,
+            "camera": _text(a.camera),
+            "site": _text(a.site),
+            "zone": _text(a.zone),
+            "direction": _enum(reads_pb2.ReadDirection, a.direction, "READ_DIRECTION_"),
+            "image_ref": _text(a.image_ref),
+            "plate": _text(a.plate),
+            "country": _text(a.country),
+            "country_inferred": a.country_inferred,
+            "match": _enum(hits_pb2.MatchKind, a.match, "MATCH_KIND_"),
+            "matched": _text(a.matched),
+            "entry_owner": _text(a.entry_owner),
+            "entry_id": _text(a.entry_id),
+            "agreement_id": _text(a.agreement_id),
+            "category": _text(a.category),
+            "action": _text(a.action),
+            "flags": list(a.flags),
+            "owner_notified": a.owner_notified,
+            "advisories": list(a.advisories),
+        }
+    if item.HasField("confirmation"):
+        n = item.confirmation
+        return {
+            "id": f"{n.request_id}:{n.what}",
+            "type": "confirmation",
+            "occurred_at": _iso(received_at),
+            "node": node,
+            "request_id": n.request_id,
+            "kind": _enum(confirmations_pb2.ConfirmationKind, n.kind, "CONFIRMATION_KIND_"),
+            "what": n.what,
+            "partner": _text(n.partner),
+            "deadline": _time(n.deadline) if n.HasField("deadline") else None,
+            "urgency": _enum(confirmations_pb2.Urgency, n.urgency, "URGENCY_"),
+            "advisories": [],
+        }
+    raise ValueError("a WatchAlertsResponse with neither alert nor confirmation")
+
+
+def encode(body: dict) -> bytes:
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+# -- signature ------------------------------------------------------------------------------
+
+
+def sign(secret: bytes, timestamp: str, body: bytes) -> str:
+    """The X-Argos-Signature value: HMAC-SHA256 over timestamp + "." + body."""
+    mac = hmac.new(secret, timestamp.encode("ascii") + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify_signature(
+    secret: bytes,
+    timestamp: str,
+    body: bytes,
+    header: str,
+    *,
+    now: float,
+    tolerance_s: float = TOLERANCE_S,
+) -> bool:
+    """The receiver's check: `header` is the X-Argos-Signature of `timestamp` and the
+    exact `body` bytes under `secret`, and `timestamp` (unix seconds, X-Argos-Timestamp)
+    is within `tolerance_s` of `now` either way. False on anything malformed."""
+    if not timestamp.isascii() or not timestamp.isdigit():
+        return False
+    if abs(now - int(timestamp)) > tolerance_s:
+        return False  # a replay, or a clock far off: refuse either way
+    if not header.startswith("sha256="):
+        return False
+    expected = sign(secret, timestamp, body)
+    return hmac.compare_digest(expected.encode("ascii"), header.encode("ascii", "replace"))
+
+
+# -- spool ----------------------------------------------------------------------------------
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY,
+    body BLOB,                 -- the exact bytes signed and sent; cleared once delivered
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL,      -- unix seconds; NULL once delivered or refused
+    delivered_at TEXT,
+    refused_at TEXT,
+    last_error TEXT            -- why the last attempt failed, or why it was refused
+)
+"""
+
+
+class Due(NamedTuple):
+    id: str
+    body: bytes
+    attempts: int
+
+
+class Spool:
+    """What is still to be delivered, on disk before any attempt. One connection, used
+    under a lock; each statement commits at once."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)  # bodies hold plates: not for other users
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(SCHEMA)
+
+    def add(self, event_id: str, body: bytes, now: float) -> bool:
+        """Keep an event for delivery; False if its id is already held (in any state)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO deliveries (id, body, attempts, next_attempt_at) "
+                "VALUES (?, ?, 0, ?)",
+                (event_id, body, now),
+            )
+            return cursor.rowcount == 1
+
+    def due(self, now: float) -> list[Due]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, body, attempts FROM deliveries WHERE next_attempt_at <= ? "
+                "ORDER BY next_attempt_at, rowid",
+                (now,),
+            ).fetchall()
+        return [Due(*row) for row in rows]
+
+    def next_due(self) -> float | None:
+        with self._lock:
+            (at,) = self._db.execute("SELECT MIN(next_attempt_at) FROM deliveries").fetchone()
+        return at
+
+    def delivered(self, event_id: str, attempts: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE deliveries SET body = NULL, attempts = ?, next_attempt_at = NULL, "
+                "delivered_at = ?, last_error = NULL WHERE id = ?",
+                (attempts, _iso(datetime.now(UTC)), event_id),
+            )
+
+    def retry(self, event_id: str, attempts: int, at: float, reason: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? "
+                "WHERE id = ?",
+                (attempts, at, reason, event_id),
+            )
+
+    def refused(self, event_id: str, attempts: int, reason: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE deliveries SET attempts = ?, next_attempt_at = NULL, refused_at = ?, "
+                "last_error = ? WHERE id = ?",
+                (attempts, _iso(datetime.now(UTC)), reason, event_id),
+            )
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*), COUNT(next_attempt_at), COUNT(delivered_at), "
+                "COUNT(refused_at), COALESCE(SUM(attempts), 0) FROM deliveries"
+            ).fetchone()
+        names = ("spooled", "pending", "delivered", "refused", "attempts")
+        return dict(zip(names, row, strict=True))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+# -- delivery -------------------------------------------------------------------------------
+
+
+class Outcome(NamedTuple):
+    verdict: str  # "delivered", "retry" or "refused"
+    reason: str
+
+
+def judge(status: int | None, detail: str = "") -> Outcome:
+    """2xx delivered; 408, 429 and every other non-4xx (5xx, a redirect, no answer at
+    all) worth another try; any other 4xx refused for good."""
+    if status is not None and 200 <= status < 300:
+        return Outcome("delivered", "")
+    reason = (f"HTTP {status}" if status is not None else "no answer") + (
+        f": {detail}" if detail else ""
+    )
+    if status is not None and 400 <= status < 500 and status not in (408, 429):
+        return Outcome("refused", reason[:MAX_REASON])
+    return Outcome("retry", reason[:MAX_REASON])
+
+
+def backoff_s(attempts: int, max_backoff_s: float) -> float:
+    """Delay before the next try after `attempts` failed ones: 1 s, 2 s, 4 s … capped."""
+    return min(max_backoff_s, FIRST_BACKOFF_S * 2 ** min(attempts - 1, 30))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A signed body goes to the configured URL or nowhere; a redirect is an answer (3xx).
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class AlertWebhook:
+    """The node's alert stream, spooled and delivered to one URL."""
+
+    def __init__(self, config: WebhookConfig) -> None:
+        self.config = config
+        self._secret = read_secret(config.secret_file)
+        self._spool = Spool(config.spool_path)
+        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._node = ""
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._delivering = threading.Lock()
+        self._call: grpc.Call | None = None
+        self._call_lock = threading.Lock()
+        self._counts_lock = threading.Lock()
+        self._connects = 0
+        self._stream_errors = 0
+        self._threads = [
+            threading.Thread(target=self._watch, name="webhook-watch", daemon=True),
+            threading.Thread(target=self._deliver, name="webhook-deliver", daemon=True),
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+        host = urllib.parse.urlsplit(self.config.url).hostname
+        log.info("webhook.started", receiver=host)
+
+    def stop(self) -> None:
+        """Hang up on the node and let an attempt in flight finish; what is not yet
+        delivered stays in the spool for the next start."""
+        self._stopping.set()
+        self._wake.set()
+        with self._call_lock:
+            if self._call is not None:
+                self._call.cancel()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout=self.config.timeout_s + 5)
+        self._spool.close()
+
+    def spool(self, item: ingest_pb2.WatchAlertsResponse) -> bool:
+        """Keep one stream item for delivery; False if its id is already spooled."""
+        body = payload(item, node=self._node, received_at=datetime.now(UTC))
+        added = self._spool.add(body["id"], encode(body), time.time())
+        if added:
+            log.info("webhook.spooled", id=body["id"], type=body["type"])
+            self._wake.set()
+        return added
+
+    def deliver_due(self) -> int:
+        """Try every event whose time has come, once; the number delivered."""
+        delivered = 0
+        with self._delivering:
+            for due in self._spool.due(time.time()):
+                if self._stopping.is_set():
+                    break
+                outcome = self._post(due.body)
+                attempts = due.attempts + 1
+                if outcome.verdict == "delivered":
+                    self._spool.delivered(due.id, attempts)
+                    delivered += 1
+                    log.info("webhook.delivered", id=due.id, attempts=attempts)
+                elif outcome.verdict == "refused":
+                    self._spool.refused(due.id, attempts, outcome.reason)
+                    log.error("webhook.refused", id=due.id, reason=outcome.reason)
+                else:
+                    delay = backoff_s(attempts, self.config.max_backoff_s)
+                    self._spool.retry(due.id, attempts, time.time() + delay, outcome.reason)
+                    log.warning(
+                        "webhook.retrying", id=due.id, attempts=attempts, reason=outcome.reason
+                    )
+        return delivered
+
+    def health(self) -> dict[str, int]:
+        """Counts, never content."""
+        with self._counts_lock:
+            stream = {"stream_connects": self._connects, "stream_errors": self._stream_errors}
+        return {**self._spool.counts(), **stream}
+
+    def _post(self, body: bytes) -> Outcome:
+        timestamp = str(int(time.time()))
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked at load
+            self.config.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "argos-webhook/1",
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: sign(self._secret, timestamp, body),
+            },
+        )
+        try:
+            with self._opener.open(request, timeout=self.config.timeout_s) as response:
+                return judge(response.status)
+        except urllib.error.HTTPError as error:
+            detail = error.read(MAX_REASON).decode("utf-8", "replace").strip()
+            return judge(error.code, detail)
+        except (OSError, http.client.HTTPException) as error:  # refused, reset, timed out
+            reason = getattr(error, "reason", error)
+            return judge(None, f"{type(reason).__name__}: {reason}")
+
+    def _deliver(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                self.deliver_due()
+            except sqlite3.Error:
+                log.exception("webhook.spool_failed")
+            next_due = self._spool.next_due() if not self._stopping.is_set() else None
+            wait = 5.0 if next_due is None else min(5.0, max(0.0, next_due - time.time()))
+            self._wake.wait(wait)
+
+    def _watch(self) -> None:
+        token = self.config.token_file.read_text().strip()
+        metadata = [("authorization", f"Bearer {token}")]
+        backoff = 0.5
+        while not self._stopping.is_set():
+            channel = grpc.insecure_channel(f"unix:{self.config.node_socket}")
+            try:
+                if not self._node:
+                    status = admin_pb2_grpc.AdminServiceStub(channel).GetStatus(
+                        admin_pb2.GetStatusRequest(), metadata=metadata, timeout=10
+                    )
+                    self._node = status.node_id
+                call = ingest_pb2_grpc.IngestServiceStub(channel).WatchAlerts(
+                    ingest_pb2.WatchAlertsRequest(), metadata=metadata
+                )
+                with self._call_lock:
+                    self._call = call
+                    if self._stopping.is_set():
+                        call.cancel()
+                with self._counts_lock:
+                    self._connects += 1
+                backoff = 0.5
+                for item in call:
+                    try:
+                        self.spool(item)
+                    except sqlite3.Error:
+                        log.exception("webhook.spool_failed")  # nowhere to keep it: say so
+            except grpc.RpcError as error:
+                if self._stopping.is_set():
+                    break
+                with self._counts_lock:
+                    self._stream_errors += 1
+                log.warning("webhook.node_unavailable", code=error.code().name)
+            finally:
+                channel.close()
+            if self._stopping.wait(backoff):
+                break
+            backoff = min(backoff * 2, 30.0)
+
+
+def run(config_path: Path) -> None:
+    """Run until interrupted (argos adapter run webhook)."""
+    webhook = AlertWebhook(WebhookConfig.load(config_path))
+    webhook.start()
+    host = urllib.parse.urlsplit(webhook.config.url).hostname
+    print(f"alerts webhook delivering to {host}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        webhook.stop()
