@@ -334,20 +334,21 @@ class Spool:
 
 class Outcome(NamedTuple):
     verdict: str  # "delivered", "retry" or "refused"
-    reason: str
+    reason: str  # kept in the spool; may quote the receiver, so never logged
+    status: int | None = None
 
 
 def judge(status: int | None, detail: str = "") -> Outcome:
     """2xx delivered; 408, 429 and every other non-4xx (5xx, a redirect, no answer at
     all) worth another try; any other 4xx refused for good."""
     if status is not None and 200 <= status < 300:
-        return Outcome("delivered", "")
+        return Outcome("delivered", "", status)
     reason = (f"HTTP {status}" if status is not None else "no answer") + (
         f": {detail}" if detail else ""
     )
     if status is not None and 400 <= status < 500 and status not in (408, 429):
-        return Outcome("refused", reason[:MAX_REASON])
-    return Outcome("retry", reason[:MAX_REASON])
+        return Outcome("refused", reason[:MAX_REASON], status)
+    return Outcome("retry", reason[:MAX_REASON], status)
 
 
 def backoff_s(attempts: int, max_backoff_s: float) -> float:
@@ -426,12 +427,12 @@ class AlertWebhook:
                     log.info("webhook.delivered", id=due.id, attempts=attempts)
                 elif outcome.verdict == "refused":
                     self._spool.refused(due.id, attempts, outcome.reason)
-                    log.error("webhook.refused", id=due.id, reason=outcome.reason)
+                    log.error("webhook.refused", id=due.id, status=outcome.status)
                 else:
                     delay = backoff_s(attempts, self.config.max_backoff_s)
                     self._spool.retry(due.id, attempts, time.time() + delay, outcome.reason)
                     log.warning(
-                        "webhook.retrying", id=due.id, attempts=attempts, reason=outcome.reason
+                        "webhook.retrying", id=due.id, attempts=attempts, status=outcome.status
                     )
         return delivered
 

@@ -1324,10 +1324,17 @@ def adapter() -> None:
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     required=True,
-    help="Adapter TOML: node_socket, token_file, site, listen, quarantine_dir, images_dir.",
+    help="Adapter TOML: node_socket, token_file, site, listen, quarantine_dir, images_dir "
+    "(webhook: node_socket, token_file, url, secret_file, spool_path, max_backoff_s).",
 )
 def adapter_run(kind, config_path) -> None:
-    """Listen for one vendor's pushed reads and hand them to the node (Ctrl-C stops)."""
+    """Listen for one vendor's pushed reads and hand them to the node, or (webhook) send
+    the node's alerts, signed, to a control-room system. Ctrl-C stops."""
+    if kind == "webhook":
+        from adapters.webhook import run as run_webhook
+
+        run_webhook(config_path)
+        return
     from adapters.runtime import run
 
     run(kind, config_path)
