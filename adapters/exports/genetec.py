@@ -21,7 +21,7 @@ Config Tool. Pure; parse() reads a file back (tests, and a check before upload).
 # delimiter replaced by STAND_INS[delimiter] and is put on one line; every other value
 # is checked by ExportEntry and holds no delimiter (refused with ExportError if it did).
 #
-# Choices where the documentation is silent (see the report of this module's review):
+# Choices where the documentation is silent (to confirm on a Security Center install):
 # - Encoding UTF-8 without a byte order mark; lines end in CRLF (Security Center runs on
 #   Windows), the last line too.
 # - PlateState is the ISO 3166 alpha-2 code, "" when unknown.
@@ -148,7 +148,7 @@ def _row(entry: ExportEntry, fields: Sequence[str], delimiter: str, zone: tzinfo
     for name in fields:
         value = FIELDS[name](entry, zone)
         if name in FREE_TEXT_FIELDS:
-            value = one_line(value)
+            value = one_line(value, {delimiter: STAND_INS[delimiter]})
         elif delimiter in value or not value.isprintable():
             raise ExportError(f"entry {entry.entry_id}: {name} holds the delimiter")
         values.append(value)

@@ -1325,7 +1325,8 @@ def adapter() -> None:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     required=True,
     help="Adapter TOML: node_socket, token_file, site, listen, quarantine_dir, images_dir "
-    "(webhook: node_socket, token_file, url, secret_file, spool_path, max_backoff_s).",
+    "(webhook: node_socket, token_file, url, secret_file, spool_path, max_backoff_s; "
+    "hotlist-export: node_socket, token_file, format, output, list_name, interval_s).",
 )
 def adapter_run(kind, config_path) -> None:
     """Listen for one vendor's pushed reads and hand them to the node, or (webhook) send
@@ -1334,6 +1335,11 @@ def adapter_run(kind, config_path) -> None:
         from adapters.webhook import run as run_webhook
 
         run_webhook(config_path)
+        return
+    if kind == "hotlist-export":
+        from adapters.hotlist_export import run as run_export
+
+        run_export(config_path)
         return
     from adapters.runtime import run
 

@@ -4,9 +4,12 @@ fields that agreement shares. Two real nodes; the export is audited."""
 
 from __future__ import annotations
 
+import importlib
+
 import grpc
 import pytest
 
+from adapters.hotlist_export import FORMATS, ExportConfig, HotlistExporter
 from gateway.cli.client import AdminClient
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from tests.integration.hotlist_support import add_entry, received, wait_until
@@ -62,3 +65,33 @@ def test_the_local_backend_gets_own_entries_and_plaintext_partner_entries_only(p
     with pytest.raises(grpc.RpcError) as denied:
         _export(terneuzen, ines)
     assert denied.value.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_the_export_adapter_writes_the_vendor_file_and_rewrites_it_on_change(pair, tmp_path, fmt):
+    gent = pair["be-gent"]
+    ivan = gent.add_user("ivan", "investigator")
+    first = add_entry(gent, ivan, "1-ABC-123", "B")
+    config = ExportConfig(
+        node_socket=gent.home / "admin.sock",
+        token_file=gent.add_user("export", "adapter"),
+        format=fmt,
+        output=tmp_path / f"hotlist.{fmt}",
+    )
+    exporter = HotlistExporter(config)
+    assert exporter.refresh() is True
+    module = importlib.import_module(f"adapters.exports.{fmt}")
+    plates = _plates(module, config)
+    assert "1ABC123" in plates
+    assert exporter.refresh() is False  # unchanged: not rewritten
+    add_entry(gent, ivan, "2-DEF-456", "B")
+    gent.argos("hotlist", "withdraw", first, "--justification", "found", token_file=ivan)
+    assert exporter.refresh() is True
+    plates = _plates(module, config)
+    assert "2DEF456" in plates and "1ABC123" not in plates
+
+
+def _plates(module, config) -> set[str]:
+    """The plates of the file as the vendor's own format names its plate column."""
+    rows = module.parse(config.output.read_bytes())
+    return {r.get("plate") or r.get("LicensePlate") or r.get("PlateNumber") for r in rows}

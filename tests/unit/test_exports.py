@@ -181,7 +181,7 @@ FORMATS = [
     Format("nedap", nedap.export, nedap.parse, "plate", ";\r\n"),
 ]
 by_format = pytest.mark.parametrize("fmt", FORMATS, ids=[f.name for f in FORMATS])
-quick = settings(max_examples=40, deadline=None)
+quick = settings(max_examples=25, deadline=None)
 
 
 def export(fmt: Format, entries: Sequence[ExportEntry], **options: object) -> bytes:

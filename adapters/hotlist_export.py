@@ -1,0 +1,142 @@
+"""Hotlists out to the port's own ANPR backend: follows the node's ExportHotlist (what
+the backend may hold, decided by the node) and rewrites the vendor's hotlist file
+whenever that changes. The file is replaced whole and atomically, so a backend that
+reads it mid-write sees the old list or the new one, never half of either."""
+
+from __future__ import annotations
+
+import os
+import threading
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import grpc
+import structlog
+
+from adapters.exports import axis, genetec, hikvision, nedap
+from adapters.exports.model import ExportEntry, ExportError
+from gateway.wire.argos.v1 import admin_pb2, admin_pb2_grpc
+
+log = structlog.get_logger(__name__)
+
+FORMATS: dict[str, Callable[..., bytes]] = {
+    "genetec": genetec.export,
+    "hikvision": hikvision.export,
+    "axis": axis.export,
+    "nedap": nedap.export,
+}
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    node_socket: Path
+    token_file: Path
+    format: str
+    output: Path
+    list_name: str = "argos"
+    interval_s: float = 10.0
+
+    @classmethod
+    def load(cls, path: Path) -> ExportConfig:
+        raw = tomllib.loads(path.read_text())
+        base = path.parent
+        if raw.get("format") not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+        return cls(
+            node_socket=(base / raw["node_socket"]).resolve(),
+            token_file=(base / raw["token_file"]).resolve(),
+            format=raw["format"],
+            output=(base / raw["output"]).resolve(),
+            list_name=str(raw.get("list_name", "argos")),
+            interval_s=float(raw.get("interval_s", 10.0)),
+        )
+
+
+class HotlistExporter:
+    def __init__(self, config: ExportConfig) -> None:
+        self.config = config
+        self.version = ""
+        self.written = 0
+        self.last_error = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hotlist-export", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.refresh()
+            except grpc.RpcError as error:
+                self.last_error = f"node: {error.code().name}"
+                log.warning("export.node_unavailable", code=error.code().name)
+            except ExportError as error:
+                # The old file stays in place: a list that cannot be written whole is
+                # not written at all (e.g. a Nedap list over the camera's size limit).
+                self.last_error = str(error)
+                log.warning("export.refused", reason=str(error)[:300])
+            if self._stop.wait(self.config.interval_s):
+                return
+
+    def refresh(self) -> bool:
+        """Ask the node; rewrite the file if the list changed (the node's version also
+        changes when an entry expires). True if written."""
+        token = self.config.token_file.read_text().strip()
+        with grpc.insecure_channel(f"unix:{self.config.node_socket}") as channel:
+            stub = admin_pb2_grpc.AdminServiceStub(channel)
+            answers = list(
+                stub.ExportHotlist(
+                    admin_pb2.ExportHotlistRequest(known_version=self.version),
+                    metadata=[("authorization", f"Bearer {token}")],
+                    timeout=120,
+                )
+            )
+        if not answers or answers[0].unchanged:
+            return False
+        now = datetime.now(UTC)
+        entries = [
+            ExportEntry(
+                entry_id=e.entry_id,
+                plate=e.plate,
+                country=e.country,
+                category=e.category,
+                # An action the owner did not share becomes the least demanding one:
+                # a backend list needs one, and "report only" never leads to force.
+                action=e.action or "report_only",
+                flags=tuple(e.flags),
+                expires_at=e.expires_at.ToDatetime(tzinfo=UTC),
+                owner=e.owner,
+                description=e.description,
+            )
+            for a in answers
+            for e in a.entries
+        ]
+        data = FORMATS[self.config.format](
+            entries, list_name=self.config.list_name, generated_at=now
+        )
+        temporary = self.config.output.with_name(self.config.output.name + ".tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, self.config.output)
+        self.version = answers[0].version
+        self.written += 1
+        log.info("export.written", format=self.config.format, entries=len(entries))
+        return True
+
+
+def run(config_path: Path) -> None:
+    exporter = HotlistExporter(ExportConfig.load(config_path))
+    exporter.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        exporter.stop()
