@@ -9,6 +9,8 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from rich.table import Table
 
 from gateway.domain.ocr import ocr_variants
 from gateway.domain.plates import normalise_country, normalise_plate
-from gateway.federation import LocalFederation, argos_command
+from gateway.federation import LocalFederation, argos_command, free_port
 from gateway.synthetic import synthetic_rows, write_hotlist_csv
 
 # Gent and Terneuzen are one port (North Sea Port): everything, plates in plaintext.
@@ -184,16 +186,25 @@ def _replay_traffic(federation: LocalFederation, console: Console) -> None:
         reader.start()
         readers.append(reader)
     time.sleep(1.0)  # let every watcher connect before the cameras start
-    replays = []
+    replays, adapters = [], []
     for seed, node in enumerate(federation.nodes.values()):
+        reads = _traffic(node.node_id, seed)
+        vendor = VENDOR_PORTS.get(node.node_id)
+        if vendor is not None:
+            # This port's cameras push in their vendor's own format to an adapter.
+            adapter, port = _start_adapter(federation, node, vendor)
+            adapters.append(adapter)
+            console.print(f"{node.node_id}: cameras push through the {vendor} adapter")
+            replays.append(threading.Thread(target=_push, args=(vendor, port, reads)))
+            continue
         path = federation.workdir / f"{node.node_id}-reads.jsonl"
-        path.write_text("".join(json.dumps(r) + "\n" for r in _traffic(node.node_id, seed)))
-        adapter = node.add_user("camera-adapter", "adapter")
+        path.write_text("".join(json.dumps(r) + "\n" for r in reads))
+        adapter_token = node.add_user("camera-adapter", "adapter")
         replays.append(
             threading.Thread(
                 target=node.argos,
                 args=("reads", "replay", str(path), "--rate", str(TRAFFIC_RATE)),
-                kwargs={"token_file": adapter},
+                kwargs={"token_file": adapter_token},
             )
         )
     for replay in replays:
@@ -201,8 +212,9 @@ def _replay_traffic(federation: LocalFederation, console: Console) -> None:
     for replay in replays:
         replay.join()
     time.sleep(2.0)  # notifications in flight reach their owners
-    for watcher in watchers:
-        watcher.terminate()
+    time.sleep(1.0)  # the adapters forward what they still hold
+    for process in [*watchers, *adapters]:
+        process.terminate()
     for reader in readers:
         reader.join(timeout=5)
     table = Table(title="Hits per port")
@@ -230,6 +242,78 @@ def _replay_traffic(federation: LocalFederation, console: Console) -> None:
             str(sum(1 for h in own if h["observer"] != node.node_id)),
         )
     console.print(table)
+
+
+# Two ports feed their reads through vendor adapters (separate processes with real
+# HTTP listeners), the others replay theirs: the node cannot tell the difference.
+VENDOR_PORTS = {"be-antwerpen": "openalpr", "nl-rotterdam": "axis"}
+_ALPHA3 = {"BE": "BEL", "NL": "NLD", "FR": "FRA", "DE": "DEU", "LU": "LUX"}
+
+
+def _start_adapter(federation: LocalFederation, node, vendor: str):
+    home = federation.workdir / f"{node.node_id}-{vendor}-adapter"
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    token = node.add_user(f"{vendor}-adapter", "adapter")
+    config = home / "adapter.toml"
+    config.write_text(
+        f'node_socket = "{node.home / "admin.sock"}"\ntoken_file = "{token}"\n'
+        f'site = "{node.node_id}-gate-1"\nlisten = "127.0.0.1:{port}"\n'
+    )
+    process = subprocess.Popen(
+        [*argos_command(), "adapter", "run", vendor, "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    if process.stdout is not None:
+        process.stdout.readline()  # listening
+    return process, port
+
+
+def _push(vendor: str, port: int, reads: list[dict]) -> None:
+    """Each read as the vendor's camera would POST it."""
+    started = time.monotonic()
+    for i, r in enumerate(reads):
+        plate = normalise_plate(r["plate"])
+        country = normalise_country(r["country"])
+        now_ms = int(time.time() * 1000)
+        if vendor == "openalpr":
+            body = {
+                "data_type": "alpr_group",
+                "epoch_start": now_ms,
+                "epoch_end": now_ms,
+                "best_plate_number": plate,
+                "best_plate": {"plate": plate, "confidence": 90.0, "candidates": []},
+                "best_confidence": 90.0,
+                "best_region": country.lower(),
+                "country": "eu",
+                "camera_id": 1 + i % 7,
+                "best_uuid": f"demo-{port}-{i}",
+            }
+        else:
+            body = {
+                "packetCounter": i,
+                "carID": str(i),
+                "carState": "new",
+                "plateText": plate,
+                "plateUTF8": plate,
+                "plateCountry": _ALPHA3.get(country, ""),
+                "plateConfidence": 0.9,
+                "capture_timestamp": now_ms,
+                "camera_info": {"SerialNumber": "ACCC8E000001"},
+            }
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                response.read()
+        except urllib.error.HTTPError:
+            pass  # a refused payload is counted by the adapter; the demo goes on
+        time.sleep(max(0.0, started + (i + 1) / TRAFFIC_RATE - time.monotonic()))
 
 
 def _show_alerts(node_id: str, watcher: subprocess.Popen, console: Console) -> None:

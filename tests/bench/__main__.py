@@ -18,7 +18,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tests.bench import confirm_bench, match_bench, primitives, sync_bench, verify_bench
+from tests.bench import (
+    adapter_bench,
+    confirm_bench,
+    match_bench,
+    primitives,
+    sync_bench,
+    verify_bench,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,6 +41,7 @@ TARGETS = {
     "hit_p99_ms": (100.0, "max"),
     "rss_mb_3m_entries": (1500.0, "max"),
     "confirm_roundtrip_p99_ms": (200.0, "max"),
+    "adapter_http_reads_per_s": (2000.0, "min"),
 }
 
 
@@ -95,6 +103,13 @@ def main() -> int:
     console.print(f"[bold]confirmations[/] ({rounds} round trips, two node processes)")
     with tempfile.TemporaryDirectory() as d:
         results.update(confirm_bench.run(Path(d), certs, rounds))
+
+    posts = 20_000 if full else 5_000
+    console.print(
+        f"[bold]adapter[/] (OpenALPR webhook, {posts:,} POSTs from {adapter_bench.CLIENTS} clients)"
+    )
+    with tempfile.TemporaryDirectory() as d:
+        results.update(adapter_bench.run(Path(d), certs, posts))
 
     table = Table("metric", "value", "target", "")
     for name, value in results.items():

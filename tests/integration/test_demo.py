@@ -46,6 +46,9 @@ def test_demo_runs_the_four_port_federation_and_stops_cleanly(tmp_path, certs):
     for _port, _reads, _own, observed, notified, _received in hit_rows:
         assert int(observed) > 0 and notified == observed
     assert sum(int(r[5]) for r in hit_rows) == sum(int(r[3]) for r in hit_rows)
+    # Two ports' cameras push through vendor adapters (own processes, real listeners).
+    assert "be-antwerpen: cameras push through the openalpr adapter" in out
+    assert "nl-rotterdam: cameras push through the axis adapter" in out
     # One hit confirmed each way, with its trail in both audit logs.
     story = out.split("A hit confirmed, both ways")[1]
     assert "answered OUTCOME_CONFIRMED" in story
