@@ -4,7 +4,6 @@ exactly one `AdapterRead`. Pure: bytes and values in, values or PayloadError out
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import OrderedDict
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from adapters.model import AdapterRead, PayloadError
+from adapters.vendors.json_body import json_object
 from gateway.domain.plates import COUNTRIES, PlateError, normalise_plate
 
 # The format followed: "License plate verifier API", section "Push events" (JSON file
@@ -83,7 +83,7 @@ class AxisEvent:
 
 def parse(body: bytes) -> AxisEvent:
     """Parse one ALPV push event (the JSON body); PayloadError says why it is refused."""
-    obj = _json_object(body)
+    obj = json_object(body, MAX_BODY_BYTES, "event")
     car_state = CAR_STATES.get(_text(obj, "carState", 16).lower())
     if car_state is None:
         raise PayloadError("carState must be new, update or lost")
@@ -176,31 +176,6 @@ class AxisDeduplicator:
 
 
 # -- Fields ----------------------------------------------------------------------------
-
-
-def _json_object(body: bytes) -> dict:
-    if not isinstance(body, bytes | bytearray):
-        raise PayloadError("body must be bytes")
-    if len(body) > MAX_BODY_BYTES:
-        raise PayloadError(f"body larger than {MAX_BODY_BYTES} bytes")
-    try:
-        text = bytes(body).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"body is not UTF-8 text (byte {exc.start})") from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        # exc.msg names the expected token only, never the document's content.
-        raise PayloadError(
-            f"not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})"
-        ) from None
-    except RecursionError:
-        raise PayloadError("JSON nested too deeply") from None
-    except ValueError:  # e.g. an integer beyond Python's digit limit
-        raise PayloadError("JSON holds a value that cannot be read") from None
-    if not isinstance(obj, dict):
-        raise PayloadError("event must be a JSON object")
-    return obj
 
 
 def _text(obj: dict, key: str, max_length: int) -> str:

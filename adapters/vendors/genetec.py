@@ -30,10 +30,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.etree.ElementTree import Element, TreeBuilder
-from xml.parsers import expat
+from xml.etree.ElementTree import Element
 
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
+from adapters.vendors.xml_safe import parse_xml
 from gateway.domain.plates import COUNTRIES, PlateError, normalise_country
 
 MAX_EXPORT_BYTES = 32 * 1024 * 1024  # base64 images make exports large; split bigger ones
@@ -89,7 +89,7 @@ def parse(body: bytes, *, site: str, directions: Mapping[str, str] | None = None
         raise PayloadError(f"export larger than {MAX_EXPORT_BYTES} bytes")
     if directions and not set(directions.values()) <= DIRECTIONS:
         raise ValueError("directions must map to 'in', 'out' or ''")
-    root = _parse_xml(body)
+    root = parse_xml(body)
     elements = [root] if root.tag in READ_ELEMENTS else _read_elements(root)
     if not elements:
         raise PayloadError("no reads in the export (expected AutoVu or Read elements)")
@@ -119,34 +119,6 @@ def parse_file(
 
 
 # -- XML --------------------------------------------------------------------------------
-
-
-def _parse_xml(data: bytes) -> Element:
-    """Parse with expat directly, refusing any DTD: with it go entity declarations, the
-    root of "billion laughs" and external-entity attacks. Tags keep local names only."""
-    builder = TreeBuilder()
-    parser = expat.ParserCreate(namespace_separator="}")
-
-    def refuse_dtd(*_args: object) -> None:
-        raise PayloadError("XML with a document type declaration (DTD) is refused")
-
-    parser.StartDoctypeDeclHandler = refuse_dtd
-    parser.EntityDeclHandler = refuse_dtd
-    parser.ExternalEntityRefHandler = refuse_dtd
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartElementHandler = lambda name, attrs: builder.start(_local(name), attrs)
-    parser.EndElementHandler = lambda name: builder.end(_local(name))
-    parser.CharacterDataHandler = builder.data
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        # ErrorString names the kind of fault only, never document text.
-        raise PayloadError(f"malformed XML: {expat.ErrorString(exc.code)}") from None
-    return builder.close()
-
-
-def _local(name: str) -> str:
-    return name.rpartition("}")[2]
 
 
 def _read_elements(root: Element) -> list[Element]:

@@ -39,10 +39,10 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import collapse_rfc2231_value
-from xml.etree.ElementTree import Element, TreeBuilder
-from xml.parsers import expat
+from xml.etree.ElementTree import Element
 
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
+from adapters.vendors.xml_safe import parse_xml
 from gateway.domain.plates import COUNTRIES, PlateError, normalise_country
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -202,33 +202,10 @@ def parse(
 
 
 def _parse_xml(data: bytes) -> Element:
-    """Parse with expat directly, refusing any DTD (rule 2), into an ElementTree whose
-    tags are local names (namespaces dropped)."""
+    """Refuse oversized documents, then parse refusing any DTD (rule 2)."""
     if len(data) > MAX_XML_BYTES:
         raise PayloadError(f"XML document larger than {MAX_XML_BYTES} bytes")
-    builder = TreeBuilder()
-    parser = expat.ParserCreate(namespace_separator="}")
-
-    def refuse_dtd(*_args: object) -> None:
-        raise PayloadError("XML with a document type declaration (DTD) is refused")
-
-    parser.StartDoctypeDeclHandler = refuse_dtd
-    parser.EntityDeclHandler = refuse_dtd
-    parser.ExternalEntityRefHandler = refuse_dtd
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartElementHandler = lambda name, attrs: builder.start(_local(name), attrs)
-    parser.EndElementHandler = lambda name: builder.end(_local(name))
-    parser.CharacterDataHandler = builder.data
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        # ErrorString names the kind of fault only, never document text.
-        raise PayloadError(f"malformed XML: {expat.ErrorString(exc.code)}") from None
-    return builder.close()
-
-
-def _local(name: str) -> str:
-    return name.rpartition("}")[2]
+    return parse_xml(data)
 
 
 def _text(parent: Element | None, name: str) -> str:

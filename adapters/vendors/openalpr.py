@@ -4,13 +4,13 @@ not used. Pure: bytes in, values or PayloadError out; never a plate in a message
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from adapters.model import AdapterRead, PayloadError
+from adapters.vendors.json_body import json_object
 from gateway.domain.plates import COUNTRIES, PlateError, normalise_plate
 
 # The formats followed: OpenALPR documentation, "Application Integration" (JSON Plate
@@ -55,7 +55,7 @@ def parse(
     """Parse one agent webhook body. A body that is not a JSON object, has no data_type
     or a group that cannot be used raises PayloadError; one bad result of a frame is
     listed in `ignored` and the other results are kept."""
-    obj = _json_object(body)
+    obj = json_object(body, MAX_BODY_BYTES, "payload")
     data_type = obj.get("data_type")
     if not isinstance(data_type, str) or not data_type:
         raise PayloadError("payload has no data_type")
@@ -146,31 +146,6 @@ def _results(obj: dict, camera: str, site: str, agent_country: str) -> OpenAlprE
 
 
 # -- Fields ----------------------------------------------------------------------------
-
-
-def _json_object(body: bytes) -> dict:
-    if not isinstance(body, bytes | bytearray):
-        raise PayloadError("body must be bytes")
-    if len(body) > MAX_BODY_BYTES:
-        raise PayloadError(f"body larger than {MAX_BODY_BYTES} bytes")
-    try:
-        text = bytes(body).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"body is not UTF-8 text (byte {exc.start})") from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        # exc.msg names the expected token only, never the document's content.
-        raise PayloadError(
-            f"not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})"
-        ) from None
-    except RecursionError:
-        raise PayloadError("JSON nested too deeply") from None
-    except ValueError:  # e.g. an integer beyond Python's digit limit
-        raise PayloadError("JSON holds a value that cannot be read") from None
-    if not isinstance(obj, dict):
-        raise PayloadError("payload must be a JSON object")
-    return obj
 
 
 def _text(obj: dict, key: str) -> str:
