@@ -30,6 +30,8 @@ def parse_xml(data: bytes) -> Element:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         raise PayloadError(f"malformed XML: {expat.ErrorString(exc.code)}") from None
+    except LookupError:  # found by fuzzing: expat asks Python for a declared encoding
+        raise PayloadError("XML declares a character encoding that is not known") from None
     return builder.close()
 
 

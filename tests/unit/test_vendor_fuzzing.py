@@ -95,3 +95,9 @@ def test_dropped_files_of_garbage_give_line_errors_or_a_reason_never_a_crash(bod
             assert str(exc)
             return
         assert all(isinstance(line, int) and reason for line, reason in errors)
+
+
+def test_an_unknown_declared_xml_encoding_is_a_reason_not_a_crash():
+    body = b'<?xml version="1.0" encoding="atf-8"?><AutoVu><Plate>X</Plate></AutoVu>'
+    for kind in ("genetec", "hikvision"):
+        _survives(PARSERS[kind][0], body)
