@@ -90,10 +90,6 @@ class HotlistIndex:
             for k in self.token_keys
         )
 
-    @property
-    def by_token(self) -> bool:
-        return bool(self.token_keys)
-
     def __len__(self) -> int:
         return len(self.entries) + sum(len(v) for v in self.more.values())
 

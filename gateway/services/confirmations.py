@@ -442,7 +442,7 @@ class ConfirmationService:
                     self._audit(Caller("system", "deadline"), "confirmation.expired", conf.request)
                 self._notify(conf.request, "expired")
                 expired += 1
-            elif not stored.escalated:
+            elif conf.due_soon(now, self._warning) and not stored.escalated:
                 with self._ctx.database.transaction() as db:
                     store.mark_escalated(db.conn, stored.request_id)
                 self._notify(conf.request, "deadline approaching")

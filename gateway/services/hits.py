@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from gateway.domain import envelope as env
+from gateway.domain.agreement import AgreementState
 from gateway.domain.errors import AgreementViolation, ArgosError, NotFound, PartnerUnknown
 from gateway.domain.hits import (
     HIT_NOTIFICATION_PAYLOAD,
@@ -234,7 +235,7 @@ class HitService:
             if version is not None and version.countersigned:
                 terms = version.terms
         now = self._ctx.clock()
-        if agreement is not None and agreement.state(now).value == "revoked":
+        if agreement is not None and agreement.state(now) is AgreementState.REVOKED:
             raise AgreementViolation(f"agreement {n.agreement_id} is revoked")
         check_notification(n, terms, sender=sender, this_node=self._ctx.node_id, now=now)
         assert terms is not None  # check_notification refuses a missing version

@@ -174,10 +174,3 @@ def erase(conn: sqlite3.Connection, table: str, hit_id: str) -> None:
     if table not in ("hits", "received_hits"):
         raise ValueError(table)
     conn.execute(f"DELETE FROM {table} WHERE hit_id = ?", (hit_id,))
-
-
-def counts(conn: sqlite3.Connection) -> dict[str, int]:
-    return {
-        "observed": conn.execute("SELECT count(*) FROM hits").fetchone()[0],
-        "received": conn.execute("SELECT count(*) FROM received_hits").fetchone()[0],
-    }
