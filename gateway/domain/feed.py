@@ -92,6 +92,49 @@ class VerifiedBatch:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """What a recipient keeps of the changes of a verified batch besides their leaves:
+    enough to store, match and expire them. Columns, one value per change in batch
+    order: a million entries' worth is cheap to build, to hand from one process to
+    another, and to write. A tombstone has category None and nothing else."""
+
+    entry_ids: tuple[str, ...]
+    categories: tuple[str | None, ...]
+    plate_tokens: tuple[bytes | None, ...]
+    plates: tuple[str | None, ...]
+    # None: a token over a known country; "": a token made without a country.
+    countries: tuple[str | None, ...]
+    expires_at_s: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.entry_ids)
+
+
+@dataclass(frozen=True)
+class ReceivedBatch:
+    """A verified batch as the recipient applies it: the checkpoint, what it keeps of
+    each change, and each leaf with its RFC 6962 leaf hash (for later proof)."""
+
+    checkpoint: Checkpoint
+    kept: Kept
+    leaves: tuple[bytes, ...]
+    leaf_hashes: tuple[bytes, ...]
+
+
+def kept_of(batch: VerifiedBatch) -> Kept:
+    """What the recipient keeps of each change of a verified batch."""
+    upserts = [c.upsert for c in batch.changes]
+    return Kept(
+        tuple([c.entry_id for c in batch.changes]),
+        tuple([m.category if m else None for m in upserts]),
+        tuple([m.plate_token if m else None for m in upserts]),
+        tuple([m.plate if m else None for m in upserts]),
+        tuple([("" if m.country_unknown else m.country) if m else None for m in upserts]),
+        tuple([m.expires_at_us // 1_000_000 if m else 0 for m in upserts]),
+    )
+
+
+@dataclass(frozen=True)
 class FeedParty:
     """The recipient's view of one feed: who provides it, and where it stands."""
 

@@ -24,6 +24,7 @@ from gateway.node.federation_servicer import FederationServicer
 from gateway.node.ingest_servicer import IngestServicer
 from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
+from gateway.node.verifier import ProcessVerifier
 from gateway.services.agreements import AgreementService
 from gateway.services.alerts import AlertHub
 from gateway.services.confirmations import ConfirmationService
@@ -68,7 +69,8 @@ class NodeServer:
             max_review_days=config.max_review_days,
         )
         self.feed = FeedService(self.ctx)
-        self.sync = SyncService(self.ctx)
+        self.verifier = ProcessVerifier()
+        self.sync = SyncService(self.ctx, self.verifier)
         self.sync_runner = SyncRunner(self.sync, self.federation_client)
         self._stop = threading.Event()
         self._outbox_wake = threading.Event()
@@ -246,6 +248,7 @@ class NodeServer:
         self.feed.entries_changed()
         self.feed.close()
         self.sync_runner.stop()
+        self.verifier.close()
         for h in (getattr(self, "_fed_health", None), getattr(self, "_admin_health", None)):
             if h is not None:
                 h.enter_graceful_shutdown()

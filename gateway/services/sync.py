@@ -41,6 +41,35 @@ class SyncOverview:
     last_applied_at: str = ""
 
 
+# Verifies one batch: (party, cursor, leaves, checkpoint, terms by agreement version)
+# -> (checkpoint, what is kept of each change, leaf hashes). verify_received does it here;
+# a node may hand it to another process (gateway.node.verifier), so it must be picklable.
+Verifier = Callable[
+    [feed_rules.FeedParty, int, list[bytes], env.Envelope, dict[int, AgreementTerms]],
+    tuple[feed_rules.Checkpoint, feed_rules.Kept, tuple[bytes, ...]],
+]
+
+
+def verify_received(
+    party: feed_rules.FeedParty,
+    cursor: int,
+    leaves: list[bytes],
+    checkpoint: env.Envelope,
+    terms_by_version: dict[int, AgreementTerms],
+) -> tuple[feed_rules.Checkpoint, feed_rules.Kept, tuple[bytes, ...]]:
+    """Every feed rule over one batch, then what the recipient keeps of it. Pure."""
+    batch = feed_rules.verify_batch(
+        party,
+        cursor,
+        leaves,
+        checkpoint,
+        decode_checkpoint=feed_codec.checkpoint_from_payload,
+        decode_change=feed_codec.change_from_leaf,
+        terms_for_version=terms_by_version.get,
+    )
+    return batch.checkpoint, feed_rules.kept_of(batch), batch.leaf_hashes
+
+
 @dataclass(frozen=True)
 class HeadCheck:
     verified: bool
@@ -48,8 +77,9 @@ class HeadCheck:
 
 
 class SyncService:
-    def __init__(self, ctx: NodeContext) -> None:
+    def __init__(self, ctx: NodeContext, verifier: Verifier = verify_received) -> None:
         self._ctx = ctx
+        self._verifier = verifier
         # Called with an agreement id after its received state was reset.
         self.on_reset: list[Callable[[str], None]] = []
 
@@ -95,34 +125,31 @@ class SyncService:
         checkpoint: env.Envelope,
         *,
         cursor: int | None = None,
-    ) -> feed_rules.VerifiedBatch:
+    ) -> feed_rules.ReceivedBatch:
         """Verify a batch against the stored cursor, or against `cursor` when the caller
         verifies ahead of applying (the batch before it is still being written)."""
-
-        def terms_for_version(version: int) -> AgreementTerms | None:
-            now = self._ctx.clock()
-            terms = agreement.in_force(now)
-            if terms is not None and terms.version == version:
-                return terms
-            # A batch under the version just superseded may still be in flight.
-            try:
-                older = agreement.version(version)
-            except ArgosError:
-                return None
-            return older.terms if older.countersigned and terms is not None else None
-
-        return feed_rules.verify_batch(
+        checked, kept, hashes = self._verifier(
             self.party(agreement),
             self.cursor(agreement) if cursor is None else cursor,
             leaves,
             checkpoint,
-            decode_checkpoint=feed_codec.checkpoint_from_payload,
-            decode_change=feed_codec.change_from_leaf,
-            terms_for_version=terms_for_version,
+            self._acceptable_terms(agreement),
         )
+        return feed_rules.ReceivedBatch(checked, kept, tuple(leaves), hashes)
+
+    def _acceptable_terms(self, agreement: Agreement) -> dict[int, AgreementTerms]:
+        """Terms a batch may be under: those in force, and, while they are, any earlier
+        countersigned version (a batch under the version just superseded may still be
+        in flight)."""
+        terms = agreement.in_force(self._ctx.clock())
+        if terms is None:
+            return {}
+        out = {v.terms.version: v.terms for v in agreement.versions if v.countersigned}
+        out[terms.version] = terms
+        return out
 
     def apply(
-        self, agreement: Agreement, batch: feed_rules.VerifiedBatch, checkpoint: env.Envelope
+        self, agreement: Agreement, batch: feed_rules.ReceivedBatch, checkpoint: env.Envelope
     ) -> None:
         """Apply a verified batch in one transaction; audited as a collection."""
         with self._ctx.database.transaction() as db:
@@ -139,7 +166,7 @@ class SyncService:
                 details={
                     "from_seq": batch.checkpoint.from_seq,
                     "to_seq": batch.checkpoint.to_seq,
-                    "changes": len(batch.changes),
+                    "changes": len(batch.kept),
                 },
             )
         self._ctx.received_applied(applied)

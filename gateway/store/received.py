@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from gateway.domain import merkle
-from gateway.domain.feed import VerifiedBatch
+from gateway.domain.feed import ReceivedBatch
 from gateway.store.database import utc_now_text
 
 
@@ -86,7 +86,7 @@ class AppliedBatch:
 
 
 def apply_batch(
-    conn: sqlite3.Connection, state: SyncState, batch: VerifiedBatch, envelope: bytes
+    conn: sqlite3.Connection, state: SyncState, batch: ReceivedBatch, envelope: bytes
 ) -> AppliedBatch:
     """Apply a verified batch inside the caller's transaction: store the checkpoint, upsert
     and delete entries, move the cursor and the digest."""
@@ -109,25 +109,33 @@ def apply_batch(
     removed: list[bytes] = []
     removed_fields: list[MatchFields] = []
     upserts, deletes = [], []
-    for index, (change, leaf, leaf_hash) in enumerate(
-        zip(batch.changes, batch.leaves, batch.leaf_hashes, strict=True)
+    k = batch.kept
+    for index, (entry_id, category, token, plate, country, expires_s, leaf, leaf_hash) in enumerate(
+        zip(
+            k.entry_ids,
+            k.categories,
+            k.plate_tokens,
+            k.plates,
+            k.countries,
+            k.expires_at_s,
+            batch.leaves,
+            batch.leaf_hashes,
+            strict=True,
+        )
     ):
-        entry = change.upsert
-        entry_id = entry.entry_id if entry is not None else change.entry_id
         old = held.pop(entry_id, None)
         if old is not None:
             removed.append(old)
             removed_fields.append(held_fields.pop(entry_id))
             count -= 1
-        if entry is None:
+        if category is None:  # a tombstone
             deletes.append((agreement_id, entry_id))
             continue
         added.append(leaf_hash)
         count += 1
         # A later change in this batch replaces this one.
         held[entry_id] = leaf_hash
-        country = "" if entry.country_unknown else entry.country
-        held_fields[entry_id] = (entry_id, entry.plate_token, entry.plate, country)
+        held_fields[entry_id] = (entry_id, token, plate, country)
         upserts.append(
             (
                 agreement_id,
@@ -135,12 +143,11 @@ def apply_batch(
                 leaf,
                 checkpoint_id,
                 index,
-                entry.category,
-                entry.plate_token,
-                entry.plate,
-                # NULL: a token over a known country; "": a token over an unknown one.
+                category,
+                token,
+                plate,
                 country,
-                entry.expires_at_us // 1_000_000,
+                expires_s,
             )
         )
     if deletes:
@@ -178,13 +185,13 @@ def _insert_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
 
 
 def _held(
-    conn: sqlite3.Connection, state: SyncState, batch: VerifiedBatch
+    conn: sqlite3.Connection, state: SyncState, batch: ReceivedBatch
 ) -> tuple[dict[str, bytes], dict[str, MatchFields]]:
     """Leaf hash and matching fields of every entry of the batch this node already
     holds. Entry ids are time-ordered (UUIDv7) and a feed sends entries roughly in the
     order they were made: only ids not above the highest held id can already be here,
     which spares an initial sync a lookup per entry."""
-    ids = [c.entry_id for c in batch.changes if c.entry_id <= state.max_entry_id]
+    ids = [i for i in batch.kept.entry_ids if i <= state.max_entry_id]
     hashes: dict[str, bytes] = {}
     fields: dict[str, MatchFields] = {}
     for i in range(0, len(ids), 500):

@@ -19,6 +19,7 @@ from gateway.domain.agreement import AgreementTerms, Purpose
 from gateway.domain.identity import NodeSigningKey
 from gateway.domain.ids import new_entry_id
 from gateway.domain.minimise import MinimisedEntry, epoch_us, received_checker
+from gateway.services.sync import verify_received
 from gateway.store import received
 from gateway.store.database import Database
 from gateway.wire import codec, feed_codec
@@ -77,7 +78,7 @@ def _terms() -> AgreementTerms:
     )
 
 
-def _apply(database: Database, verified: feed_rules.VerifiedBatch, envelope: env.Envelope) -> None:
+def _apply(database: Database, verified: feed_rules.ReceivedBatch, envelope: env.Envelope) -> None:
     with database.transaction() as db:
         state = received.load_state(db.conn, "a", "be-gent")
         received.apply_batch(db.conn, state, verified, codec.envelope_bytes(envelope))
@@ -98,15 +99,8 @@ def run(n: int) -> dict[str, float]:
         start = time.perf_counter()
         cursor = 0
         for leaves, checkpoint in batches:
-            verified = feed_rules.verify_batch(
-                party,
-                cursor,
-                leaves,
-                checkpoint,
-                decode_checkpoint=feed_codec.checkpoint_from_payload,
-                decode_change=feed_codec.change_from_leaf,
-                terms_for_version=lambda v: terms,
-            )
+            cp, kept, hashes = verify_received(party, cursor, leaves, checkpoint, {1: terms})
+            verified = feed_rules.ReceivedBatch(cp, kept, tuple(leaves), hashes)
             _apply(ours_db, verified, checkpoint)
             cursor = verified.checkpoint.to_seq
         ours = time.perf_counter() - start
@@ -121,8 +115,11 @@ def run(n: int) -> dict[str, float]:
                 check(change.upsert)
                 changes.append(change)
             cp = feed_codec.checkpoint_from_payload(checkpoint.payload)
-            verified = feed_rules.VerifiedBatch(
+            batch = feed_rules.VerifiedBatch(
                 cp, tuple(changes), tuple(leaves), tuple(merkle.leaf_hashes(leaves))
+            )
+            verified = feed_rules.ReceivedBatch(
+                cp, feed_rules.kept_of(batch), batch.leaves, batch.leaf_hashes
             )
             _apply(base_db, verified, checkpoint)
         baseline = time.perf_counter() - start
