@@ -713,7 +713,7 @@ def hotlist_import(home, token_file, path, keep_good, justification, chunk, as_j
     --keep-good. Every bad row is reported with its line number and reason."""
     from rich.progress import Progress
 
-    from gateway.cli.importing import read_rows
+    from gateway.cli.importing import read_chunks
 
     total = max(0, sum(1 for _ in path.open("rb")) - (0 if path.suffix == ".jsonl" else 1))
     client = _client(home, token_file)
@@ -726,16 +726,9 @@ def hotlist_import(home, token_file, path, keep_good, justification, chunk, as_j
             )
         )
         task = progress.add_task(f"importing {path.name}", total=total)
-        rows: list[pb.ImportRow] = []
-        for row in read_rows(path):
-            rows.append(row)
-            if len(rows) == chunk:
-                yield pb.ImportEntriesRequest(rows=pb.ImportRows(rows=rows))
-                progress.advance(task, len(rows))
-                rows = []
-        if rows:
-            yield pb.ImportEntriesRequest(rows=pb.ImportRows(rows=rows))
-            progress.advance(task, len(rows))
+        for request in read_chunks(path, chunk):
+            yield request
+            progress.advance(task, len(request.rows.rows))
 
     with progress:
         # A bulk import may take minutes; it is one transaction either way.

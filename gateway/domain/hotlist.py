@@ -90,11 +90,12 @@ def check_entry(
         )
     if not isinstance(entry.action, Action):
         raise InvalidInput(f"unknown action; known: {', '.join(a.value for a in Action)}")
-    unknown = sorted(set(entry.flags) - FLAGS)
-    if unknown:
-        raise InvalidInput(f"unknown flag {unknown[0]!r}; known: {', '.join(sorted(FLAGS))}")
-    if len(set(entry.flags)) != len(entry.flags):
-        raise InvalidInput("a flag is given twice")
+    if entry.flags:
+        unknown = sorted(set(entry.flags) - FLAGS)
+        if unknown:
+            raise InvalidInput(f"unknown flag {unknown[0]!r}; known: {', '.join(sorted(FLAGS))}")
+        if len(set(entry.flags)) != len(entry.flags):
+            raise InvalidInput("a flag is given twice")
     if entry.valid_from.tzinfo is None or entry.expires_at.tzinfo is None:
         raise InvalidInput("valid_from and expires_at must carry a time zone (UTC)")
     if entry.expires_at <= entry.valid_from:
@@ -106,13 +107,13 @@ def check_entry(
             f"expiry is more than the maximum review period ({max_review_days} days) away; "
             "choose an earlier review date"
         )
-    for name, limit in (
-        ("vehicle_description", MAX_TEXT),
-        ("contact", MAX_TEXT),
-        ("case_reference", MAX_CASE_REFERENCE),
+    for name, value, limit in (
+        ("vehicle description", entry.vehicle_description, MAX_TEXT),
+        ("contact", entry.contact, MAX_TEXT),
+        ("case reference", entry.case_reference, MAX_CASE_REFERENCE),
     ):
-        if len(getattr(entry, name)) > limit:
-            raise InvalidInput(f"{name.replace('_', ' ')} is longer than {limit} characters")
+        if len(value) > limit:
+            raise InvalidInput(f"{name} is longer than {limit} characters")
     return entry
 
 

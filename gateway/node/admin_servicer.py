@@ -542,18 +542,20 @@ def hit_pb(hit: ObservedHit | ReceivedHit, this_node: str, notified: bool = Fals
 
 
 def draft_from_pb(e: pb.HotlistEntry) -> EntryDraft:
+    # Positional, each field read once: an import decodes a million of these.
+    flags = e.flags
     return EntryDraft(
-        plate=e.plate,
-        country=e.country,
-        category=e.category,
-        action=e.action,
-        expires_at=to_datetime(e.expires_at, "expires_at") if e.HasField("expires_at") else None,
-        flags=tuple(e.flags),
-        valid_from=to_datetime(e.valid_from, "valid_from") if e.HasField("valid_from") else None,
-        vehicle_description=e.vehicle_description,
-        contact=e.contact,
-        case_reference=e.case_reference,
-        entry_id=e.entry_id,
+        e.plate,
+        e.country,
+        e.category,
+        e.action,
+        to_datetime(e.expires_at, "expires_at") if e.HasField("expires_at") else None,
+        tuple(flags) if flags else (),
+        to_datetime(e.valid_from, "valid_from") if e.HasField("valid_from") else None,
+        e.vehicle_description,
+        e.contact,
+        e.case_reference,
+        e.entry_id,
     )
 
 

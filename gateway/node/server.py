@@ -3,6 +3,7 @@ server (a Unix socket in the node folder), and the background delivery loop."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -265,10 +266,27 @@ class NodeServer:
         self._stop.wait()
 
 
+# Collect the youngest generation after this many new container objects, not 700.
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def tune_garbage_collector() -> None:
+    """A node makes millions of short-lived objects in an import or an initial sync.
+    With the default thresholds the collector ran every 700 of them and, each tenth
+    time, walked the node's long-lived state (agreements, match index) as well: about
+    a third of the time of checking an imported row. Objects alive once the node has
+    started are moved out of the collector's way for good (gc.freeze), and young ones
+    are collected less often; cycles are still collected, only in bigger rounds."""
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
 def serve(home: Path) -> None:
     """Run the node in the foreground until SIGINT or SIGTERM."""
     node = NodeServer(load_config(home))
     node.start()
+    tune_garbage_collector()
     stopping = threading.Event()
 
     def on_signal(signum, frame) -> None:

@@ -72,7 +72,7 @@ class HotlistService:
             plate=Plate.parse(draft.plate, draft.country or None),
             category=draft.category.strip().lower(),
             action=parse_action(draft.action),
-            flags=tuple(f.strip().lower() for f in draft.flags if f.strip()),
+            flags=tuple(f.strip().lower() for f in draft.flags if f.strip()) if draft.flags else (),
             valid_from=_utc(draft.valid_from) or (previous.valid_from if previous else now),
             expires_at=_utc(draft.expires_at),
             vehicle_description=draft.vehicle_description,

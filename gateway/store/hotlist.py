@@ -121,23 +121,25 @@ class OwnEntries:
 
 
 def _row(e: HotlistEntry, created_by: str, now: str, change_seq: int, moment: datetime) -> tuple:
+    plate = e.plate
+    valid_from = e.valid_from.isoformat()
     return (
         e.entry_id,
-        e.plate.normalised,
-        e.plate.raw,
-        e.plate.country,
+        plate.normalised,
+        plate.raw,
+        plate.country,
         e.category,
         e.action.value,
-        json.dumps(list(e.flags)),
+        json.dumps(list(e.flags)) if e.flags else "[]",
         e.vehicle_description,
         e.contact,
         e.case_reference,
-        e.valid_from.isoformat(),
+        valid_from,
         e.expires_at.isoformat(),
         e.version,
         int(e.withdrawn),
         created_by,
         now,
         change_seq,
-        e.valid_from.isoformat() if e.valid_from > moment else None,
+        valid_from if e.valid_from > moment else None,
     )
