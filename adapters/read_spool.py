@@ -21,23 +21,29 @@ CREATE TABLE IF NOT EXISTS reads (
 """
 
 
-class SpoolFull(Exception):
-    """The spool holds its maximum: the camera should retry later (HTTP 503)."""
+# How a commit reaches the disk before the camera hears 2xx. "normal" (WAL, no fsync
+# per commit): a committed read survives the adapter process dying in any way (a crash,
+# SIGKILL), which is the failure this spool is for; a power cut or kernel crash may lose
+# the last commits before the next checkpoint. "full": an fsync per commit survives
+# those too, at the price of one fsync per group of requests (milliseconds on a busy
+# disk, which caps the reads per second an adapter can take).
+SYNC = {"normal": "NORMAL", "full": "FULL"}
 
 
 class ReadSpool:
     """One SQLite connection used under a lock, from the listener (appends, one
     transaction per group of requests) and the forwarder (takes and forgets)."""
 
-    def __init__(self, path: Path, max_reads: int) -> None:
+    def __init__(self, path: Path, max_reads: int, sync: str = "normal") -> None:
+        if sync not in SYNC:
+            raise ValueError(f"spool sync must be one of {', '.join(SYNC)}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600, exist_ok=True)  # reads hold plates: not for other users
         self._max = max_reads
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before the camera hears 2xx, power loss included.
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA synchronous={SYNC[sync]}")
         # A forwarded read's bytes are overwritten, not left in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute(SCHEMA)

@@ -43,6 +43,7 @@ class AdapterConfig:
     images_dir: Path = Path("images")
     spool_path: Path = Path("read-spool.sqlite")  # reads accepted, not yet at the node
     spool_max_reads: int = SPOOL_READS
+    spool_sync: str = "normal"  # or "full": see adapters/read_spool.py
     batch_size: int = 500
     flush_interval_s: float = 0.05
     directions: dict[str, str] = field(default_factory=dict)
@@ -66,6 +67,7 @@ class AdapterConfig:
             images_dir=(base / raw.get("images_dir", "images")).resolve(),
             spool_path=(base / raw.get("spool_path", "read-spool.sqlite")).resolve(),
             spool_max_reads=int(raw.get("spool_max_reads", SPOOL_READS)),
+            spool_sync=str(raw.get("spool_sync", "normal")),
             batch_size=int(raw.get("batch_size", 500)),
             flush_interval_s=float(raw.get("flush_interval_s", 0.05)),
             directions={str(k): str(v) for k, v in raw.get("directions", {}).items()},
@@ -321,7 +323,7 @@ class Adapter:
     def __init__(self, config: AdapterConfig) -> None:
         self.config = config
         self.health = Health()
-        self.spool = ReadSpool(config.spool_path, config.spool_max_reads)
+        self.spool = ReadSpool(config.spool_path, config.spool_max_reads, config.spool_sync)
         self.forwarder = Forwarder(config, self.spool, self.health)
         self._folder = (
             FolderDrop(config, self._keep_now, self.health) if config.kind == "folder" else None
