@@ -8,8 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Awaitable
-from concurrent.futures import Future
+from collections.abc import Awaitable, Coroutine
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -56,16 +55,16 @@ class Listener:
         return self.port
 
     def stop(self) -> None:
-        if self._runner is not None:
-            self.run(self._runner.cleanup())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            if self._runner is not None:
+                self.run(self._runner.cleanup())
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
         self.loop.close()
 
-    def run(self, coroutine: Awaitable[Any]) -> Any:
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         """Run a coroutine on the listener's loop from another thread; its result."""
-        future: Future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)  # type: ignore[arg-type]
-        return future.result(timeout=30)
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
 
     async def _start(self) -> int:
         server = web.Server(
