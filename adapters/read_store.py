@@ -1,9 +1,11 @@
-"""A generic read store for ANPR backends that keep no searchable history of their own:
-reads from JSON-lines files, searchable over HTTP by the node's read-history interface
-(POST /search). The gateway itself never stores reads; this runs at the port, beside
-the backend, and in tests stands in for a real backend's search.
+"""The read-history listener the node asks (`read_history_url`, POST /search), and the
+generic read store behind it for ANPR backends that keep no searchable history of their
+own: reads from JSON-lines files. Backends that can search their own stored reads are
+asked instead (adapters/history: Hikvision ISAPI, the OpenALPR / Rekor agent); the
+listener serves any `ReadHistorySource`. The gateway itself never stores reads; this
+runs at the port, beside the backend.
 
-Contract (also what vendor read-history adapters answer):
+Contract:
   POST /search  {"plate": "1ABC123", "country": "BE", "from": ISO, "to": ISO, "limit": 100}
   200           {"sightings": [{"time": ISO, "camera": "...", "site": "...",
                                 "direction": "in"|"out"|"", "image_ref": "..."}]}
@@ -15,12 +17,18 @@ import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Protocol
 
-from gateway.domain.errors import InvalidInput
+import structlog
+
+from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.plates import normalise_country, normalise_plate
+
+log = structlog.get_logger(__name__)
 
 MAX_BODY = 16 * 1024
 MAX_RESULTS = 1000
@@ -33,6 +41,37 @@ def _time(text: object, what: str) -> datetime:
     if moment.tzinfo is None:
         raise InvalidInput(f"{what} must carry a time zone")
     return moment
+
+
+@dataclass(frozen=True, repr=False)
+class SearchQuery:
+    plate: str  # normalised
+    country: str  # ISO alpha-2, or "" when the asker does not know it
+    start: datetime  # aware; the window is [start, end)
+    end: datetime
+    limit: int
+
+    def __repr__(self) -> str:  # never show a plate
+        return f"SearchQuery({self.start.isoformat()}..{self.end.isoformat()})"
+
+
+def parse_query(query: dict) -> SearchQuery:
+    """The node's POST /search body, checked; InvalidInput says what is wrong."""
+    plate = normalise_plate(str(query.get("plate", "")))
+    country = normalise_country(query["country"]) if query.get("country") else ""
+    start, end = _time(query.get("from"), "from"), _time(query.get("to"), "to")
+    if end <= start:
+        raise InvalidInput("the window ends before it starts")
+    limit = max(1, min(int(query.get("limit", 100)), MAX_RESULTS))
+    return SearchQuery(plate, country, start, end, limit)
+
+
+class ReadHistorySource(Protocol):
+    def search(self, query: SearchQuery) -> list[dict]:
+        """Sightings of the plate in the window, oldest first, at most query.limit,
+        each {"time", "camera", "site", "direction", "image_ref"}. Raises
+        BackendUnavailable when the backend cannot answer."""
+        ...
 
 
 class ReadStore:
@@ -57,16 +96,12 @@ class ReadStore:
         with path.open() as f:
             return self.add(json.loads(line) for line in f if line.strip())
 
-    def search(self, query: dict) -> list[dict]:
-        plate = normalise_plate(str(query.get("plate", "")))
-        country = normalise_country(query["country"]) if query.get("country") else ""
-        start, end = _time(query.get("from"), "from"), _time(query.get("to"), "to")
-        if end <= start:
-            raise InvalidInput("the window ends before it starts")
-        limit = max(1, min(int(query.get("limit", 100)), MAX_RESULTS))
+    def search(self, query: SearchQuery) -> list[dict]:
         with self._lock:
             found = [
-                r for when, r in self._by_plate.get((plate, country), ()) if start <= when < end
+                r
+                for when, r in self._by_plate.get((query.plate, query.country), ())
+                if query.start <= when < query.end
             ]
         found.sort(key=lambda r: r["time"])
         return [
@@ -77,11 +112,11 @@ class ReadStore:
                 "direction": r.get("direction", ""),
                 "image_ref": r.get("image_ref", ""),
             }
-            for r in found[:limit]
+            for r in found[: query.limit]
         ]
 
 
-def serve(store: ReadStore, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+def serve(source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     """Start the search listener on a thread; the server's address says where."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -95,10 +130,15 @@ def serve(store: ReadStore, host: str = "127.0.0.1", port: int = 0) -> Threading
                 query = json.loads(self.rfile.read(length))
                 if not isinstance(query, dict):
                     raise InvalidInput("the query must be a JSON object")
-                sightings = store.search(query)
+                checked = parse_query(query)
             except (InvalidInput, ValueError, KeyError) as exc:
                 reason = str(exc) if isinstance(exc, InvalidInput) else "malformed query"
                 return self._answer(400, {"error": reason})
+            try:
+                sightings = source.search(checked)
+            except BackendUnavailable as exc:
+                log.warning("read_history.backend_unavailable", reason=str(exc)[:300])
+                return self._answer(502, {"error": str(exc)})
             self._answer(200, {"sightings": sightings})
 
         def _answer(self, status: int, body: dict) -> None:

@@ -5,21 +5,23 @@ reason and is kept for inspection; it never takes a good read down with it."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
-import queue
+import sqlite3
 import threading
-import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import grpc
 import structlog
 
+from adapters.listener import Listener
 from adapters.model import AdapterRead, PayloadError
+from adapters.read_spool import ReadSpool
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
@@ -27,8 +29,7 @@ from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
 log = structlog.get_logger(__name__)
 
 KINDS = ("hikvision", "axis", "openalpr", "genetec", "folder")
-MAX_BODY = 32 * 1024 * 1024
-QUEUE_READS = 50_000  # held while the node is away; beyond it cameras are told to retry
+SPOOL_READS = 5_000_000  # held while the node is away; beyond it cameras are told to retry
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class AdapterConfig:
     listen: str = "127.0.0.1:8480"
     quarantine_dir: Path = Path("quarantine")
     images_dir: Path = Path("images")
+    spool_path: Path = Path("read-spool.sqlite")  # reads accepted, not yet at the node
+    spool_max_reads: int = SPOOL_READS
+    spool_sync: str = "normal"  # or "full": see adapters/read_spool.py
     batch_size: int = 500
     flush_interval_s: float = 0.05
     directions: dict[str, str] = field(default_factory=dict)
@@ -61,6 +65,9 @@ class AdapterConfig:
             listen=str(raw.get("listen", "127.0.0.1:8480")),
             quarantine_dir=(base / raw.get("quarantine_dir", "quarantine")).resolve(),
             images_dir=(base / raw.get("images_dir", "images")).resolve(),
+            spool_path=(base / raw.get("spool_path", "read-spool.sqlite")).resolve(),
+            spool_max_reads=int(raw.get("spool_max_reads", SPOOL_READS)),
+            spool_sync=str(raw.get("spool_sync", "normal")),
             batch_size=int(raw.get("batch_size", 500)),
             flush_interval_s=float(raw.get("flush_interval_s", 0.05)),
             directions={str(k): str(v) for k, v in raw.get("directions", {}).items()},
@@ -112,28 +119,29 @@ def to_pb(read: AdapterRead) -> reads_pb2.PlateRead:
 
 
 class Forwarder:
-    """Batches reads to the node's ingest API; retries while the node is away."""
+    """Hands spooled reads to the node's ingest API, oldest first, many requests' reads
+    to one SubmitReads message; retries while the node is away. A read leaves the spool
+    only once the node has answered for it."""
 
-    def __init__(self, config: AdapterConfig, health: Health) -> None:
+    def __init__(self, config: AdapterConfig, spool: ReadSpool, health: Health) -> None:
         self._config = config
+        self._spool = spool
         self._health = health
-        self._queue: queue.Queue[AdapterRead] = queue.Queue(maxsize=QUEUE_READS)
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a full batch is waiting
         self._thread = threading.Thread(target=self._run, name="forwarder", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
-    def offer(self, reads: list[AdapterRead]) -> bool:
-        """Queue reads; False (nothing queued) when the queue cannot take them all."""
-        if self._queue.maxsize - self._queue.qsize() < len(reads):
-            return False
-        for read in reads:
-            self._queue.put_nowait(read)
-        return True
+    def spooled(self) -> None:
+        """Reads were committed to the spool: forward now if a batch is full."""
+        if self._spool.pending >= self._config.batch_size:
+            self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
@@ -141,20 +149,16 @@ class Forwarder:
         metadata = [("authorization", f"Bearer {token}")]
         channel = grpc.insecure_channel(f"unix:{self._config.node_socket}")
         stub = ingest_pb2_grpc.IngestServiceStub(channel)
-        batch: list[AdapterRead] = []
         backoff = 0.5
-        while not self._stop.is_set() or batch:
-            deadline = time.monotonic() + self._config.flush_interval_s
-            while len(batch) < self._config.batch_size:
-                try:
-                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
-                except queue.Empty:
-                    break
-            if not batch:
+        while not self._stop.is_set():
+            rows = self._spool.oldest(self._config.batch_size)
+            if not rows:
+                self._wake.wait(self._config.flush_interval_s)
+                self._wake.clear()
                 continue
-            request = ingest_pb2.SubmitReadsRequest(
-                batch_id=str(time.time_ns()), reads=[to_pb(r) for r in batch]
-            )
+            request = ingest_pb2.SubmitReadsRequest(batch_id=f"{rows[0][0]}-{rows[-1][0]}")
+            for _, read in rows:
+                request.reads.add().MergeFromString(read)
             try:
                 (answer,) = list(stub.SubmitReads(iter([request]), metadata=metadata, timeout=30))
             except grpc.RpcError as error:
@@ -163,13 +167,17 @@ class Forwarder:
                 if self._stop.wait(backoff):
                     break
                 backoff = min(backoff * 2, 30.0)
-                continue  # keep the batch: nothing is dropped while the node is away
+                continue  # the reads stay spooled: nothing is dropped while the node is away
             backoff = 0.5
+            self._spool.forget(rows[-1][0])
             self._health.add(
                 forwarded=answer.accepted, hits=answer.hits, rejected_by_node=len(answer.rejected)
             )
             self._health.last_forward_at = datetime.now(UTC).isoformat(timespec="seconds")
-            batch = []
+            if len(rows) < self._config.batch_size:
+                # Let a batch gather rather than send each request's reads on its own.
+                self._wake.wait(self._config.flush_interval_s)
+                self._wake.clear()
         channel.close()
 
 
@@ -220,17 +228,19 @@ def vendor_parser(config: AdapterConfig) -> Parser:
 
 class FolderDrop:
     """Files of reads dropped into a folder (for backends that only export): each file
-    is parsed, its good reads forwarded, its bad lines reported beside it in the
+    is parsed, its good reads spooled, its bad lines reported beside it in the
     quarantine, and the file moved to `done/` (or to the quarantine when unusable)."""
 
     SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 
-    def __init__(self, config: AdapterConfig, forwarder: Forwarder, health: Health) -> None:
+    def __init__(
+        self, config: AdapterConfig, keep: Callable[[list[AdapterRead]], bool], health: Health
+    ) -> None:
         if config.folder is None:
             raise ValueError("a folder adapter needs `folder` in its configuration")
         self._config = config
         self._folder = config.folder
-        self._forwarder = forwarder
+        self._keep = keep
         self._health = health
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="folder", daemon=True)
@@ -258,8 +268,8 @@ class FolderDrop:
             path.replace(self._config.quarantine_dir / path.name)
             self._health.add(quarantined=1)
             return
-        if not self._forwarder.offer(reads):
-            return  # the node is away and the queue full: the file waits for the next round
+        if not self._keep(reads):
+            return  # the spool is full: the file waits for the next round
         if errors:
             _write_reason(self._config.quarantine_dir, path.name, "bad lines", errors)
             self._health.add(quarantined=1)
@@ -274,21 +284,59 @@ def _write_reason(folder: Path, name: str, reason: str, lines: list[tuple[int, s
     )
 
 
+class GroupCommit:
+    """On the listener's loop: the reads of every request that arrives while the loop
+    is busy go into the spool in one transaction (one fsync for many cameras), and each
+    request is answered only after that commit."""
+
+    def __init__(
+        self, spool: ReadSpool, loop: asyncio.AbstractEventLoop, after: Callable[[], None]
+    ) -> None:
+        self._spool = spool
+        self._loop = loop
+        self._after = after
+        self._waiting: list[tuple[list[bytes], asyncio.Future[bool]]] = []
+
+    def keep(self, reads: list[bytes]) -> asyncio.Future[bool]:
+        """A future: True once the reads are committed, False if the spool is full."""
+        future = self._loop.create_future()
+        if not self._waiting:
+            self._loop.call_soon(self._commit)
+        self._waiting.append((reads, future))
+        return future
+
+    def _commit(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        try:
+            kept = self._spool.append([reads for reads, _ in waiting])
+        except sqlite3.Error as error:
+            log.error("adapter.spool_failed", error=type(error).__name__)
+            for _, future in waiting:
+                future.set_exception(error)
+            return
+        for (_, future), ok in zip(waiting, kept, strict=True):
+            future.set_result(ok)
+        self._after()
+
+
 class Adapter:
     def __init__(self, config: AdapterConfig) -> None:
         self.config = config
         self.health = Health()
-        self.forwarder = Forwarder(config, self.health)
+        self.spool = ReadSpool(config.spool_path, config.spool_max_reads, config.spool_sync)
+        self.forwarder = Forwarder(config, self.spool, self.health)
         self._folder = (
-            FolderDrop(config, self.forwarder, self.health) if config.kind == "folder" else None
+            FolderDrop(config, self._keep_now, self.health) if config.kind == "folder" else None
         )
         self._parse = vendor_parser(config)
-        self._server: ThreadingHTTPServer | None = None
+        self._quarantined = itertools.count()  # two payloads in one microsecond: two files
+        host, port = config.listen.rsplit(":", 1)
+        self._listener = Listener(self, host, int(port))
+        self._group = GroupCommit(self.spool, self._listener.loop, self.forwarder.spooled)
 
     @property
     def port(self) -> int:
-        assert self._server is not None
-        return self._server.server_address[1]
+        return self._listener.port
 
     def start(self) -> None:
         self.config.quarantine_dir.mkdir(parents=True, exist_ok=True)
@@ -296,20 +344,19 @@ class Adapter:
         self.forwarder.start()
         if self._folder is not None:
             self._folder.start()
-        host, port = self.config.listen.rsplit(":", 1)
-        self._server = ThreadingHTTPServer((host, int(port)), self._handler())
-        threading.Thread(target=self._server.serve_forever, name="http", daemon=True).start()
+        self._listener.start()
         log.info("adapter.started", kind=self.config.kind, port=self.port)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
+        self._listener.stop()
         if self._folder is not None:
             self._folder.stop()
         self.forwarder.stop()
+        self.spool.close()
 
-    def receive(self, body: bytes, content_type: str) -> tuple[int, dict]:
-        """(HTTP status, JSON answer) for one pushed payload."""
+    async def receive(self, body: bytes, content_type: str) -> tuple[int, dict]:
+        """(HTTP status, JSON answer) for one pushed payload; 200 only once its reads
+        are on disk."""
         self.health.add(received=1)
         try:
             reads, images, ignored = self._parse(body, content_type)
@@ -322,13 +369,30 @@ class Adapter:
             return 500, {"error": "internal parser error; payload kept in quarantine"}
         for image_id, data in images.items():
             (self.config.images_dir / _safe_name(image_id)).write_bytes(data)
-        if not self.forwarder.offer(reads):
-            return 503, {"error": "the node is not taking reads right now; retry"}
+        if reads:
+            try:
+                kept = await self._group.keep([to_pb(r).SerializeToString() for r in reads])
+            except sqlite3.Error:
+                return 503, {"error": "the adapter could not store the reads; retry"}
+            if not kept:
+                return 503, {"error": "the adapter holds as many reads as it may; retry"}
         self.health.add(reads=len(reads), ignored=ignored)
         return 200, {"accepted": len(reads), "ignored": ignored}
 
+    def too_large(self, content_type: str) -> None:
+        self._quarantine(b"", content_type, "too large")
+
+    def health_view(self) -> dict:
+        return {"kind": self.config.kind, **self.health.as_dict(), "spooled": self.spool.pending}
+
+    def _keep_now(self, reads: list[AdapterRead]) -> bool:
+        """For the folder drop's thread: spool reads; False if the spool is full."""
+        (kept,) = self.spool.append([[to_pb(r).SerializeToString() for r in reads]])
+        self.forwarder.spooled()
+        return kept
+
     def _quarantine(self, body: bytes, content_type: str, reason: str) -> None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{next(self._quarantined)}"
         base = self.config.quarantine_dir / stamp
         base.with_suffix(".body").write_bytes(body)
         base.with_suffix(".json").write_text(
@@ -337,37 +401,6 @@ class Adapter:
         self.health.add(quarantined=1)
         self.health.last_error = reason[:300]
         log.warning("adapter.quarantined", kind=self.config.kind, reason=reason[:300])
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        adapter = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_BODY:
-                    adapter._quarantine(b"", self.headers.get("Content-Type", ""), "too large")
-                    return self._answer(413, {"error": f"payload over {MAX_BODY} bytes"})
-                body = self.rfile.read(length)
-                status, answer = adapter.receive(body, self.headers.get("Content-Type", ""))
-                self._answer(status, answer)
-
-            def do_GET(self) -> None:
-                if self.path != "/health":
-                    return self._answer(404, {"error": "GET /health only"})
-                self._answer(200, {"kind": adapter.config.kind, **adapter.health.as_dict()})
-
-            def _answer(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass  # structlog records what matters, without request lines
-
-        return Handler
 
 
 def _safe_name(image_id: str) -> str:

@@ -1311,7 +1311,21 @@ def adapter() -> None:
 
 
 @adapter.command("run")
-@click.argument("kind", type=click.Choice(["hikvision", "axis", "openalpr", "genetec", "folder"]))
+@click.argument(
+    "kind",
+    type=click.Choice(
+        [
+            "hikvision",
+            "axis",
+            "openalpr",
+            "genetec",
+            "folder",
+            "webhook",
+            "hotlist-export",
+            "read-history",
+        ]
+    ),
+)
 @click.option(
     "--config",
     "config_path",
@@ -1319,11 +1333,14 @@ def adapter() -> None:
     required=True,
     help="Adapter TOML: node_socket, token_file, site, listen, quarantine_dir, images_dir "
     "(webhook: node_socket, token_file, url, secret_file, spool_path, max_backoff_s; "
-    "hotlist-export: node_socket, token_file, format, output, list_name, interval_s).",
+    "hotlist-export: node_socket, token_file, format, output, list_name, interval_s; "
+    "read-history: backend, listen, site and a [hikvision], [openalpr] or [store] table).",
 )
 def adapter_run(kind, config_path) -> None:
-    """Listen for one vendor's pushed reads and hand them to the node, or (webhook) send
-    the node's alerts, signed, to a control-room system. Ctrl-C stops."""
+    """Listen for one vendor's pushed reads and hand them to the node; (webhook) send
+    the node's alerts, signed, to a control-room system; (hotlist-export) keep the local
+    backend's hotlist file; (read-history) answer the node's read-history searches from
+    the backend's own search. Ctrl-C stops."""
     if kind == "webhook":
         from adapters.webhook import run as run_webhook
 
@@ -1333,6 +1350,11 @@ def adapter_run(kind, config_path) -> None:
         from adapters.hotlist_export import run as run_export
 
         run_export(config_path)
+        return
+    if kind == "read-history":
+        from adapters.history.service import run as run_history
+
+        run_history(config_path)
         return
     from adapters.runtime import run
 

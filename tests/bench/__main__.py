@@ -1,9 +1,10 @@
 """`make bench`: the benchmark suite. Prints a table and writes bench-results.json.
 
 BENCH_SCALE=small runs a quick version (100,000 entries instead of 1,000,000, per list
-for matching). Every
-figure is measured in this run beside the primitive it depends on; targets come from
-the issues and are printed, never asserted in tests."""
+for matching). BENCH_ONLY=adapter (a comma-separated list of sections: primitives,
+verify, sync, matching, confirmations, adapter) runs only those; primitives run with
+sync, whose ratios need them. Every figure is measured in this run beside the primitive
+it depends on; targets come from the issues and are printed, never asserted in tests."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from tests.bench import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+console = Console(width=100)
 
 # metric -> (target, "max" if lower is better else "min")
 TARGETS = {
@@ -49,12 +51,25 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+SECTIONS = ("primitives", "verify", "sync", "matching", "confirmations", "adapter")
+
+
+def sections() -> set[str]:
+    only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
+    unknown = only - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown {', '.join(sorted(unknown))}; known: {SECTIONS}")
+    if "sync" in only:
+        only.add("primitives")
+    return only or set(SECTIONS)
+
+
 def main() -> int:
+    run = sections()
     scale = os.environ.get("BENCH_SCALE", "full")
     full = scale != "small"
     entries = 1_000_000 if full else 100_000
     label = "1m" if full else "100k"
-    console = Console(width=100)
     certs = ROOT / "certs-dev" / "out"
     subprocess.run(
         [sys.executable, str(ROOT / "certs-dev" / "generate.py"), "--out", str(certs)],
@@ -62,14 +77,42 @@ def main() -> int:
         capture_output=True,
     )
     results: dict[str, float | str] = {"scale": scale, "machine": machine()}
+    if run != set(SECTIONS):
+        results["sections"] = ",".join(s for s in SECTIONS if s in run)
 
-    console.print("[bold]primitives[/] (one core)")
-    prim = primitives.measure()
-    results.update(prim)
+    if "primitives" in run:
+        console.print("[bold]primitives[/] (one core)")
+        prim = primitives.measure()
+        results.update(prim)
 
-    console.print(f"[bold]verify pipeline[/] ({200_000 if full else 20_000} entries, in-process)")
-    results.update(verify_bench.run(200_000 if full else 20_000))
+    if "verify" in run:
+        n = 200_000 if full else 20_000
+        console.print(f"[bold]verify pipeline[/] ({n:,} entries, in-process)")
+        results.update(verify_bench.run(n))
 
+    if "sync" in run:
+        _sync(results, prim, certs, full, entries, label)
+    if "matching" in run:
+        _matching(results, certs, full, entries)
+    if "confirmations" in run:
+        rounds = 1000 if full else 200
+        console.print(f"[bold]confirmations[/] ({rounds} round trips, two node processes)")
+        with tempfile.TemporaryDirectory() as d:
+            results.update(confirm_bench.run(Path(d), certs, rounds))
+    if "adapter" in run:
+        posts = 20_000 if full else 5_000
+        console.print(
+            f"[bold]adapter[/] (OpenALPR webhook, {posts:,} POSTs from "
+            f"{adapter_bench.CLIENTS} clients)"
+        )
+        with tempfile.TemporaryDirectory() as d:
+            results.update(adapter_bench.run(Path(d), certs, posts))
+
+    _report(console, results, scale)
+    return 0
+
+
+def _sync(results: dict, prim: dict, certs: Path, full: bool, entries: int, label: str) -> None:
     console.print(f"[bold]sync[/] ({entries:,} entries, two node processes over mutual TLS)")
     with tempfile.TemporaryDirectory() as d:
         sync = sync_bench.run(Path(d), certs, entries, 1000 if full else 200)
@@ -87,6 +130,8 @@ def main() -> int:
         entries / sync["import_s"] / prim["primitive_sqlite_insert_rows_per_s"]
     )
 
+
+def _matching(results: dict, certs: Path, full: bool, entries: int) -> None:
     per_list = entries
     console.print(
         f"[bold]matching[/] (3 lists of {per_list:,} entries held by one node, reads through "
@@ -99,18 +144,8 @@ def main() -> int:
             )
         )
 
-    rounds = 1000 if full else 200
-    console.print(f"[bold]confirmations[/] ({rounds} round trips, two node processes)")
-    with tempfile.TemporaryDirectory() as d:
-        results.update(confirm_bench.run(Path(d), certs, rounds))
 
-    posts = 20_000 if full else 5_000
-    console.print(
-        f"[bold]adapter[/] (OpenALPR webhook, {posts:,} POSTs from {adapter_bench.CLIENTS} clients)"
-    )
-    with tempfile.TemporaryDirectory() as d:
-        results.update(adapter_bench.run(Path(d), certs, posts))
-
+def _report(console: Console, results: dict, scale: str) -> None:
     table = Table("metric", "value", "target", "")
     for name, value in results.items():
         if isinstance(value, str):
@@ -130,7 +165,6 @@ def main() -> int:
     console.print(f"scale {scale}; machine {results['machine']}")
     (ROOT / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
     console.print("wrote bench-results.json")
-    return 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 front of a running node: a concurrent client on this machine POSTs alpr_group
 payloads, one read each; the rate counts reads the node has taken (the adapter's
 forwarded count), beside the rate of the same client against a bare HTTP listener that
-does nothing, measured in the same run."""
+does nothing, measured in the same run. The adapter runs twice: with its default spool
+(a committed read survives the adapter process dying) and with spool_sync = "full" (an
+fsync per group commit, which also survives a power cut)."""
 
 from __future__ import annotations
 
@@ -80,49 +82,62 @@ def _health(port: int) -> dict:
         return json.loads(r.read())
 
 
-def run(workdir: Path, certs: Path, n: int) -> dict[str, float]:
-    fed = LocalFederation(workdir, certs, ("be-gent",))
-    adapter = None
+def _adapter_rate(workdir: Path, gent, bodies: list[bytes], spool_sync: str) -> float:
+    """Reads per second the node took through one adapter process (its spool committed
+    with `spool_sync`), from the first POST until the node has them all."""
+    port = free_port()
+    config = workdir / f"openalpr-{spool_sync}.toml"
+    config.write_text(
+        f'node_socket = "{gent.home / "admin.sock"}"\n'
+        f'token_file = "{gent.add_user(f"alpr-{spool_sync}", "adapter")}"\n'
+        f'site = "gate-1"\nlisten = "127.0.0.1:{port}"\n'
+        f'quarantine_dir = "{workdir / "quarantine"}"\nimages_dir = "{workdir / "images"}"\n'
+        f'spool_path = "{workdir / f"spool-{spool_sync}.sqlite"}"\nspool_sync = "{spool_sync}"\n'
+    )
+    adapter = subprocess.Popen(
+        [*argos_command(), "adapter", "run", "openalpr", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        fed.start()
-        gent = fed["be-gent"]
-        port = free_port()
-        config = workdir / "openalpr.toml"
-        config.write_text(
-            f'node_socket = "{gent.home / "admin.sock"}"\n'
-            f'token_file = "{gent.add_user("alpr", "adapter")}"\n'
-            f'site = "gate-1"\nlisten = "127.0.0.1:{port}"\n'
-            f'quarantine_dir = "{workdir / "quarantine"}"\nimages_dir = "{workdir / "images"}"\n'
-        )
-        adapter = subprocess.Popen(
-            [*argos_command(), "adapter", "run", "openalpr", "--config", str(config)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert adapter.stdout is not None
-        adapter.stdout.readline()  # "openalpr adapter listening on port …"
-        bodies = _bodies(n)
-        _post_all(port, bodies[:100])  # warm up both processes
         deadline = time.monotonic() + 60
+        while True:
+            try:
+                _health(port)
+                break
+            except OSError:
+                if time.monotonic() > deadline or adapter.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        _post_all(port, bodies[:100])  # warm up both processes
         while _health(port)["forwarded"] < 100 and time.monotonic() < deadline:
             time.sleep(0.05)
         warm = _health(port)["forwarded"]
         start = time.perf_counter()
         _post_all(port, bodies)
-        while _health(port)["forwarded"] < warm + n and time.monotonic() < deadline + 300:
+        while _health(port)["forwarded"] < warm + len(bodies) and time.monotonic() < deadline + 300:
             time.sleep(0.02)
         elapsed = time.perf_counter() - start
-        forwarded = _health(port)["forwarded"] - warm
+        return (_health(port)["forwarded"] - warm) / elapsed
     finally:
-        if adapter is not None:
-            adapter.terminate()
-            adapter.wait(timeout=10)
+        adapter.terminate()
+        adapter.wait(timeout=10)
+
+
+def run(workdir: Path, certs: Path, n: int) -> dict[str, float]:
+    fed = LocalFederation(workdir, certs, ("be-gent",))
+    try:
+        fed.start()
+        gent = fed["be-gent"]
+        bodies = _bodies(n)
+        rate = _adapter_rate(workdir, gent, bodies, "normal")
+        rate_full = _adapter_rate(workdir, gent, bodies, "full")
+    finally:
         fed.stop()
-    rate = forwarded / elapsed
     bare = _bare_listener_rate(_bodies(min(n, 5000)))
     return {
         "adapter_http_reads_per_s": rate,
+        "adapter_http_reads_per_s_spool_fsync": rate_full,
         "adapter_bare_http_posts_per_s": bare,
         "adapter_http_over_bare_http": rate / bare,
     }

@@ -4,18 +4,26 @@ reason and waits in quarantine, and the good payload after it still arrives."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import signal
+import subprocess
+import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from adapters.listener import MAX_BODY
 from adapters.runtime import Adapter, AdapterConfig, vendor_parser
+from gateway.federation import argos_command
 from tests.integration.hits_support import hits
 from tests.integration.hotlist_support import add_entry, wait_until
 
 SAMPLES = Path(__file__).parents[1] / "unit" / "vendor_samples"
+_JSON = {"Content-Type": "application/json"}
 
 
 def _post(port: int, body: bytes, content_type: str) -> tuple[int, dict]:
@@ -42,6 +50,7 @@ def gent_with_adapter(pair, tmp_path):
         listen="127.0.0.1:0",
         quarantine_dir=tmp_path / "quarantine",
         images_dir=tmp_path / "images",
+        spool_path=tmp_path / "read-spool.sqlite",
     )
     adapter = Adapter(config)
     adapter.start()
@@ -113,6 +122,7 @@ def test_each_vendors_documented_push_becomes_a_hit_and_its_invalid_payload_a_40
         listen="127.0.0.1:0",
         quarantine_dir=tmp_path / "quarantine",
         images_dir=tmp_path / "images",
+        spool_path=tmp_path / "read-spool.sqlite",
     )
     first = vendor_parser(config)(body, content_type)[0][0]
     entry_id = add_entry(gent, ivan, first.plate, first.country)
@@ -144,6 +154,7 @@ def test_a_dropped_file_of_reads_makes_its_hit_and_reports_its_bad_lines(pair, t
         listen="127.0.0.1:0",
         quarantine_dir=tmp_path / "quarantine",
         images_dir=tmp_path / "images",
+        spool_path=tmp_path / "read-spool.sqlite",
         folder=drop,
         poll_interval_s=0.2,
     )
@@ -163,3 +174,124 @@ def test_a_dropped_file_of_reads_makes_its_hit_and_reports_its_bad_lines(pair, t
         assert "9-XYZ-999" not in json.dumps(report)
     finally:
         adapter.stop()
+
+
+def _group(plate: str, epoch_ms: int) -> bytes:
+    """The documented OpenALPR group sample, for one plate at one moment."""
+    group = json.loads((SAMPLES / "openalpr_group.json").read_text())
+    uuid = f"{group['agent_uid']}-{group['camera_id']}-{epoch_ms}"
+    group.update(
+        best_plate_number=plate, epoch_start=epoch_ms, epoch_end=epoch_ms + 900, best_uuid=uuid
+    )
+    group["uuids"] = [uuid]
+    group["best_plate"] = {**group["best_plate"], "plate": plate, "candidates": []}
+    return json.dumps(group).encode()
+
+
+def _health(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as r:
+        return json.loads(r.read())
+
+
+def _run_adapter(config: Path) -> tuple[subprocess.Popen, int]:
+    """`argos adapter run openalpr` as its own process; (process, port it listens on)."""
+    output = config.with_suffix(f".{time.monotonic_ns()}.out")
+    with output.open("w") as out:
+        process = subprocess.Popen(
+            [*argos_command(), "adapter", "run", "openalpr", "--config", str(config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def listening() -> int | None:
+        for line in output.read_text().splitlines():
+            if "adapter listening on port" in line:
+                return int(line.rsplit(" ", 1)[1])
+        assert process.poll() is None, output.read_text()
+        return None
+
+    return process, wait_until(listening, what="the adapter to listen")
+
+
+def test_reads_accepted_before_an_adapter_crash_reach_the_node_once_after_restart(pair, tmp_path):
+    """The adapter answers 200 only once a read is in its spool on disk: SIGKILLed with
+    every read still waiting for the node, and restarted with the node, it delivers each
+    of them, and none twice (one hit per read at the node)."""
+    gent = pair["be-gent"]
+    ivan = gent.add_user("ivan", "investigator")
+    entry_id = add_entry(gent, ivan, "GHX-123-K", "NL")
+    config = tmp_path / "openalpr.toml"
+    config.write_text(
+        f'node_socket = "{gent.home / "admin.sock"}"\n'
+        f'token_file = "{gent.add_user("alpr", "adapter")}"\n'
+        'site = "kennedy-tunnel"\nlisten = "127.0.0.1:0"\n'
+        f'quarantine_dir = "{tmp_path / "quarantine"}"\nimages_dir = "{tmp_path / "images"}"\n'
+        f'spool_path = "{tmp_path / "read-spool.sqlite"}"\n'
+    )
+    gent.stop()
+    adapter, port = _run_adapter(config)
+    first_ms = int(time.time() * 1000) - 60_000
+    moments = [first_ms + i * 1000 for i in range(25)]
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for epoch_ms in moments:  # one kept-alive connection, as an agent holds it
+            connection.request("POST", "/", _group("GHX123K", epoch_ms), _JSON)
+            response = connection.getresponse()
+            assert (response.status, json.loads(response.read())["accepted"]) == (200, 1)
+        connection.close()
+        assert _health(port)["spooled"] == len(moments)
+        assert _health(port)["forwarded"] == 0
+    finally:
+        adapter.send_signal(signal.SIGKILL)
+        adapter.wait(timeout=10)
+
+    gent.start()
+    adapter, port = _run_adapter(config)
+    try:
+        wait_until(lambda: _health(port)["spooled"] == 0, timeout=60, what="the spool to empty")
+        assert _health(port)["forwarded"] == len(moments)
+    finally:
+        adapter.terminate()
+        adapter.wait(timeout=10)
+    found = hits(gent, ivan, "--limit", "1000")
+    assert {h["entry_id"] for h in found} == {entry_id}
+    seen = sorted(datetime.fromisoformat(h["observed_at"].replace("Z", "+00:00")) for h in found)
+    assert seen == [datetime.fromtimestamp(ms / 1000, UTC) for ms in moments]
+
+
+def test_the_listener_keeps_the_connection_refuses_what_it_cannot_use_and_shows_its_health(
+    gent_with_adapter,
+):
+    """Good, bad and oversized pushes on one kept-alive connection: the bad one gets a
+    400 with its reason and is quarantined, the good ones around it are kept; a push
+    larger than the limit is refused unread with 413 and counted."""
+    gent, ivan, entry_id, adapter = gent_with_adapter
+    good = (SAMPLES / "hikvision_anpr.xml").read_bytes()
+    connection = http.client.HTTPConnection("127.0.0.1", adapter.port, timeout=10)
+    answers = []
+    for body in (good, b"<EventNotificationAlert><oops>", good):
+        connection.request("POST", "/", body, {"Content-Type": "application/xml"})
+        response = connection.getresponse()
+        answers.append((response.status, json.loads(response.read())))
+    assert [status for status, _ in answers] == [200, 400, 200]
+    assert "XML" in answers[1][1]["error"]
+    connection.request("GET", "/health")
+    health = json.loads(connection.getresponse().read())
+    assert (health["received"], health["reads"], health["quarantined"]) == (3, 2, 1)
+    connection.close()
+
+    oversized = http.client.HTTPConnection("127.0.0.1", adapter.port, timeout=10)
+    oversized.putrequest("POST", "/")
+    oversized.putheader("Content-Type", "application/xml")
+    oversized.putheader("Content-Length", str(MAX_BODY + 1))
+    oversized.endheaders()  # the body is never sent: the answer comes first
+    response = oversized.getresponse()
+    assert response.status == 413 and "payload over" in json.loads(response.read())["error"]
+    oversized.close()
+    assert _health(adapter.port)["quarantined"] == 2
+    found = wait_until(lambda: len(hits(gent, ivan)) == 2 and hits(gent, ivan), what="2 hits")
+    assert {h["entry_id"] for h in found} == {entry_id}
+    assert _post(adapter.port, b"", "application/xml")[0] == 400
+    with pytest.raises(urllib.error.HTTPError) as elsewhere:
+        urllib.request.urlopen(f"http://127.0.0.1:{adapter.port}/other", timeout=10)
+    assert elsewhere.value.code == 404

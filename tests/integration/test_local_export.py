@@ -95,3 +95,65 @@ def _plates(module, config) -> set[str]:
     """The plates of the file as the vendor's own format names its plate column."""
     rows = module.parse(config.output.read_bytes())
     return {r.get("plate") or r.get("LicensePlate") or r.get("PlateNumber") for r in rows}
+
+
+def test_every_exported_file_holds_plaintext_partner_plates_and_no_token_only_plate(pair, tmp_path):
+    """Terneuzen shares its stolen vehicles with Gent in plaintext and its wanted
+    persons as plate tokens only. Each vendor file Gent's export adapter writes, parsed
+    back, holds Gent's own plate and Terneuzen's plaintext plates; the token-only
+    plates are in no file, in any spelling, and neither are those entries' ids."""
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    plaintext = pair.agree(
+        "nl-terneuzen",
+        "be-gent",
+        "--direction",
+        "proposer_to_partner",
+        "--matching",
+        "plaintext",
+        "--categories",
+        "stolen_vehicle",
+    )
+    tokens = pair.agree(
+        "nl-terneuzen",
+        "be-gent",
+        "--direction",
+        "proposer_to_partner",
+        "--matching",
+        "token",
+        "--categories",
+        "wanted_person",
+    )
+    ivan, ines = gent.add_user("ivan", "investigator"), terneuzen.add_user("ines", "investigator")
+    own = {add_entry(gent, ivan, "1-ABC-123", "B"): "1ABC123"}
+    shared = {
+        add_entry(terneuzen, ines, "AB-123-C", "NL"): "AB123C",
+        add_entry(terneuzen, ines, "GH-456-K", "NL"): "GH456K",
+    }
+    token_only = {
+        add_entry(terneuzen, ines, "XY-987-Z", "NL", "wanted_person"): "XY987Z",
+        add_entry(terneuzen, ines, "KL-321-M", "NL", "wanted_person"): "KL321M",
+    }
+    wait_until(lambda: set(shared) <= set(received(gent, plaintext)), what="plaintext entries")
+    wait_until(lambda: set(token_only) <= set(received(gent, tokens)), what="token entries")
+    # Gent holds the token-only entries (it matches reads against them), as tokens.
+    assert all(not r["plate"] for r in received(gent, tokens).values())
+
+    exporter = gent.add_user("export", "adapter")
+    for fmt in sorted(FORMATS):
+        config = ExportConfig(
+            node_socket=gent.home / "admin.sock",
+            token_file=exporter,
+            format=fmt,
+            output=tmp_path / f"hotlist.{fmt}",
+        )
+        assert HotlistExporter(config).refresh() is True
+        module = importlib.import_module(f"adapters.exports.{fmt}")
+        plates = _plates(module, config)
+        assert plates >= set(own.values()) | set(shared.values()), fmt
+        assert not plates & set(token_only.values()), fmt
+        raw = config.output.read_bytes()
+        for entry_id, plate in token_only.items():
+            spellings = {plate, plate[:2] + "-" + plate[2:5] + "-" + plate[5:]}
+            for text in (*spellings, *(s.lower() for s in spellings), entry_id):
+                assert text.encode() not in raw, (fmt, "a token-only entry is in the file")
+                assert text.encode("utf-16-le") not in raw, fmt
