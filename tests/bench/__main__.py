@@ -1,7 +1,8 @@
 """`make bench`: the benchmark suite. Prints a table and writes bench-results.json.
 
 BENCH_SCALE=small runs a quick version (100,000 entries instead of 1,000,000, per list
-for matching). Every
+for matching). BENCH_ONLY=isc,sync,... runs only the named sections (verify, sync,
+match, confirm, adapter, isc); the primitives always run. Every
 figure is measured in this run beside the primitive it depends on; targets come from
 the issues and are printed, never asserted in tests."""
 
@@ -21,6 +22,7 @@ from rich.table import Table
 from tests.bench import (
     adapter_bench,
     confirm_bench,
+    isc_bench,
     match_bench,
     primitives,
     sync_bench,
@@ -45,6 +47,11 @@ TARGETS = {
 }
 
 
+def wanted(section: str) -> bool:
+    only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
+    return not only or section in only
+
+
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
@@ -67,9 +74,41 @@ def main() -> int:
     prim = primitives.measure()
     results.update(prim)
 
-    console.print(f"[bold]verify pipeline[/] ({200_000 if full else 20_000} entries, in-process)")
-    results.update(verify_bench.run(200_000 if full else 20_000))
+    if wanted("verify"):
+        console.print(
+            f"[bold]verify pipeline[/] ({200_000 if full else 20_000} entries, in-process)"
+        )
+        results.update(verify_bench.run(200_000 if full else 20_000))
+    if wanted("sync"):
+        sync_section(console, results, prim, certs, entries, label, full)
+    if wanted("match"):
+        match_section(console, results, certs, entries, full)
+    if wanted("confirm"):
+        rounds = 1000 if full else 200
+        console.print(f"[bold]confirmations[/] ({rounds} round trips, two node processes)")
+        with tempfile.TemporaryDirectory() as d:
+            results.update(confirm_bench.run(Path(d), certs, rounds))
+    if wanted("adapter"):
+        posts = 20_000 if full else 5_000
+        console.print(
+            f"[bold]adapter[/] (OpenALPR webhook, {posts:,} POSTs from "
+            f"{adapter_bench.CLIENTS} clients)"
+        )
+        with tempfile.TemporaryDirectory() as d:
+            results.update(adapter_bench.run(Path(d), certs, posts))
+    if wanted("isc"):
+        objects = 10_000 if full else 1_000
+        console.print(
+            f"[bold]ISC pull[/] ({objects:,} objects from a local medallion; beside it "
+            "plain taxii2-client paging against the same server)"
+        )
+        with tempfile.TemporaryDirectory() as d:
+            results.update(isc_bench.run(Path(d), certs, objects))
+    report(console, results, scale)
+    return 0
 
+
+def sync_section(console, results, prim, certs, entries, label, full) -> None:
     console.print(f"[bold]sync[/] ({entries:,} entries, two node processes over mutual TLS)")
     with tempfile.TemporaryDirectory() as d:
         sync = sync_bench.run(Path(d), certs, entries, 1000 if full else 200)
@@ -87,6 +126,9 @@ def main() -> int:
         entries / sync["import_s"] / prim["primitive_sqlite_insert_rows_per_s"]
     )
 
+
+
+def match_section(console, results, certs, entries, full) -> None:
     per_list = entries
     console.print(
         f"[bold]matching[/] (3 lists of {per_list:,} entries held by one node, reads through "
@@ -99,18 +141,9 @@ def main() -> int:
             )
         )
 
-    rounds = 1000 if full else 200
-    console.print(f"[bold]confirmations[/] ({rounds} round trips, two node processes)")
-    with tempfile.TemporaryDirectory() as d:
-        results.update(confirm_bench.run(Path(d), certs, rounds))
 
-    posts = 20_000 if full else 5_000
-    console.print(
-        f"[bold]adapter[/] (OpenALPR webhook, {posts:,} POSTs from {adapter_bench.CLIENTS} clients)"
-    )
-    with tempfile.TemporaryDirectory() as d:
-        results.update(adapter_bench.run(Path(d), certs, posts))
 
+def report(console, results, scale) -> None:
     table = Table("metric", "value", "target", "")
     for name, value in results.items():
         if isinstance(value, str):
@@ -130,7 +163,6 @@ def main() -> int:
     console.print(f"scale {scale}; machine {results['machine']}")
     (ROOT / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
     console.print("wrote bench-results.json")
-    return 0
 
 
 if __name__ == "__main__":
