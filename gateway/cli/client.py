@@ -13,7 +13,7 @@ import click
 import grpc
 
 from gateway.node.config import ADMIN_TOKEN_FILE, load_config
-from gateway.wire.argos.v1 import admin_pb2_grpc, ingest_pb2_grpc
+from gateway.wire.argos.v1 import admin_pb2_grpc, ingest_pb2_grpc, isc_pb2_grpc
 
 # Exit codes scripts can rely on (also in the README).
 EXIT_OK = 0
@@ -59,6 +59,7 @@ class AdminClient:
         self._channel = grpc.insecure_channel(config.admin_target)
         self.stub = admin_pb2_grpc.AdminServiceStub(self._channel)
         self.ingest = ingest_pb2_grpc.IngestServiceStub(self._channel)
+        self.isc = isc_pb2_grpc.IscServiceStub(self._channel)
         self.node_id = config.node_id
 
     @property
@@ -68,6 +69,12 @@ class AdminClient:
     def call(self, method: str, request, timeout: float | None = ADMIN_CALL_TIMEOUT_S):
         try:
             return getattr(self.stub, method)(request, timeout=timeout, metadata=self.metadata)
+        except grpc.RpcError as error:
+            self.fail(error)
+
+    def call_isc(self, method: str, request, timeout: float | None = ADMIN_CALL_TIMEOUT_S):
+        try:
+            return getattr(self.isc, method)(request, timeout=timeout, metadata=self.metadata)
         except grpc.RpcError as error:
             self.fail(error)
 

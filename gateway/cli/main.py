@@ -1381,6 +1381,11 @@ def demo(certs, workdir) -> None:
     sys.exit(run_demo(certs, workdir))
 
 
+from gateway.cli.isc import isc as _isc_commands  # noqa: E402 (uses the options above)
+
+cli.add_command(_isc_commands)
+
+
 def main() -> None:
     cli()
 

@@ -36,6 +36,10 @@ class Action(enum.StrEnum):
     CONFIRM_MANAGE = "confirm.manage"
     CONFIRM_READ = "confirm.read"
     HOTLIST_EXPORT = "hotlist.export"
+    ISC_PUBLISH = "isc.publish"
+    ISC_PULL = "isc.pull"
+    ISC_READ = "isc.read"
+    ISC_PROMOTE = "isc.promote"
 
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
@@ -59,6 +63,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.HITS_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
     Action.CONFIRM_MANAGE: frozenset({Role.INVESTIGATOR}),
     Action.CONFIRM_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
+    # The ISC (issue 7): what leaves is chosen and reviewed by an investigator; a
+    # candidate becomes a hotlist entry only by an investigator, who owns entries.
+    Action.ISC_PUBLISH: frozenset({Role.INVESTIGATOR}),
+    Action.ISC_PULL: frozenset({Role.INVESTIGATOR, Role.ADMIN}),
+    Action.ISC_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
+    Action.ISC_PROMOTE: frozenset({Role.INVESTIGATOR}),
 }
 
 

@@ -56,6 +56,10 @@ class NodeConfig:
     read_history_url: str = ""
     # How long before its deadline an open confirmation is escalated to the alert stream.
     confirmation_warning_minutes: float = 60.0
+    # The Dutch ISC ([isc] table): collection_url, credentials_file ("user:password",
+    # owner-only), pull_interval_s and statistics_interval_s (0: on demand only),
+    # suppression_threshold, statistics_tlp, page_size, timeout_s, ca_file.
+    isc: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def db_path(self) -> Path:
@@ -153,6 +157,7 @@ def load_config(home: Path) -> NodeConfig:
             outbox_max_backoff_s=float(raw.get("outbox_max_backoff_s", 60.0)),
             read_history_url=str(raw.get("read_history_url", "")),
             confirmation_warning_minutes=float(raw.get("confirmation_warning_minutes", 60.0)),
+            isc=dict(raw.get("isc", {})),
         )
     except KeyError as exc:
         raise InvalidInput(f"{path} lacks the setting {exc.args[0]}") from None
@@ -172,3 +177,16 @@ def load_signing_key(config: NodeConfig) -> NodeSigningKey:
 def load_token_master(config: NodeConfig) -> bytes:
     """The secret behind every plate-token key this node hands to partners."""
     return _read_secret(config.token_key_path)
+
+
+def load_isc_credentials(path: Path) -> tuple[str, str]:
+    """The ISC member's user and password from an owner-only file "user:password"."""
+    if not path.is_file():
+        raise InvalidInput(f"ISC credentials file {path} does not exist")
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise InvalidInput(f"{path} is readable by others (mode {mode:o}); run chmod 600 on it")
+    user, sep, password = path.read_text().strip().partition(":")
+    if not sep or not user:
+        raise InvalidInput(f"{path} must hold one line user:password")
+    return user, password

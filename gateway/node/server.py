@@ -17,21 +17,25 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from gateway.domain.errors import IllegalTransition
 from gateway.domain.ocr import FuzzyPolicy
 from gateway.node.admin_servicer import AdminServicer
 from gateway.node.config import NodeConfig, load_config, load_signing_key, load_token_master
 from gateway.node.federation_client import GrpcFederationClient
 from gateway.node.federation_servicer import FederationServicer
 from gateway.node.ingest_servicer import IngestServicer
+from gateway.node.isc_servicer import IscServicer
 from gateway.node.sync_runner import SyncRunner
+from gateway.node.taxii import isc_collection_factory, isc_settings
 from gateway.node.tls import server_credentials, server_options
 from gateway.node.verifier import ProcessVerifier
 from gateway.services.agreements import AgreementService
 from gateway.services.alerts import AlertHub
 from gateway.services.confirmations import ConfirmationService
-from gateway.services.context import NodeContext
+from gateway.services.context import SYSTEM, NodeContext
 from gateway.services.feed import FeedService
 from gateway.services.hits import HitService, HitSettings
+from gateway.services.isc import IscService
 from gateway.services.matching import MatchingService
 from gateway.services.outbox import OutboxService
 from gateway.services.read_history import HttpReadHistory
@@ -44,6 +48,7 @@ from gateway.wire.argos.v1 import (
     federation_pb2_grpc,
     ingest_pb2,
     ingest_pb2_grpc,
+    isc_pb2_grpc,
 )
 
 log = structlog.get_logger(__name__)
@@ -102,6 +107,7 @@ class NodeServer:
         self.outbox = OutboxService.for_node(
             self.ctx, self.federation_client, config.outbox_max_backoff_s
         )
+        self.isc = IscService(self.ctx, isc_settings(config), isc_collection_factory(config))
         self._federation: grpc.Server | None = None
         self._admin: grpc.Server | None = None
         self._threads: list[threading.Thread] = []
@@ -135,6 +141,7 @@ class NodeServer:
             ),
             admin,
         )
+        isc_pb2_grpc.add_IscServiceServicer_to_server(IscServicer(self.ctx, self.isc), admin)
         ingest_pb2_grpc.add_IngestServiceServicer_to_server(
             IngestServicer(self.ctx, self.matching, self.hits, self.alerts, self._stop), admin
         )
@@ -171,6 +178,7 @@ class NodeServer:
             (self._outbox_loop, "outbox"),
             (self._purge_loop, "retention"),
             (self._deadline_loop, "deadlines"),
+            (self._isc_loop, "isc"),
         ):
             worker = threading.Thread(target=target, name=name, daemon=True)
             worker.start()
@@ -227,6 +235,31 @@ class NodeServer:
                 self.confirmations.keep_deadlines()
             except Exception:  # try again next round
                 log.exception("deadlines.failed")
+
+    def _isc_loop(self) -> None:
+        """On the configured schedule: pull the ISC collection, and publish the last
+        complete week's statistics once. Either interval 0 leaves it to the CLI."""
+        pull_every = float(self.config.isc.get("pull_interval_s", 0))
+        stats_every = float(self.config.isc.get("statistics_interval_s", 0))
+        if not self.config.isc.get("collection_url") or not (pull_every or stats_every):
+            return
+        next_pull = next_stats = time.monotonic()
+        while not self._stop.wait(1.0):
+            now = time.monotonic()
+            if pull_every and now >= next_pull:
+                next_pull = now + pull_every
+                try:
+                    self.isc.pull(SYSTEM)
+                except Exception:  # the cursor holds; try again next round
+                    log.exception("isc.pull_failed")
+            if stats_every and now >= next_stats:
+                next_stats = now + stats_every
+                try:
+                    self.isc.publish_statistics(SYSTEM)
+                except IllegalTransition:
+                    pass  # this week's statistics are out already
+                except Exception:
+                    log.exception("isc.statistics_failed")
 
     def _project_loop(self) -> None:
         """Keep every feed this node provides in step with its entries and clock."""

@@ -2,7 +2,7 @@
 
 BENCH_SCALE=small runs a quick version (100,000 entries instead of 1,000,000, per list
 for matching). BENCH_ONLY=adapter (a comma-separated list of sections: primitives,
-verify, sync, matching, confirmations, adapter) runs only those; primitives run with
+verify, sync, matching, confirmations, adapter, isc) runs only those; primitives run with
 sync, whose ratios need them. Every figure is measured in this run beside the primitive
 it depends on; targets come from the issues and are printed, never asserted in tests."""
 
@@ -22,6 +22,7 @@ from rich.table import Table
 from tests.bench import (
     adapter_bench,
     confirm_bench,
+    isc_bench,
     match_bench,
     primitives,
     sync_bench,
@@ -51,7 +52,7 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-SECTIONS = ("primitives", "verify", "sync", "matching", "confirmations", "adapter")
+SECTIONS = ("primitives", "verify", "sync", "matching", "confirmations", "adapter", "isc")
 
 
 def sections() -> set[str]:
@@ -107,6 +108,14 @@ def main() -> int:
         )
         with tempfile.TemporaryDirectory() as d:
             results.update(adapter_bench.run(Path(d), certs, posts))
+    if "isc" in run:
+        objects = 10_000 if full else 1_000
+        console.print(
+            f"[bold]ISC pull[/] ({objects:,} objects from a local medallion; beside it "
+            "plain taxii2-client paging against the same server)"
+        )
+        with tempfile.TemporaryDirectory() as d:
+            results.update(isc_bench.run(Path(d), certs, objects))
 
     _report(console, results, scale)
     return 0

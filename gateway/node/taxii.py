@@ -1,0 +1,168 @@
+"""A small TAXII 2.1 client for one collection: add objects, and get one page of
+objects with the paging headers. One persistent HTTP(S) connection; responses are
+bounded in size. Decisions about the objects belong to gateway.domain.isc."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import ssl
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gateway.domain.errors import InvalidInput, PartnerUnreachable
+from gateway.domain.isc import parse_tlp
+from gateway.node.config import NodeConfig, load_isc_credentials
+from gateway.services.isc import IscCollectionPort, IscSettings, NextExpired, Page
+
+TAXII = "application/taxii+json;version=2.1"
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+class TaxiiCollection:
+    def __init__(
+        self,
+        collection_url: str,
+        user: str,
+        password: str,
+        timeout_s: float = 60.0,
+        ca_file: str | None = None,
+    ) -> None:
+        url = urllib.parse.urlsplit(collection_url.rstrip("/") + "/")
+        if url.scheme not in {"http", "https"} or not url.hostname:
+            raise InvalidInput("the ISC collection URL must be http(s)://host/.../collections/ID/")
+        self._url = url
+        self._auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        self._timeout = timeout_s
+        self._ca_file = ca_file
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            host, port = self._url.hostname or "", self._url.port
+            if self._url.scheme == "https":
+                context = ssl.create_default_context(cafile=self._ca_file)
+                self._conn = http.client.HTTPSConnection(
+                    host, port, timeout=self._timeout, context=context
+                )
+            else:
+                self._conn = http.client.HTTPConnection(host, port, timeout=self._timeout)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _request(
+        self, method: str, path: str, body: bytes | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        headers = {"Accept": TAXII, "Authorization": self._auth}
+        if body is not None:
+            headers["Content-Type"] = TAXII
+        for attempt in (1, 2):  # a kept-alive connection the server closed is retried once
+            conn = self._connection()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read(MAX_RESPONSE_BYTES + 1)
+                if len(data) > MAX_RESPONSE_BYTES:
+                    self.close()
+                    raise InvalidInput(f"the ISC answered more than {MAX_RESPONSE_BYTES} bytes")
+                return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+            except (http.client.HTTPException, OSError) as exc:
+                self.close()
+                if attempt == 2:
+                    raise PartnerUnreachable(f"ISC unreachable: {type(exc).__name__}") from None
+        raise AssertionError("unreachable")
+
+    def add_objects(self, objects: list[dict[str, Any]]) -> dict[str, Any]:
+        body = json.dumps({"objects": objects}).encode()
+        status, _, data = self._request("POST", self._url.path + "objects/", body)
+        if status not in (200, 202):
+            raise PartnerUnreachable(f"the ISC refused the bundle (HTTP {status})")
+        try:
+            result = json.loads(data)
+        except ValueError:
+            raise PartnerUnreachable(
+                "the ISC answered a bundle with a status that is not JSON"
+            ) from None
+        return result if isinstance(result, dict) else {}
+
+    def get_page(
+        self,
+        *,
+        limit: int,
+        added_after: str = "",
+        next_token: str = "",
+        spec_version: str = "2.1",
+    ) -> Page:
+        # The same filters on every page of one paging session (servers compare them).
+        params = {"limit": str(limit), "match[spec_version]": spec_version}
+        if added_after:
+            params["added_after"] = added_after
+        if next_token:
+            params["next"] = next_token
+        path = self._url.path + "objects/?" + urllib.parse.urlencode(params)
+        status, headers, data = self._request("GET", path)
+        if status == 400 and next_token:
+            raise NextExpired()
+        if status != 200:
+            raise PartnerUnreachable(f"the ISC answered HTTP {status} to a page request")
+        try:
+            envelope = json.loads(data) if data else {}
+        except (ValueError, RecursionError):
+            raise InvalidInput("the ISC served a page that is not JSON") from None
+        if not isinstance(envelope, dict):
+            raise InvalidInput("the ISC served a page that is not a TAXII envelope")
+        objects = envelope.get("objects") or []
+        if not isinstance(objects, list):
+            raise InvalidInput("the ISC served a page whose objects are not a list")
+        sizes = []
+        for obj in objects:
+            try:
+                sizes.append(len(json.dumps(obj, ensure_ascii=False).encode()))
+            except (ValueError, RecursionError):
+                sizes.append(MAX_RESPONSE_BYTES)
+        return Page(
+            objects=objects,
+            sizes=sizes,
+            more=bool(envelope.get("more", False)),
+            next=str(envelope.get("next") or ""),
+            date_added_first=headers.get("x-taxii-date-added-first", ""),
+            date_added_last=headers.get("x-taxii-date-added-last", ""),
+        )
+
+
+def isc_settings(config: NodeConfig) -> IscSettings:
+    raw = config.isc
+    threshold = int(raw.get("suppression_threshold", 5))
+    if threshold < 1:
+        raise InvalidInput("[isc] suppression_threshold must be at least 1")
+    return IscSettings(
+        suppression_threshold=threshold,
+        statistics_tlp=parse_tlp(str(raw.get("statistics_tlp", "green"))),
+        page_size=int(raw.get("page_size", 1000)),
+    )
+
+
+def isc_collection_factory(config: NodeConfig) -> Callable[[], IscCollectionPort] | None:
+    """A new client per use; None when no ISC is configured. Credentials are read when
+    used, so a rotated file needs no restart."""
+    url = str(config.isc.get("collection_url", ""))
+    if not url:
+        return None
+    credentials = Path(str(config.isc.get("credentials_file", "")))
+    if not credentials.is_absolute():
+        credentials = config.home / credentials
+    timeout = float(config.isc.get("timeout_s", 600.0))
+    ca_file = str(config.isc.get("ca_file", "")) or None
+
+    def open_collection() -> IscCollectionPort:
+        user, password = load_isc_credentials(credentials)
+        return TaxiiCollection(url, user, password, timeout, ca_file)
+
+    return open_collection
