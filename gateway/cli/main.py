@@ -163,24 +163,49 @@ def identity(home, as_json) -> None:
 @cli.command()
 @home_option
 @token_option
-def status(home, token_file) -> None:
-    """One screen on the node: identity, partners, agreements, audit log size, outbox,
-    open confirmations and camera adapters."""
-    r = _client(home, token_file).call("GetStatus", pb.GetStatusRequest())
-    click.echo(f"node            {r.node_id}")
-    click.echo(f"federation      {r.federation_address}")
-    click.echo(f"signing key     {r.key_id}")
-    click.echo(f"partners        {r.partners}")
+@click.option(
+    "--wait",
+    "wait_s",
+    type=float,
+    default=0.0,
+    help="Wait up to this many seconds for a node that is still starting.",
+)
+def status(home, token_file, wait_s) -> None:
+    """One screen on the node: identity, partners (reachable now?, sync lag, outbox),
+    agreements, own entries near review, open confirmations near their deadline,
+    camera adapters, audit log size."""
+    client = _client(home, token_file)
+    r = client.call("GetStatus", pb.GetStatusRequest(), wait_s=wait_s)
+    click.echo(f"node            {r.node_id} at {r.federation_address} (key {r.key_id})")
+    click.echo(f"you are         {r.user} ({pb.Role.Name(r.role)[5:].lower()})")
     click.echo(f"agreements      {r.active_agreements} active, {r.pending_agreements} pending")
-    click.echo(f"audit records   {r.audit_records}")
-    review = (
-        f", {r.entries_due_for_review} past expiry: due for review"
-        if r.entries_due_for_review
-        else ""
+    click.echo(f"partners        {r.partners}")
+    for p in r.partner_status:
+        reach = "reachable" if p.reachable else f"UNREACHABLE ({p.problem})"
+        click.echo(
+            f"  {p.node_id:14}{reach}; sync lag {p.sync_lag_changes} changes, "
+            f"{p.entries_held} entries held, {p.rejected_batches} batches rejected; "
+            f"outbox {p.outbox_pending} waiting"
+        )
+    click.echo(
+        f"outbox          {r.outbox_pending} waiting, {r.outbox_delivered} delivered, "
+        f"{r.outbox_refused} refused"
     )
-    click.echo(f"own hotlist     {r.hotlist_entries} entries{review}")
-    click.echo(f"outbox          {r.outbox_pending} waiting, {r.outbox_refused} refused")
-    click.echo(f"confirmations   {r.open_confirmations} open")
+    review = f", {r.entries_due_for_review} past expiry: due for review"
+    click.echo(
+        f"own hotlist     {r.hotlist_entries} entries, {r.entries_expiring} expiring within "
+        f"{r.expiry_warning_days} days" + (review if r.entries_due_for_review else "")
+    )
+    click.echo(
+        f"confirmations   {r.open_confirmations} open, "
+        f"{len(r.confirmations_near_deadline)} due within {r.confirmation_warning_minutes} min"
+    )
+    for c in r.confirmations_near_deadline:
+        kind = cpb.ConfirmationKind.Name(c.kind).removeprefix("CONFIRMATION_KIND_").lower()
+        side = "asked of" if c.outgoing else "asked by"
+        click.echo(
+            f"  {c.request_id}  {kind} {side} {c.partner}, deadline {c.deadline.ToJsonString()}"
+        )
     for a in r.adapters:
         last = a.last_batch_at.ToJsonString() if a.HasField("last_batch_at") else "never"
         click.echo(
@@ -189,7 +214,7 @@ def status(home, token_file) -> None:
         )
     if not r.adapters:
         click.echo("adapters        none has handed in reads since the node started")
-    click.echo(f"you are         {r.user} ({pb.Role.Name(r.role)[5:].lower()})")
+    click.echo(f"audit records   {r.audit_records}")
 
 
 # -- partners -------------------------------------------------------------------------------

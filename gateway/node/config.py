@@ -56,6 +56,12 @@ class NodeConfig:
     read_history_url: str = ""
     # How long before its deadline an open confirmation is escalated to the alert stream.
     confirmation_warning_minutes: float = 60.0
+    # Prometheus endpoint (GET /metrics over plain HTTP): off unless metrics_port is set.
+    # Bound to loopback by default; it carries ids and counts, never personal data.
+    metrics_port: int | None = None
+    metrics_address: str = "127.0.0.1"
+    # How far ahead `argos status` and the metrics count own entries as expiring soon.
+    expiry_warning_days: int = 7
 
     @property
     def db_path(self) -> Path:
@@ -153,6 +159,9 @@ def load_config(home: Path) -> NodeConfig:
             outbox_max_backoff_s=float(raw.get("outbox_max_backoff_s", 60.0)),
             read_history_url=str(raw.get("read_history_url", "")),
             confirmation_warning_minutes=float(raw.get("confirmation_warning_minutes", 60.0)),
+            metrics_port=int(raw["metrics_port"]) if "metrics_port" in raw else None,
+            metrics_address=str(raw.get("metrics_address", "127.0.0.1")),
+            expiry_warning_days=int(raw.get("expiry_warning_days", 7)),
         )
     except KeyError as exc:
         raise InvalidInput(f"{path} lacks the setting {exc.args[0]}") from None
