@@ -217,6 +217,111 @@ def status(home, token_file, wait_s) -> None:
     click.echo(f"audit records   {r.audit_records}")
 
 
+passphrase_option = click.option(
+    "--passphrase-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    envvar="ARGOS_BACKUP_PASSPHRASE_FILE",
+    required=True,
+    help="File holding the backup passphrase, at least 16 characters "
+    "(or ARGOS_BACKUP_PASSPHRASE_FILE). Keep it apart from the backups.",
+)
+
+
+@cli.command()
+@home_option
+@token_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The archive to write (a new file).",
+)
+@passphrase_option
+@click.option("--justification", required=True, help="Why (recorded in the audit log).")
+def backup(home, token_file, out, passphrase_file, justification) -> None:
+    """Back up the RUNNING node: a consistent copy of its database taken while it
+    works, with its config, signing key, token secret and TLS files, encrypted under
+    the passphrase. Users' tokens are not in it. Admins only; audited."""
+    from gateway.node.backup import read_passphrase, write_archive
+
+    if out.exists():
+        _fail(f"{out} exists; choose a new file for the backup")
+    try:
+        passphrase = read_passphrase(passphrase_file)
+        config = load_config(home)
+    except ArgosError as exc:
+        _fail(str(exc))
+    r = _client(home, token_file).call(
+        "SnapshotDatabase", pb.SnapshotDatabaseRequest(justification=justification)
+    )
+    snapshot = Path(r.path)
+    try:
+        manifest = write_archive(out, config, snapshot, r.audit_seq, passphrase)
+    finally:
+        snapshot.unlink(missing_ok=True)
+    click.echo(
+        f"backup of {manifest.node_id} written to {out} ({out.stat().st_size} bytes, "
+        f"audit log up to record {manifest.audit_seq} at least)"
+    )
+
+
+@cli.command()
+@click.argument("archive", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="New node folder to restore into (must not hold a node).",
+)
+@passphrase_option
+@click.option(
+    "--admin-user",
+    default="",
+    help="Also create this admin user and write its token to HOME/admin.token "
+    "(tokens are never in a backup).",
+)
+def restore(archive, home, passphrase_file, admin_user) -> None:
+    """Restore a backup into a new node folder, check its audit chain against its
+    signed head, and record the restore in it. Then start it with `argos serve`."""
+    from gateway.domain.roles import Role
+    from gateway.node.backup import extract_archive, read_passphrase
+    from gateway.node.config import write_private
+    from gateway.services.administration import AdministrationService
+    from gateway.services.context import Caller, NodeContext
+    from gateway.store.audit_log import verify_database
+    from gateway.store.database import Database
+
+    try:
+        manifest = extract_archive(archive, home, read_passphrase(passphrase_file))
+        config = load_config(home)
+        key = load_signing_key(config)
+        database = Database(config.db_path)
+        checked, problem = verify_database(database, key.public)
+        if problem is not None:
+            database.close()
+            where = f"record {problem.seq}" if problem.seq else "end of log"
+            click.echo(f"audit log of the backup BROKEN at {where}: {problem.reason}", err=True)
+            sys.exit(EXIT_INTEGRITY)
+        ctx = NodeContext(config.node_id, key, database, federation=None)  # type: ignore[arg-type]
+        ctx.record(
+            Caller("system", "restore"),
+            "node.restore",
+            "node",
+            config.node_id,
+            details={"backup_created_at": manifest.created_at, "records": checked},
+        )
+        if admin_user:
+            _, token = AdministrationService(ctx).add_user(
+                Caller("system", "restore"), admin_user, Role.ADMIN
+            )
+            write_private(home / ADMIN_TOKEN_FILE, token.encode() + b"\n")
+        database.close()
+    except ArgosError as exc:
+        _fail(str(exc))
+    click.echo(f"node {config.node_id} restored into {home} from a backup of {manifest.created_at}")
+    click.echo(f"audit log intact: {checked} records; start it with `argos serve --home {home}`")
+
+
 # -- partners -------------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ class Action(enum.StrEnum):
     CONFIRM_MANAGE = "confirm.manage"
     CONFIRM_READ = "confirm.read"
     HOTLIST_EXPORT = "hotlist.export"
+    BACKUP = "node.backup"
 
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
@@ -47,6 +48,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Investigators need to know what they may share and with whom.
     Action.AGREEMENT_READ: frozenset({Role.ADMIN, Role.AUDITOR, Role.INVESTIGATOR}),
     Action.USER_MANAGE: frozenset({Role.ADMIN}),
+    # A backup holds every entry, hit and key of the node: administrators only.
+    Action.BACKUP: frozenset({Role.ADMIN}),
     Action.AUDIT_READ: frozenset({Role.AUDITOR, Role.ADMIN}),
     Action.HOTLIST_MANAGE: frozenset({Role.INVESTIGATOR}),
     Action.HOTLIST_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from pathlib import Path
 
 import grpc
 
@@ -43,6 +44,7 @@ from gateway.wire.strict import to_datetime, to_timestamp
 EXPORT_CHUNK = 5_000
 # How long `argos status` waits for each partner's health check (all in parallel).
 REACH_TIMEOUT_S = 3.0
+BACKUP_FOLDER = "backups"
 
 ROLE_TO_PB = {
     Role.ADMIN: pb.ROLE_ADMIN,
@@ -179,6 +181,13 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
                 )
             )
         return out
+
+    @grpc_method()
+    def SnapshotDatabase(self, request, context):
+        caller = self._caller(context, Action.BACKUP)
+        folder = Path(self._ctx.database.path).resolve().parent / BACKUP_FOLDER
+        path, seq = self._admin.snapshot(caller, folder, request.justification)
+        return pb.SnapshotDatabaseResponse(path=str(path), audit_seq=seq)
 
     @grpc_method()
     def AddPartner(self, request, context):

@@ -854,3 +854,17 @@ class ExportHotlistResponse(_message.Message):
     unchanged: bool
     entries: _containers.RepeatedCompositeFieldContainer[ExportedEntry]
     def __init__(self, version: _Optional[str] = ..., unchanged: _Optional[bool] = ..., entries: _Optional[_Iterable[_Union[ExportedEntry, _Mapping]]] = ...) -> None: ...
+
+class SnapshotDatabaseRequest(_message.Message):
+    __slots__ = ("justification",)
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    justification: str
+    def __init__(self, justification: _Optional[str] = ...) -> None: ...
+
+class SnapshotDatabaseResponse(_message.Message):
+    __slots__ = ("path", "audit_seq")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    audit_seq: int
+    def __init__(self, path: _Optional[str] = ..., audit_seq: _Optional[int] = ...) -> None: ...
