@@ -50,6 +50,18 @@ token_option = click.option(
     help="File holding your user token (or ARGOS_TOKEN_FILE / ARGOS_TOKEN).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+field_option = click.option(
+    "--field",
+    default="",
+    help="Print only this field of the --json form (for scripts), e.g. agreement_id.",
+)
+
+
+def _echo_field(values: dict, field: str) -> None:
+    if field not in values:
+        _fail(f"no field {field!r}; fields: {', '.join(values)}")
+    value = values[field]
+    click.echo(value if isinstance(value, str) else json.dumps(value))
 
 
 def _client(home: Path, token_file: Path | None) -> AdminClient:
@@ -137,7 +149,8 @@ def serve(home, log_level) -> None:
 @cli.command()
 @home_option
 @json_option
-def identity(home, as_json) -> None:
+@field_option
+def identity(home, as_json, field) -> None:
     """What partners need to register this node: node id, endpoint, public key, and the
     certificate fingerprint. Reads the node folder; the node need not run."""
     try:
@@ -153,7 +166,9 @@ def identity(home, as_json) -> None:
         "tls_ca": str(config.tls_ca),
         "tls_cert_sha256": certificate_fingerprint(config.tls_cert.read_bytes()),
     }
-    if as_json:
+    if field:
+        _echo_field(info, field)
+    elif as_json:
         click.echo(json.dumps(info))
     else:
         for k, v in info.items():
@@ -501,7 +516,10 @@ def agreement_dict(a: pb.Agreement) -> dict:
     }
 
 
-def _print_agreement(a: pb.Agreement, as_json: bool) -> None:
+def _print_agreement(a: pb.Agreement, as_json: bool, field: str = "") -> None:
+    if field:
+        _echo_field(agreement_dict(a), field)
+        return
     if as_json:
         click.echo(json.dumps(agreement_dict(a)))
         return
@@ -530,13 +548,14 @@ def agreement() -> None:
 @click.option("--partner", "partner_id", required=True)
 @terms_options
 @json_option
-def agreement_propose(home, token_file, partner_id, as_json, **options) -> None:
+@field_option
+def agreement_propose(home, token_file, partner_id, as_json, field, **options) -> None:
     """Sign a new agreement and send it to the partner for countersignature."""
     request = pb.CreateAgreementProposalRequest(
         draft=_draft(partner_id, options), justification=options["justification"]
     )
     r = _client(home, token_file).call("CreateAgreementProposal", request)
-    _print_agreement(r.agreement, as_json)
+    _print_agreement(r.agreement, as_json, field)
 
 
 @agreement.command("accept")
@@ -633,12 +652,13 @@ def _node(home: Path) -> str:
 @click.argument("agreement_id")
 @click.option("--version", type=int, default=0)
 @json_option
-def agreement_show(home, token_file, agreement_id, version, as_json) -> None:
+@field_option
+def agreement_show(home, token_file, agreement_id, version, as_json, field) -> None:
     """Show one agreement and the fingerprint to compare on the phone."""
     r = _client(home, token_file).call(
         "GetAgreement", pb.GetAgreementRequest(agreement_id=agreement_id, version=version)
     )
-    _print_agreement(r.agreement, as_json)
+    _print_agreement(r.agreement, as_json, field)
 
 
 # -- hotlist -----------------------------------------------------------------------------------
