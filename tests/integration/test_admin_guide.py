@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from gateway.federation import free_port
@@ -35,6 +36,13 @@ def _stop(pid_file: Path) -> None:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
+    # Not our child (bash started it), so poll until it has gone rather than wait().
+    for _ in range(300):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def test_the_walkthrough_in_the_admin_guide_brings_up_two_nodes_and_a_hit_crosses(tmp_path):
