@@ -66,9 +66,21 @@ class AdminClient:
     def metadata(self) -> list[tuple[str, str]]:
         return [("authorization", f"Bearer {self.token}")] if self.token else []
 
-    def call(self, method: str, request, timeout: float | None = ADMIN_CALL_TIMEOUT_S):
+    def call(
+        self,
+        method: str,
+        request,
+        timeout: float | None = ADMIN_CALL_TIMEOUT_S,
+        *,
+        wait_s: float = 0.0,
+    ):
+        """One call; with wait_s, wait that long for a node that is still starting."""
+        if wait_s > 0 and timeout is not None:
+            timeout += wait_s
         try:
-            return getattr(self.stub, method)(request, timeout=timeout, metadata=self.metadata)
+            return getattr(self.stub, method)(
+                request, timeout=timeout, metadata=self.metadata, wait_for_ready=wait_s > 0
+            )
         except grpc.RpcError as error:
             self.fail(error)
 

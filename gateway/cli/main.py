@@ -50,6 +50,18 @@ token_option = click.option(
     help="File holding your user token (or ARGOS_TOKEN_FILE / ARGOS_TOKEN).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+field_option = click.option(
+    "--field",
+    default="",
+    help="Print only this field of the --json form (for scripts), e.g. agreement_id.",
+)
+
+
+def _echo_field(values: dict, field: str) -> None:
+    if field not in values:
+        _fail(f"no field {field!r}; fields: {', '.join(values)}")
+    value = values[field]
+    click.echo(value if isinstance(value, str) else json.dumps(value))
 
 
 def _client(home: Path, token_file: Path | None) -> AdminClient:
@@ -137,7 +149,8 @@ def serve(home, log_level) -> None:
 @cli.command()
 @home_option
 @json_option
-def identity(home, as_json) -> None:
+@field_option
+def identity(home, as_json, field) -> None:
     """What partners need to register this node: node id, endpoint, public key, and the
     certificate fingerprint. Reads the node folder; the node need not run."""
     try:
@@ -153,7 +166,9 @@ def identity(home, as_json) -> None:
         "tls_ca": str(config.tls_ca),
         "tls_cert_sha256": certificate_fingerprint(config.tls_cert.read_bytes()),
     }
-    if as_json:
+    if field:
+        _echo_field(info, field)
+    elif as_json:
         click.echo(json.dumps(info))
     else:
         for k, v in info.items():
@@ -163,24 +178,49 @@ def identity(home, as_json) -> None:
 @cli.command()
 @home_option
 @token_option
-def status(home, token_file) -> None:
-    """One screen on the node: identity, partners, agreements, audit log size, outbox,
-    open confirmations and camera adapters."""
-    r = _client(home, token_file).call("GetStatus", pb.GetStatusRequest())
-    click.echo(f"node            {r.node_id}")
-    click.echo(f"federation      {r.federation_address}")
-    click.echo(f"signing key     {r.key_id}")
-    click.echo(f"partners        {r.partners}")
+@click.option(
+    "--wait",
+    "wait_s",
+    type=float,
+    default=0.0,
+    help="Wait up to this many seconds for a node that is still starting.",
+)
+def status(home, token_file, wait_s) -> None:
+    """One screen on the node: identity, partners (reachable now?, sync lag, outbox),
+    agreements, own entries near review, open confirmations near their deadline,
+    camera adapters, audit log size."""
+    client = _client(home, token_file)
+    r = client.call("GetStatus", pb.GetStatusRequest(), wait_s=wait_s)
+    click.echo(f"node            {r.node_id} at {r.federation_address} (key {r.key_id})")
+    click.echo(f"you are         {r.user} ({pb.Role.Name(r.role)[5:].lower()})")
     click.echo(f"agreements      {r.active_agreements} active, {r.pending_agreements} pending")
-    click.echo(f"audit records   {r.audit_records}")
-    review = (
-        f", {r.entries_due_for_review} past expiry: due for review"
-        if r.entries_due_for_review
-        else ""
+    click.echo(f"partners        {r.partners}")
+    for p in r.partner_status:
+        reach = "reachable" if p.reachable else f"UNREACHABLE ({p.problem})"
+        click.echo(
+            f"  {p.node_id:14}{reach}; sync lag {p.sync_lag_changes} changes, "
+            f"{p.entries_held} entries held, {p.rejected_batches} batches rejected; "
+            f"outbox {p.outbox_pending} waiting"
+        )
+    click.echo(
+        f"outbox          {r.outbox_pending} waiting, {r.outbox_delivered} delivered, "
+        f"{r.outbox_refused} refused"
     )
-    click.echo(f"own hotlist     {r.hotlist_entries} entries{review}")
-    click.echo(f"outbox          {r.outbox_pending} waiting, {r.outbox_refused} refused")
-    click.echo(f"confirmations   {r.open_confirmations} open")
+    review = f", {r.entries_due_for_review} past expiry: due for review"
+    click.echo(
+        f"own hotlist     {r.hotlist_entries} entries, {r.entries_expiring} expiring within "
+        f"{r.expiry_warning_days} days" + (review if r.entries_due_for_review else "")
+    )
+    click.echo(
+        f"confirmations   {r.open_confirmations} open, "
+        f"{len(r.confirmations_near_deadline)} due within {r.confirmation_warning_minutes} min"
+    )
+    for c in r.confirmations_near_deadline:
+        kind = cpb.ConfirmationKind.Name(c.kind).removeprefix("CONFIRMATION_KIND_").lower()
+        side = "asked of" if c.outgoing else "asked by"
+        click.echo(
+            f"  {c.request_id}  {kind} {side} {c.partner}, deadline {c.deadline.ToJsonString()}"
+        )
     for a in r.adapters:
         last = a.last_batch_at.ToJsonString() if a.HasField("last_batch_at") else "never"
         click.echo(
@@ -189,7 +229,112 @@ def status(home, token_file) -> None:
         )
     if not r.adapters:
         click.echo("adapters        none has handed in reads since the node started")
-    click.echo(f"you are         {r.user} ({pb.Role.Name(r.role)[5:].lower()})")
+    click.echo(f"audit records   {r.audit_records}")
+
+
+passphrase_option = click.option(
+    "--passphrase-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    envvar="ARGOS_BACKUP_PASSPHRASE_FILE",
+    required=True,
+    help="File holding the backup passphrase, at least 16 characters "
+    "(or ARGOS_BACKUP_PASSPHRASE_FILE). Keep it apart from the backups.",
+)
+
+
+@cli.command()
+@home_option
+@token_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The archive to write (a new file).",
+)
+@passphrase_option
+@click.option("--justification", required=True, help="Why (recorded in the audit log).")
+def backup(home, token_file, out, passphrase_file, justification) -> None:
+    """Back up the RUNNING node: a consistent copy of its database taken while it
+    works, with its config, signing key, token secret and TLS files, encrypted under
+    the passphrase. Users' tokens are not in it. Admins only; audited."""
+    from gateway.node.backup import read_passphrase, write_archive
+
+    if out.exists():
+        _fail(f"{out} exists; choose a new file for the backup")
+    try:
+        passphrase = read_passphrase(passphrase_file)
+        config = load_config(home)
+    except ArgosError as exc:
+        _fail(str(exc))
+    r = _client(home, token_file).call(
+        "SnapshotDatabase", pb.SnapshotDatabaseRequest(justification=justification)
+    )
+    snapshot = Path(r.path)
+    try:
+        manifest = write_archive(out, config, snapshot, r.audit_seq, passphrase)
+    finally:
+        snapshot.unlink(missing_ok=True)
+    click.echo(
+        f"backup of {manifest.node_id} written to {out} ({out.stat().st_size} bytes, "
+        f"audit log up to record {manifest.audit_seq} at least)"
+    )
+
+
+@cli.command()
+@click.argument("archive", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="New node folder to restore into (must not hold a node).",
+)
+@passphrase_option
+@click.option(
+    "--admin-user",
+    default="",
+    help="Also create this admin user and write its token to HOME/admin.token "
+    "(tokens are never in a backup).",
+)
+def restore(archive, home, passphrase_file, admin_user) -> None:
+    """Restore a backup into a new node folder, check its audit chain against its
+    signed head, and record the restore in it. Then start it with `argos serve`."""
+    from gateway.domain.roles import Role
+    from gateway.node.backup import extract_archive, read_passphrase
+    from gateway.node.config import write_private
+    from gateway.services.administration import AdministrationService
+    from gateway.services.context import Caller, NodeContext
+    from gateway.store.audit_log import verify_database
+    from gateway.store.database import Database
+
+    try:
+        manifest = extract_archive(archive, home, read_passphrase(passphrase_file))
+        config = load_config(home)
+        key = load_signing_key(config)
+        database = Database(config.db_path)
+        checked, problem = verify_database(database, key.public)
+        if problem is not None:
+            database.close()
+            where = f"record {problem.seq}" if problem.seq else "end of log"
+            click.echo(f"audit log of the backup BROKEN at {where}: {problem.reason}", err=True)
+            sys.exit(EXIT_INTEGRITY)
+        ctx = NodeContext(config.node_id, key, database, federation=None)  # type: ignore[arg-type]
+        ctx.record(
+            Caller("system", "restore"),
+            "node.restore",
+            "node",
+            config.node_id,
+            details={"backup_created_at": manifest.created_at, "records": checked},
+        )
+        if admin_user:
+            _, token = AdministrationService(ctx).add_user(
+                Caller("system", "restore"), admin_user, Role.ADMIN
+            )
+            write_private(home / ADMIN_TOKEN_FILE, token.encode() + b"\n")
+        database.close()
+    except ArgosError as exc:
+        _fail(str(exc))
+    click.echo(f"node {config.node_id} restored into {home} from a backup of {manifest.created_at}")
+    click.echo(f"audit log intact: {checked} records; start it with `argos serve --home {home}`")
 
 
 # -- partners -------------------------------------------------------------------------------
@@ -371,7 +516,10 @@ def agreement_dict(a: pb.Agreement) -> dict:
     }
 
 
-def _print_agreement(a: pb.Agreement, as_json: bool) -> None:
+def _print_agreement(a: pb.Agreement, as_json: bool, field: str = "") -> None:
+    if field:
+        _echo_field(agreement_dict(a), field)
+        return
     if as_json:
         click.echo(json.dumps(agreement_dict(a)))
         return
@@ -400,13 +548,14 @@ def agreement() -> None:
 @click.option("--partner", "partner_id", required=True)
 @terms_options
 @json_option
-def agreement_propose(home, token_file, partner_id, as_json, **options) -> None:
+@field_option
+def agreement_propose(home, token_file, partner_id, as_json, field, **options) -> None:
     """Sign a new agreement and send it to the partner for countersignature."""
     request = pb.CreateAgreementProposalRequest(
         draft=_draft(partner_id, options), justification=options["justification"]
     )
     r = _client(home, token_file).call("CreateAgreementProposal", request)
-    _print_agreement(r.agreement, as_json)
+    _print_agreement(r.agreement, as_json, field)
 
 
 @agreement.command("accept")
@@ -503,12 +652,13 @@ def _node(home: Path) -> str:
 @click.argument("agreement_id")
 @click.option("--version", type=int, default=0)
 @json_option
-def agreement_show(home, token_file, agreement_id, version, as_json) -> None:
+@field_option
+def agreement_show(home, token_file, agreement_id, version, as_json, field) -> None:
     """Show one agreement and the fingerprint to compare on the phone."""
     r = _client(home, token_file).call(
         "GetAgreement", pb.GetAgreementRequest(agreement_id=agreement_id, version=version)
     )
-    _print_agreement(r.agreement, as_json)
+    _print_agreement(r.agreement, as_json, field)
 
 
 # -- hotlist -----------------------------------------------------------------------------------

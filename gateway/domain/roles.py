@@ -40,6 +40,7 @@ class Action(enum.StrEnum):
     ISC_PULL = "isc.pull"
     ISC_READ = "isc.read"
     ISC_PROMOTE = "isc.promote"
+    BACKUP = "node.backup"
 
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
@@ -51,6 +52,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Investigators need to know what they may share and with whom.
     Action.AGREEMENT_READ: frozenset({Role.ADMIN, Role.AUDITOR, Role.INVESTIGATOR}),
     Action.USER_MANAGE: frozenset({Role.ADMIN}),
+    # A backup holds every entry, hit and key of the node: administrators only.
+    Action.BACKUP: frozenset({Role.ADMIN}),
     Action.AUDIT_READ: frozenset({Role.AUDITOR, Role.ADMIN}),
     Action.HOTLIST_MANAGE: frozenset({Role.INVESTIGATOR}),
     Action.HOTLIST_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from pathlib import Path
 
 import grpc
 
 from gateway.domain.agreement import Agreement, AgreementState
-from gateway.domain.confirmations import State, Urgency
+from gateway.domain.confirmations import RequestKind, State, Urgency
 from gateway.domain.errors import InvalidInput
 from gateway.domain.hits import MatchKind
 from gateway.domain.local_export import LocalEntry
@@ -29,8 +31,8 @@ from gateway.services.hits import HitService
 from gateway.services.hotlist import EntryDraft, HotlistService
 from gateway.services.local_export import LocalExportService
 from gateway.services.matching import AdapterSeen, MatchingService
+from gateway.services.operations import NodeFigures, OperationsService
 from gateway.services.sync import SyncService
-from gateway.store import outbox as outbox_store
 from gateway.store.database import parse_time_text
 from gateway.store.hits import ObservedHit, ReceivedHit
 from gateway.wire import codec, hits_codec
@@ -40,6 +42,9 @@ from gateway.wire.argos.v1 import admin_pb2_grpc, confirmations_pb2, hits_pb2
 from gateway.wire.strict import to_datetime, to_timestamp
 
 EXPORT_CHUNK = 5_000
+# How long `argos status` waits for each partner's health check (all in parallel).
+REACH_TIMEOUT_S = 3.0
+BACKUP_FOLDER = "backups"
 
 ROLE_TO_PB = {
     Role.ADMIN: pb.ROLE_ADMIN,
@@ -81,8 +86,10 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         hits: HitService,
         confirmations: ConfirmationService,
         matching: MatchingService,
+        operations: OperationsService,
     ) -> None:
         self._ctx = ctx
+        self._operations = operations
         self._admin = AdministrationService(ctx)
         self._agreements = AgreementService(ctx)
         self._hotlist = HotlistService(ctx)
@@ -113,27 +120,72 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     @grpc_method()
     def GetStatus(self, request, context):
         caller = self._caller(context, Action.STATUS)
-        now = self._ctx.clock()
-        agreements = self._agreements.all()
-        with self._ctx.database.reading() as db:
-            depth = outbox_store.depth(db.conn)
+        f = self._operations.figures()
+        partners = self._admin.partners()
         return pb.GetStatusResponse(
             node_id=self._ctx.node_id,
             key_id=self._ctx.signing_key.key_id,
             federation_address=self._endpoint,
-            partners=len(self._admin.partners()),
-            active_agreements=sum(a.state(now) is AgreementState.ACTIVE for a in agreements),
-            pending_agreements=sum(a.pending is not None for a in agreements),
-            audit_records=self._ctx.audit.count(),
+            partners=len(partners),
+            active_agreements=f.agreements.get(AgreementState.ACTIVE.value, 0),
+            pending_agreements=sum(a.pending is not None for a in self._agreements.all()),
+            audit_records=f.audit_records,
             user=caller.name,
             role=ROLE_TO_PB[caller.role],
-            hotlist_entries=self._ctx.own_entries.count(),
-            entries_due_for_review=self._ctx.own_entries.due_for_review(now),
-            adapters=[_adapter_pb(a) for a in self._matching.adapters()],
-            outbox_pending=depth["pending"],
-            outbox_refused=depth["refused"],
-            open_confirmations=self._confirmations.open_count(),
+            hotlist_entries=f.own_entries,
+            entries_due_for_review=f.entries_due_for_review,
+            adapters=[_adapter_pb(a) for a in f.adapters],
+            outbox_pending=f.outbox_total("pending"),
+            outbox_refused=f.outbox_total("refused"),
+            outbox_delivered=f.outbox_total("delivered"),
+            open_confirmations=f.open_confirmations,
+            partner_status=self._partner_status(partners, f),
+            entries_expiring=f.entries_expiring,
+            expiry_warning_days=f.expiry_warning.days,
+            confirmations_near_deadline=[
+                pb.ConfirmationDue(
+                    request_id=c.request_id,
+                    partner=c.partner,
+                    outgoing=c.outgoing,
+                    kind=cwire.KINDS[RequestKind(c.kind)],
+                    deadline=to_timestamp(parse_time_text(c.deadline)),
+                )
+                for c in f.confirmations_near_deadline
+            ],
+            confirmation_warning_minutes=int(f.confirmation_warning.total_seconds() // 60),
         )
+
+    def _partner_status(self, partners, f: NodeFigures) -> list[pb.PartnerStatus]:
+        """Each partner, health-checked over mutual TLS in parallel, with its sync and
+        outbox figures."""
+        if not partners:
+            return []
+        with ThreadPoolExecutor(max_workers=min(8, len(partners))) as pool:
+            problems = list(
+                pool.map(lambda p: self._ctx.federation.check_health(p, REACH_TIMEOUT_S), partners)
+            )
+        out = []
+        for p, problem in zip(partners, problems, strict=True):
+            received = [s for s in f.sync if s.partner == p.node_id and s.role == "recipient"]
+            out.append(
+                pb.PartnerStatus(
+                    node_id=p.node_id,
+                    reachable=not problem,
+                    problem=problem,
+                    sync_lag_changes=sum(s.lag_changes for s in received),
+                    entries_held=sum(s.entries for s in received),
+                    rejected_batches=sum(s.rejected_batches for s in received),
+                    outbox_pending=f.outbox.get((p.node_id, "pending"), 0),
+                )
+            )
+        return out
+
+    @grpc_method()
+    def SnapshotDatabase(self, request, context):
+        caller = self._caller(context, Action.BACKUP)
+        folder = Path(self._ctx.database.path).resolve().parent / BACKUP_FOLDER
+        path, seq = self._admin.snapshot(caller, folder, request.justification)
+        return pb.SnapshotDatabaseResponse(path=str(path), audit_seq=seq)
 
     @grpc_method()
     def AddPartner(self, request, context):

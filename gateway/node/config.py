@@ -60,6 +60,12 @@ class NodeConfig:
     # owner-only), pull_interval_s and statistics_interval_s (0: on demand only),
     # suppression_threshold, statistics_tlp, page_size, timeout_s, ca_file.
     isc: Mapping[str, Any] = field(default_factory=dict)
+    # Prometheus endpoint (GET /metrics over plain HTTP): off unless metrics_port is set.
+    # Bound to loopback by default; it carries ids and counts, never personal data.
+    metrics_port: int | None = None
+    metrics_address: str = "127.0.0.1"
+    # How far ahead `argos status` and the metrics count own entries as expiring soon.
+    expiry_warning_days: int = 7
 
     @property
     def db_path(self) -> Path:
@@ -158,6 +164,9 @@ def load_config(home: Path) -> NodeConfig:
             read_history_url=str(raw.get("read_history_url", "")),
             confirmation_warning_minutes=float(raw.get("confirmation_warning_minutes", 60.0)),
             isc=dict(raw.get("isc", {})),
+            metrics_port=int(raw["metrics_port"]) if "metrics_port" in raw else None,
+            metrics_address=str(raw.get("metrics_address", "127.0.0.1")),
+            expiry_warning_days=int(raw.get("expiry_warning_days", 7)),
         )
     except KeyError as exc:
         raise InvalidInput(f"{path} lacks the setting {exc.args[0]}") from None

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.domain.envelope import Envelope
 from gateway.node.config import NodeConfig
@@ -25,6 +26,9 @@ class GrpcFederationClient:
         self._lock = threading.Lock()
 
     def _stub(self, partner: PartnerRecord) -> federation_pb2_grpc.FederationServiceStub:
+        return federation_pb2_grpc.FederationServiceStub(self._channel(partner))
+
+    def _channel(self, partner: PartnerRecord) -> grpc.Channel:
         key = (partner.node_id, partner.endpoint, partner.tls_ca_pem)
         with self._lock:
             channel = self._channels.get(key)
@@ -40,7 +44,21 @@ class GrpcFederationClient:
                     options=options,
                 )
                 self._channels[key] = channel
-        return federation_pb2_grpc.FederationServiceStub(channel)
+        return channel
+
+    def check_health(self, partner: PartnerRecord, timeout_s: float) -> str:
+        """ "" if the partner's federation service answers SERVING over mutual TLS now,
+        else why not (a gRPC status, never anything the partner holds)."""
+        service = pb.DESCRIPTOR.services_by_name["FederationService"].full_name
+        try:
+            reply = health_pb2_grpc.HealthStub(self._channel(partner)).Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=timeout_s
+            )
+        except grpc.RpcError as error:
+            return f"{error.code().name.lower()}: {error.details() or 'no answer'}"[:200]
+        if reply.status != health_pb2.HealthCheckResponse.SERVING:
+            return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status).lower()
+        return ""
 
     def _call(self, partner: PartnerRecord, method: str, request):
         try:

@@ -25,6 +25,7 @@ from gateway.node.federation_client import GrpcFederationClient
 from gateway.node.federation_servicer import FederationServicer
 from gateway.node.ingest_servicer import IngestServicer
 from gateway.node.isc_servicer import IscServicer
+from gateway.node.metrics import serve_metrics
 from gateway.node.sync_runner import SyncRunner
 from gateway.node.taxii import isc_collection_factory, isc_settings
 from gateway.node.tls import server_credentials, server_options
@@ -37,6 +38,7 @@ from gateway.services.feed import FeedService
 from gateway.services.hits import HitService, HitSettings
 from gateway.services.isc import IscService
 from gateway.services.matching import MatchingService
+from gateway.services.operations import OperationsService
 from gateway.services.outbox import OutboxService
 from gateway.services.read_history import HttpReadHistory
 from gateway.services.sync import SyncService
@@ -108,6 +110,14 @@ class NodeServer:
             self.ctx, self.federation_client, config.outbox_max_backoff_s
         )
         self.isc = IscService(self.ctx, isc_settings(config), isc_collection_factory(config))
+        self.operations = OperationsService(
+            self.ctx,
+            self.sync,
+            self.matching,
+            self.confirmations,
+            expiry_warning_days=config.expiry_warning_days,
+        )
+        self._metrics = None
         self._federation: grpc.Server | None = None
         self._admin: grpc.Server | None = None
         self._threads: list[threading.Thread] = []
@@ -138,6 +148,7 @@ class NodeServer:
                 self.hits,
                 self.confirmations,
                 self.matching,
+                self.operations,
             ),
             admin,
         )
@@ -184,11 +195,19 @@ class NodeServer:
             worker.start()
             self._threads.append(worker)
         self.sync_runner.start()
+        if self.config.metrics_port is not None:
+            self._metrics = serve_metrics(
+                self.config.metrics_address,
+                self.config.metrics_port,
+                self.config.node_id,
+                self.operations,
+            )
         log.info(
             "node.started",
             node_id=self.config.node_id,
             federation=self.config.federation_listen,
             key_id=self.ctx.signing_key.key_id,
+            metrics_port=self.config.metrics_port,
         )
 
     def _deliver_loop(self) -> None:
@@ -283,6 +302,9 @@ class NodeServer:
         self.feed.close()
         self.sync_runner.stop()
         self.verifier.close()
+        if self._metrics is not None:
+            self._metrics.shutdown()
+            self._metrics.server_close()
         for h in (getattr(self, "_fed_health", None), getattr(self, "_admin_health", None)):
             if h is not None:
                 h.enter_graceful_shutdown()

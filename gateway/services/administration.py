@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
+from datetime import UTC, datetime
+from pathlib import Path
 
 import structlog
 
@@ -183,3 +186,32 @@ class AdministrationService:
         if problem is None:
             self._ctx.record(caller, "audit.verify", "audit", "log", details={"records": checked})
         return checked, problem
+
+    # -- backup -------------------------------------------------------------------------
+
+    def snapshot(self, caller: Caller, folder: Path, justification: str) -> tuple[Path, int]:
+        """Copy the database, consistently, into `folder` (created owner-only); return
+        the copy and the seq of the audit record that announces it. The record is
+        appended first, so the copy holds it under a signed head."""
+        if not justification.strip():
+            raise InvalidInput("a backup needs a justification (it is audited)")
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        target = folder / f"snapshot-{stamp}.sqlite"
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        record = self._ctx.audit.append(
+            actor_kind=caller.kind,
+            actor=caller.name,
+            action="node.backup",
+            object_type="node",
+            object_id=self._ctx.node_id,
+            justification=justification,
+        )
+        try:
+            self._ctx.database.copy_to(target)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        log.info("node.snapshot", audit_seq=record.seq)
+        return target, record.seq

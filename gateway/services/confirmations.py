@@ -472,6 +472,17 @@ class ConfirmationService:
         with self._ctx.database.reading() as db:
             return store.open_count(db.conn)
 
+    @property
+    def warning(self) -> timedelta:
+        """How long before its deadline an open request counts as near it."""
+        return self._warning
+
+    def near_deadline(self) -> list[store.StoredConfirmation]:
+        """Open requests whose deadline falls within the warning window (ids, kinds,
+        partners and deadlines only: nothing a request was about)."""
+        with self._ctx.database.reading() as db:
+            return store.open_due_before(db.conn, self._ctx.clock() + self._warning)
+
     def _view(self, conf: Confirmation, stored: store.StoredConfirmation) -> ConfirmationView:
         # What this node sent last: its request, its withdrawal, or its answer/refusal.
         if stored.outgoing:

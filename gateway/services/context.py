@@ -28,6 +28,8 @@ class FederationPort(Protocol):
 
     def change_agreement_status(self, partner: PartnerRecord, envelope: Envelope) -> None: ...
 
+    def check_health(self, partner: PartnerRecord, timeout_s: float) -> str: ...
+
 
 class ReceivedListener(Protocol):
     """Told, after the commit, how the entries received from partners changed."""

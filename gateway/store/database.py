@@ -154,6 +154,21 @@ class Database:
             conn.execute("ROLLBACK")
             conn.close()
 
+    def copy_to(self, target: Path) -> None:
+        """Write a consistent copy of the whole database to `target` (a new file) while
+        the node keeps writing: SQLite's online backup in one step, on a connection of
+        its own, so it copies one committed state under a WAL read lock without
+        blocking the writer."""
+        source = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        copy = sqlite3.connect(target, isolation_level=None)
+        try:
+            source.backup(copy, pages=-1)
+            # The copy is one self-contained file: no WAL beside it.
+            copy.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            copy.close()
+            source.close()
+
     def close(self) -> None:
         with self._lock:
             for conn in self._reader_conns:

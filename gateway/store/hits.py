@@ -174,3 +174,22 @@ def erase(conn: sqlite3.Connection, table: str, hit_id: str) -> None:
     if table not in ("hits", "received_hits"):
         raise ValueError(table)
     conn.execute(f"DELETE FROM {table} WHERE hit_id = ?", (hit_id,))
+
+
+def held_counts(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    """Hits held, by (kind, partner): kind "own" (this node's cameras on its own entries,
+    partner ""), "observed" (its cameras on a partner's entries, partner the owner) and
+    "received" (partners' notifications on its entries, partner the observer). Counts of
+    ids only: for status and metrics."""
+    counts: dict[tuple[str, str], int] = {}
+    for owner, own, n in conn.execute(
+        "SELECT entry_owner, agreement_id IS NULL, count(*) FROM hits "
+        "GROUP BY entry_owner, agreement_id IS NULL"
+    ):
+        key = ("own", "") if own else ("observed", owner)
+        counts[key] = counts.get(key, 0) + n
+    for observer, n in conn.execute(
+        "SELECT observer, count(*) FROM received_hits GROUP BY observer"
+    ):
+        counts[("received", observer)] = n
+    return counts

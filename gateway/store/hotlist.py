@@ -102,6 +102,15 @@ class OwnEntries:
                 (now.astimezone(UTC).isoformat(),),
             ).fetchone()[0]
 
+    def expiring(self, now: datetime, until: datetime) -> int:
+        """Entries not withdrawn whose review date falls after now and by `until`."""
+        with self._database.reading() as db:
+            return db.execute(
+                "SELECT count(*) FROM entries WHERE withdrawn = 0 AND expires_at > ? "
+                "AND expires_at <= ?",
+                (now.astimezone(UTC).isoformat(), until.astimezone(UTC).isoformat()),
+            ).fetchone()[0]
+
     def _entry(self, r: tuple) -> HotlistEntry:
         return HotlistEntry(
             entry_id=r[0],

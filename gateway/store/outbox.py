@@ -92,6 +92,16 @@ def depth(conn: sqlite3.Connection) -> dict[str, int]:
     return counts
 
 
+def depth_by_partner(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    """Messages per (partner, state), for metrics."""
+    return {
+        (partner, state): n
+        for partner, state, n in conn.execute(
+            "SELECT partner, state, count(*) FROM outbox GROUP BY partner, state"
+        )
+    }
+
+
 def sent_for(conn: sqlite3.Connection, dedupe_keys: list[str]) -> set[str]:
     """Which of these messages the partner has."""
     out: set[str] = set()

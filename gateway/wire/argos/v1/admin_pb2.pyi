@@ -52,7 +52,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role", "hotlist_entries", "entries_due_for_review", "adapters", "outbox_pending", "outbox_refused", "open_confirmations")
+    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role", "hotlist_entries", "entries_due_for_review", "adapters", "outbox_pending", "outbox_refused", "open_confirmations", "partner_status", "entries_expiring", "expiry_warning_days", "confirmations_near_deadline", "confirmation_warning_minutes", "outbox_delivered")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     FEDERATION_ADDRESS_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +68,12 @@ class GetStatusResponse(_message.Message):
     OUTBOX_PENDING_FIELD_NUMBER: _ClassVar[int]
     OUTBOX_REFUSED_FIELD_NUMBER: _ClassVar[int]
     OPEN_CONFIRMATIONS_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_STATUS_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_EXPIRING_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_WARNING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMATIONS_NEAR_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMATION_WARNING_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    OUTBOX_DELIVERED_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     key_id: str
     federation_address: str
@@ -83,7 +89,45 @@ class GetStatusResponse(_message.Message):
     outbox_pending: int
     outbox_refused: int
     open_confirmations: int
-    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., hotlist_entries: _Optional[int] = ..., entries_due_for_review: _Optional[int] = ..., adapters: _Optional[_Iterable[_Union[AdapterHealth, _Mapping]]] = ..., outbox_pending: _Optional[int] = ..., outbox_refused: _Optional[int] = ..., open_confirmations: _Optional[int] = ...) -> None: ...
+    partner_status: _containers.RepeatedCompositeFieldContainer[PartnerStatus]
+    entries_expiring: int
+    expiry_warning_days: int
+    confirmations_near_deadline: _containers.RepeatedCompositeFieldContainer[ConfirmationDue]
+    confirmation_warning_minutes: int
+    outbox_delivered: int
+    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., hotlist_entries: _Optional[int] = ..., entries_due_for_review: _Optional[int] = ..., adapters: _Optional[_Iterable[_Union[AdapterHealth, _Mapping]]] = ..., outbox_pending: _Optional[int] = ..., outbox_refused: _Optional[int] = ..., open_confirmations: _Optional[int] = ..., partner_status: _Optional[_Iterable[_Union[PartnerStatus, _Mapping]]] = ..., entries_expiring: _Optional[int] = ..., expiry_warning_days: _Optional[int] = ..., confirmations_near_deadline: _Optional[_Iterable[_Union[ConfirmationDue, _Mapping]]] = ..., confirmation_warning_minutes: _Optional[int] = ..., outbox_delivered: _Optional[int] = ...) -> None: ...
+
+class PartnerStatus(_message.Message):
+    __slots__ = ("node_id", "reachable", "problem", "sync_lag_changes", "entries_held", "rejected_batches", "outbox_pending")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    REACHABLE_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    SYNC_LAG_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_HELD_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BATCHES_FIELD_NUMBER: _ClassVar[int]
+    OUTBOX_PENDING_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    reachable: bool
+    problem: str
+    sync_lag_changes: int
+    entries_held: int
+    rejected_batches: int
+    outbox_pending: int
+    def __init__(self, node_id: _Optional[str] = ..., reachable: _Optional[bool] = ..., problem: _Optional[str] = ..., sync_lag_changes: _Optional[int] = ..., entries_held: _Optional[int] = ..., rejected_batches: _Optional[int] = ..., outbox_pending: _Optional[int] = ...) -> None: ...
+
+class ConfirmationDue(_message.Message):
+    __slots__ = ("request_id", "partner", "outgoing", "kind", "deadline")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    OUTGOING_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    partner: str
+    outgoing: bool
+    kind: _confirmations_pb2.ConfirmationKind
+    deadline: _timestamp_pb2.Timestamp
+    def __init__(self, request_id: _Optional[str] = ..., partner: _Optional[str] = ..., outgoing: _Optional[bool] = ..., kind: _Optional[_Union[_confirmations_pb2.ConfirmationKind, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class AdapterHealth(_message.Message):
     __slots__ = ("user", "batches", "reads", "hits", "rejected", "last_batch_at")
@@ -810,3 +854,17 @@ class ExportHotlistResponse(_message.Message):
     unchanged: bool
     entries: _containers.RepeatedCompositeFieldContainer[ExportedEntry]
     def __init__(self, version: _Optional[str] = ..., unchanged: _Optional[bool] = ..., entries: _Optional[_Iterable[_Union[ExportedEntry, _Mapping]]] = ...) -> None: ...
+
+class SnapshotDatabaseRequest(_message.Message):
+    __slots__ = ("justification",)
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    justification: str
+    def __init__(self, justification: _Optional[str] = ...) -> None: ...
+
+class SnapshotDatabaseResponse(_message.Message):
+    __slots__ = ("path", "audit_seq")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_SEQ_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    audit_seq: int
+    def __init__(self, path: _Optional[str] = ..., audit_seq: _Optional[int] = ...) -> None: ...

@@ -195,6 +195,11 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.ExportHotlistRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.ExportHotlistResponse.FromString,
                 _registered_method=True)
+        self.SnapshotDatabase = channel.unary_unary(
+                '/argos.v1.AdminService/SnapshotDatabase',
+                request_serializer=argos_dot_v1_dot_admin__pb2.SnapshotDatabaseRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.SnapshotDatabaseResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -410,6 +415,15 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SnapshotDatabase(self, request, context):
+        """A consistent copy of the node's database, taken while the node runs (SQLite online
+        backup), written owner-only into the node folder for `argos backup` to package and
+        encrypt. Admins only; audited before the copy, so the copy holds its own record.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -572,6 +586,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ExportHotlist,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.ExportHotlistRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.ExportHotlistResponse.SerializeToString,
+            ),
+            'SnapshotDatabase': grpc.unary_unary_rpc_method_handler(
+                    servicer.SnapshotDatabase,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.SnapshotDatabaseRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.SnapshotDatabaseResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1439,6 +1458,33 @@ class AdminService:
             '/argos.v1.AdminService/ExportHotlist',
             argos_dot_v1_dot_admin__pb2.ExportHotlistRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.ExportHotlistResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SnapshotDatabase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/SnapshotDatabase',
+            argos_dot_v1_dot_admin__pb2.SnapshotDatabaseRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.SnapshotDatabaseResponse.FromString,
             options,
             channel_credentials,
             insecure,
