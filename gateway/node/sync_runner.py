@@ -146,7 +146,7 @@ class SyncRunner:
                 expected = batch.checkpoint.to_seq
                 yield batch, checkpoint
 
-        for item in _read_ahead(verified(stream), READ_AHEAD):
+        for item in read_ahead(verified(stream), READ_AHEAD):
             if cancel.is_set():
                 return False
             # Re-read: a status change or amendment may have arrived meanwhile.
@@ -169,7 +169,7 @@ class SyncRunner:
         return agreement.agreement_id in self._restart
 
 
-def _read_ahead(items: Iterator, depth: int) -> Iterator:
+def read_ahead(items: Iterator, depth: int) -> Iterator:
     """Iterate `items` on a helper thread, up to `depth` ahead of the consumer, so that
     receiving the next batch overlaps verifying and applying this one. Errors raised
     by `items` are raised here, in order."""

@@ -10,7 +10,8 @@ the worker would cost more than it saves.
 The worker holds no state, no keys and no database: it gets the leaves, the signed
 checkpoint, the partner's public key and the agreement terms, and returns what the
 recipient keeps of each change, or raises the refusal verification raised. If the
-worker dies it is started again on the next batch; a node killed outright takes its
+worker dies it is started again on the next batch (after three deaths in a row, batches
+are verified in place for the rest of the node's life); a node killed outright takes its
 worker with it (the worker exits once its parent is gone).
 """
 
@@ -28,24 +29,30 @@ import structlog
 from gateway.domain import envelope as env
 from gateway.domain import feed as feed_rules
 from gateway.domain.agreement import AgreementTerms
-from gateway.services.sync import verify_received
+from gateway.services.sync import Verifier, verify_received
 
 log = structlog.get_logger(__name__)
 
 # Below this many leaves a batch is verified in the calling thread.
 MIN_LEAVES_FOR_WORKER = 256
 PARENT_CHECK_S = 1.0
+# A worker that dies this many times in a row is not started again: verify in place.
+MAX_WORKER_FAILURES = 3
 
 
 class ProcessVerifier:
     """A Verifier (see gateway.services.sync) that runs big batches in one worker
     process. Thread-safe; one batch at a time goes to the worker per caller."""
 
-    def __init__(self, min_leaves: int = MIN_LEAVES_FOR_WORKER) -> None:
+    def __init__(
+        self, min_leaves: int = MIN_LEAVES_FOR_WORKER, verify: Verifier = verify_received
+    ) -> None:
         self._min_leaves = min_leaves
+        self._verify = verify
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
+        self._failures = 0
 
     def __call__(
         self,
@@ -57,18 +64,25 @@ class ProcessVerifier:
     ) -> tuple[feed_rules.Checkpoint, feed_rules.Kept, tuple[bytes, ...]]:
         args = (party, cursor, leaves, checkpoint, terms_by_version)
         if len(leaves) < self._min_leaves:
-            return verify_received(*args)
+            return self._verify(*args)
         pool = self._worker()
         if pool is None:  # closing down: do it here rather than not at all
-            return verify_received(*args)
+            return self._verify(*args)
         try:
-            return pool.submit(verify_received, *args).result()
+            result = pool.submit(self._verify, *args).result()
         except BrokenProcessPool:
-            log.warning("sync.verifier_restarted")
             with self._lock:
                 if self._pool is pool:
                     self._pool = None
-            return verify_received(*args)
+                    self._failures += 1
+                    if self._failures >= MAX_WORKER_FAILURES:
+                        self._closed = True  # verify in place from now on
+                        log.error("sync.verifier_disabled", failures=self._failures)
+                    else:
+                        log.warning("sync.verifier_restarted", failures=self._failures)
+            return self._verify(*args)
+        self._failures = 0
+        return result
 
     def _worker(self) -> ProcessPoolExecutor | None:
         with self._lock:

@@ -10,7 +10,6 @@ import pytest
 
 from gateway.domain.errors import AgreementViolation, SignatureInvalid, StaleVersion
 from gateway.domain.feed import kept_of
-from gateway.node import verifier as verifier_module
 from gateway.node.verifier import ProcessVerifier
 from gateway.services.sync import verify_received
 from tests.unit.test_feed_rules import (
@@ -74,14 +73,17 @@ def test_a_refusal_in_the_worker_reaches_the_caller_as_itself(worker_verifier, d
     assert str(raised.value) == str(in_place.value)
 
 
-def test_small_batches_are_verified_in_the_calling_process(monkeypatch):
-    v = ProcessVerifier(min_leaves=10)
+def test_small_batches_are_verified_in_the_calling_process():
     calls = []
-    monkeypatch.setattr(
-        verifier_module, "verify_received", lambda *a: calls.append(os.getpid()) or ()
-    )
+
+    def recording(*args):
+        calls.append(os.getpid())
+        return verify_received(*args)
+
+    v = ProcessVerifier(min_leaves=10, verify=recording)
     try:
-        v(PARTY, 0, good_leaves(3), signed(checkpoint_for(good_leaves(3))), TERMS_BY_VERSION)
+        leaves = good_leaves(3)
+        v(PARTY, 0, leaves, signed(checkpoint_for(leaves)), TERMS_BY_VERSION)
         assert calls == [os.getpid()]
         assert v._pool is None  # no worker was ever started
     finally:
