@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from gateway.wire.argos.v1 import admin_pb2 as pb
 
 COLUMNS = (
@@ -45,6 +47,12 @@ def _time(value: str) -> tuple[int, int]:
         moment = moment.replace(tzinfo=UTC)
     delta = moment - _EPOCH
     return delta.days * 86_400 + delta.seconds, delta.microseconds * 1000
+
+
+def parse_time(value: str) -> Timestamp:
+    """An ISO 8601 date or time as a Timestamp (see _time); raises ValueError."""
+    seconds, nanos = _time(value)
+    return Timestamp(seconds=seconds, nanos=nanos)
 
 
 def fill_entry(entry: pb.HotlistEntry, row: dict) -> None:

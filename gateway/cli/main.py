@@ -665,12 +665,12 @@ def agreement_show(home, token_file, agreement_id, version, as_json, field) -> N
 
 
 def _when(value: str | None, days: int | None = None) -> Timestamp | None:
-    from gateway.cli.importing import _time
+    from gateway.cli.importing import parse_time
 
     if value:
         try:
-            return _time(value, "time")
-        except ValueError:
+            return parse_time(value)
+        except (ValueError, OverflowError):
             _fail(f"{value!r} is not an ISO 8601 date or time")
     if days is not None:
         ts = Timestamp()
