@@ -60,7 +60,9 @@ def test_update_withdrawal_and_expiry_reach_the_partner(shared):
     # Expiry: the entry leaves the partner's view without anyone doing anything.
     wait_until(lambda: short not in received(terneuzen, agreement_id), what="expiry")
     # The owner is told the expired entry is due for review.
-    assert "2 entries, 1 past expiry: due for review" in gent.argos("status").stdout
+    status = gent.argos("status").stdout
+    assert "own hotlist     2 entries" in status
+    assert "1 past expiry: due for review" in status
 
     gent.argos("hotlist", "withdraw", kept, "--justification", "vehicle recovered", token_file=ivan)
     wait_until(lambda: not received(terneuzen, agreement_id), what="withdrawal")
