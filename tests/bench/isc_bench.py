@@ -100,7 +100,8 @@ def _node(workdir: Path, certs: Path, collection_url: str) -> tuple[LocalFederat
 
 def _ours(gent: LocalNode, ivan: Path, expect: int) -> float:
     started = time.perf_counter()
-    pulled = gent.json("isc", "pull", token_file=ivan)
+    # medallion's first page of 10,000 takes minutes (see above); the CLI allows an hour.
+    pulled = gent.json("isc", "pull", token_file=ivan, timeout_s=3600)
     took = time.perf_counter() - started
     assert int(pulled["new_candidates"]) == expect, pulled
     return took
