@@ -210,12 +210,16 @@ def _batches(records: list[ManifestRecord]) -> list[tuple[list[str], list[str]]]
     chars = 0
     for record in records:
         # Versions without a timestamp (objects with neither modified nor created)
-        # are named by "all"; urlencode writes each comma as three characters.
+        # are named by "all". Each value costs its encoded length and a comma (%2C).
         version = record.version or "all"
-        cost = 3 * (len(record.object_id) + len(version) + 2)
+        cost = len(urllib.parse.quote_plus(record.object_id)) + 3
+        if version not in versions:
+            cost += len(urllib.parse.quote_plus(version)) + 3
         if ids and chars + cost > MAX_QUERY_CHARS:
             out.append((ids, versions))
             ids, versions, chars = [], [], 0
+            cost = len(urllib.parse.quote_plus(record.object_id)) + 3
+            cost += len(urllib.parse.quote_plus(version)) + 3
         ids.append(record.object_id)
         if version not in versions:
             versions.append(version)
