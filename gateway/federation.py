@@ -51,6 +51,7 @@ class LocalNode:
         token_file: Path | None = None,
         check: bool = True,
         env: dict[str, str] | None = None,
+        timeout_s: float = 120.0,
     ) -> subprocess.CompletedProcess:
         """Run one argos CLI command against this node (its folder via ARGOS_HOME)."""
         command = [*argos_command(), *args]
@@ -58,7 +59,9 @@ class LocalNode:
         run_env.pop("ARGOS_TOKEN", None)
         if token_file is not None:
             run_env["ARGOS_TOKEN_FILE"] = str(token_file)
-        result = subprocess.run(command, capture_output=True, text=True, env=run_env, timeout=120)
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=run_env, timeout=timeout_s
+        )
         if check and result.returncode != 0:
             raise RuntimeError(
                 f"argos {' '.join(args)} on {self.node_id} exited {result.returncode}: "
@@ -66,8 +69,10 @@ class LocalNode:
             )
         return result
 
-    def json(self, *args: str, token_file: Path | None = None):
-        return json.loads(self.argos(*args, "--json", token_file=token_file).stdout)
+    def json(self, *args: str, token_file: Path | None = None, timeout_s: float = 120.0):
+        return json.loads(
+            self.argos(*args, "--json", token_file=token_file, timeout_s=timeout_s).stdout
+        )
 
     def init(self) -> None:
         node_certs = self.certs / self.node_id

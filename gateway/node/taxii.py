@@ -16,7 +16,14 @@ from typing import Any
 from gateway.domain.errors import InvalidInput, PartnerUnreachable
 from gateway.domain.isc import parse_tlp
 from gateway.node.config import NodeConfig, load_isc_credentials
-from gateway.services.isc import IscCollectionPort, IscSettings, NextExpired, Page
+from gateway.services.isc import (
+    IscCollectionPort,
+    IscSettings,
+    ManifestPage,
+    ManifestRecord,
+    NextExpired,
+    Page,
+)
 
 TAXII = "application/taxii+json;version=2.1"
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -92,21 +99,12 @@ class TaxiiCollection:
             ) from None
         return result if isinstance(result, dict) else {}
 
-    def get_page(
-        self,
-        *,
-        limit: int,
-        added_after: str = "",
-        next_token: str = "",
-        spec_version: str = "2.1",
-    ) -> Page:
-        # The same filters on every page of one paging session (servers compare them).
-        params = {"limit": str(limit), "match[spec_version]": spec_version}
-        if added_after:
-            params["added_after"] = added_after
+    def _get_envelope(
+        self, resource: str, params: dict[str, str], next_token: str
+    ) -> tuple[dict[str, Any], dict[str, str]]:
         if next_token:
-            params["next"] = next_token
-        path = self._url.path + "objects/?" + urllib.parse.urlencode(params)
+            params = {**params, "next": next_token}
+        path = self._url.path + resource + "?" + urllib.parse.urlencode(params)
         status, headers, data = self._request("GET", path)
         if status == 400 and next_token:
             raise NextExpired()
@@ -118,23 +116,137 @@ class TaxiiCollection:
             raise InvalidInput("the ISC served a page that is not JSON") from None
         if not isinstance(envelope, dict):
             raise InvalidInput("the ISC served a page that is not a TAXII envelope")
-        objects = envelope.get("objects") or []
-        if not isinstance(objects, list):
-            raise InvalidInput("the ISC served a page whose objects are not a list")
-        sizes = []
-        for obj in objects:
-            try:
-                sizes.append(len(json.dumps(obj, ensure_ascii=False).encode()))
-            except (ValueError, RecursionError):
-                sizes.append(MAX_RESPONSE_BYTES)
-        return Page(
-            objects=objects,
-            sizes=sizes,
+        return envelope, headers
+
+    def get_page(
+        self,
+        *,
+        limit: int,
+        added_after: str = "",
+        next_token: str = "",
+        spec_version: str = "2.1",
+    ) -> Page:
+        # The same filters on every page of one paging session (servers compare them).
+        # match[spec_version] is always sent: without it medallion compares every object
+        # with every other to find each one's latest spec version.
+        params = {"limit": str(limit), "match[spec_version]": spec_version}
+        if added_after:
+            params["added_after"] = added_after
+        envelope, headers = self._get_envelope("objects/", params, next_token)
+        return _objects_page(envelope, headers)
+
+    def get_manifest_page(
+        self, *, limit: int, added_after: str = "", next_token: str = "", spec_version: str = "2.1"
+    ) -> ManifestPage:
+        params = {"limit": str(limit), "match[spec_version]": spec_version}
+        if added_after:
+            params["added_after"] = added_after
+        envelope, headers = self._get_envelope("manifest/", params, next_token)
+        records = envelope.get("objects") or []
+        if not isinstance(records, list):
+            raise InvalidInput("the ISC served a manifest whose objects are not a list")
+        listed = []
+        for record in records:
+            if not isinstance(record, dict):
+                raise InvalidInput("the ISC served a manifest record that is not an object")
+            listed.append(
+                ManifestRecord(
+                    object_id=str(record.get("id", "")),
+                    version=str(record.get("version", "")),
+                    date_added=str(record.get("date_added", "")),
+                )
+            )
+        last = headers.get("x-taxii-date-added-last", "")
+        return ManifestPage(
+            records=listed,
             more=bool(envelope.get("more", False)),
             next=str(envelope.get("next") or ""),
-            date_added_first=headers.get("x-taxii-date-added-first", ""),
-            date_added_last=headers.get("x-taxii-date-added-last", ""),
+            date_added_last=last or max((r.date_added for r in listed), default=""),
         )
+
+    def get_listed(
+        self, records: list[ManifestRecord], *, limit: int, spec_version: str = "2.1"
+    ) -> Page:
+        """The objects a manifest listed, asked for by id and version in requests whose
+        query stays under MAX_QUERY_CHARS (proxies refuse long URLs), each followed
+        through its own `next` pages. A batch whose `next` expired is asked again; a
+        repeated object is recognised by its (id, version) when it is taken in."""
+        objects: list[Any] = []
+        sizes: list[int] = []
+        for ids, versions in _batches(records):
+            params = {
+                "limit": str(limit),
+                "match[spec_version]": spec_version,
+                "match[id]": ",".join(ids),
+                "match[version]": ",".join(versions),
+            }
+            next_token, restarted = "", False
+            while True:
+                try:
+                    envelope, headers = self._get_envelope("objects/", params, next_token)
+                except NextExpired:
+                    if restarted:
+                        raise PartnerUnreachable(
+                            "the ISC keeps forgetting its `next` tokens"
+                        ) from None
+                    next_token, restarted = "", True
+                    continue
+                page = _objects_page(envelope, headers)
+                objects += page.objects
+                sizes += page.sizes
+                if not (page.more and page.next):
+                    break
+                next_token = page.next
+        return Page(objects, sizes, more=False, next="", date_added_first="", date_added_last="")
+
+
+MAX_QUERY_CHARS = 4000
+
+
+def _batches(records: list[ManifestRecord]) -> list[tuple[list[str], list[str]]]:
+    out: list[tuple[list[str], list[str]]] = []
+    ids: list[str] = []
+    versions: list[str] = []
+    chars = 0
+    for record in records:
+        # Versions without a timestamp (objects with neither modified nor created)
+        # are named by "all". Each value costs its encoded length and a comma (%2C).
+        version = record.version or "all"
+        cost = len(urllib.parse.quote_plus(record.object_id)) + 3
+        if version not in versions:
+            cost += len(urllib.parse.quote_plus(version)) + 3
+        if ids and chars + cost > MAX_QUERY_CHARS:
+            out.append((ids, versions))
+            ids, versions, chars = [], [], 0
+            cost = len(urllib.parse.quote_plus(record.object_id)) + 3
+            cost += len(urllib.parse.quote_plus(version)) + 3
+        ids.append(record.object_id)
+        if version not in versions:
+            versions.append(version)
+        chars += cost
+    if ids:
+        out.append((ids, versions))
+    return out
+
+
+def _objects_page(envelope: dict[str, Any], headers: dict[str, str]) -> Page:
+    objects = envelope.get("objects") or []
+    if not isinstance(objects, list):
+        raise InvalidInput("the ISC served a page whose objects are not a list")
+    sizes = []
+    for obj in objects:
+        try:
+            sizes.append(len(json.dumps(obj, ensure_ascii=False).encode()))
+        except (ValueError, RecursionError):
+            sizes.append(MAX_RESPONSE_BYTES)
+    return Page(
+        objects=objects,
+        sizes=sizes,
+        more=bool(envelope.get("more", False)),
+        next=str(envelope.get("next") or ""),
+        date_added_first=headers.get("x-taxii-date-added-first", ""),
+        date_added_last=headers.get("x-taxii-date-added-last", ""),
+    )
 
 
 def isc_settings(config: NodeConfig) -> IscSettings:

@@ -40,12 +40,38 @@ class Page:
     date_added_last: str
 
 
+@dataclass(frozen=True)
+class ManifestRecord:
+    """One line of a collection's manifest: which object version was added when."""
+
+    object_id: str
+    version: str
+    date_added: str
+
+
+@dataclass(frozen=True)
+class ManifestPage:
+    records: list[ManifestRecord]
+    more: bool
+    next: str
+    date_added_last: str
+
+
+_EMPTY_PAGE = Page([], [], more=False, next="", date_added_first="", date_added_last="")
+
+
 class IscCollectionPort(Protocol):
     """The ISC's TAXII 2.1 collection. Raises PartnerUnreachable or InvalidInput."""
 
     def add_objects(self, objects: list[dict[str, Any]]) -> dict[str, Any]: ...
 
     def get_page(self, *, limit: int, added_after: str = "", next_token: str = "") -> Page: ...
+
+    def get_manifest_page(
+        self, *, limit: int, added_after: str = "", next_token: str = ""
+    ) -> ManifestPage: ...
+
+    def get_listed(self, records: list[ManifestRecord], *, limit: int) -> Page: ...
 
     def close(self) -> None: ...
 
@@ -237,10 +263,18 @@ class IscService:
     # -- inbound -----------------------------------------------------------------------
 
     def pull(self, caller: Caller) -> tuple[isc.PullTally, str]:
-        """Take in every object added since the cursor. Pages are followed with `next`;
-        if the server forgot the token, paging resumes from the cursor (one microsecond
-        earlier, see isc.added_after_for). Each page is one transaction with the cursor,
-        so a pull stopped anywhere resumes without losing or repeating objects."""
+        """Take in every object added since the cursor. Each page is one transaction with
+        the cursor, so a pull stopped anywhere resumes without losing or repeating
+        objects. How the pages are asked for follows what TAXII servers (medallion in
+        particular, see DEVELOPERS.md) make cheap:
+
+        - empty cursor: one objects query without added_after, then its `next` pages;
+        - a cursor: the manifest since just before the cursor (isc.added_after_for,
+          so ties at a page edge are served again), then the listed objects not yet
+          held, asked for by id and version. medallion filters objects by added_after
+          in time quadratic in the collection; manifests, linearly.
+
+        An expired `next` resumes from the cursor by manifest."""
         collection = self._open()
         counts = dict(fetched=0, candidates=0, sightings=0, ignored=0, rejected=0, held=0)
         pages = 0
@@ -248,31 +282,12 @@ class IscService:
         with self._ctx.database.reading() as db:
             cursor = store.pull_state(db.conn).cursor
         try:
-            added_after = isc.added_after_for(cursor) if cursor else ""
-            page = collection.get_page(limit=self._settings.page_size, added_after=added_after)
-            while True:
-                pages += 1
-                if page.date_added_last:
-                    cursor = isc.later_cursor(cursor, page.date_added_last)
-                progressed = self._take_page(page, cursor, counts)
-                if not page.more:
-                    break
-                if page.next:
-                    try:
-                        page = collection.get_page(
-                            limit=self._settings.page_size,
-                            added_after=added_after,
-                            next_token=page.next,
-                        )
-                        continue
-                    except NextExpired:
-                        pass
-                elif not progressed:
-                    raise InvalidInput(
-                        "the ISC pages without `next` and serves only objects already held"
-                    )
-                added_after = isc.added_after_for(cursor)
-                page = collection.get_page(limit=self._settings.page_size, added_after=added_after)
+            if not cursor:
+                cursor, pages, finished = self._pull_from_start(collection, counts)
+                if finished:
+                    return self._pulled(counts, pages), cursor
+            cursor, more_pages = self._pull_by_manifest(collection, cursor, counts)
+            pages += more_pages
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
             raise
@@ -293,6 +308,10 @@ class IscService:
                         "error": error[:100],
                     },
                 )
+        return self._pulled(counts, pages), cursor
+
+    @staticmethod
+    def _pulled(counts: dict[str, int], pages: int) -> isc.PullTally:
         tally = isc.PullTally(
             fetched=counts["fetched"],
             new_candidates=counts["candidates"],
@@ -309,7 +328,69 @@ class IscService:
             candidates=tally.new_candidates,
             rejected=tally.rejected,
         )
-        return tally, cursor
+        return tally
+
+    def _pull_from_start(
+        self, collection: IscCollectionPort, counts: dict[str, int]
+    ) -> tuple[str, int, bool]:
+        """The whole collection as one query and its `next` pages: (cursor, pages, True
+        if the query was followed to its end). One query is cheapest for medallion,
+        whose first page costs (collection size) x (objects matched)."""
+        cursor, pages = "", 0
+        page = collection.get_page(limit=self._settings.page_size)
+        while True:
+            pages += 1
+            if page.date_added_last:
+                cursor = isc.later_cursor(cursor, page.date_added_last)
+            self._take_page(page, cursor, counts)
+            if not page.more:
+                return cursor, pages, True
+            if not page.next or not cursor:
+                break
+            try:
+                page = collection.get_page(limit=self._settings.page_size, next_token=page.next)
+            except NextExpired:
+                break
+        if not cursor:
+            raise InvalidInput("the ISC pages without X-TAXII-Date-Added-Last")
+        return cursor, pages, False
+
+    def _pull_by_manifest(
+        self, collection: IscCollectionPort, cursor: str, counts: dict[str, int]
+    ) -> tuple[str, int]:
+        """From the cursor on: manifest pages, and for each the listed objects not yet
+        held (a tie served again at a page edge is recognised here, by id and version,
+        and counted as held). Returns (cursor, pages)."""
+        limit = self._settings.page_size
+        pages = 0
+        added_after = isc.added_after_for(cursor)
+        manifest = collection.get_manifest_page(limit=limit, added_after=added_after)
+        while True:
+            pages += 1
+            with self._ctx.database.reading() as db:
+                held = store.seen(db.conn, [(r.object_id, r.version) for r in manifest.records])
+            wanted = [r for r in manifest.records if (r.object_id, r.version) not in held]
+            counts["held"] += len(manifest.records) - len(wanted)
+            page = collection.get_listed(wanted, limit=limit) if wanted else _EMPTY_PAGE
+            if manifest.date_added_last:
+                cursor = isc.later_cursor(cursor, manifest.date_added_last)
+            progressed = self._take_page(page, cursor, counts)
+            if not manifest.more:
+                return cursor, pages
+            if manifest.next:
+                try:
+                    manifest = collection.get_manifest_page(
+                        limit=limit, added_after=added_after, next_token=manifest.next
+                    )
+                    continue
+                except NextExpired:
+                    pass
+            elif not progressed:
+                raise InvalidInput(
+                    "the ISC pages without `next` and serves only objects already held"
+                )
+            added_after = isc.added_after_for(cursor)
+            manifest = collection.get_manifest_page(limit=limit, added_after=added_after)
 
     def _take_page(self, page: Page, cursor: str, counts: dict[str, int]) -> bool:
         """Screen and store one page and the cursor after it in one transaction; True if

@@ -111,8 +111,8 @@ def main() -> int:
     if "isc" in run:
         objects = 10_000 if full else 1_000
         console.print(
-            f"[bold]ISC pull[/] ({objects:,} objects from a local medallion; beside it "
-            "plain taxii2-client paging against the same server)"
+            f"[bold]ISC pull[/] ({objects:,} objects from a local medallion; beside it, "
+            "on 1,000, plain taxii2-client paging against the same server)"
         )
         with tempfile.TemporaryDirectory() as d:
             results.update(isc_bench.run(Path(d), certs, objects))

@@ -387,3 +387,30 @@ def test_pull_pages_through_ties_rejects_hostile_objects_and_a_promoted_candidat
     log = (gent.home / "node.log").read_text()
     for plate in ("1ABC121", "1-ABC-121", "8ABC128", "3DEF333"):
         assert plate not in log
+
+
+def test_a_later_pull_asks_the_manifest_what_is_new_and_fetches_only_that(isc_pair):
+    """medallion filters objects by added_after in time quadratic in the collection and
+    manifests linearly: once a cursor exists, the pull asks the manifest (ties at the
+    cursor served again and recognised there) and fetches the new objects by id."""
+    pair, ivan, server = isc_pair["pair"], isc_pair["ivan"], isc_pair["isc"]
+    gent = pair["be-gent"]
+    server.add([indicator(f"{i}-GHI-33{i}", "BE") for i in range(1, 6)])
+    assert pull(gent, ivan)["new_candidates"] == 5
+    log = server.folder / "medallion.log"
+    before = len(log.read_text().splitlines())
+
+    later = [indicator(f"{i}-JKL-44{i}", "BE") for i in range(1, 5)]
+    server.add(later[:2])
+    server.add(later[2:])  # two instants, so manifest pages of three end mid-tie
+    second = pull(gent, ivan)
+    assert second["new_candidates"] == 4 and second["rejected"] == 0
+    assert second["already_held"] >= 1  # the first POST's objects, at the cursor
+    assert second["fetched"] == 4  # held objects were not asked for again
+    requests = [line for line in log.read_text().splitlines()[before:] if '"GET ' in line]
+    assert any("/manifest/?" in r and "added_after=" in r for r in requests)
+    fetches = [r for r in requests if "/objects/?" in r]
+    assert fetches and all("match[id]=" in r and "added_after" not in r for r in fetches)
+    queue = candidates(gent, ivan)
+    assert len(queue) == 9 and len({c["object_id"] for c in queue}) == 9
+    assert pull(gent, ivan)["new_candidates"] == 0
