@@ -1528,7 +1528,7 @@ def adapter_run(kind, config_path) -> None:
     "--duration",
     type=click.FloatRange(min=1),
     envvar="DEMO_DURATION",
-    default=60.0,
+    default=60.0,  # gateway.demo.DEFAULT_DURATION_S, not imported until the demo runs
     show_default=True,
     help="Seconds of camera traffic (or DEMO_DURATION).",
 )
