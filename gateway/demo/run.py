@@ -41,7 +41,10 @@ def run_demo(certs: Path, workdir: Path, duration_s: float = DEFAULT_DURATION_S)
     traffic = CameraTraffic(federation, duration_s, {})
     alerts = AlertStreams(federation)
     figures: NodeFigures | None = None
-    # SIGTERM stops the demo as Ctrl-C does.
+    # Ctrl-C stops the demo even where it was started with SIGINT ignored (in the
+    # background of a script): its children then take SIGINT again too. SIGTERM
+    # stops it the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         console.rule("[bold]Argos demo: four port nodes over mutual TLS")
