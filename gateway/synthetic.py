@@ -1,48 +1,69 @@
-"""Synthetic hotlists for the demo, the benchmarks and the tests: plausible Belgian,
-Dutch, French and German plates and entries, reproducible from a seed. Nothing here is
-real data; nothing here is used by a running node."""
+"""Synthetic plates and hotlists for the demo, the benchmarks and the tests: Belgian,
+Dutch, French and German plates from Faker's licence-plate providers, kept only where
+they fit the national formats the gateway recognises (gateway/domain/plates.py), and
+reproducible from a seed. Nothing here is real data; nothing here runs in a node."""
 
 from __future__ import annotations
 
 import csv
 import random
-import string
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gateway.domain.agreement import CATEGORIES
+from faker import Faker
 
-LETTERS = string.ascii_uppercase
+from gateway.domain.agreement import CATEGORIES
+from gateway.domain.plates import COUNTRIES, normalise_plate, plate_format
+
 ACTIONS = ("report_only", "discreet_check", "inquiry_check", "specific_check", "seize")
 
+# Faker locale per country, and the share of each country's vehicles among those the
+# cameras at Gent, Terneuzen, Antwerpen and Rotterdam see (an estimate: mostly Belgian
+# and Dutch, then French and German hauliers).
+LOCALES = {"BE": "nl_BE", "NL": "nl_NL", "FR": "fr_FR", "DE": "de_DE"}
+COUNTRY_MIX = {"BE": 0.40, "NL": 0.35, "FR": 0.15, "DE": 0.10}
 
-def _l(rng: random.Random, n: int) -> str:
-    return "".join(rng.choices(LETTERS, k=n))
+# Faker also writes formats the gateway does not take as current ones (France's
+# pre-2009 "123-ABC-45"): such plates are drawn again. Every Faker format of these four
+# locales but that one fits, so a draw almost never repeats; the bound only guards
+# against a future Faker release dropping every format we know.
+MAX_DRAWS = 50
 
 
-def _d(rng: random.Random, n: int) -> str:
-    return "".join(rng.choices(string.digits, k=n))
+class SyntheticPlates:
+    """Plates as written on the vehicle, with the country's road-sign code, from a
+    seed: the same seed gives the same plates in the same order."""
 
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(seed)
+        self._countries = tuple(COUNTRY_MIX)
+        self._weights = tuple(COUNTRY_MIX.values())
+        self._draw = {}
+        for n, (country, locale) in enumerate(LOCALES.items()):
+            faker = Faker(locale)
+            faker.seed_instance(seed * len(LOCALES) + n)
+            self._draw[country] = faker.license_plate
 
-def synthetic_plate(rng: random.Random) -> tuple[str, str]:
-    """(plate as written, road-sign country code)."""
-    kind = rng.random()
-    if kind < 0.4:
-        return f"{rng.randint(1, 9)}-{_l(rng, 3)}-{_d(rng, 3)}", "B"
-    if kind < 0.75:
-        return f"{_l(rng, 2)}-{_d(rng, 3)}-{_l(rng, 1)}", "NL"
-    if kind < 0.9:
-        return f"{_l(rng, 2)}-{_d(rng, 3)}-{_l(rng, 2)}", "F"
-    return f"{_l(rng, rng.randint(1, 3))}-{_l(rng, 2)} {rng.randint(1, 9999)}", "D"
+    def plate(self, country: str | None = None) -> tuple[str, str]:
+        """(plate as written, road-sign code); country (alpha-2) or one from the mix."""
+        if country is None:
+            country = self._rng.choices(self._countries, self._weights)[0]
+        draw = self._draw[country]
+        for _ in range(MAX_DRAWS):
+            raw = draw()
+            if plate_format(normalise_plate(raw), country) is not None:
+                return raw, COUNTRIES[country].road_sign
+        raise RuntimeError(f"Faker gave no plate in a known {country} format")
 
 
 def synthetic_rows(n: int, seed: int = 2026, categories: tuple[str, ...] = ()) -> Iterator[dict]:
-    rng = random.Random(seed)
+    """n hotlist rows (the columns of `argos hotlist import`), reproducible from seed."""
+    plates = SyntheticPlates(seed)
     cats = categories or tuple(sorted(CATEGORIES))
     expires = (datetime.now(UTC) + timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
     for i in range(n):
-        plate, country = synthetic_plate(rng)
+        plate, country = plates.plate()
         yield {
             "plate": plate,
             "country": country,

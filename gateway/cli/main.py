@@ -1524,11 +1524,21 @@ def adapter_run(kind, config_path) -> None:
     default=Path("demo-data"),
     show_default=True,
 )
-def demo(certs, workdir) -> None:
-    """Run the four-port federation on this machine and show what it does."""
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=1),
+    envvar="DEMO_DURATION",
+    default=60.0,  # gateway.demo.DEFAULT_DURATION_S, not imported until the demo runs
+    show_default=True,
+    help="Seconds of camera traffic (or DEMO_DURATION).",
+)
+def demo(certs, workdir, duration) -> None:
+    """Run the four-port federation on this machine and show what it does: camera
+    traffic with a live view, an investigator story, a summary and every audit log
+    verified. Ctrl-C stops every process it started (exit code 130)."""
     from gateway.demo import run_demo
 
-    sys.exit(run_demo(certs, workdir))
+    sys.exit(run_demo(certs, workdir, duration))
 
 
 from gateway.cli.isc import isc as _isc_commands  # noqa: E402 (uses the options above)

@@ -81,7 +81,14 @@ class NodeCollector(Collector):
         )
         for (partner, state), n in sorted(f.outbox.items()):
             outbox.add_metric([partner, state], n)
-        yield outbox
+        by_kind = GaugeMetricFamily(
+            "argos_outbox_messages_by_kind",
+            "Messages to partners by kind (hit_notification, confirmation) and state.",
+            labels=["kind", "state"],
+        )
+        for (kind, state), n in sorted(f.outbox_kinds.items()):
+            by_kind.add_metric([kind, state], n)
+        yield from (outbox, by_kind)
 
     def _ingest(self, f) -> Iterator[Metric]:
         labels = ["adapter"]

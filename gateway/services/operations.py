@@ -42,6 +42,8 @@ class NodeFigures:
     confirmations_near_deadline: list[StoredConfirmation] = field(default_factory=list)
     confirmation_warning: timedelta = timedelta(0)
     audit_records: int = 0
+    # (kind, state) -> messages; kind hit_notification or confirmation.
+    outbox_kinds: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def outbox_total(self, state: str) -> int:
         return sum(n for (_, s), n in self.outbox.items() if s == state)
@@ -67,6 +69,7 @@ class OperationsService:
         now = self._ctx.clock()
         with self._ctx.database.reading() as db:
             outbox = outbox_store.depth_by_partner(db.conn)
+            outbox_kinds = outbox_store.depth_by_kind(db.conn)
             hits = hit_store.held_counts(db.conn)
         agreements: dict[str, int] = {state.value: 0 for state in AgreementState}
         for agreement_id in self._ctx.agreements.ids():
@@ -89,4 +92,5 @@ class OperationsService:
             confirmations_near_deadline=self._confirmations.near_deadline(),
             confirmation_warning=self._confirmations.warning,
             audit_records=self._ctx.audit.count(),
+            outbox_kinds=outbox_kinds,
         )

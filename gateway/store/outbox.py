@@ -102,6 +102,16 @@ def depth_by_partner(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
     }
 
 
+def depth_by_kind(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    """Messages per (kind, state): hit notifications apart from confirmations, for metrics."""
+    return {
+        (kind, state): n
+        for kind, state, n in conn.execute(
+            "SELECT kind, state, count(*) FROM outbox GROUP BY kind, state"
+        )
+    }
+
+
 def sent_for(conn: sqlite3.Connection, dedupe_keys: list[str]) -> set[str]:
     """Which of these messages the partner has."""
     out: set[str] = set()

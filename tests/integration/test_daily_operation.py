@@ -107,6 +107,8 @@ def test_metrics_carry_sync_outbox_ingest_and_hit_figures_and_no_plate(shared):
     assert value(at_observer, "argos_outbox_messages", partner="be-gent", state="delivered") == 1
     waiting = frozenset({"partner": "be-gent", "state": "pending"}.items())
     assert ("argos_outbox_messages", waiting) not in at_observer
+    notified = {"kind": "hit_notification", "state": "delivered"}
+    assert value(at_observer, "argos_outbox_messages_by_kind", **notified) == 1
 
     # Ingest at the observer: three reads taken, all matched, one hit.
     assert value(at_observer, "argos_ingest_reads_total", adapter="cam") == 3
