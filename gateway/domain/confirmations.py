@@ -10,7 +10,8 @@ Four kinds of request travel between the two parties of an agreement:
 - retrospective details: the times and sites, asked in a second, separately approved
   step after a retrospective query was answered "seen".
 Signing, delivery, storage and who may act (roles) live elsewhere; this module only
-decides. No message ever carries a plate.
+decides. Only the two retrospective kinds carry a plate (rule 6: the question is about
+one); the others name a hit and its entry, and no answer ever carries a plate.
 
 Rules the responder applies to a request (check_request), in this order; the first that
 fails refuses it. The requester applies the same rules before sending (new_request).

@@ -88,7 +88,9 @@ def main() -> int:
 
     if "verify" in run:
         n = 200_000 if full else 20_000
-        console.print(f"[bold]verify pipeline[/] ({n:,} entries, in-process)")
+        console.print(
+            f"[bold]verify pipeline[/] ({n:,} entries, as a node runs it and in one thread)"
+        )
         results.update(verify_bench.run(n))
 
     if "sync" in run:
