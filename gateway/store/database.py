@@ -46,9 +46,6 @@ def migration_scripts() -> list[tuple[int, str, str]]:
     return sorted(scripts)
 
 
-WRITER_CACHE_KIB = 65_536
-
-
 class Database:
     """One connection shared by the node's threads, serialised by a lock."""
 
@@ -66,10 +63,6 @@ class Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        # The writer keeps up to 64 MiB of pages (SQLite's default is 2 MiB): a million
-        # entries' indexes keyed by expiry are written in no particular order, and with
-        # the default every such write read its page back from the file first.
-        conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
         self.migrate()
 
     @property

@@ -57,6 +57,18 @@ def save_state(conn: sqlite3.Connection, s: FeedState) -> None:
     )
 
 
+def live_hashes_sql(n: int) -> str:
+    """The lookup of n entry ids in one agreement's feed. The index is named: left to
+    itself SQLite walked the primary key (agreement_id, seq), every row of the
+    agreement, for each lookup, which made projecting a million entries quadratic
+    (230 s; at 400,000 entries 70% of the projector's time). No condition on `live`
+    either: with one, SQLite picks the (agreement, live, expiry) index and scans."""
+    return (
+        "SELECT entry_id, live, leaf_hash, content_hash FROM feed INDEXED BY feed_entry "
+        f"WHERE agreement_id = ? AND entry_id IN ({','.join('?' * n)})"
+    )
+
+
 def live_hashes(
     conn: sqlite3.Connection, agreement_id: str, entry_ids: list[str]
 ) -> dict[str, tuple[bytes, bytes]]:
@@ -64,13 +76,7 @@ def live_hashes(
     found: dict[str, tuple[bytes, bytes]] = {}
     for i in range(0, len(entry_ids), 500):
         chunk = entry_ids[i : i + 500]
-        rows = conn.execute(
-            # No condition on `live` here: with one, SQLite picks the (agreement, live,
-            # expiry) index and scans every live row, making projection quadratic.
-            "SELECT entry_id, live, leaf_hash, content_hash FROM feed WHERE agreement_id = ? "
-            f"AND entry_id IN ({','.join('?' * len(chunk))})",
-            (agreement_id, *chunk),
-        ).fetchall()
+        rows = conn.execute(live_hashes_sql(len(chunk)), (agreement_id, *chunk)).fetchall()
         for entry_id, live, leaf_hash, content_hash in rows:
             if live:
                 found[entry_id] = (leaf_hash, content_hash)
