@@ -318,19 +318,27 @@ class HitService:
             return outbox.sent_for(db.conn, hit_ids)
 
     def purge(self) -> int:
-        """Erase every hit past its retention; each erasure is audited."""
+        """Erase every hit past its retention, with its notification in the outbox;
+        each erasure is audited."""
         now = self._ctx.clock()
         erased = 0
         with self._ctx.database.transaction() as db:
             for table, hit_id, entry_id, agreement_id in hit_store.expired(db.conn, now):
                 hit_store.erase(db.conn, table, hit_id)
+                # Its notification to the owner goes with it, sent or not: the signed
+                # envelope holds the sighting, which may not outlive the hit.
+                notification = outbox.erase(db.conn, hit_id)
                 self._ctx.record(
                     Caller("system", "retention"),
                     "hit.erased",
                     "hit",
                     hit_id,
                     justification="retention ended",
-                    details={"entry_id": entry_id, "agreement_id": agreement_id},
+                    details={
+                        "entry_id": entry_id,
+                        "agreement_id": agreement_id,
+                        "notification_erased": bool(notification),
+                    },
                 )
                 erased += 1
         if erased:

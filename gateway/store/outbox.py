@@ -112,6 +112,11 @@ def depth_by_kind(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
     }
 
 
+def erase(conn: sqlite3.Connection, dedupe_key: str) -> int:
+    """Remove the message about one object, in whatever state (its retention ended)."""
+    return conn.execute("DELETE FROM outbox WHERE dedupe_key = ?", (dedupe_key,)).rowcount
+
+
 def sent_for(conn: sqlite3.Connection, dedupe_keys: list[str]) -> set[str]:
     """Which of these messages the partner has."""
     out: set[str] = set()

@@ -12,9 +12,10 @@ from gateway.domain.identity import NodeSigningKey
 from gateway.domain.matching import OWN, EntryRef, Match
 from gateway.services.alerts import AlertHub
 from gateway.services.context import Caller, NodeContext
-from gateway.services.hits import HitService, HitSettings
+from gateway.services.hits import HIT_NOTIFICATION, HitService, HitSettings
 from gateway.services.hotlist import EntryDraft, HotlistService
 from gateway.services.matching import IncomingRead, ReadHit
+from gateway.store import outbox
 from gateway.store.database import Database
 
 
@@ -57,6 +58,11 @@ def test_own_list_hits_are_erased_when_their_retention_ends_and_each_erasure_is_
     ref = EntryRef(entry.entry_id, "stolen_vehicle", 0, 2**40)
     match = Match(OWN, "be-gent", ref, MatchKind.EXACT, "1ABC123", "BE", 0)
     (alert,) = hits.record([ReadHit(read, [match], False)])
+    # A hit on a partner's list has its notification to the owner in the outbox under
+    # the hit's id (HitService.record); own-list hits have none, so put one there to see
+    # that it is erased with the hit and not kept beyond the hit's retention.
+    with ctx.database.transaction() as db:
+        outbox.enqueue(db.conn, HIT_NOTIFICATION, "nl-terneuzen", alert.hit_id, b"envelope")
 
     clock.now += timedelta(days=1)
     assert hits.purge() == 0
@@ -66,5 +72,8 @@ def test_own_list_hits_are_erased_when_their_retention_ends_and_each_erasure_is_
     assert hits.list(investigator, observed=False) == []
     erased = [r for r in ctx.audit.records() if r.action == "hit.erased"]
     assert [r.object_id for r in erased] == [alert.hit_id]
+    assert erased[0].details["notification_erased"] is True
+    with ctx.database.reading() as db:
+        assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
     checked, problem = ctx.audit.verify(ctx.signing_key.public)
     assert problem is None and checked > 0
