@@ -46,7 +46,8 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final
 
-from gateway.domain.errors import AgreementViolation, InvalidInput
+from gateway.domain.agreement import Purpose
+from gateway.domain.errors import AgreementViolation, IllegalTransition, InvalidInput
 from gateway.domain.plates import PlateError, normalise_country, normalise_plate
 
 # -- TLP 2.0 ---------------------------------------------------------------------------
@@ -120,6 +121,33 @@ def check_promotable(tlp: Tlp) -> None:
             f"the candidate is marked {tlp.label}: its content may not reach partner "
             "organisations, and a hotlist entry is shared with them; it cannot be promoted"
         )
+
+
+def check_open(candidate_id: str, state: str) -> None:
+    """A candidate is decided once: promoted or dismissed, never both, never twice."""
+    if state != "open":
+        raise IllegalTransition(f"candidate {candidate_id} is already {state}")
+
+
+def check_promotion(
+    purpose: str, case_reference: str, has_expiry: bool, justification: str
+) -> Purpose:
+    """What a person must give to make a candidate a hotlist entry (nothing is ever
+    activated without it): a lawful purpose, a case reference, an expiry (the entry's
+    review date) and a justification. Returns the purpose."""
+    try:
+        lawful = Purpose(purpose.strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            f"a promotion needs a lawful purpose: {', '.join(p.value for p in Purpose)}"
+        ) from None
+    if not case_reference.strip():
+        raise InvalidInput("a promotion needs a case reference")
+    if not has_expiry:
+        raise InvalidInput("a promotion needs an expiry (the entry's review date)")
+    if not justification.strip():
+        raise InvalidInput("a promotion needs a justification")
+    return lawful
 
 
 # -- Outbound policy -------------------------------------------------------------------

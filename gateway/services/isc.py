@@ -14,7 +14,6 @@ from typing import Any, Protocol
 import structlog
 
 from gateway.domain import isc
-from gateway.domain.agreement import Purpose
 from gateway.domain.errors import IllegalTransition, InvalidInput, NotFound, PartnerUnreachable
 from gateway.services.context import Caller, NodeContext
 from gateway.services.hotlist import EntryDraft, HotlistService
@@ -475,24 +474,14 @@ class IscService:
     ) -> tuple[store.Candidate, str]:
         """A hotlist entry from a candidate: only by a person, with purpose, case
         reference and expiry, and only if the candidate's TLP lets it reach partners."""
-        try:
-            purpose = Purpose(draft.purpose.strip().lower())
-        except ValueError:
-            raise InvalidInput(
-                f"a promotion needs a lawful purpose: {', '.join(p.value for p in Purpose)}"
-            ) from None
-        if not draft.case_reference.strip():
-            raise InvalidInput("a promotion needs a case reference")
-        if draft.expires_at is None:
-            raise InvalidInput("a promotion needs an expiry (the entry's review date)")
-        if not draft.justification.strip():
-            raise InvalidInput("a promotion needs a justification")
+        purpose = isc.check_promotion(
+            draft.purpose, draft.case_reference, draft.expires_at is not None, draft.justification
+        )
         with self._ctx.database.transaction() as db:
             cand = store.candidate(db.conn, candidate_id)
             if cand is None:
                 raise NotFound(f"no ISC candidate {candidate_id}")
-            if cand.state != "open":
-                raise IllegalTransition(f"candidate {candidate_id} is already {cand.state}")
+            isc.check_open(candidate_id, cand.state)
             isc.check_promotable(store.tlp_of(cand))
             country = cand.country or draft.country
             if not country:
@@ -543,8 +532,7 @@ class IscService:
             cand = store.candidate(db.conn, candidate_id)
             if cand is None:
                 raise NotFound(f"no ISC candidate {candidate_id}")
-            if cand.state != "open":
-                raise IllegalTransition(f"candidate {candidate_id} is already {cand.state}")
+            isc.check_open(candidate_id, cand.state)
             store.decide(
                 db.conn,
                 candidate_id,

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.domain import isc
+from gateway.domain.errors import IllegalTransition, InvalidInput
 from gateway.domain.isc import OutboundViolation, Tlp
 from tests.stix_validation import assert_valid_bundle
 
@@ -270,3 +271,27 @@ def test_red_and_amber_strict_candidates_cannot_become_shared_entries():
             isc.check_promotable(tlp)
     for tlp in (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER):
         isc.check_promotable(tlp)
+
+
+# -- Promoting a candidate: what a person must give, and deciding once -----------------
+
+
+def test_a_promotion_needs_a_lawful_purpose_a_case_reference_an_expiry_and_a_reason():
+    assert isc.check_promotion(" Criminal_Investigation ", "PV-1", True, "seen at the gate") == (
+        isc.Purpose.CRIMINAL_INVESTIGATION
+    )
+    for args, missing in (
+        (("curiosity", "PV-1", True, "why"), "lawful purpose"),
+        (("criminal_investigation", " ", True, "why"), "case reference"),
+        (("criminal_investigation", "PV-1", False, "why"), "expiry"),
+        (("criminal_investigation", "PV-1", True, ""), "justification"),
+    ):
+        with pytest.raises(InvalidInput, match=missing):
+            isc.check_promotion(*args)
+
+
+def test_a_candidate_is_decided_once():
+    isc.check_open("c-1", "open")
+    for decided in ("promoted", "dismissed"):
+        with pytest.raises(IllegalTransition, match=f"already {decided}"):
+            isc.check_open("c-1", decided)
