@@ -19,8 +19,9 @@ from google.protobuf import descriptor_pb2
 from grpc_tools import protoc
 
 from gateway.domain import envelope as env
-from gateway.domain import errors, feed, hits, minimise
-from gateway.node.status_codes import CODES
+from gateway.domain import errors, feed, hits
+from gateway.domain.schemes import token as token_scheme
+from gateway.node.status_codes import ERROR_DOMAIN, code_for
 from gateway.services import confirmations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,19 +160,28 @@ def _errors(out: list[str]) -> None:
     out += [
         "## Status codes",
         "",
-        "A node refuses with a gRPC status whose details say why in words a person can act",
-        "on (never a plate). The mapping, from `gateway/node/status_codes.py`:",
+        "A node refuses with a gRPC status whose message says why in words a person can act",
+        "on (never a plate). The status details carry the kind of refusal as a code: a",
+        f"`google.rpc.ErrorInfo` with domain `{ERROR_DOMAIN}` and the code as its reason.",
+        "A node acts on the code, never on the message text; a status without the detail",
+        "is read by its gRPC code alone. The mapping, from `gateway/node/status_codes.py`:",
         "",
-        "| refusal | gRPC status | meaning |",
-        "|---|---|---|",
+        "| refusal | code (ErrorInfo reason) | gRPC status | meaning |",
+        "|---|---|---|---|",
     ]
-    for cls, code in CODES.items():
+    for code_name, cls in sorted(errors.error_classes().items()):
+        if cls is errors.ArgosError:
+            continue
+        status = code_for(cls("")).name
         doc = " ".join((cls.__doc__ or "").split())
-        out.append(f"| `{cls.__name__}` | `{code.name}` | {_cell(doc)} |")
+        out.append(f"| `{cls.__name__}` | `{code_name}` | `{status}` | {_cell(doc)} |")
     out += [
         "",
         f"Anything else is `INTERNAL`. `{errors.PartnerUnreachable.__name__}` and",
         "`DEADLINE_EXCEEDED` are worth a retry; every other refusal is final for that message.",
+        f"A `{errors.FeedBehindCursor.code}` answer to `PullHotlistChanges` tells the",
+        "recipient that the provider's feed is behind its cursor (the provider was restored",
+        "from an older backup): the recipient erases what it holds and syncs again from 0.",
         "",
     ]
 
@@ -257,7 +267,7 @@ RULES = """\
   `duplicate = true`, so a sender retries until it gets any answer but a refusal.
 - **Confirmations.** Requests and events are signed by their node and checked
   against the agreement at the receiving node (purpose, direction, deadline, what an
-  answer may contain: `gateway/domain/confirmations.py`); `DeliverConfirmation` is
+  answer may contain: `gateway/domain/confirmations/`); `DeliverConfirmation` is
   idempotent in the same way.
 - **Delivery.** Hit notifications and confirmation messages are stored in a durable
   outbox in the same transaction as the fact they report, and retried with
@@ -276,9 +286,9 @@ def render() -> str:
     out.append("")
     out.append(
         RULES.format(
-            token_bytes=minimise.TOKEN_BYTES,
-            token_person=minimise.TOKEN_PERSON.decode(),
-            token_key_bytes=minimise.TOKEN_KEY_BYTES,
+            token_bytes=token_scheme.TOKEN_BYTES,
+            token_person=token_scheme.TOKEN_PERSON.decode(),
+            token_key_bytes=token_scheme.TOKEN_KEY_BYTES,
             max_batch=feed.MAX_BATCH,
         ).rstrip("\n")
     )

@@ -98,11 +98,8 @@ def cli() -> None:
 def init(home, node_id, listen, endpoint, tls_cert, tls_key, tls_ca, admin_user) -> None:
     """Create a node folder: config, a new Ed25519 signing key, the database and a first
     admin user whose token is written to HOME/admin.token (owner-only)."""
-    from gateway.domain.roles import Role
+    from gateway.bootstrap import build_application
     from gateway.node.config import write_private
-    from gateway.services.administration import AdministrationService
-    from gateway.services.context import Caller, NodeContext
-    from gateway.store.database import Database
 
     try:
         config = init_node_home(
@@ -115,13 +112,9 @@ def init(home, node_id, listen, endpoint, tls_cert, tls_key, tls_ca, admin_user)
             tls_ca=tls_ca,
         )
         key = load_signing_key(config)
-        database = Database(config.db_path)
-        ctx = NodeContext(config.node_id, key, database, federation=None)  # type: ignore[arg-type]
-        ctx.record(
-            Caller("system", "init"), "node.init", "node", node_id, details={"key_id": key.key_id}
-        )
-        _, token = AdministrationService(ctx).add_user(None, admin_user, Role.ADMIN)
-        database.close()
+        app = build_application(config)
+        token = app.administration.initialise(admin_user)
+        app.close()
         write_private(home / ADMIN_TOKEN_FILE, token.encode() + b"\n")
     except ArgosError as exc:
         _fail(str(exc))
@@ -298,39 +291,26 @@ def backup(home, token_file, out, passphrase_file, justification) -> None:
 def restore(archive, home, passphrase_file, admin_user) -> None:
     """Restore a backup into a new node folder, check its audit chain against its
     signed head, and record the restore in it. Then start it with `argos serve`."""
-    from gateway.domain.roles import Role
+    from gateway.bootstrap import build_application
     from gateway.node.backup import extract_archive, read_passphrase
     from gateway.node.config import write_private
-    from gateway.services.administration import AdministrationService
-    from gateway.services.context import Caller, NodeContext
-    from gateway.store.audit_log import verify_database
-    from gateway.store.database import Database
+    from gateway.services.administration import AuditBroken
 
     try:
         manifest = extract_archive(archive, home, read_passphrase(passphrase_file))
-        config = load_config(home)
-        key = load_signing_key(config)
-        database = Database(config.db_path)
-        checked, problem = verify_database(database, key.public)
-        if problem is not None:
-            database.close()
+        app = build_application(load_config(home))
+        config = app.config
+        try:
+            checked, token = app.administration.adopt_restored(manifest.created_at, admin_user)
+        except AuditBroken as broken:
+            problem = broken.problem
             where = f"record {problem.seq}" if problem.seq else "end of log"
             click.echo(f"audit log of the backup BROKEN at {where}: {problem.reason}", err=True)
             sys.exit(EXIT_INTEGRITY)
-        ctx = NodeContext(config.node_id, key, database, federation=None)  # type: ignore[arg-type]
-        ctx.record(
-            Caller("system", "restore"),
-            "node.restore",
-            "node",
-            config.node_id,
-            details={"backup_created_at": manifest.created_at, "records": checked},
-        )
-        if admin_user:
-            _, token = AdministrationService(ctx).add_user(
-                Caller("system", "restore"), admin_user, Role.ADMIN
-            )
+        finally:
+            app.close()
+        if token:
             write_private(home / ADMIN_TOKEN_FILE, token.encode() + b"\n")
-        database.close()
     except ArgosError as exc:
         _fail(str(exc))
     click.echo(f"node {config.node_id} restored into {home} from a backup of {manifest.created_at}")

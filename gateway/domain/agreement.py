@@ -27,6 +27,7 @@ from gateway.domain.errors import (
     StaleVersion,
 )
 from gateway.domain.identity import check_node_id
+from gateway.domain.times import whole_ms
 
 # Stricter of the two national limits (Belgium: 12 months for ANPR data).
 MAX_RETENTION_DAYS = 365
@@ -357,7 +358,10 @@ class Agreement:
             raise InvalidInput("status change names another agreement")
         if change.issuer not in {self.local_node, self.partner}:
             raise AgreementViolation(f"{change.issuer} is not a party to {self.agreement_id}")
-        if self.last_status_at is not None and change.issued_at <= self.last_status_at:
+        # Compared at the millisecond: the precision at which the last one is stored.
+        if self.last_status_at is not None and whole_ms(change.issued_at) <= whole_ms(
+            self.last_status_at
+        ):
             raise StaleVersion(
                 f"status change issued at {change.issued_at.isoformat()} is not newer than "
                 "the last one applied; replay refused"

@@ -7,13 +7,15 @@ Rules enforced here:
    message; the payload is decoded only by the caller, after verify() succeeded.
 3. Every required signer must have a valid signature; unknown extra signatures are an
    error, not ignored, so the set of signers is exactly what the caller expects.
+4. A signer may hold several keys (a key being rotated): each signature is matched to
+   its signer by the key id it names, never by trying keys.
 """
 
 from __future__ import annotations
 
 import hashlib
 from base64 import b32encode
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from gateway.domain.errors import InvalidInput, SignatureInvalid
@@ -22,6 +24,9 @@ from gateway.domain.identity import NodeSigningKey, PublicNodeKey
 AGREEMENT_PAYLOAD = "application/vnd.argos.agreement.v1+protobuf"
 AGREEMENT_STATUS_PAYLOAD = "application/vnd.argos.agreement-status.v1+protobuf"
 MAX_SIGNATURES = 8
+
+# The keys a signer may sign with: one key, or several (rule 4).
+SignerKeys = PublicNodeKey | Collection[PublicNodeKey]
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -73,10 +78,11 @@ def verify(
     envelope: Envelope,
     *,
     payload_type: str,
-    signers: Mapping[str, PublicNodeKey],
+    signers: Mapping[str, SignerKeys],
 ) -> bytes:
-    """Return the payload if every key in `signers` (node id -> key) signed it, and no
-    one else did. Raise SignatureInvalid naming the first missing or bad signer."""
+    """Return the payload if every node in `signers` (node id -> its keys) signed it with
+    one of its keys, and no one else did. Raise SignatureInvalid naming the first
+    missing or bad signer."""
     if envelope.payload_type != payload_type:
         raise InvalidInput(f"expected a {payload_type!r} envelope, got {envelope.payload_type!r}")
     if len(envelope.signatures) > MAX_SIGNATURES:
@@ -86,21 +92,28 @@ def verify(
         if s.key_id in by_key_id:
             raise SignatureInvalid(f"key {s.key_id} signed the envelope twice")
         by_key_id[s.key_id] = s
-    expected = {key.key_id: node for node, key in signers.items()}
-    strangers = sorted(set(by_key_id) - set(expected))
+    owner: dict[str, tuple[str, PublicNodeKey]] = {}  # rule 4: key id -> (node, key)
+    for node, keys in signers.items():
+        for key in (keys,) if isinstance(keys, PublicNodeKey) else keys:
+            owner[key.key_id] = (node, key)
+    strangers = sorted(set(by_key_id) - set(owner))
     if strangers:
         raise SignatureInvalid(
             f"envelope is signed by key {strangers[0]}, which belongs to none of "
             f"{', '.join(sorted(signers))}"
         )
     message = pae(envelope.payload_type, envelope.payload)
-    for node, key in sorted(signers.items()):
-        s = by_key_id.get(key.key_id)
-        if s is None:
-            raise SignatureInvalid(f"envelope lacks the signature of {node} (key {key.key_id})")
+    signed_by = {owner[key_id][0] for key_id in by_key_id}
+    for node in sorted(signers):
+        if node not in signed_by:
+            keys = signers[node]
+            named = keys.key_id if isinstance(keys, PublicNodeKey) else "any of its keys"
+            raise SignatureInvalid(f"envelope lacks the signature of {node} (key {named})")
+    for key_id, s in sorted(by_key_id.items()):
+        node, key = owner[key_id]
         if not key.verify(message, s.sig):
             raise SignatureInvalid(
-                f"signature of {node} (key {key.key_id}) does not verify: "
+                f"signature of {node} (key {key_id}) does not verify: "
                 "the envelope was altered or signed with another key"
             )
     return envelope.payload

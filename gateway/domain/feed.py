@@ -30,8 +30,8 @@ from typing import NamedTuple
 from gateway.domain import envelope as env
 from gateway.domain import merkle
 from gateway.domain.agreement import AgreementTerms
+from gateway.domain.envelope import SignerKeys
 from gateway.domain.errors import AgreementViolation, InvalidInput, StaleVersion
-from gateway.domain.identity import PublicNodeKey
 from gateway.domain.minimise import MinimisedEntry, received_checker
 
 CHECKPOINT_PAYLOAD = "application/vnd.argos.checkpoint.v1+protobuf"
@@ -141,7 +141,7 @@ class FeedParty:
     agreement_id: str
     provider: str
     recipient: str
-    provider_key: PublicNodeKey
+    provider_keys: SignerKeys  # the keys the provider signs with (by key id)
 
 
 def verify_batch(
@@ -157,7 +157,7 @@ def verify_batch(
     payload = env.verify(  # rule 1
         checkpoint_envelope,
         payload_type=CHECKPOINT_PAYLOAD,
-        signers={party.provider: party.provider_key},
+        signers={party.provider: party.provider_keys},
     )
     cp = decode_checkpoint(payload)
     _check_names(party, cp.agreement_id, cp.provider, cp.recipient)  # rule 2
@@ -207,7 +207,7 @@ def verify_head(
     party: FeedParty, head_envelope: env.Envelope, *, decode_head: Callable[[bytes], SyncHead]
 ) -> SyncHead:
     payload = env.verify(
-        head_envelope, payload_type=SYNC_HEAD_PAYLOAD, signers={party.provider: party.provider_key}
+        head_envelope, payload_type=SYNC_HEAD_PAYLOAD, signers={party.provider: party.provider_keys}
     )
     head = decode_head(payload)
     _check_names(party, head.agreement_id, head.provider, head.recipient)
@@ -241,7 +241,7 @@ def prove_held_entry(
     payload = env.verify(
         checkpoint_envelope,
         payload_type=CHECKPOINT_PAYLOAD,
-        signers={party.provider: party.provider_key},
+        signers={party.provider: party.provider_keys},
     )
     cp = decode_checkpoint(payload)
     _check_names(party, cp.agreement_id, cp.provider, cp.recipient)

@@ -329,3 +329,65 @@ def hit_expires_at(observed_at: datetime, retention_days: int) -> datetime:
             f"hit retention must be between 1 and {MAX_RETENTION_DAYS} days, got {retention_days}"
         )
     return observed_at + timedelta(days=retention_days)
+
+
+@dataclass(frozen=True)
+class ObservedHit:
+    """A hit of this node's cameras, as the node keeps it until its retention ends."""
+
+    hit_id: str
+    observed_at: datetime
+    camera: str
+    site: str
+    zone: str
+    direction: str
+    image_ref: str
+    plate: str
+    country: str
+    country_inferred: bool
+    match: str
+    matched: str
+    entry_owner: str
+    entry_id: str
+    entry_version: int
+    agreement_id: str | None  # None: a hit on this node's own entry
+    agreement_version: int | None
+    category: str
+    action: str | None
+    flags: tuple[str, ...]
+    owner_notified: bool
+    expires_at: datetime
+
+    def __repr__(self) -> str:  # never show a plate
+        return f"ObservedHit(hit_id={self.hit_id!r}, entry_id={self.entry_id!r})"
+
+    @property
+    def sighting(self) -> Sighting:
+        return Sighting(
+            self.observed_at, self.camera, self.site, self.zone, self.direction, self.image_ref
+        )
+
+
+@dataclass(frozen=True)
+class ReceivedHit:
+    """A partner's notification of a hit on one of this node's entries, with the signed
+    envelope it came in."""
+
+    hit_id: str
+    agreement_id: str
+    agreement_version: int
+    observer: str
+    entry_id: str
+    entry_version: int
+    observed_at: datetime
+    camera: str | None
+    site: str | None
+    zone: str | None
+    match: str
+    country_inferred: bool
+    envelope: bytes
+    received_at: datetime
+    expires_at: datetime
+
+    def __repr__(self) -> str:
+        return f"ReceivedHit(hit_id={self.hit_id!r}, entry_id={self.entry_id!r})"

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gateway.domain.agreement import AgreementTerms, MatchingMode
+from gateway.domain.agreement import AgreementTerms
 from gateway.domain.hotlist import HotlistEntry
 from gateway.domain.minimise import MinimisedEntry
+from gateway.domain.schemes import scheme_for
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -55,7 +56,7 @@ def partner_entry_for_backend(
     shared: MinimisedEntry, terms: AgreementTerms | None, now: datetime
 ) -> LocalEntry | None:
     """Rule 2: `terms` are the agreement's terms in force now, or None."""
-    if terms is None or terms.matching_mode is not MatchingMode.PLAINTEXT:
+    if terms is None or not scheme_for(terms.matching_mode).gives_plaintext:
         return None
     if shared.plate is None or not terms.provides(shared.owner):
         return None

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from gateway.domain.hits import MatchKind
-from gateway.domain.minimise import TOKEN_BYTES, TOKEN_PERSON
 from gateway.domain.ocr import FuzzyPolicy, ocr_variants
 from gateway.domain.plates import (
     FORMATS,
@@ -34,6 +33,7 @@ from gateway.domain.plates import (
     normalise_plate,
     plate_format,
 )
+from gateway.domain.schemes.token import TOKEN_BYTES, TOKEN_PERSON
 
 OWN = ""  # list id of this node's own hotlist; a partner list's id is its agreement id
 
@@ -84,7 +84,7 @@ class HotlistIndex:
 
     def __post_init__(self) -> None:
         # Keyed BLAKE2b states set up once and copied per reading: the same tokens as
-        # minimise.plate_token at about half the cost per read.
+        # schemes.token.plate_token at about half the cost per read.
         self._hashers = tuple(
             hashlib.blake2b(key=k, digest_size=TOKEN_BYTES, person=TOKEN_PERSON)
             for k in self.token_keys

@@ -5,8 +5,9 @@ Rules (Directive 2016/680 art. 4 and 20, the agreement's terms):
    categories, and active right now, leave; anything else yields None.
 2. Fields the agreement does not list are absent, not blanked: the MinimisedEntry
    holds None for them, and the wire encoding omits None.
-3. The plate leaves as a token - a keyed hash of normalised plate and country under
-   the key of that agreement version - unless the agreement's matching mode is
+3. The plate leaves in the form of the agreement's matching scheme
+   (gateway.domain.schemes): a token - a keyed hash of normalised plate and country
+   under the key of that agreement version - unless the agreement's matching mode is
    plaintext. Another agreement version, or another partner, gives another key, so
    tokens for the same plate cannot be linked across them.
 4. The case reference never leaves.
@@ -15,18 +16,15 @@ The receiving side applies check_received, the mirror image, to everything it ge
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from gateway.domain.agreement import AgreementTerms, MatchingMode
+from gateway.domain.agreement import AgreementTerms
 from gateway.domain.errors import AgreementViolation
 from gateway.domain.hotlist import FLAGS, Action, HotlistEntry
+from gateway.domain.schemes import scheme_for
 
-TOKEN_BYTES = 16
-TOKEN_KEY_BYTES = 32
-TOKEN_PERSON = b"argos-plate-v1"
 _ACTIONS = frozenset(a.value for a in Action)
 
 
@@ -65,24 +63,6 @@ def epoch_us(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def derive_token_key(master: bytes, agreement_id: str, version: int) -> bytes:
-    """The token key of one agreement version, derived from the provider's master key:
-    distinct per agreement and version, and reproducible without storing it."""
-    return hashlib.blake2b(
-        f"{agreement_id}\x1f{version}".encode(),
-        key=master,
-        digest_size=TOKEN_KEY_BYTES,
-        person=b"argos-tokenkey1",
-    ).digest()
-
-
-def plate_token(key: bytes, plate: str, country: str) -> bytes:
-    """Keyed BLAKE2b of normalised plate and alpha-2 country (empty when unknown)."""
-    return hashlib.blake2b(
-        f"{plate}\x1f{country}".encode(), key=key, digest_size=TOKEN_BYTES, person=TOKEN_PERSON
-    ).digest()
-
-
 def minimise(
     entry: HotlistEntry,
     terms: AgreementTerms,
@@ -96,7 +76,7 @@ def minimise(
     if entry.category not in terms.categories or not entry.shareable(now):
         return None
     fields = terms.fields
-    plaintext = terms.matching_mode is MatchingMode.PLAINTEXT
+    shared = scheme_for(terms.matching_mode).shared_plate(entry.plate, token_key)  # rule 3
     return MinimisedEntry(
         entry_id=entry.entry_id,
         owner=entry.owner,
@@ -104,18 +84,16 @@ def minimise(
         category=entry.category,
         valid_from_us=epoch_us(entry.valid_from),
         expires_at_us=epoch_us(entry.expires_at),
-        plate_token=None
-        if plaintext
-        else plate_token(token_key, entry.plate.normalised, entry.plate.country),
-        plate=entry.plate.normalised if plaintext else None,
-        country=entry.plate.country if plaintext else None,
+        plate_token=shared.plate_token,
+        plate=shared.plate,
+        country=shared.country,
         action=entry.action.value if fields.action else None,
         flags=tuple(sorted(entry.flags)) if fields.flags and entry.flags else None,
         vehicle_description=(entry.vehicle_description or None)
         if fields.vehicle_description
         else None,
         contact=(entry.contact or None) if fields.contact else None,
-        country_unknown=not plaintext and not entry.plate.country,
+        country_unknown=shared.country_unknown,
     )
 
 
@@ -136,7 +114,7 @@ def received_checker(terms: AgreementTerms, provider: str) -> Callable[[Minimise
 
         return refuse
     categories = frozenset(terms.categories)
-    plaintext = terms.matching_mode is MatchingMode.PLAINTEXT
+    check_plate = scheme_for(terms.matching_mode).check_shared
     fields = terms.fields
     forbidden = tuple(
         name
@@ -159,15 +137,7 @@ def received_checker(terms: AgreementTerms, provider: str) -> Callable[[Minimise
                 f"entry {m.entry_id} has category {m.category}, outside agreement "
                 f"{terms.agreement_id} v{terms.version}"
             )
-        if plaintext:
-            if m.plate is None or m.plate_token is not None or m.country_unknown:
-                raise AgreementViolation(f"entry {m.entry_id} must carry a plaintext plate")
-        elif m.plate is not None or m.country is not None or not m.plate_token:
-            raise AgreementViolation(
-                f"entry {m.entry_id} carries a plaintext plate the agreement does not allow"
-            )
-        elif len(m.plate_token) != TOKEN_BYTES:
-            raise AgreementViolation(f"entry {m.entry_id} has a malformed plate token")
+        check_plate(m)
         for name in forbidden:
             if getattr(m, name) is not None:
                 raise AgreementViolation(

@@ -6,6 +6,8 @@ adapters (camera adapter processes) hand in reads and may do nothing else."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+from datetime import datetime
 
 from gateway.domain.errors import AccessDenied
 
@@ -16,6 +18,15 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"
     AUDITOR = "auditor"
     ADAPTER = "adapter"  # a camera adapter process: hands in reads, nothing else
+
+
+@dataclass(frozen=True)
+class User:
+    """A person (or an adapter process) with a token on this node."""
+
+    name: str
+    role: Role
+    created_at: datetime
 
 
 class Action(enum.StrEnum):

@@ -10,13 +10,13 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.domain.envelope import Envelope
+from gateway.domain.partners import Partner
 from gateway.node.config import NodeConfig
 from gateway.node.status_codes import error_from_rpc
 from gateway.node.tls import channel_options, client_credentials
-from gateway.store.registry import PartnerRecord
 from gateway.wire import codec
-from gateway.wire.argos.v1 import agreement_pb2, federation_pb2_grpc
 from gateway.wire.argos.v1 import federation_pb2 as pb
+from gateway.wire.argos.v1 import federation_pb2_grpc
 
 
 class GrpcFederationClient:
@@ -25,10 +25,10 @@ class GrpcFederationClient:
         self._channels: dict[tuple[str, str, str], grpc.Channel] = {}
         self._lock = threading.Lock()
 
-    def _stub(self, partner: PartnerRecord) -> federation_pb2_grpc.FederationServiceStub:
+    def _stub(self, partner: Partner) -> federation_pb2_grpc.FederationServiceStub:
         return federation_pb2_grpc.FederationServiceStub(self._channel(partner))
 
-    def _channel(self, partner: PartnerRecord) -> grpc.Channel:
+    def _channel(self, partner: Partner) -> grpc.Channel:
         key = (partner.node_id, partner.endpoint, partner.tls_ca_pem)
         with self._lock:
             channel = self._channels.get(key)
@@ -46,7 +46,7 @@ class GrpcFederationClient:
                 self._channels[key] = channel
         return channel
 
-    def check_health(self, partner: PartnerRecord, timeout_s: float) -> str:
+    def check_health(self, partner: Partner, timeout_s: float) -> str:
         """ "" if the partner's federation service answers SERVING over mutual TLS now,
         else why not (a gRPC status, never anything the partner holds)."""
         service = pb.DESCRIPTOR.services_by_name["FederationService"].full_name
@@ -60,7 +60,7 @@ class GrpcFederationClient:
             return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status).lower()
         return ""
 
-    def _call(self, partner: PartnerRecord, method: str, request):
+    def _call(self, partner: Partner, method: str, request):
         try:
             return getattr(self._stub(partner), method)(
                 request, timeout=self._config.call_timeout_s
@@ -68,44 +68,39 @@ class GrpcFederationClient:
         except grpc.RpcError as error:
             raise error_from_rpc(error, partner.node_id) from None
 
-    def propose_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str:
+    def propose_agreement(self, partner: Partner, envelope: Envelope) -> str:
         request = pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(envelope))
         return self._call(partner, "ProposeAgreement", request).fingerprint
 
-    def accept_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str:
+    def accept_agreement(self, partner: Partner, envelope: Envelope) -> str:
         request = pb.AcceptAgreementRequest(agreement=codec.envelope_to_pb(envelope))
         return self._call(partner, "AcceptAgreement", request).fingerprint
 
-    def change_agreement_status(self, partner: PartnerRecord, envelope: Envelope) -> None:
+    def change_agreement_status(self, partner: Partner, envelope: Envelope) -> None:
         request = pb.ChangeAgreementStatusRequest(change=codec.envelope_to_pb(envelope))
         self._call(partner, "ChangeAgreementStatus", request)
 
-    def notify_hit(self, partner: PartnerRecord, envelope: Envelope) -> bool:
+    def notify_hit(self, partner: Partner, envelope: Envelope) -> bool:
         """Deliver a signed hit notification; True if the owner already had it."""
         request = pb.NotifyHitRequest(notification=codec.envelope_to_pb(envelope))
         return self._call(partner, "NotifyHit", request).duplicate
 
-    def deliver_confirmation(self, partner: PartnerRecord, envelope: Envelope) -> bool:
+    def deliver_confirmation(self, partner: Partner, envelope: Envelope) -> bool:
         """Deliver a signed confirmation request or event; True if already there."""
         request = pb.DeliverConfirmationRequest(message=codec.envelope_to_pb(envelope))
         return self._call(partner, "DeliverConfirmation", request).duplicate
 
-    def matching_key(
-        self, partner: PartnerRecord, agreement_id: str, version: int
-    ) -> tuple[str, bytes]:
+    def matching_key(self, partner: Partner, agreement_id: str, version: int) -> tuple[str, bytes]:
         reply = self._call(
             partner,
             "GetMatchingKey",
             pb.GetMatchingKeyRequest(agreement_id=agreement_id, agreement_version=version),
         )
-        mode = (
-            "plaintext" if reply.matching_mode == agreement_pb2.MATCHING_MODE_PLAINTEXT else "token"
-        )
-        return mode, reply.token_key
+        return codec.matching_mode_from_pb(reply.matching_mode).value, reply.token_key
 
     def pull_changes(
         self,
-        partner: PartnerRecord,
+        partner: Partner,
         agreement_id: str,
         after_seq: int,
         *,

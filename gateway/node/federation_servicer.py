@@ -1,129 +1,87 @@
 """FederationService: thin translation between partner calls and the use cases.
 
-Every method first proves who is calling from the mutual-TLS certificate, then hands
-decoded values to the services; refusals are recorded in the audit log."""
+Every method runs inside the federation gate (gateway.services.federation), which
+proves who is calling from the mutual-TLS certificate and records any refusal; here
+protobuf becomes values and back."""
 
 from __future__ import annotations
 
 import grpc
-import structlog
 
-from gateway.domain.agreement import MatchingMode
-from gateway.domain.errors import ArgosError, PeerIdentityMismatch
+from gateway.bootstrap import Application
 from gateway.node.status_codes import grpc_method, grpc_stream
 from gateway.node.tls import peer_certificate
-from gateway.services.administration import AdministrationService
-from gateway.services.agreements import AgreementService
-from gateway.services.confirmations import ConfirmationService
-from gateway.services.context import Caller, NodeContext
-from gateway.services.feed import FeedService, OutgoingBatch
-from gateway.services.hits import HitService
+from gateway.services.feed import OutgoingBatch
 from gateway.wire import codec
-from gateway.wire.argos.v1 import agreement_pb2, federation_pb2_grpc, hotlist_pb2
 from gateway.wire.argos.v1 import federation_pb2 as pb
-
-log = structlog.get_logger(__name__)
-
-
-def _record_refusal(
-    servicer: FederationServicer, context: grpc.ServicerContext, error: ArgosError
-) -> None:
-    peer = getattr(context, "argos_peer", None) or "unidentified"
-    method = getattr(context, "argos_method", "?")
-    log.warning("federation.refused", peer=peer, method=method, error=type(error).__name__)
-    servicer.ctx.record(
-        Caller("partner", peer),
-        "federation.refused",
-        "rpc",
-        method,
-        justification=str(error),
-        details={"error": type(error).__name__},
-    )
+from gateway.wire.argos.v1 import federation_pb2_grpc, hotlist_pb2
 
 
 class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
-    def __init__(
-        self,
-        ctx: NodeContext,
-        feed: FeedService,
-        hits: HitService,
-        confirmations: ConfirmationService,
-    ) -> None:
-        self.ctx = ctx
-        self._admin = AdministrationService(ctx)
-        self._agreements = AgreementService(ctx)
-        self._feed = feed
-        self._hits = hits
-        self._confirmations = confirmations
+    def __init__(self, app: Application) -> None:
+        self._app = app
+        self._gate = app.gate
 
-    def _peer(self, context: grpc.ServicerContext, method: str) -> str:
-        context.argos_method = method  # type: ignore[attr-defined]
-        cert = peer_certificate(context)
-        if cert is None:
-            raise PeerIdentityMismatch("no client certificate was presented")
-        peer = self._admin.identify_peer(cert)
-        context.argos_peer = peer  # type: ignore[attr-defined]
-        return peer
+    def _serving(self, context: grpc.ServicerContext, method: str):
+        return self._gate.serving(peer_certificate(context), method)
 
-    @grpc_method(_record_refusal)
+    @grpc_method()
     def GetNodeInfo(self, request, context):
-        self._peer(context, "GetNodeInfo")
-        return pb.GetNodeInfoResponse(node_id=self.ctx.node_id, key_id=self.ctx.signing_key.key_id)
+        with self._serving(context, "GetNodeInfo"):
+            ctx = self._app.ctx
+            return pb.GetNodeInfoResponse(node_id=ctx.node_id, key_id=ctx.signing_key.key_id)
 
-    @grpc_method(_record_refusal)
+    @grpc_method()
     def ProposeAgreement(self, request, context):
-        peer = self._peer(context, "ProposeAgreement")
-        fingerprint = self._agreements.receive_proposal(
-            peer, codec.envelope_from_pb(request.agreement)
-        )
+        with self._serving(context, "ProposeAgreement") as peer:
+            envelope = codec.envelope_from_pb(request.agreement)
+            fingerprint = self._app.agreements.receive_proposal(peer, envelope)
         return pb.ProposeAgreementResponse(fingerprint=fingerprint)
 
-    @grpc_method(_record_refusal)
+    @grpc_method()
     def AcceptAgreement(self, request, context):
-        peer = self._peer(context, "AcceptAgreement")
-        fingerprint = self._agreements.receive_countersigned(
-            peer, codec.envelope_from_pb(request.agreement)
-        )
+        with self._serving(context, "AcceptAgreement") as peer:
+            envelope = codec.envelope_from_pb(request.agreement)
+            fingerprint = self._app.agreements.receive_countersigned(peer, envelope)
         return pb.AcceptAgreementResponse(fingerprint=fingerprint)
 
-    @grpc_method(_record_refusal)
+    @grpc_method()
     def ChangeAgreementStatus(self, request, context):
-        peer = self._peer(context, "ChangeAgreementStatus")
-        self._agreements.receive_status(peer, codec.envelope_from_pb(request.change))
+        with self._serving(context, "ChangeAgreementStatus") as peer:
+            self._app.agreements.receive_status(peer, codec.envelope_from_pb(request.change))
         return pb.ChangeAgreementStatusResponse()
 
-    @grpc_method(_record_refusal)
+    @grpc_method()
     def GetMatchingKey(self, request, context):
-        peer = self._peer(context, "GetMatchingKey")
-        mode, key = self._feed.matching_key(peer, request.agreement_id, request.agreement_version)
+        with self._serving(context, "GetMatchingKey") as peer:
+            mode, key = self._app.feed.matching_key(
+                peer, request.agreement_id, request.agreement_version
+            )
         return pb.GetMatchingKeyResponse(
-            matching_mode=agreement_pb2.MATCHING_MODE_TOKEN
-            if mode is MatchingMode.TOKEN
-            else agreement_pb2.MATCHING_MODE_PLAINTEXT,
-            token_key=key,
+            matching_mode=codec.matching_mode_to_pb(mode), token_key=key
         )
 
-    @grpc_method(_record_refusal)
+    @grpc_method()
     def NotifyHit(self, request, context):
-        peer = self._peer(context, "NotifyHit")
-        duplicate = self._hits.receive(peer, codec.envelope_from_pb(request.notification))
+        with self._serving(context, "NotifyHit") as peer:
+            envelope = codec.envelope_from_pb(request.notification)
+            duplicate = self._app.hits.receive(peer, envelope)
         return pb.NotifyHitResponse(duplicate=duplicate)
 
-    @grpc_method(_record_refusal)
+    @grpc_method()
     def DeliverConfirmation(self, request, context):
-        peer = self._peer(context, "DeliverConfirmation")
-        duplicate = self._confirmations.receive(peer, codec.envelope_from_pb(request.message))
+        with self._serving(context, "DeliverConfirmation") as peer:
+            envelope = codec.envelope_from_pb(request.message)
+            duplicate = self._app.confirmations.receive(peer, envelope)
         return pb.DeliverConfirmationResponse(duplicate=duplicate)
 
     @grpc_stream
     def PullHotlistChanges(self, request, context):
-        try:
-            peer = self._peer(context, "PullHotlistChanges")
-        except ArgosError as error:
-            _record_refusal(self, context, error)
-            raise
+        # Only a caller that is no partner is recorded: a partner's stream that ends on
+        # a stopped feed is retried by its sync runner, and is no refusal worth a record.
+        peer = self._gate.identify(peer_certificate(context), "PullHotlistChanges")
         if request.follow:
-            items = self._feed.follow(
+            items = self._app.feed.follow(
                 peer,
                 request.agreement_id,
                 request.after_seq,
@@ -131,7 +89,7 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
                 is_active=context.is_active,
             )
         else:
-            items = self._feed.pull(
+            items = self._app.feed.pull(
                 peer, request.agreement_id, request.after_seq, request.max_batch
             )
         for item in items:

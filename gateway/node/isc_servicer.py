@@ -1,19 +1,16 @@
-"""IscService: the CLI's way to the ISC use cases. Authenticates and authorises like
-AdminService, translates protobuf to values and back; decisions live in the domain."""
+"""IscService: the local CLI's way to the ISC use cases. Thin: the caller, protobuf to
+values, the use case, and back."""
 
 from __future__ import annotations
 
 import json
 
-from gateway.domain.errors import InvalidInput
+from gateway.bootstrap import Application
 from gateway.domain.isc import parse_tlp
-from gateway.domain.roles import Action
 from gateway.node.admin_servicer import local_caller
 from gateway.node.status_codes import grpc_method
-from gateway.services.administration import AdministrationService
-from gateway.services.context import NodeContext
-from gateway.services.isc import IscService, PromoteDraft
-from gateway.store.isc import Candidate, Publication
+from gateway.services.isc import PromoteDraft
+from gateway.services.ports import Candidate, Publication
 from gateway.wire.argos.v1 import isc_pb2 as pb
 from gateway.wire.argos.v1 import isc_pb2_grpc
 from gateway.wire.strict import to_datetime
@@ -54,49 +51,47 @@ def candidate_pb(c: Candidate) -> pb.IscCandidate:
 
 
 class IscServicer(isc_pb2_grpc.IscServiceServicer):
-    def __init__(self, ctx: NodeContext, service: IscService) -> None:
-        self._admin = AdministrationService(ctx)
-        self._isc = service
+    def __init__(self, app: Application) -> None:
+        self._app = app
+        self._isc = app.isc
 
-    def _caller(self, context, action: Action):
-        return local_caller(self._admin, context, action)
+    def _caller(self, context):
+        return local_caller(self._app, context)
 
     @grpc_method()
     def PublishStatistics(self, request, context):
-        caller = self._caller(context, Action.ISC_PUBLISH)
+        caller = self._caller(context)
         tlp = parse_tlp(request.tlp) if request.tlp else None
         pub = self._isc.publish_statistics(caller, request.week, tlp)
         return pb.PublishStatisticsResponse(publication=publication_pb(pub))
 
     @grpc_method()
     def DraftReport(self, request, context):
-        caller = self._caller(context, Action.ISC_PUBLISH)
-        pub = self._isc.draft_report(caller, request.kind, request.title, request.text, request.tlp)
+        pub = self._isc.draft_report(
+            self._caller(context), request.kind, request.title, request.text, request.tlp
+        )
         return pb.DraftReportResponse(publication=publication_pb(pub))
 
     @grpc_method()
     def GetPublication(self, request, context):
-        caller = self._caller(context, Action.ISC_READ)
-        return pb.GetPublicationResponse(
-            publication=publication_pb(self._isc.publication(caller, request.publication_id))
-        )
+        pub = self._isc.publication(self._caller(context), request.publication_id)
+        return pb.GetPublicationResponse(publication=publication_pb(pub))
 
     @grpc_method()
     def PublishReport(self, request, context):
-        caller = self._caller(context, Action.ISC_PUBLISH)
-        pub = self._isc.publish_report(caller, request.publication_id, request.reviewed_digest)
+        pub = self._isc.publish_report(
+            self._caller(context), request.publication_id, request.reviewed_digest
+        )
         return pb.PublishReportResponse(publication=publication_pb(pub))
 
     @grpc_method()
     def ExportMisp(self, request, context):
-        caller = self._caller(context, Action.ISC_PUBLISH)
-        event = self._isc.export_misp(caller, request.publication_id)
+        event = self._isc.export_misp(self._caller(context), request.publication_id)
         return pb.ExportMispResponse(event_json=json.dumps(event, indent=1))
 
     @grpc_method()
     def PullNow(self, request, context):
-        caller = self._caller(context, Action.ISC_PULL)
-        tally, cursor = self._isc.pull(caller)
+        tally, cursor = self._isc.pull(self._caller(context))
         return pb.PullNowResponse(
             fetched=tally.fetched,
             new_candidates=tally.new_candidates,
@@ -110,8 +105,7 @@ class IscServicer(isc_pb2_grpc.IscServiceServicer):
 
     @grpc_method()
     def GetIscStatus(self, request, context):
-        caller = self._caller(context, Action.ISC_READ)
-        state, recent, open_count = self._isc.status(caller)
+        state, recent, open_count = self._isc.status(self._caller(context))
         return pb.GetIscStatusResponse(
             cursor=state.cursor,
             pulls=state.pulls,
@@ -128,26 +122,23 @@ class IscServicer(isc_pb2_grpc.IscServiceServicer):
 
     @grpc_method()
     def ListCandidates(self, request, context):
-        caller = self._caller(context, Action.ISC_READ)
-        found = self._isc.candidates(caller, request.state, request.limit)
+        found = self._isc.candidates(self._caller(context), request.state, request.limit)
         return pb.ListCandidatesResponse(candidates=[candidate_pb(c) for c in found])
 
     @grpc_method()
     def GetCandidate(self, request, context):
-        caller = self._caller(context, Action.ISC_READ)
-        return pb.GetCandidateResponse(
-            candidate=candidate_pb(self._isc.candidate(caller, request.candidate_id))
-        )
+        cand = self._isc.candidate(self._caller(context), request.candidate_id)
+        return pb.GetCandidateResponse(candidate=candidate_pb(cand))
 
     @grpc_method()
     def PromoteCandidate(self, request, context):
-        caller = self._caller(context, Action.ISC_PROMOTE)
-        if not request.HasField("expires_at"):
-            raise InvalidInput("a promotion needs an expiry (the entry's review date)")
+        caller = self._caller(context)
         draft = PromoteDraft(
             category=request.category,
             action=request.action,
-            expires_at=to_datetime(request.expires_at, "expires_at"),
+            expires_at=to_datetime(request.expires_at, "expires_at")
+            if request.HasField("expires_at")
+            else None,
             purpose=request.purpose,
             case_reference=request.case_reference,
             justification=request.justification,
@@ -159,6 +150,5 @@ class IscServicer(isc_pb2_grpc.IscServiceServicer):
 
     @grpc_method()
     def DismissCandidate(self, request, context):
-        caller = self._caller(context, Action.ISC_PROMOTE)
-        cand = self._isc.dismiss(caller, request.candidate_id, request.reason)
+        cand = self._isc.dismiss(self._caller(context), request.candidate_id, request.reason)
         return pb.DismissCandidateResponse(candidate=candidate_pb(cand))

@@ -9,7 +9,6 @@ import signal
 import threading
 import time
 from concurrent import futures
-from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -17,32 +16,20 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from gateway.bootstrap import Application, build_application
 from gateway.domain.errors import IllegalTransition
-from gateway.domain.ocr import FuzzyPolicy
+from gateway.domain.retry import Backoff
 from gateway.node.admin_servicer import AdminServicer
-from gateway.node.config import NodeConfig, load_config, load_signing_key, load_token_master
+from gateway.node.config import NodeConfig, load_config
 from gateway.node.federation_client import GrpcFederationClient
 from gateway.node.federation_servicer import FederationServicer
 from gateway.node.ingest_servicer import IngestServicer
 from gateway.node.isc_servicer import IscServicer
 from gateway.node.metrics import serve_metrics
 from gateway.node.sync_runner import SyncRunner
-from gateway.node.taxii import isc_collection_factory, isc_settings
 from gateway.node.tls import server_credentials, server_options
 from gateway.node.verifier import ProcessVerifier
-from gateway.services.agreements import AgreementService
-from gateway.services.alerts import AlertHub
-from gateway.services.confirmations import ConfirmationService
-from gateway.services.context import SYSTEM, NodeContext
-from gateway.services.feed import FeedService
-from gateway.services.hits import HitService, HitSettings
-from gateway.services.isc import IscService
-from gateway.services.matching import MatchingService
-from gateway.services.operations import OperationsService
-from gateway.services.outbox import OutboxService
-from gateway.services.read_history import HttpReadHistory
-from gateway.services.sync import SyncService
-from gateway.store.database import Database
+from gateway.services.context import SYSTEM
 from gateway.wire.argos.v1 import (
     admin_pb2,
     admin_pb2_grpc,
@@ -66,57 +53,14 @@ DEADLINE_CHECK_S = 1.0
 class NodeServer:
     def __init__(self, config: NodeConfig) -> None:
         self.config = config
-        self.database = Database(config.db_path)
         self.federation_client = GrpcFederationClient(config)
-        self.ctx = NodeContext(
-            node_id=config.node_id,
-            signing_key=load_signing_key(config),
-            database=self.database,
-            federation=self.federation_client,
-            token_master=load_token_master(config),
-            max_review_days=config.max_review_days,
-        )
-        self.feed = FeedService(self.ctx)
         self.verifier = ProcessVerifier()
-        self.sync = SyncService(self.ctx, self.verifier)
-        self.sync_runner = SyncRunner(self.sync, self.federation_client)
+        self.app: Application = build_application(
+            config, federation=self.federation_client, verifier=self.verifier
+        )
+        self.ctx = self.app.ctx
+        self.sync_runner = SyncRunner(self.app.sync, self.federation_client)
         self._stop = threading.Event()
-        self._outbox_wake = threading.Event()
-        self.alerts = AlertHub()
-        self.hits = HitService(
-            self.ctx,
-            self.alerts,
-            HitSettings(config.own_hit_retention_days, config.zones, config.default_zone),
-            on_queued=self._outbox_wake.set,
-        )
-        self.matching = MatchingService(
-            self.ctx, FuzzyPolicy.from_mapping(config.fuzzy), fuzzy=config.fuzzy_matching
-        )
-        history = (
-            HttpReadHistory(
-                config.read_history_url, dict(config.zones), config.default_zone or config.node_id
-            )
-            if config.read_history_url
-            else None
-        )
-        self.confirmations = ConfirmationService(
-            self.ctx,
-            self.alerts,
-            history,
-            on_queued=self._outbox_wake.set,
-            warning=timedelta(minutes=config.confirmation_warning_minutes),
-        )
-        self.outbox = OutboxService.for_node(
-            self.ctx, self.federation_client, config.outbox_max_backoff_s
-        )
-        self.isc = IscService(self.ctx, isc_settings(config), isc_collection_factory(config))
-        self.operations = OperationsService(
-            self.ctx,
-            self.sync,
-            self.matching,
-            self.confirmations,
-            expiry_warning_days=config.expiry_warning_days,
-        )
         self._metrics = None
         self._federation: grpc.Server | None = None
         self._admin: grpc.Server | None = None
@@ -125,36 +69,22 @@ class NodeServer:
     def start(self) -> None:
         opts = server_options(self.config.max_message_bytes)
         fed = grpc.server(futures.ThreadPoolExecutor(max_workers=32), options=opts)
-        self.matching.load()
+        self.app.matching.load()
         federation_pb2_grpc.add_FederationServiceServicer_to_server(
-            FederationServicer(self.ctx, self.feed, self.hits, self.confirmations), fed
+            FederationServicer(self.app), fed
         )
         fed_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(fed_health, fed)
-        creds = server_credentials(
-            self.config, lambda: [p.tls_ca_pem for p in self.ctx.partners.all()]
-        )
+        creds = server_credentials(self.config, self._partner_cas)
         port = fed.add_secure_port(self.config.federation_listen, creds)
         if port == 0:
             raise OSError(f"cannot listen on {self.config.federation_listen}")
 
         admin = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=opts)
-        admin_pb2_grpc.add_AdminServiceServicer_to_server(
-            AdminServicer(
-                self.ctx,
-                self.config.federation_endpoint,
-                self.feed,
-                self.sync,
-                self.hits,
-                self.confirmations,
-                self.matching,
-                self.operations,
-            ),
-            admin,
-        )
-        isc_pb2_grpc.add_IscServiceServicer_to_server(IscServicer(self.ctx, self.isc), admin)
+        admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(self.app), admin)
+        isc_pb2_grpc.add_IscServiceServicer_to_server(IscServicer(self.app), admin)
         ingest_pb2_grpc.add_IngestServiceServicer_to_server(
-            IngestServicer(self.ctx, self.matching, self.hits, self.alerts, self._stop), admin
+            IngestServicer(self.app, self._stop), admin
         )
         admin_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(admin_health, admin)
@@ -200,7 +130,7 @@ class NodeServer:
                 self.config.metrics_address,
                 self.config.metrics_port,
                 self.config.node_id,
-                self.operations,
+                self.app.operations,
             )
         log.info(
             "node.started",
@@ -210,40 +140,50 @@ class NodeServer:
             metrics_port=self.config.metrics_port,
         )
 
+    def _partner_cas(self) -> list[str]:
+        with self.app.store.read() as uow:
+            return [p.tls_ca_pem for p in uow.partners.all()]
+
     def _deliver_loop(self) -> None:
-        agreements = AgreementService(self.ctx)
-        backoff = DELIVERY_INTERVAL_S
-        while not self._stop.wait(backoff):
+        agreements = self.app.agreements
+        backoff = Backoff(DELIVERY_INTERVAL_S, DELIVERY_MAX_BACKOFF_S)
+        wait = DELIVERY_INTERVAL_S
+        while not self._stop.wait(wait):
             try:
                 pending = agreements.deliver_status_changes()
-                left = len(self.ctx.agreements.undelivered_status_changes())
+                left = agreements.undelivered_status_changes()
             except Exception:  # keep delivering whatever one failure was
                 log.exception("delivery.failed")
                 left = 1
-            backoff = DELIVERY_INTERVAL_S if not left else min(backoff * 2, DELIVERY_MAX_BACKOFF_S)
+            if left:
+                wait = backoff.next()
+            else:
+                backoff.reset()
+                wait = DELIVERY_INTERVAL_S
             if pending:
                 log.info("delivery.status_changes", delivered=pending)
 
     def _outbox_loop(self) -> None:
         """Send queued messages as soon as they are queued, and retries when due."""
+        wake = self.app.outbox_wake
         while not self._stop.is_set():
             try:
-                _, next_due = self.outbox.deliver_due()
+                _, next_due = self.app.outbox.deliver_due()
             except Exception:  # keep delivering whatever one failure was
                 log.exception("outbox.failed")
                 next_due = None
                 self._stop.wait(DELIVERY_INTERVAL_S)
             wait = OUTBOX_IDLE_S
             if next_due is not None:
-                wait = max(0.0, min(wait, (next_due - self.ctx.clock()).total_seconds()))
-            self._outbox_wake.wait(wait)
-            self._outbox_wake.clear()
+                wait = max(0.0, min(wait, (next_due - self.ctx.now()).total_seconds()))
+            wake.wait(wait)
+            wake.clear()
 
     def _purge_loop(self) -> None:
         """Erase hits whose retention has ended."""
         while not self._stop.wait(self.config.purge_interval_s):
             try:
-                self.hits.purge()
+                self.app.hits.purge()
             except Exception:  # try again next round
                 log.exception("retention.failed")
 
@@ -251,7 +191,7 @@ class NodeServer:
         """Expire confirmations past their deadline; escalate those near it."""
         while not self._stop.wait(DEADLINE_CHECK_S):
             try:
-                self.confirmations.keep_deadlines()
+                self.app.confirmations.keep_deadlines()
             except Exception:  # try again next round
                 log.exception("deadlines.failed")
 
@@ -268,13 +208,13 @@ class NodeServer:
             if pull_every and now >= next_pull:
                 next_pull = now + pull_every
                 try:
-                    self.isc.pull(SYSTEM)
+                    self.app.isc.pull(SYSTEM)
                 except Exception:  # the cursor holds; try again next round
                     log.exception("isc.pull_failed")
             if stats_every and now >= next_stats:
                 next_stats = now + stats_every
                 try:
-                    self.isc.publish_statistics(SYSTEM)
+                    self.app.isc.publish_statistics(SYSTEM)
                 except IllegalTransition:
                     pass  # this week's statistics are out already
                 except Exception:
@@ -286,20 +226,20 @@ class NodeServer:
         while not self._stop.is_set():
             try:
                 if time.monotonic() - last_tick >= TICK_INTERVAL_S:
-                    self.feed.tick()
+                    self.app.feed.tick()
                     last_tick = time.monotonic()
-                done = self.feed.project_all()
+                done = self.app.feed.project_all()
             except Exception:  # keep projecting whatever one failure was
                 log.exception("projector.failed")
                 done = 0
             if not done:
-                self.feed.wait_for_entry_changes(PROJECT_IDLE_S)
+                self.app.feed.wait_for_entry_changes(PROJECT_IDLE_S)
 
     def stop(self, grace: float = 5.0) -> None:
         self._stop.set()
-        self._outbox_wake.set()
-        self.feed.entries_changed()
-        self.feed.close()
+        self.app.outbox_wake.set()
+        self.app.feed.entries_changed()
+        self.app.feed.close()
         self.sync_runner.stop()
         self.verifier.close()
         if self._metrics is not None:
@@ -314,7 +254,7 @@ class NodeServer:
         self.federation_client.close()
         for t in self._threads:
             t.join(timeout=grace)
-        self.database.close()
+        self.app.close()
         log.info("node.stopped", node_id=self.config.node_id)
 
     def wait(self) -> None:

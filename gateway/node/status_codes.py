@@ -1,5 +1,10 @@
 """The one place where domain errors become gRPC status codes, and back again on the
-client side, so a partner's refusal reaches the administrator in the partner's words."""
+client side, so a partner's refusal reaches the administrator in the partner's words.
+
+Every refusal also carries its kind as a code (google.rpc.ErrorInfo, domain
+"argos.v1", reason the error's code) in the status details: the client raises exactly
+that kind again, and acts on kinds, never on message text. A status without the detail
+(an older node, a proxy) is mapped by its status code alone."""
 
 from __future__ import annotations
 
@@ -8,8 +13,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
 
 from gateway.domain import errors as e
+
+ERROR_DOMAIN = "argos.v1"
+_BY_CODE = e.error_classes()
 
 CODES: dict[type[e.ArgosError], grpc.StatusCode] = {
     e.InvalidInput: grpc.StatusCode.INVALID_ARGUMENT,
@@ -48,10 +59,32 @@ def code_for(error: e.ArgosError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
+def rpc_status_of(error: e.ArgosError) -> grpc.Status:
+    """The status a refusal ends its call with: code, message and the error's kind."""
+    info = any_pb2.Any()
+    info.Pack(error_details_pb2.ErrorInfo(reason=error.code, domain=ERROR_DOMAIN))
+    return rpc_status.to_status(
+        status_pb2.Status(code=code_for(error).value[0], message=str(error), details=[info])
+    )
+
+
+def error_kind(error: grpc.RpcError) -> type[e.ArgosError] | None:
+    """The kind of refusal an argos node said it was, from the status details."""
+    try:
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    except (ValueError, AttributeError):
+        return None
+    for detail in status.details if status is not None else ():
+        info = error_details_pb2.ErrorInfo()
+        if detail.Is(info.DESCRIPTOR) and detail.Unpack(info) and info.domain == ERROR_DOMAIN:
+            return _BY_CODE.get(info.reason)
+    return None
+
+
 def error_from_rpc(error: grpc.RpcError, who: str) -> e.ArgosError:
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     details = error.details() if hasattr(error, "details") else str(error)
-    cls = FROM_CODE.get(code, e.PartnerUnreachable)
+    cls = error_kind(error) or FROM_CODE.get(code, e.PartnerUnreachable)
     if cls is e.PartnerUnreachable:
         return cls(f"{who} could not be reached: {details}")
     return cls(f"{who} refused: {details}")
@@ -72,7 +105,7 @@ def grpc_method(on_error: Callable[[Any, grpc.ServicerContext, e.ArgosError], No
             except e.ArgosError as error:
                 if on_error is not None:
                     on_error(self, context, error)
-                context.abort(code_for(error), str(error))
+                context.abort_with_status(rpc_status_of(error))
 
         return inner  # type: ignore[return-value]
 
@@ -88,6 +121,6 @@ def grpc_stream(fn: F) -> F:
         try:
             yield from fn(self, request, context)
         except e.ArgosError as error:
-            context.abort(code_for(error), str(error))
+            context.abort_with_status(rpc_status_of(error))
 
     return inner  # type: ignore[return-value]

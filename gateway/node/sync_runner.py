@@ -5,7 +5,6 @@ stored cursor, then following live; reconnecting with backoff after any failure.
 from __future__ import annotations
 
 import queue
-import random
 import threading
 from collections.abc import Iterator
 
@@ -13,7 +12,8 @@ import structlog
 
 from gateway.domain.agreement import Agreement
 from gateway.domain.envelope import Envelope
-from gateway.domain.errors import ArgosError, PartnerUnreachable, StaleVersion
+from gateway.domain.errors import ArgosError, FeedBehindCursor, PartnerUnreachable
+from gateway.domain.retry import Backoff
 from gateway.node.federation_client import GrpcFederationClient
 from gateway.services.context import SYSTEM
 from gateway.services.sync import SyncService
@@ -89,7 +89,7 @@ class SyncRunner:
         return None
 
     def _run(self, agreement_id: str, cancel: threading.Event) -> None:
-        backoff = BACKOFF_START_S
+        backoff = Backoff(BACKOFF_START_S, BACKOFF_MAX_S, jitter=0.5)
         while not cancel.is_set() and not self._stop.is_set():
             agreement = self._current(agreement_id)
             if agreement is None:
@@ -97,25 +97,21 @@ class SyncRunner:
             try:
                 if self._follow(agreement, cancel):
                     continue  # our cursor moved under us: reconnect without waiting
-                backoff = BACKOFF_START_S
+                backoff.reset()
             except PartnerUnreachable as exc:
                 log.info(
                     "sync.partner_unreachable", agreement_id=agreement_id, reason=str(exc)[:200]
                 )
-            except StaleVersion as exc:
-                if "ahead of this feed" in str(exc):
-                    # The provider's feed is behind our cursor (restored from a backup):
-                    # only a full resync can make the sets equal again.
-                    self._sync.resync(SYSTEM, agreement_id, "provider feed behind our cursor")
-                else:
-                    self._sync.record_rejection(agreement, exc)
+            except FeedBehindCursor:
+                # The provider's feed is behind our cursor (restored from a backup): only
+                # a full resync can make the sets equal again.
+                self._sync.resync(SYSTEM, agreement_id, "provider feed behind our cursor")
             except ArgosError as exc:
                 self._sync.record_rejection(agreement, exc)
             except Exception as exc:  # one bad stream must not end syncing for good
                 log.exception("sync.failed", agreement_id=agreement_id)
                 self._sync.record_rejection(agreement, exc)
-            cancel.wait(backoff * random.uniform(0.5, 1.0))
-            backoff = min(backoff * 2, BACKOFF_MAX_S)
+            cancel.wait(backoff.next())
 
     def _follow(self, agreement: Agreement, cancel: threading.Event) -> bool:
         """Follow the partner's feed; True when the stream must restart at once."""

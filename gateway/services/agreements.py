@@ -27,10 +27,11 @@ from gateway.domain.errors import (
     PartnerUnreachable,
 )
 from gateway.domain.identity import PublicNodeKey
+from gateway.domain.partners import Partner
+from gateway.domain.roles import Action
+from gateway.services.access import requires
 from gateway.services.context import SYSTEM, Caller, NodeContext
-from gateway.store import feed as feed_store
-from gateway.store import received
-from gateway.store.registry import PartnerRecord
+from gateway.services.ports import UnitOfWork
 from gateway.wire import codec
 
 log = structlog.get_logger(__name__)
@@ -42,17 +43,25 @@ class AgreementService:
 
     # -- reading -------------------------------------------------------------------
 
-    def get(self, agreement_id: str) -> Agreement:
-        agreement = self._ctx.agreements.get(agreement_id)
+    @requires(Action.AGREEMENT_READ)
+    def get(self, caller: Caller, agreement_id: str) -> Agreement:
+        return self._get(agreement_id)
+
+    @requires(Action.AGREEMENT_READ)
+    def all(self, caller: Caller) -> list[Agreement]:
+        with self._ctx.store.read() as uow:
+            return uow.agreements.all()
+
+    def _get(self, agreement_id: str) -> Agreement:
+        with self._ctx.store.read() as uow:
+            agreement = uow.agreements.get(agreement_id)
         if agreement is None:
             raise NotFound(f"no agreement {agreement_id} on {self._ctx.node_id}")
         return agreement
 
-    def all(self) -> list[Agreement]:
-        return [self.get(i) for i in self._ctx.agreements.ids()]
-
     # -- local administrators ------------------------------------------------------
 
+    @requires(Action.AGREEMENT_MANAGE)
     def propose(self, caller: Caller, draft: AgreementTerms, justification: str) -> Agreement:
         """Sign version 1 of a new agreement and deliver it to the partner."""
         partner = self._partner(draft.partner)
@@ -68,12 +77,13 @@ class AgreementService:
         empty = Agreement(terms.agreement_id, self._ctx.node_id, partner.node_id, ())
         return self._send_proposal(caller, empty, terms, partner, justification, "propose")
 
+    @requires(Action.AGREEMENT_MANAGE)
     def amend(
         self, caller: Caller, agreement_id: str, draft: AgreementTerms, justification: str
     ) -> Agreement:
         """Propose the next version of an agreement in force; the old one stays in force
         until the partner countersigns."""
-        agreement = self.get(agreement_id)
+        agreement = self._get(agreement_id)
         current = agreement.current
         if current is None or agreement.state(self._ctx.clock()) is not AgreementState.ACTIVE:
             raise IllegalTransition(
@@ -93,11 +103,12 @@ class AgreementService:
         )
         return self._send_proposal(caller, agreement, terms, partner, justification, "amend")
 
+    @requires(Action.AGREEMENT_MANAGE)
     def countersign(
         self, caller: Caller, agreement_id: str, version: int, justification: str
     ) -> Agreement:
         """Countersign the partner's pending proposal and return it to the proposer."""
-        agreement = self.get(agreement_id)
+        agreement = self._get(agreement_id)
         pending = agreement.pending
         if pending is None or (version and pending.terms.version != version):
             raise IllegalTransition(
@@ -120,6 +131,7 @@ class AgreementService:
         self._commit(caller, updated, "countersign", signed, justification)
         return updated
 
+    @requires(Action.AGREEMENT_MANAGE)
     def set_status(
         self, caller: Caller, agreement_id: str, kind: StatusKind, reason: str
     ) -> Agreement:
@@ -127,7 +139,7 @@ class AgreementService:
         partner (retried until delivered; see deliver_status_changes)."""
         if not reason.strip():
             raise AgreementViolation(f"a {kind.value} needs a stated reason")
-        agreement = self.get(agreement_id)
+        agreement = self._get(agreement_id)
         current = agreement.current or agreement.pending
         change = StatusChange(
             agreement_id=agreement_id,
@@ -141,19 +153,23 @@ class AgreementService:
         signed = env.sign(
             env.AGREEMENT_STATUS_PAYLOAD, codec.status_payload(change), self._ctx.signing_key
         )
-        with self._ctx.database.transaction():
-            self._ctx.agreements.save(updated, signed, issued_here=True)
+        with self._ctx.store.write() as uow:
+            uow.agreements.save(updated, signed, issued_here=True)
             if kind is StatusKind.REVOKE:
-                self._purge_on_revoke(agreement_id)
+                self._purge_on_revoke(uow, agreement_id)
             self._ctx.record(
                 caller,
                 f"agreement.{kind.value}",
                 "agreement",
                 agreement_id,
+                uow=uow,
                 justification=reason,
                 recipient=agreement.partner,
                 details={"version": change.version},
             )
+            uow.commit()
+        if kind is StatusKind.REVOKE:
+            self._ctx.received_reset(agreement_id)
         log.info("agreement.status_changed", agreement_id=agreement_id, kind=kind.value)
         self.deliver_status_changes()
         return updated
@@ -161,28 +177,40 @@ class AgreementService:
     def deliver_status_changes(self) -> int:
         """Push undelivered status changes to their partners; return how many arrived."""
         delivered = 0
-        for change_id, partner_id, envelope in self._ctx.agreements.undelivered_status_changes():
-            partner = self._ctx.partners.get(partner_id)
+        with self._ctx.store.read() as uow:
+            pending = [
+                (change, uow.partners.get(change.partner))
+                for change in uow.agreements.undelivered_status_changes()
+            ]
+        for change, partner in pending:
             if partner is None:
                 continue
             try:
-                self._ctx.federation.change_agreement_status(partner, envelope)
+                self._ctx.federation.change_agreement_status(partner, change.envelope)
             except PartnerUnreachable as exc:
-                log.warning("agreement.status_push_deferred", partner=partner_id, reason=str(exc))
+                log.warning(
+                    "agreement.status_push_deferred", partner=change.partner, reason=str(exc)
+                )
                 continue
-            self._ctx.agreements.mark_delivered(change_id)
+            with self._ctx.store.write() as uow:
+                uow.agreements.mark_status_delivered(change.change_id)
+                uow.commit()
             delivered += 1
         return delivered
+
+    def undelivered_status_changes(self) -> int:
+        with self._ctx.store.read() as uow:
+            return len(uow.agreements.undelivered_status_changes())
 
     # -- partner side ------------------------------------------------------------------
 
     def receive_proposal(self, peer: str, envelope: env.Envelope) -> str:
         partner = self._partner(peer)
         payload = env.verify(
-            envelope, payload_type=env.AGREEMENT_PAYLOAD, signers={peer: partner.public_key}
+            envelope, payload_type=env.AGREEMENT_PAYLOAD, signers={peer: partner.keys}
         )
         terms = codec.terms_from_payload(payload)
-        agreement = self._ctx.agreements.get(terms.agreement_id) or Agreement(
+        agreement = self._held(terms.agreement_id) or Agreement(
             terms.agreement_id, self._ctx.node_id, peer, ()
         )
         if agreement.partner != peer:
@@ -200,10 +228,10 @@ class AgreementService:
         payload = env.verify(
             envelope,
             payload_type=env.AGREEMENT_PAYLOAD,
-            signers={peer: partner.public_key, self._ctx.node_id: self._own_key()},
+            signers={peer: partner.keys, self._ctx.node_id: self._own_key()},
         )
         terms = codec.terms_from_payload(payload)
-        agreement = self._ctx.agreements.get(terms.agreement_id)
+        agreement = self._held(terms.agreement_id)
         if agreement is None or agreement.partner != peer:
             raise NotFound(f"no agreement {terms.agreement_id} proposed to {peer}")
         signed = AgreementVersion(terms, envelope, countersigned=True)
@@ -217,27 +245,31 @@ class AgreementService:
         payload = env.verify(
             envelope,
             payload_type=env.AGREEMENT_STATUS_PAYLOAD,
-            signers={peer: partner.public_key},
+            signers={peer: partner.keys},
         )
         change = codec.status_from_payload(payload)
         if change.issuer != peer:
             raise AgreementViolation(f"status change names {change.issuer} but came from {peer}")
-        agreement = self._ctx.agreements.get(change.agreement_id)
+        agreement = self._held(change.agreement_id)
         if agreement is None or agreement.partner != peer:
             raise NotFound(f"no agreement {change.agreement_id} with {peer}")
         updated = agreement.with_status(change)
-        with self._ctx.database.transaction():
-            self._ctx.agreements.save(updated, envelope)
+        with self._ctx.store.write() as uow:
+            uow.agreements.save(updated, envelope)
             if change.kind is StatusKind.REVOKE:
-                self._purge_on_revoke(change.agreement_id)
+                self._purge_on_revoke(uow, change.agreement_id)
             self._ctx.record(
                 Caller("partner", peer),
                 f"agreement.{change.kind.value}_received",
                 "agreement",
                 change.agreement_id,
+                uow=uow,
                 justification=change.reason,
                 details={"version": change.version},
             )
+            uow.commit()
+        if change.kind is StatusKind.REVOKE:
+            self._ctx.received_reset(change.agreement_id)
         log.info(
             "agreement.status_received",
             agreement_id=change.agreement_id,
@@ -252,7 +284,7 @@ class AgreementService:
         caller: Caller,
         agreement: Agreement,
         terms: AgreementTerms,
-        partner: PartnerRecord,
+        partner: Partner,
         justification: str,
         verb: str,
     ) -> Agreement:
@@ -279,17 +311,19 @@ class AgreementService:
         agreement_id = updated.agreement_id
         # Whatever we send goes to the partner; whatever we receive comes from it.
         recipient = updated.partner if caller.kind == "user" else ""
-        with self._ctx.database.transaction():
-            self._ctx.agreements.save(updated)
+        with self._ctx.store.write() as uow:
+            uow.agreements.save(updated)
             self._ctx.record(
                 caller,
                 f"agreement.{verb}",
                 "agreement",
                 agreement_id,
+                uow=uow,
                 justification=justification,
                 recipient=recipient,
                 details={"version": version.terms.version, "fingerprint": version.fingerprint},
             )
+            uow.commit()
         log.info(
             f"agreement.{verb}",
             agreement_id=agreement_id,
@@ -297,25 +331,30 @@ class AgreementService:
             partner=updated.partner,
         )
 
-    def _purge_on_revoke(self, agreement_id: str) -> None:
+    def _purge_on_revoke(self, uow: UnitOfWork, agreement_id: str) -> None:
         """Revocation: the recipient erases everything received under the agreement, and
-        the provider drops the feed it kept for it; the erasure is audited."""
-        with self._ctx.database.transaction() as db:
-            purged = received.purge(db.conn, agreement_id)
-            feed_store.drop(db.conn, agreement_id)
-            self._ctx.record(
-                SYSTEM,
-                "hotlist.purge",
-                "agreement",
-                agreement_id,
-                justification="agreement revoked",
-                details={"entries_erased": purged},
-            )
-        self._ctx.received_reset(agreement_id)
+        the provider drops the feed it kept for it; the erasure is audited. (The caller
+        tells the match index once the unit is committed.)"""
+        purged = uow.received.purge(agreement_id)
+        uow.feed.drop(agreement_id)
+        self._ctx.record(
+            SYSTEM,
+            "hotlist.purge",
+            "agreement",
+            agreement_id,
+            uow=uow,
+            justification="agreement revoked",
+            details={"entries_erased": purged},
+        )
         log.info("hotlist.purged", agreement_id=agreement_id, entries=purged)
 
-    def _partner(self, node_id: str) -> PartnerRecord:
-        partner = self._ctx.partners.get(node_id)
+    def _held(self, agreement_id: str) -> Agreement | None:
+        with self._ctx.store.read() as uow:
+            return uow.agreements.get(agreement_id)
+
+    def _partner(self, node_id: str) -> Partner:
+        with self._ctx.store.read() as uow:
+            partner = uow.partners.get(node_id)
         if partner is None:
             raise PartnerUnknown(f"{node_id} is not a registered partner of {self._ctx.node_id}")
         return partner

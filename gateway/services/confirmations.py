@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import structlog
 
@@ -32,6 +33,7 @@ from gateway.domain.confirmations import (
 from gateway.domain.errors import (
     AgreementViolation,
     ArgosError,
+    BackendUnavailable,
     IllegalTransition,
     InvalidInput,
     NotFound,
@@ -39,13 +41,11 @@ from gateway.domain.errors import (
 )
 from gateway.domain.hits import Sighting, locate
 from gateway.domain.ids import new_entry_id
+from gateway.domain.roles import Action
+from gateway.services.access import requires
 from gateway.services.alerts import AlertHub, ConfirmationNotice
 from gateway.services.context import Caller, NodeContext
-from gateway.services.read_history import NoReadHistory, ReadHistory
-from gateway.store import confirmations as store
-from gateway.store import hits as hit_store
-from gateway.store import outbox
-from gateway.store.database import parse_time_text, time_text
+from gateway.services.ports import HeldConfirmation, UnitOfWork
 from gateway.wire import codec
 from gateway.wire import confirmations_codec as wire
 
@@ -60,6 +60,23 @@ _STATE_OF_EVENT = {
     EventKind.REFUSED: State.REFUSED,
     EventKind.WITHDRAWN: State.WITHDRAWN,
 }
+
+
+class ReadHistory(Protocol):
+    """The port's ANPR backend's memory of reads (the gateway keeps none)."""
+
+    def search(
+        self, plate: str, country: str, start: datetime, end: datetime
+    ) -> list[Sighting]: ...
+
+
+class NoReadHistory:
+    """A node without a configured read history: every query needs one."""
+
+    def search(self, plate: str, country: str, start: datetime, end: datetime) -> list[Sighting]:
+        raise BackendUnavailable(
+            "this node has no read history configured (read_history_url in node.toml)"
+        )
 
 
 @dataclass(frozen=True)
@@ -119,8 +136,9 @@ class ConfirmationService:
 
     # -- asking ----------------------------------------------------------------------
 
+    @requires(Action.CONFIRM_MANAGE)
     def request(self, caller: Caller, draft: RequestDraft) -> ConfirmationView:
-        now = self._ctx.clock()
+        now = self._ctx.now()
         agreement, partner, hit_id, entry_id = self._subject(draft)
         terms = agreement.in_force(now)
         if terms is None:
@@ -154,10 +172,11 @@ class ConfirmationService:
             check_follow_up(request, self._held(request.previous_request_id))
         envelope = env.sign(REQUEST_PAYLOAD, wire.request_payload(request), self._ctx.signing_key)
         data = codec.envelope_bytes(envelope)
-        with self._ctx.database.transaction() as db:
-            store.insert(db.conn, _stored(request, outgoing=True, envelope=data))
-            outbox.enqueue(db.conn, CONFIRMATION, partner, f"req:{request.request_id}", data)
-            self._audit(caller, "confirmation.requested", request, recipient=partner)
+        with self._ctx.store.write() as uow:
+            uow.confirmations.insert(_held(request, outgoing=True, envelope=data))
+            uow.outbox.enqueue(CONFIRMATION, partner, f"req:{request.request_id}", data)
+            self._audit(uow, caller, "confirmation.requested", request, recipient=partner)
+            uow.commit()
         self._on_queued()
         return ConfirmationView(Confirmation(request), outgoing=True, delivered=False)
 
@@ -166,9 +185,9 @@ class ConfirmationService:
         if draft.kind in (RequestKind.ALERT_CONFIRMATION, RequestKind.HIT_DETAILS):
             if not draft.hit_id:
                 raise InvalidInput(f"a {draft.kind.value} request names the hit it is about")
-            with self._ctx.database.reading() as db:
-                observed = hit_store.observed(db.conn, draft.hit_id)
-                notified = hit_store.received(db.conn, draft.hit_id)
+            with self._ctx.store.read() as uow:
+                observed = uow.hits.observed(draft.hit_id)
+                notified = uow.hits.received(draft.hit_id)
             if draft.kind is RequestKind.ALERT_CONFIRMATION:
                 # We saw a partner's plate: ask its owner.
                 if observed is None or observed.agreement_id is None:
@@ -193,7 +212,8 @@ class ConfirmationService:
         return agreement, agreement.partner, "", ""
 
     def _agreement(self, agreement_id: str) -> Agreement:
-        agreement = self._ctx.agreements.get(agreement_id)
+        with self._ctx.store.read() as uow:
+            agreement = uow.agreements.get(agreement_id)
         if agreement is None:
             raise NotFound(f"no agreement {agreement_id}")
         return agreement
@@ -202,10 +222,11 @@ class ConfirmationService:
 
     def receive(self, sender: str, envelope: env.Envelope) -> bool:
         """A request or an event from a partner; True if it was already here."""
-        partner = self._ctx.partners.get(sender)
+        with self._ctx.store.read() as uow:
+            partner = uow.partners.get(sender)
         if partner is None:
             raise PartnerUnknown(f"{sender} is not a registered partner")
-        signers = {sender: partner.public_key}
+        signers = {sender: partner.keys}
         if envelope.payload_type == REQUEST_PAYLOAD:
             payload = env.verify(envelope, payload_type=REQUEST_PAYLOAD, signers=signers)
             return self._receive_request(sender, wire.request_from_payload(payload), envelope)
@@ -215,11 +236,11 @@ class ConfirmationService:
     def _receive_request(
         self, sender: str, request: ConfirmationRequest, envelope: env.Envelope
     ) -> bool:
-        now = self._ctx.clock()
-        with self._ctx.database.reading() as db:
-            if store.get(db.conn, request.request_id) is not None:
+        now = self._ctx.now()
+        with self._ctx.store.read() as uow:
+            if uow.confirmations.get(request.request_id) is not None:
                 return True
-        agreement = self._ctx.agreements.get(request.agreement_id)
+            agreement = uow.agreements.get(request.agreement_id)
         terms = agreement.in_force(now) if agreement else None
         if terms is not None and terms.version != request.agreement_version:
             terms = None
@@ -228,22 +249,24 @@ class ConfirmationService:
             check_follow_up(request, self._held(request.previous_request_id))
         self._check_subject(request)
         data = codec.envelope_bytes(envelope)
-        with self._ctx.database.transaction() as db:
-            if not store.insert(db.conn, _stored(request, outgoing=False, envelope=data)):
+        with self._ctx.store.write() as uow:
+            if not uow.confirmations.insert(_held(request, outgoing=False, envelope=data)):
                 return True
-            self._audit(Caller("partner", sender), "confirmation.received", request)
+            self._audit(uow, Caller("partner", sender), "confirmation.received", request)
+            uow.commit()
         self._notify(request, "incoming")
         log.info("confirmation.received", request_id=request.request_id, kind=request.kind.value)
         return False
 
     def _check_subject(self, request: ConfirmationRequest) -> None:
         """A hit-bound request must be about something this node knows."""
+        with self._ctx.store.read() as uow:
+            known_entry = uow.own_entries.created_by(request.entry_id) is not None
+            hit = uow.hits.observed(request.hit_id) if request.hit_id else None
         if request.kind is RequestKind.ALERT_CONFIRMATION:
-            if self._ctx.own_entries.meta(request.entry_id) is None:
+            if not known_entry:
                 raise AgreementViolation(f"no entry {request.entry_id} of {self._ctx.node_id}")
         elif request.kind is RequestKind.HIT_DETAILS:
-            with self._ctx.database.reading() as db:
-                hit = hit_store.observed(db.conn, request.hit_id)
             if (
                 hit is None
                 or hit.entry_id != request.entry_id
@@ -275,9 +298,8 @@ class ConfirmationService:
                 updated = conf.answered(event.answer, by=event.user, at=event.at)
             else:
                 updated = conf.refused(event.reason, by=event.user, at=event.at)
-        with self._ctx.database.transaction() as db:
-            store.close(
-                db.conn,
+        with self._ctx.store.write() as uow:
+            uow.confirmations.close(
                 request.request_id,
                 updated.state.value,
                 event_envelope=codec.envelope_bytes(envelope),
@@ -285,12 +307,14 @@ class ConfirmationService:
                 closed_at=event.at,
             )
             self._audit(
+                uow,
                 Caller("partner", sender),
                 f"confirmation.{updated.state.value}",
                 request,
                 justification=event.reason,
                 details={"by_user": event.user},
             )
+            uow.commit()
         self._notify(request, updated.state.value)
         return False
 
@@ -305,10 +329,11 @@ class ConfirmationService:
 
     # -- answering -------------------------------------------------------------------
 
+    @requires(Action.CONFIRM_MANAGE)
     def answer(self, caller: Caller, request_id: str, draft: AnswerDraft) -> ConfirmationView:
         conf, _ = self._incoming_open(request_id)
         request = conf.request
-        now = self._ctx.clock()
+        now = self._ctx.now()
         terms = self._terms_of(request)
         content = self._content(request, terms, draft)
         check_answer(conf, content, terms)
@@ -332,18 +357,11 @@ class ConfirmationService:
                 draft.outcome, draft.note, draft.action, draft.flags, draft.contact
             )
         if request.kind is RequestKind.HIT_DETAILS:
-            with self._ctx.database.reading() as db:
-                hit = hit_store.observed(db.conn, request.hit_id)
+            with self._ctx.store.read() as uow:
+                hit = uow.hits.observed(request.hit_id)
             if hit is None:
                 return AnswerContent(Outcome.NOT_CONFIRMED, draft.note or "hit no longer held")
-            sighting = Sighting(
-                parse_time_text(hit.observed_at),
-                hit.camera,
-                hit.site,
-                hit.zone,
-                hit.direction,
-                hit.image_ref,
-            )
+            sighting = hit.sighting
             detail = SightingDetail(
                 sighting.observed_at, locate(sighting, granularity), hit.direction, hit.image_ref
             )
@@ -369,9 +387,10 @@ class ConfirmationService:
         )
         return AnswerContent(outcome, draft.note, sightings=details)
 
+    @requires(Action.CONFIRM_MANAGE)
     def refuse(self, caller: Caller, request_id: str, reason: str) -> ConfirmationView:
         conf, _ = self._incoming_open(request_id)
-        now = self._ctx.clock()
+        now = self._ctx.now()
         updated = conf.refused(reason, by=caller.name, at=now)
         event = ConfirmationEvent(
             request_id, EventKind.REFUSED, self._ctx.node_id, caller.name, now, None, reason
@@ -379,11 +398,12 @@ class ConfirmationService:
         self._close(caller, updated, event, "confirmation.refused")
         return ConfirmationView(updated, outgoing=False, delivered=False)
 
+    @requires(Action.CONFIRM_MANAGE)
     def withdraw(self, caller: Caller, request_id: str, reason: str) -> ConfirmationView:
         conf, stored = self._load(request_id)
         if not stored.outgoing:
             raise IllegalTransition("only the side that asked may withdraw a request")
-        now = self._ctx.clock()
+        now = self._ctx.now()
         updated = conf.withdrawn(by=caller.name, at=now)
         event = ConfirmationEvent(
             request_id, EventKind.WITHDRAWN, self._ctx.node_id, caller.name, now, None, reason
@@ -391,7 +411,7 @@ class ConfirmationService:
         self._close(caller, updated, event, "confirmation.withdrawn")
         return ConfirmationView(updated, outgoing=True, delivered=False)
 
-    def _incoming_open(self, request_id: str) -> tuple[Confirmation, store.StoredConfirmation]:
+    def _incoming_open(self, request_id: str) -> tuple[Confirmation, HeldConfirmation]:
         conf, stored = self._load(request_id)
         if stored.outgoing:
             raise IllegalTransition("this node asked; the partner answers")
@@ -404,17 +424,17 @@ class ConfirmationService:
         partner = request.requester if event.kind is not EventKind.WITHDRAWN else request.responder
         envelope = env.sign(EVENT_PAYLOAD, wire.event_payload(event), self._ctx.signing_key)
         data = codec.envelope_bytes(envelope)
-        with self._ctx.database.transaction() as db:
-            store.close(
-                db.conn,
+        with self._ctx.store.write() as uow:
+            uow.confirmations.close(
                 request.request_id,
                 updated.state.value,
                 event_envelope=data,
                 closed_by=caller.name,
                 closed_at=event.at,
             )
-            outbox.enqueue(db.conn, CONFIRMATION, partner, f"evt:{request.request_id}", data)
-            self._audit(caller, action, request, recipient=partner, justification=event.reason)
+            uow.outbox.enqueue(CONFIRMATION, partner, f"evt:{request.request_id}", data)
+            self._audit(uow, caller, action, request, recipient=partner, justification=event.reason)
+            uow.commit()
         self._on_queued()
 
     # -- deadlines -------------------------------------------------------------------
@@ -422,43 +442,48 @@ class ConfirmationService:
     def keep_deadlines(self) -> tuple[int, int]:
         """Expire open requests past their deadline (on both sides, by this clock) and
         warn about those near it; (expired, warned)."""
-        now = self._ctx.clock()
+        now = self._ctx.now()
         expired = warned = 0
-        with self._ctx.database.reading() as db:
-            due = store.open_due_before(db.conn, now + self._warning)
+        with self._ctx.store.read() as uow:
+            due = uow.confirmations.open_due_before(now + self._warning)
         for stored in due:
             conf = self._rebuild(stored)
             if now >= conf.request.deadline:
                 updated = conf.expired(at=now)
-                with self._ctx.database.transaction() as db:
-                    store.close(
-                        db.conn,
+                with self._ctx.store.write() as uow:
+                    uow.confirmations.close(
                         stored.request_id,
                         updated.state.value,
                         event_envelope=None,
                         closed_by="",
                         closed_at=now,
                     )
-                    self._audit(Caller("system", "deadline"), "confirmation.expired", conf.request)
+                    self._audit(
+                        uow, Caller("system", "deadline"), "confirmation.expired", conf.request
+                    )
+                    uow.commit()
                 self._notify(conf.request, "expired")
                 expired += 1
             elif conf.due_soon(now, self._warning) and not stored.escalated:
-                with self._ctx.database.transaction() as db:
-                    store.mark_escalated(db.conn, stored.request_id)
+                with self._ctx.store.write() as uow:
+                    uow.confirmations.mark_escalated(stored.request_id)
+                    uow.commit()
                 self._notify(conf.request, "deadline approaching")
                 warned += 1
         return expired, warned
 
     # -- reading ---------------------------------------------------------------------
 
+    @requires(Action.CONFIRM_READ)
     def get(self, caller: Caller, request_id: str) -> ConfirmationView:
         conf, stored = self._load(request_id)
-        self._audit(caller, "confirmation.read", conf.request)
+        self._audit(None, caller, "confirmation.read", conf.request)
         return self._view(conf, stored)
 
+    @requires(Action.CONFIRM_READ)
     def list(self, caller: Caller, *, open_only: bool, limit: int = 100) -> list[ConfirmationView]:
-        with self._ctx.database.reading() as db:
-            rows = store.listing(db.conn, open_only=open_only, limit=max(1, min(limit, 1000)))
+        with self._ctx.store.read() as uow:
+            rows = uow.confirmations.listing(open_only=open_only, limit=max(1, min(limit, 1000)))
         self._ctx.record(
             caller,
             "confirmation.list",
@@ -469,21 +494,21 @@ class ConfirmationService:
         return [self._view(self._rebuild(r), r) for r in rows]
 
     def open_count(self) -> int:
-        with self._ctx.database.reading() as db:
-            return store.open_count(db.conn)
+        with self._ctx.store.read() as uow:
+            return uow.confirmations.open_count()
 
     @property
     def warning(self) -> timedelta:
         """How long before its deadline an open request counts as near it."""
         return self._warning
 
-    def near_deadline(self) -> list[store.StoredConfirmation]:
+    def near_deadline(self) -> list[HeldConfirmation]:
         """Open requests whose deadline falls within the warning window (ids, kinds,
         partners and deadlines only: nothing a request was about)."""
-        with self._ctx.database.reading() as db:
-            return store.open_due_before(db.conn, self._ctx.clock() + self._warning)
+        with self._ctx.store.read() as uow:
+            return uow.confirmations.open_due_before(self._ctx.now() + self._warning)
 
-    def _view(self, conf: Confirmation, stored: store.StoredConfirmation) -> ConfirmationView:
+    def _view(self, conf: Confirmation, stored: HeldConfirmation) -> ConfirmationView:
         # What this node sent last: its request, its withdrawal, or its answer/refusal.
         if stored.outgoing:
             key = "evt" if conf.state is State.WITHDRAWN else "req"
@@ -491,8 +516,8 @@ class ConfirmationService:
             key = "evt"
         else:
             return ConfirmationView(conf, stored.outgoing, False)  # nothing sent yet
-        with self._ctx.database.reading() as db:
-            delivered = bool(outbox.sent_for(db.conn, [f"{key}:{conf.request.request_id}"]))
+        with self._ctx.store.read() as uow:
+            delivered = bool(uow.outbox.sent_for([f"{key}:{conf.request.request_id}"]))
         return ConfirmationView(conf, stored.outgoing, delivered)
 
     def _held(self, request_id: str) -> Confirmation | None:
@@ -501,14 +526,14 @@ class ConfirmationService:
         except NotFound:
             return None
 
-    def _load(self, request_id: str) -> tuple[Confirmation, store.StoredConfirmation]:
-        with self._ctx.database.reading() as db:
-            stored = store.get(db.conn, request_id)
+    def _load(self, request_id: str) -> tuple[Confirmation, HeldConfirmation]:
+        with self._ctx.store.read() as uow:
+            stored = uow.confirmations.get(request_id)
         if stored is None:
             raise NotFound(f"no confirmation request {request_id}")
         return self._rebuild(stored), stored
 
-    def _rebuild(self, stored: store.StoredConfirmation) -> Confirmation:
+    def _rebuild(self, stored: HeldConfirmation) -> Confirmation:
         request = wire.request_from_payload(
             codec.envelope_from_bytes(stored.request_envelope).payload
         )
@@ -516,7 +541,7 @@ class ConfirmationService:
         state = State(stored.state)
         if state is State.OPEN:
             return conf
-        closed_at = parse_time_text(stored.closed_at) if stored.closed_at else request.deadline
+        closed_at = stored.closed_at or request.deadline
         if state is State.EXPIRED:
             return conf.expired(at=max(closed_at, request.deadline))
         event = wire.event_from_payload(codec.envelope_from_bytes(stored.event_envelope).payload)
@@ -529,6 +554,7 @@ class ConfirmationService:
 
     def _audit(
         self,
+        uow: UnitOfWork | None,
         caller: Caller,
         action: str,
         request: ConfirmationRequest,
@@ -542,6 +568,7 @@ class ConfirmationService:
             action,
             "confirmation",
             request.request_id,
+            uow=uow,
             justification=justification[:500],
             recipient=recipient,
             details={
@@ -569,18 +596,16 @@ class ConfirmationService:
         )
 
 
-def _stored(
-    request: ConfirmationRequest, *, outgoing: bool, envelope: bytes
-) -> store.StoredConfirmation:
-    return store.StoredConfirmation(
+def _held(request: ConfirmationRequest, *, outgoing: bool, envelope: bytes) -> HeldConfirmation:
+    return HeldConfirmation(
         request_id=request.request_id,
         outgoing=outgoing,
         kind=request.kind.value,
         agreement_id=request.agreement_id,
         partner=request.responder if outgoing else request.requester,
         state=State.OPEN.value,
-        created_at=time_text(request.created_at),
-        deadline=time_text(request.deadline),
+        created_at=request.created_at,
+        deadline=request.deadline,
         hit_id=request.hit_id,
         request_envelope=envelope,
         event_envelope=None,

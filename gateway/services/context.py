@@ -1,34 +1,43 @@
-"""Everything a use case needs from its node, passed explicitly."""
+"""Everything a use case needs from its node, passed explicitly: who this node is, its
+key, its store, its partners' federation API, its clock, and the two things every use
+case does besides its own work: check who is calling, and leave a record."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+import structlog
+
+from gateway.domain.audit import AuditHead, AuditRecord, ChainBreak, next_record, verify_chain
 from gateway.domain.envelope import Envelope
+from gateway.domain.errors import AccessDenied
 from gateway.domain.identity import NodeSigningKey
-from gateway.domain.roles import Role
-from gateway.store.agreements import Agreements
-from gateway.store.audit_log import AuditLog
-from gateway.store.database import Database
-from gateway.store.hotlist import OwnEntries
-from gateway.store.received import AppliedBatch
-from gateway.store.registry import PartnerRecord, Partners, Users
+from gateway.domain.partners import Partner
+from gateway.domain.roles import Action, Role, authorize
+from gateway.domain.times import Clock, time_text, utc_now
+from gateway.services.ports import AppliedBatch, Store, UnitOfWork
+
+log = structlog.get_logger(__name__)
 
 
 class FederationPort(Protocol):
     """Outgoing calls to a partner node. Raises PartnerUnreachable, or the domain error
     the partner answered with."""
 
-    def propose_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str: ...
+    def propose_agreement(self, partner: Partner, envelope: Envelope) -> str: ...
 
-    def accept_agreement(self, partner: PartnerRecord, envelope: Envelope) -> str: ...
+    def accept_agreement(self, partner: Partner, envelope: Envelope) -> str: ...
 
-    def change_agreement_status(self, partner: PartnerRecord, envelope: Envelope) -> None: ...
+    def change_agreement_status(self, partner: Partner, envelope: Envelope) -> None: ...
 
-    def check_health(self, partner: PartnerRecord, timeout_s: float) -> str: ...
+    def notify_hit(self, partner: Partner, envelope: Envelope) -> bool: ...
+
+    def deliver_confirmation(self, partner: Partner, envelope: Envelope) -> bool: ...
+
+    def check_health(self, partner: Partner, timeout_s: float) -> str: ...
 
 
 class ReceivedListener(Protocol):
@@ -41,7 +50,7 @@ class ReceivedListener(Protocol):
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is acting: a local user (with role) or a partner node (role None)."""
+    """Who is acting: a local user (with role), a partner node, or the node itself."""
 
     kind: str  # "user" | "partner" | "system"
     name: str
@@ -51,46 +60,92 @@ class Caller:
 SYSTEM = Caller("system", "node")
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def head_message(head: AuditHead) -> bytes:
+    return f"argos-audit-head-v1\n{head.seq}\n{head.hash}".encode()
 
 
 @dataclass
 class NodeContext:
     node_id: str
     signing_key: NodeSigningKey
-    database: Database
+    store: Store
     federation: FederationPort
     # Master secret from which each agreement version's plate-token key is derived.
     token_master: bytes = field(default=b"", repr=False)
     max_review_days: int = 365
-    clock: Callable[[], datetime] = field(default=utc_now)
+    clock: Clock = field(default=utc_now)
     received_listeners: list[ReceivedListener] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.audit = AuditLog(self.database, self.signing_key.sign)
-        self.partners = Partners(self.database)
-        self.users = Users(self.database)
-        self.agreements = Agreements(self.database, self.node_id)
-        self.own_entries = OwnEntries(self.database, self.node_id)
+    def now(self) -> datetime:
+        return self.clock()
 
-    def received_applied(self, batch: AppliedBatch) -> None:
-        for listener in self.received_listeners:
-            listener.applied(batch)
+    # -- who may act ---------------------------------------------------------------------
 
-    def received_reset(self, agreement_id: str) -> None:
-        for listener in self.received_listeners:
-            listener.reset(agreement_id)
+    def authorize(self, caller: Caller, action: Action) -> None:
+        """Let the node itself through; check a user's role; refuse a partner (partners
+        act only through the federation use cases). A refusal is itself recorded."""
+        if caller.kind == "system":
+            return
+        try:
+            if caller.kind != "user" or caller.role is None:
+                raise AccessDenied(f"{caller.kind} {caller.name} may not {action.value}")
+            authorize(caller.name, caller.role, action)
+        except AccessDenied:
+            self.record(
+                caller,
+                "access.denied",
+                "action",
+                action.value,
+                details={"role": caller.role.value if caller.role else caller.kind},
+            )
+            raise
 
-    def record(self, caller: Caller, action: str, object_type: str, object_id: str, **kw) -> None:
-        self.audit.append(
+    # -- the audit log -------------------------------------------------------------------
+
+    def record(
+        self,
+        caller: Caller,
+        action: str,
+        object_type: str,
+        object_id: str,
+        *,
+        uow: UnitOfWork | None = None,
+        justification: str = "",
+        recipient: str = "",
+        details: dict | None = None,
+    ) -> AuditRecord:
+        """Append one record: inside `uow` when given, so that the record and the change
+        it describes commit together or not at all; else in a unit of its own (which
+        joins the caller's write, if this thread is in one)."""
+        if uow is None:
+            with self.store.write() as own:
+                record = self.record(
+                    caller,
+                    action,
+                    object_type,
+                    object_id,
+                    uow=own,
+                    justification=justification,
+                    recipient=recipient,
+                    details=details,
+                )
+                own.commit()
+            return record
+        record = next_record(
+            uow.audit.last(),
+            at=time_text(self.clock()),
             actor_kind=caller.kind,
             actor=caller.name,
             action=action,
             object_type=object_type,
             object_id=object_id,
-            **kw,
+            justification=justification,
+            recipient=recipient,
+            details=details,
         )
+        head = AuditHead(record.seq, record.hash)
+        uow.audit.append(record, self.signing_key.sign(head_message(head)))
+        return record
 
     def record_consultation(
         self, partner: str, action: str, agreement_id: str, version: int
@@ -103,3 +158,39 @@ class NodeContext:
             recipient=partner,
             details={"version": version},
         )
+
+    def verify_audit(self) -> tuple[int, ChainBreak | None]:
+        """Walk the whole log against its signed head; (records checked, first break)."""
+        return verify_audit_log(self.store, self.signing_key.public.verify)
+
+    # -- received entries ------------------------------------------------------------------
+
+    def received_applied(self, batch: AppliedBatch) -> None:
+        for listener in self.received_listeners:
+            listener.applied(batch)
+
+    def received_reset(self, agreement_id: str) -> None:
+        for listener in self.received_listeners:
+            listener.reset(agreement_id)
+
+
+def verify_audit_log(
+    store: Store, verify_signature: Callable[[bytes, bytes], bool]
+) -> tuple[int, ChainBreak | None]:
+    """The audit log of `store` against its signed head (also used on a restored copy
+    before it becomes a node)."""
+    with store.read() as uow:
+        head = uow.audit.head()
+        try:
+            records = uow.audit.records()
+        except ValueError as exc:
+            return uow.audit.count(), ChainBreak(None, 0, str(exc))
+    if head is None and records:
+        return len(records), ChainBreak(
+            None, len(records), "the signed audit head is missing: it was removed"
+        )
+    if head is not None and not verify_signature(head_message(head[0]), head[1]):
+        return len(records), ChainBreak(
+            None, len(records), "the audit head's signature does not verify: head was altered"
+        )
+    return len(records), verify_chain(records, head[0] if head else None)

@@ -17,11 +17,12 @@ from gateway.domain import envelope as env
 from gateway.domain import feed as feed_rules
 from gateway.domain import merkle
 from gateway.domain.agreement import Agreement, AgreementTerms, MatchingMode
-from gateway.domain.errors import AgreementViolation, IllegalTransition, NotFound, StaleVersion
+from gateway.domain.errors import AgreementViolation, FeedBehindCursor, IllegalTransition, NotFound
 from gateway.domain.hotlist import EntryStatus
-from gateway.domain.minimise import derive_token_key, minimise
+from gateway.domain.minimise import minimise
+from gateway.domain.schemes import scheme_for
 from gateway.services.context import NodeContext
-from gateway.store import feed as feed_store
+from gateway.services.ports import FeedRow, FeedState, FeedWrite
 from gateway.wire import feed_codec
 
 log = structlog.get_logger(__name__)
@@ -77,11 +78,14 @@ class FeedService:
         self._entries_changed.wait(timeout)
         self._entries_changed.clear()
 
-    def token_key(self, agreement_id: str, version: int) -> bytes:
-        return derive_token_key(self._ctx.token_master, agreement_id, version)
+    def scheme_key(self, terms: AgreementTerms, agreement_id: str, version: int) -> bytes:
+        """The key the agreement version's matching scheme shares entries under."""
+        return scheme_for(terms.matching_mode).provider_key(
+            self._ctx.token_master, agreement_id, version
+        )
 
     def _provided_terms(self, agreement: Agreement) -> AgreementTerms | None:
-        terms = agreement.in_force(self._ctx.clock())
+        terms = agreement.in_force(self._ctx.now())
         if terms is None or not terms.provides(self._ctx.node_id):
             return None
         return terms
@@ -90,7 +94,9 @@ class FeedService:
 
     def project_all(self) -> int:
         done = 0
-        for agreement_id in self._ctx.agreements.ids():
+        with self._ctx.store.read() as uow:
+            agreement_ids = uow.agreements.ids()
+        for agreement_id in agreement_ids:
             while n := self.project(agreement_id):
                 done += n
         return done
@@ -98,17 +104,17 @@ class FeedService:
     def project(self, agreement_id: str) -> int:
         """Bring one agreement's feed up to date with up to PROJECT_CHUNK entry changes;
         return how many entry changes were looked at (0: up to date)."""
-        agreement = self._ctx.agreements.get(agreement_id)
+        with self._ctx.store.read() as uow:
+            agreement = uow.agreements.get(agreement_id)
         terms = self._provided_terms(agreement) if agreement else None
         if terms is None:
             return 0
-        key = self.token_key(agreement_id, terms.version)
-        with self._ctx.database.transaction() as db:
+        key = self.scheme_key(terms, agreement_id, terms.version)
+        with self._ctx.store.write() as uow:
             # Read the clock only once the write lock is ours: entries committed while
             # we waited for it must not look "not yet valid" and be skipped for good.
-            now = self._ctx.clock()
-            conn = db.conn
-            state = feed_store.load_state(conn, agreement_id) or feed_store.FeedState(
+            now = self._ctx.now()
+            state = uow.feed.state(agreement_id) or FeedState(
                 agreement_id, terms.version, 0, 0, merkle.SET_DIGEST_EMPTY, 0
             )
             if state.agreement_version != terms.version:
@@ -117,14 +123,13 @@ class FeedService:
                 log.info("feed.rebuild", agreement_id=agreement_id, version=terms.version)
                 state.agreement_version = terms.version
                 state.projected_change_seq = 0
-            changed = self._ctx.own_entries.changed_since(
-                conn, state.projected_change_seq, PROJECT_CHUNK
-            )
+            changed = uow.own_entries.changed_since(state.projected_change_seq, PROJECT_CHUNK)
             if not changed:
-                feed_store.save_state(conn, state)
+                uow.feed.save_state(state)
+                uow.commit()
                 return 0
-            live = feed_store.live_hashes(conn, agreement_id, [e.entry_id for _, e in changed])
-            rows = []
+            live = uow.feed.live_hashes(agreement_id, [e.entry_id for _, e in changed])
+            rows: list[FeedWrite] = []
             for _, entry in changed:
                 shared = minimise(entry, terms, token_key=key, now=now)
                 old = live.get(entry.entry_id)
@@ -158,20 +163,21 @@ class FeedService:
                 else:
                     live.pop(entry.entry_id, None)
                 rows.append(
-                    (
+                    FeedWrite(
                         state.last_seq,
                         entry.entry_id,
                         terms.version,
-                        int(shared is not None),
+                        shared is not None,
                         leaf,
                         leaf_hash,
                         content,
-                        entry.expires_at.isoformat() if shared is not None else None,
+                        entry.expires_at if shared is not None else None,
                     )
                 )
-            feed_store.put_rows(conn, agreement_id, rows)
+            uow.feed.append(agreement_id, rows)
             state.projected_change_seq = changed[-1][0]
-            feed_store.save_state(conn, state)
+            uow.feed.save_state(state)
+            uow.commit()
         if rows:
             self.changed.notify()
         return len(changed)
@@ -180,73 +186,63 @@ class FeedService:
         """Re-project entries whose validity started or ended since the last tick, so
         they enter or leave partner feeds on time (art. 5: nothing stays shared past
         its expiry). Returns how many entries were touched."""
-        with self._ctx.database.transaction() as db:
-            now = self._ctx.clock()  # inside the lock, as in project()
-            row = db.execute("SELECT value FROM meta WHERE key = 'entries_tick'").fetchone()
-            since = row[0] if row else (now - timedelta(days=3650)).isoformat()
-            ids = [
-                r[0]
-                for r in db.execute(
-                    "SELECT entry_id FROM entries WHERE withdrawn = 0 AND "
-                    "(expires_at > ? AND expires_at <= ?) UNION "
-                    "SELECT entry_id FROM entries WHERE activates_at <= ?",
-                    (since, now.isoformat(), now.isoformat()),
-                )
-            ]
-            entries = [self._ctx.own_entries.get(i) for i in ids]
-            self._ctx.own_entries.save([e for e in entries if e], created_by="system")
-            db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('entries_tick', ?)",
-                (now.isoformat(),),
-            )
+        with self._ctx.store.write() as uow:
+            now = self._ctx.now()  # inside the lock, as in project()
+            since = uow.own_entries.tick_mark() or now - timedelta(days=3650)
+            ids = uow.own_entries.crossing_validity(since, now)
+            entries = [e for e in map(uow.own_entries.get, ids) if e is not None]
+            uow.own_entries.save(entries, created_by="system")
+            uow.own_entries.set_tick_mark(now)
+            uow.commit()
         return len(ids)
 
     # -- reader ---------------------------------------------------------------------------
 
-    def _served_terms(self, peer: str, agreement_id: str) -> AgreementTerms:
-        agreement = self._ctx.agreements.get(agreement_id)
+    def _served(self, peer: str, agreement_id: str) -> tuple[Agreement, AgreementTerms]:
+        with self._ctx.store.read() as uow:
+            agreement = uow.agreements.get(agreement_id)
         if agreement is None or agreement.partner != peer:
             raise NotFound(f"no agreement {agreement_id} with {peer}")
-        terms = agreement.in_force(self._ctx.clock())
+        now = self._ctx.now()
+        terms = agreement.in_force(now)
         if terms is None:
             raise IllegalTransition(
-                f"agreement {agreement_id} is {agreement.state(self._ctx.clock()).value}: "
-                "the feed is stopped"
+                f"agreement {agreement_id} is {agreement.state(now).value}: the feed is stopped"
             )
         if not terms.provides(self._ctx.node_id):
             raise AgreementViolation(
                 f"agreement {agreement_id} does not share {self._ctx.node_id}'s entries"
             )
-        return terms
+        return agreement, terms
 
     def matching_key(
         self, peer: str, agreement_id: str, version: int
     ) -> tuple[MatchingMode, bytes]:
-        terms = self._served_terms(peer, agreement_id)
-        agreement = self._ctx.agreements.get(agreement_id)
+        agreement, terms = self._served(peer, agreement_id)
         asked = agreement.version(version).terms if version != terms.version else terms
-        if asked.matching_mode is MatchingMode.PLAINTEXT:
+        scheme = scheme_for(asked.matching_mode)
+        if not scheme.key_from_provider:
             return asked.matching_mode, b""
         self._ctx.record_consultation(peer, "hotlist.matching_key", agreement_id, version)
-        return asked.matching_mode, self.token_key(agreement_id, version)
+        return asked.matching_mode, self.scheme_key(asked, agreement_id, version)
 
     def pull(
         self, peer: str, agreement_id: str, after_seq: int, max_batch: int
     ) -> Iterator[OutgoingBatch | env.Envelope]:
         """Batches after `after_seq` from one consistent snapshot, then the signed head of
         that snapshot."""
-        self._served_terms(peer, agreement_id)
+        self._served(peer, agreement_id)
         max_batch = max(1, min(max_batch or feed_rules.MAX_BATCH, feed_rules.MAX_BATCH))
-        with self._ctx.database.snapshot() as conn:
-            state = feed_store.load_state(conn, agreement_id)
+        with self._ctx.store.snapshot() as uow:
+            state = uow.feed.state(agreement_id)
             last_seq = state.last_seq if state else 0
             if after_seq > last_seq:
-                raise StaleVersion(
+                raise FeedBehindCursor(
                     f"cursor {after_seq} is ahead of this feed ({last_seq}): resync from 0"
                 )
-            pending: list[feed_store.FeedRow] = []
+            pending: list[FeedRow] = []
             from_seq = after_seq
-            for row in feed_store.rows_after(conn, agreement_id, after_seq):
+            for row in uow.feed.rows_after(agreement_id, after_seq):
                 if pending and (
                     len(pending) == max_batch
                     or row.agreement_version != pending[0].agreement_version
@@ -281,7 +277,7 @@ class FeedService:
             self.changed.wait(generation, heartbeat_s)
 
     def _batch(
-        self, peer: str, agreement_id: str, from_seq: int, rows: list[feed_store.FeedRow]
+        self, peer: str, agreement_id: str, from_seq: int, rows: list[FeedRow]
     ) -> OutgoingBatch:
         leaves = [r.leaf for r in rows]
         checkpoint = feed_rules.Checkpoint(
@@ -303,9 +299,7 @@ class FeedService:
             ),
         )
 
-    def _head(
-        self, peer: str, agreement_id: str, state: feed_store.FeedState | None
-    ) -> env.Envelope:
+    def _head(self, peer: str, agreement_id: str, state: FeedState | None) -> env.Envelope:
         head = feed_rules.SyncHead(
             agreement_id=agreement_id,
             agreement_version=state.agreement_version if state else 0,
@@ -314,7 +308,7 @@ class FeedService:
             seq=state.last_seq if state else 0,
             count=state.live_count if state else 0,
             set_digest=state.set_digest if state else merkle.SET_DIGEST_EMPTY,
-            issued_at=self._ctx.clock(),
+            issued_at=self._ctx.now(),
         )
         return env.sign(
             feed_rules.SYNC_HEAD_PAYLOAD, feed_codec.head_payload(head), self._ctx.signing_key

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import structlog
 
@@ -16,6 +16,8 @@ from gateway.domain.agreement import AgreementState
 from gateway.domain.errors import AgreementViolation, ArgosError, NotFound, PartnerUnknown
 from gateway.domain.hits import (
     HIT_NOTIFICATION_PAYLOAD,
+    ObservedHit,
+    ReceivedHit,
     Sighting,
     advisories,
     build_notification,
@@ -23,21 +25,21 @@ from gateway.domain.hits import (
     hit_expires_at,
 )
 from gateway.domain.ids import new_entry_id
-from gateway.domain.matching import OWN
+from gateway.domain.matching import OWN, Match
 from gateway.domain.plates import normalise_plate
+from gateway.domain.roles import Action
+from gateway.domain.times import from_epoch_ms
+from gateway.services.access import requires
 from gateway.services.alerts import Alert, AlertHub
 from gateway.services.context import Caller, NodeContext
 from gateway.services.matching import ReadHit
-from gateway.store import hits as hit_store
-from gateway.store import outbox
-from gateway.store.database import time_text
+from gateway.services.ports import UnitOfWork
 from gateway.wire import codec, feed_codec, hits_codec
 
 log = structlog.get_logger(__name__)
 
 HIT_NOTIFICATION = "hit_notification"
 DEFAULT_OWN_HIT_RETENTION_DAYS = 28
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OBSERVER = Caller("system", "matching")
 
 
@@ -47,6 +49,14 @@ class HitSettings:
     # Which zone each site lies in; a site not listed lies in default_zone.
     zones: Mapping[str, str] | None = None
     default_zone: str = ""
+
+
+@dataclass(frozen=True)
+class HitView:
+    """A hit as investigators see it, and whether its owner has the notification."""
+
+    hit: ObservedHit | ReceivedHit
+    owner_notified: bool
 
 
 class HitService:
@@ -70,13 +80,13 @@ class HitService:
         notifications with them, then alert the control room."""
         if not read_hits:
             return []
-        now = self._ctx.clock()
+        now = self._ctx.now()
         alerts: list[Alert] = []
         queued = False
-        with self._ctx.database.transaction() as db:
+        with self._ctx.store.write() as uow:
             for read_hit in read_hits:
                 read = read_hit.read
-                observed_at = _EPOCH + timedelta(milliseconds=read.observed_ms)
+                observed_at = from_epoch_ms(read.observed_ms)
                 zones = self._settings.zones or {}
                 sighting = Sighting(
                     observed_at,
@@ -87,24 +97,27 @@ class HitService:
                     read.image_ref,
                 )
                 for match in read_hit.matches:
-                    hit = self._one(db.conn, read_hit, match, sighting, now)
+                    hit = self._one(uow, read_hit, match, sighting, now)
                     if hit is None:
                         continue
                     alert, notified = hit
                     alerts.append(alert)
                     queued |= notified
+            uow.commit()
         if queued:
             self._on_queued()
         self._alerts.publish(alerts)
         return alerts
 
-    def _one(self, conn, read_hit: ReadHit, match, sighting: Sighting, now: datetime):
+    def _one(
+        self, uow: UnitOfWork, read_hit: ReadHit, match: Match, sighting: Sighting, now: datetime
+    ) -> tuple[Alert, bool] | None:
         hit_id = new_entry_id()
         entry_id = match.entry.entry_id
         agreement_id = None if match.list_id == OWN else match.list_id
         notification = None
         if agreement_id is None:
-            entry = self._ctx.own_entries.get(entry_id)
+            entry = uow.own_entries.get(entry_id)
             if (
                 entry is None
                 or entry.withdrawn
@@ -116,17 +129,14 @@ class HitService:
             agreement_version = None
             retention = self._settings.own_hit_retention_days
         else:
-            agreement = self._ctx.agreements.get(agreement_id)
+            agreement = uow.agreements.get(agreement_id)
             terms = agreement.in_force(now) if agreement else None
             if terms is None:
                 return None  # suspended, revoked or expired: its entries are not in use
-            row = conn.execute(
-                "SELECT leaf FROM received_entries WHERE agreement_id = ? AND entry_id = ?",
-                (agreement_id, entry_id),
-            ).fetchone()
-            if row is None:
+            leaf = uow.received.leaf(agreement_id, entry_id)
+            if leaf is None:
                 return None  # removed since the index saw it
-            shared = feed_codec.change_from_leaf(row[0]).upsert
+            shared = feed_codec.change_from_leaf(leaf).upsert
             action, flags, version = shared.action, shared.flags or (), shared.version
             agreement_version = terms.version
             retention = terms.hit_retention_days
@@ -142,9 +152,9 @@ class HitService:
                 country_inferred=read_hit.country_inferred,
             )
         read = read_hit.read
-        stored = hit_store.ObservedHit(
+        stored = ObservedHit(
             hit_id=hit_id,
-            observed_at=time_text(sighting.observed_at),
+            observed_at=sighting.observed_at,
             camera=sighting.camera,
             site=sighting.site,
             zone=sighting.zone,
@@ -164,14 +174,15 @@ class HitService:
             action=action,
             flags=tuple(flags),
             owner_notified=notification is not None,
-            expires_at=time_text(hit_expires_at(sighting.observed_at, retention)),
+            expires_at=hit_expires_at(sighting.observed_at, retention),
         )
-        hit_store.save_observed(conn, stored)
+        uow.hits.save_observed(stored)
         self._ctx.record(
             OBSERVER,
             "hit.recorded",
             "hit",
             hit_id,
+            uow=uow,
             details={
                 "entry_id": entry_id,
                 "owner": match.owner,
@@ -186,8 +197,8 @@ class HitService:
                 hits_codec.notification_payload(notification),
                 self._ctx.signing_key,
             )
-            outbox.enqueue(
-                conn, HIT_NOTIFICATION, match.owner, hit_id, codec.envelope_bytes(envelope)
+            uow.outbox.enqueue(
+                HIT_NOTIFICATION, match.owner, hit_id, codec.envelope_bytes(envelope)
             )
         alert = Alert(
             hit_id=hit_id,
@@ -218,14 +229,17 @@ class HitService:
     def receive(self, sender: str, envelope: env.Envelope) -> bool:
         """Verify a partner's hit notification and store it once; True if it was a
         duplicate (already held). Raises the domain error that refuses it."""
-        partner = self._ctx.partners.get(sender)
+        with self._ctx.store.read() as uow:
+            partner = uow.partners.get(sender)
         if partner is None:
             raise PartnerUnknown(f"{sender} is not a registered partner")
         payload = env.verify(
-            envelope, payload_type=HIT_NOTIFICATION_PAYLOAD, signers={sender: partner.public_key}
+            envelope, payload_type=HIT_NOTIFICATION_PAYLOAD, signers={sender: partner.keys}
         )
         n = hits_codec.notification_from_payload(payload)
-        agreement = self._ctx.agreements.get(n.agreement_id)
+        with self._ctx.store.read() as uow:
+            agreement = uow.agreements.get(n.agreement_id)
+            known_entry = uow.own_entries.created_by(n.entry_id) is not None
         terms = None
         if agreement is not None:
             try:
@@ -234,113 +248,117 @@ class HitService:
                 version = None
             if version is not None and version.countersigned:
                 terms = version.terms
-        now = self._ctx.clock()
+        now = self._ctx.now()
         if agreement is not None and agreement.state(now) is AgreementState.REVOKED:
             raise AgreementViolation(f"agreement {n.agreement_id} is revoked")
         check_notification(n, terms, sender=sender, this_node=self._ctx.node_id, now=now)
         assert terms is not None  # check_notification refuses a missing version
-        if self._ctx.own_entries.meta(n.entry_id) is None:
+        if not known_entry:
             raise AgreementViolation(f"no entry {n.entry_id} of {self._ctx.node_id}")
-        stored = hit_store.ReceivedHit(
+        stored = ReceivedHit(
             hit_id=n.hit_id,
             agreement_id=n.agreement_id,
             agreement_version=n.agreement_version,
             observer=n.observer,
             entry_id=n.entry_id,
             entry_version=n.entry_version,
-            observed_at=time_text(n.observed_at),
+            observed_at=n.observed_at,
             camera=n.location.camera,
             site=n.location.site,
             zone=n.location.zone,
             match=n.match.value,
             country_inferred=n.country_inferred,
             envelope=codec.envelope_bytes(envelope),
-            received_at=time_text(now),
-            expires_at=time_text(hit_expires_at(n.observed_at, terms.hit_retention_days)),
+            received_at=now,
+            expires_at=hit_expires_at(n.observed_at, terms.hit_retention_days),
         )
-        with self._ctx.database.transaction() as db:
-            new = hit_store.save_received(db.conn, stored)
+        with self._ctx.store.write() as uow:
+            new = uow.hits.save_received(stored)
             if new:
                 self._ctx.record(
                     Caller("partner", sender),
                     "hit.received",
                     "hit",
                     n.hit_id,
+                    uow=uow,
                     details={
                         "entry_id": n.entry_id,
                         "agreement_id": n.agreement_id,
                         "match": n.match.value,
                     },
                 )
+            uow.commit()
         log.info("hit.received", hit_id=n.hit_id, observer=sender, duplicate=not new)
         return not new
 
     # -- reading and erasing ---------------------------------------------------------
 
+    @requires(Action.HITS_READ)
     def list(
         self, caller: Caller, *, observed: bool, entry_id: str = "", limit: int = 100
-    ) -> list[hit_store.ObservedHit | hit_store.ReceivedHit]:
+    ) -> list[HitView]:
         """observed: this node's cameras on partners' entries; else hits on this node's
         own entries (its own cameras' and those partners notified), newest first."""
         limit = max(1, min(limit or 100, 1000))
-        with self._ctx.database.reading() as db:
+        with self._ctx.store.write() as uow:
             if observed:
-                found = hit_store.list_observed(
-                    db.conn, own_only=False, entry_id=entry_id, limit=limit
+                found: list[ObservedHit | ReceivedHit] = list(
+                    uow.hits.list_observed(own_only=False, entry_id=entry_id, limit=limit)
                 )
             else:
-                own = hit_store.list_observed(
-                    db.conn, own_only=True, entry_id=entry_id, limit=limit
-                )
-                notified = hit_store.list_received(db.conn, entry_id=entry_id, limit=limit)
+                own = uow.hits.list_observed(own_only=True, entry_id=entry_id, limit=limit)
+                notified = uow.hits.list_received(entry_id=entry_id, limit=limit)
                 found = sorted([*own, *notified], key=lambda h: h.observed_at, reverse=True)
                 found = found[:limit]
-        self._ctx.record(
-            caller,
-            "hit.list",
-            "hit",
-            entry_id or "*",
-            details={"observed": observed, "returned": len(found)},
-        )
-        return found
+            self._ctx.record(
+                caller,
+                "hit.list",
+                "hit",
+                entry_id or "*",
+                uow=uow,
+                details={"observed": observed, "returned": len(found)},
+            )
+            sent = uow.outbox.sent_for([h.hit_id for h in found])
+            uow.commit()
+        return [HitView(h, h.hit_id in sent) for h in found]
 
-    def get(self, caller: Caller, hit_id: str) -> hit_store.ObservedHit | hit_store.ReceivedHit:
-        with self._ctx.database.reading() as db:
-            hit = hit_store.observed(db.conn, hit_id) or hit_store.received(db.conn, hit_id)
-        if hit is None:
-            raise NotFound(f"no hit {hit_id} (erased when its retention ended, or never here)")
-        self._ctx.record(caller, "hit.read", "hit", hit_id)
-        return hit
-
-    def notified(self, hit_ids: list[str]) -> set[str]:
-        """Which of these hits' owners have their notification."""
-        with self._ctx.database.reading() as db:
-            return outbox.sent_for(db.conn, hit_ids)
+    @requires(Action.HITS_READ)
+    def get(self, caller: Caller, hit_id: str) -> HitView:
+        with self._ctx.store.write() as uow:
+            hit = uow.hits.observed(hit_id) or uow.hits.received(hit_id)
+            if hit is None:
+                raise NotFound(f"no hit {hit_id} (erased when its retention ended, or never here)")
+            self._ctx.record(caller, "hit.read", "hit", hit_id, uow=uow)
+            sent = uow.outbox.sent_for([hit_id])
+            uow.commit()
+        return HitView(hit, hit_id in sent)
 
     def purge(self) -> int:
         """Erase every hit past its retention, with its notification in the outbox;
         each erasure is audited."""
-        now = self._ctx.clock()
+        now = self._ctx.now()
         erased = 0
-        with self._ctx.database.transaction() as db:
-            for table, hit_id, entry_id, agreement_id in hit_store.expired(db.conn, now):
-                hit_store.erase(db.conn, table, hit_id)
+        with self._ctx.store.write() as uow:
+            for expired in uow.hits.expired(now):
+                uow.hits.erase(expired.kind, expired.hit_id)
                 # Its notification to the owner goes with it, sent or not: the signed
                 # envelope holds the sighting, which may not outlive the hit.
-                notification = outbox.erase(db.conn, hit_id)
+                notification = uow.outbox.erase(expired.hit_id)
                 self._ctx.record(
                     Caller("system", "retention"),
                     "hit.erased",
                     "hit",
-                    hit_id,
+                    expired.hit_id,
+                    uow=uow,
                     justification="retention ended",
                     details={
-                        "entry_id": entry_id,
-                        "agreement_id": agreement_id,
+                        "entry_id": expired.entry_id,
+                        "agreement_id": expired.agreement_id,
                         "notification_erased": bool(notification),
                     },
                 )
                 erased += 1
+            uow.commit()
         if erased:
             log.info("hits.erased", count=erased)
         return erased

@@ -5,7 +5,7 @@ the projector (gateway.services.feed)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,7 +15,11 @@ from gateway.domain.errors import ArgosError, IllegalTransition, InvalidInput, N
 from gateway.domain.hotlist import HotlistEntry, check_entry, parse_action
 from gateway.domain.ids import new_entry_id
 from gateway.domain.plates import Plate
+from gateway.domain.roles import Action
+from gateway.domain.times import whole_ms
+from gateway.services.access import requires
 from gateway.services.context import Caller, NodeContext
+from gateway.services.ports import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +43,14 @@ class EntryDraft:
     entry_id: str = ""
 
 
+@dataclass(frozen=True)
+class EntryView:
+    """An own entry as the people who manage it see it."""
+
+    entry: HotlistEntry
+    created_by: str
+
+
 @dataclass
 class ImportResult:
     accepted: int = 0
@@ -53,12 +65,14 @@ class ImportResult:
 
 
 class HotlistService:
-    def __init__(self, ctx: NodeContext) -> None:
+    def __init__(self, ctx: NodeContext, on_changed: Callable[[], None] = lambda: None) -> None:
         self._ctx = ctx
+        # Wakes the feed projector: own entries changed (it also polls; this is speed).
+        self._on_changed = on_changed
 
     def build(self, draft: EntryDraft, *, previous: HotlistEntry | None = None) -> HotlistEntry:
         """A checked entry from a draft; raises InvalidInput naming the problem."""
-        now = self._ctx.clock()
+        now = self._ctx.now()
         if draft.expires_at is None:
             raise InvalidInput("every entry needs an expiry (its review date)")
         if draft.entry_id and previous is None:
@@ -82,51 +96,76 @@ class HotlistService:
         )
         return check_entry(entry, now=now, max_review_days=self._ctx.max_review_days)
 
-    def add(self, caller: Caller, draft: EntryDraft, justification: str) -> HotlistEntry:
+    @requires(Action.HOTLIST_MANAGE)
+    def add(self, caller: Caller, draft: EntryDraft, justification: str) -> EntryView:
         entry = self.build(draft)
-        with self._ctx.database.transaction():
-            if self._ctx.own_entries.get(entry.entry_id) is not None:
+        with self._ctx.store.write() as uow:
+            if uow.own_entries.get(entry.entry_id) is not None:
                 raise InvalidInput(f"entry {entry.entry_id} already exists; update it instead")
-            self._ctx.own_entries.save([entry], caller.name)
-            self._audit(caller, "hotlist.add", entry, justification)
-        return entry
+            uow.own_entries.save([entry], caller.name)
+            self._audit(uow, caller, "hotlist.add", entry, justification)
+            uow.commit()
+        self._on_changed()
+        return EntryView(entry, caller.name)
 
+    @requires(Action.HOTLIST_MANAGE)
     def update(
         self, caller: Caller, entry_id: str, draft: EntryDraft, justification: str
-    ) -> HotlistEntry:
-        with self._ctx.database.transaction():
-            previous = self._existing(entry_id)
+    ) -> EntryView:
+        with self._ctx.store.write() as uow:
+            previous = self._existing(uow, entry_id)
             if previous.withdrawn:
                 raise IllegalTransition(f"entry {entry_id} is withdrawn; add a new entry instead")
             entry = self.build(draft, previous=previous)
-            self._ctx.own_entries.save([entry], caller.name)
-            self._audit(caller, "hotlist.update", entry, justification)
-        return entry
+            uow.own_entries.save([entry], caller.name)
+            self._audit(uow, caller, "hotlist.update", entry, justification)
+            created_by = uow.own_entries.created_by(entry_id) or ""
+            uow.commit()
+        self._on_changed()
+        return EntryView(entry, created_by)
 
-    def withdraw(self, caller: Caller, entry_id: str, justification: str) -> HotlistEntry:
+    @requires(Action.HOTLIST_MANAGE)
+    def withdraw(self, caller: Caller, entry_id: str, justification: str) -> EntryView:
         if not justification.strip():
             raise InvalidInput("a withdrawal needs a stated reason")
-        with self._ctx.database.transaction():
-            entry = self._existing(entry_id).withdraw()
-            self._ctx.own_entries.save([entry], caller.name)
-            self._audit(caller, "hotlist.withdraw", entry, justification)
-        return entry
+        with self._ctx.store.write() as uow:
+            entry = self._existing(uow, entry_id).withdraw()
+            uow.own_entries.save([entry], caller.name)
+            self._audit(uow, caller, "hotlist.withdraw", entry, justification)
+            created_by = uow.own_entries.created_by(entry_id) or ""
+            uow.commit()
+        self._on_changed()
+        return EntryView(entry, created_by)
 
-    def get(self, caller: Caller, entry_id: str) -> HotlistEntry:
-        entry = self._existing(entry_id)
-        self._audit(caller, "hotlist.consult", entry, "")
-        return entry
+    @requires(Action.HOTLIST_READ)
+    def get(self, caller: Caller, entry_id: str) -> EntryView:
+        with self._ctx.store.write() as uow:
+            entry = self._existing(uow, entry_id)
+            self._audit(uow, caller, "hotlist.consult", entry, "")
+            created_by = uow.own_entries.created_by(entry_id) or ""
+            uow.commit()
+        return EntryView(entry, created_by)
 
-    def page(self, caller: Caller, after: str, limit: int, status: str = "") -> list[HotlistEntry]:
-        now = self._ctx.clock()
-        entries = self._ctx.own_entries.page(after, limit or 100)
-        if status:
-            entries = [e for e in entries if e.status(now).value == status]
-        self._ctx.record(
-            caller, "hotlist.list", "hotlist", self._ctx.node_id, details={"count": len(entries)}
-        )
-        return entries
+    @requires(Action.HOTLIST_READ)
+    def page(self, caller: Caller, after: str, limit: int, status: str = "") -> list[EntryView]:
+        now = self._ctx.now()
+        with self._ctx.store.write() as uow:
+            entries = uow.own_entries.page(after, limit or 100)
+            if status:
+                entries = [e for e in entries if e.status(now).value == status]
+            views = [EntryView(e, uow.own_entries.created_by(e.entry_id) or "") for e in entries]
+            self._ctx.record(
+                caller,
+                "hotlist.list",
+                "hotlist",
+                self._ctx.node_id,
+                uow=uow,
+                details={"count": len(entries)},
+            )
+            uow.commit()
+        return views
 
+    @requires(Action.HOTLIST_MANAGE)
     def import_rows(
         self,
         caller: Caller,
@@ -139,25 +178,27 @@ class HotlistService:
         """Check and store rows (line, draft or parse error) in one transaction: all or
         nothing, unless keep_good asks to keep the valid rows."""
         result = ImportResult()
-        try:
-            with self._ctx.database.transaction():
-                for chunk in chunks:
-                    good = list(self._checked(chunk, result))
-                    self._ctx.own_entries.save(good, caller.name)
-                    result.accepted += len(good)
-                if result.rejected and not keep_good:
-                    raise _Abandon()
+        with self._ctx.store.write() as uow:
+            for chunk in chunks:
+                good = list(self._checked(chunk, result))
+                uow.own_entries.save(good, caller.name)
+                result.accepted += len(good)
+            if result.rejected and not keep_good:
+                result.accepted = 0  # all or nothing: leaving without commit undoes it
+            else:
                 self._ctx.record(
                     caller,
                     "hotlist.import",
                     "hotlist",
                     source or "import",
+                    uow=uow,
                     justification=justification,
                     details={"accepted": result.accepted, "rejected": result.rejected},
                 )
-            result.committed = True
-        except _Abandon:
-            result.accepted = 0
+                uow.commit()
+                result.committed = True
+        if result.committed:
+            self._on_changed()
         log.info(
             "hotlist.import",
             accepted=result.accepted,
@@ -178,31 +219,36 @@ class HotlistService:
             except ArgosError as exc:
                 result.reject(line, str(exc))
 
-    def _existing(self, entry_id: str) -> HotlistEntry:
-        entry = self._ctx.own_entries.get(entry_id)
+    @staticmethod
+    def _existing(uow: UnitOfWork, entry_id: str) -> HotlistEntry:
+        entry = uow.own_entries.get(entry_id)
         if entry is None:
             raise NotFound(f"no entry {entry_id} in this node's hotlist")
         return entry
 
-    def _audit(self, caller: Caller, action: str, entry: HotlistEntry, justification: str) -> None:
+    def _audit(
+        self,
+        uow: UnitOfWork,
+        caller: Caller,
+        action: str,
+        entry: HotlistEntry,
+        justification: str,
+    ) -> None:
         self._ctx.record(
             caller,
             action,
             "entry",
             entry.entry_id,
+            uow=uow,
             justification=justification,
             details={"version": entry.version, "category": entry.category},
         )
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    # Stored times are UTC so that they order correctly as text.
+    # Stored times are UTC, to the millisecond (gateway.domain.times).
     if value is None:
         return None
     if value.tzinfo is None:
         raise InvalidInput("times must carry a time zone (e.g. 2026-12-31T00:00:00Z)")
-    return value.astimezone(UTC)
-
-
-class _Abandon(Exception):
-    """Roll the import back: some rows were bad and the user wants all or nothing."""
+    return whole_ms(value.astimezone(UTC))

@@ -15,10 +15,12 @@ import structlog
 
 from gateway.domain import isc
 from gateway.domain.errors import IllegalTransition, InvalidInput, NotFound, PartnerUnreachable
+from gateway.domain.roles import Action
+from gateway.domain.times import time_text
+from gateway.services.access import requires
 from gateway.services.context import Caller, NodeContext
 from gateway.services.hotlist import EntryDraft, HotlistService
-from gateway.store import isc as store
-from gateway.store.database import time_text
+from gateway.services.ports import Candidate, Publication, PullState
 
 log = structlog.get_logger(__name__)
 
@@ -100,11 +102,12 @@ class IscService:
         ctx: NodeContext,
         settings: IscSettings,
         collection: Callable[[], IscCollectionPort] | None,
+        hotlist: HotlistService,
     ) -> None:
         self._ctx = ctx
         self._settings = settings
         self._collection = collection
-        self._hotlist = HotlistService(ctx)
+        self._hotlist = hotlist
 
     def _open(self) -> IscCollectionPort:
         if self._collection is None:
@@ -115,10 +118,9 @@ class IscService:
 
     def _new_publication(
         self, caller: Caller, kind: str, subject: str, tlp: isc.Tlp, bundle: dict[str, Any]
-    ) -> store.Publication:
-        with self._ctx.database.reading() as db:
-            isc.check_outbound(bundle, store.known_plates(db.conn))
-        return store.Publication(
+    ) -> Publication:
+        self._check_outbound(bundle)
+        return Publication(
             publication_id=str(uuid.uuid4()),
             kind=kind,
             subject=subject,
@@ -127,16 +129,15 @@ class IscService:
             digest=isc.bundle_digest(bundle),
             state="draft",
             created_by=caller.name,
-            created_at=time_text(self._ctx.clock()),
+            created_at=time_text(self._ctx.now()),
             published_by="",
             published_at=None,
         )
 
-    def _send(self, caller: Caller, pub: store.Publication) -> store.Publication:
+    def _send(self, caller: Caller, pub: Publication) -> Publication:
         """The policy again (plates learnt since the draft count), then the ISC, then the
         record and its audit, in that order: a refused send leaves a draft."""
-        with self._ctx.database.reading() as db:
-            isc.check_outbound(pub.bundle, store.known_plates(db.conn))
+        self._check_outbound(pub.bundle)
         collection = self._open()
         try:
             status = collection.add_objects(pub.bundle["objects"])
@@ -156,16 +157,17 @@ class IscService:
             raise PartnerUnreachable(
                 f"the ISC refused {status.get('failure_count', len(refused))} objects of the bundle"
             )
-        at = time_text(self._ctx.clock())
-        with self._ctx.database.transaction() as db:
-            if store.publication(db.conn, pub.publication_id) is None:
-                store.save_publication(db.conn, pub)
-            store.mark_published(db.conn, pub.publication_id, caller.name, at)
+        at = time_text(self._ctx.now())
+        with self._ctx.store.write() as uow:
+            if uow.isc.publication(pub.publication_id) is None:
+                uow.isc.save_publication(pub)
+            uow.isc.mark_published(pub.publication_id, caller.name, at)
             self._ctx.record(
                 caller,
                 "isc.publish",
                 "isc_publication",
                 pub.publication_id,
+                uow=uow,
                 recipient="isc",
                 details={
                     "kind": pub.kind,
@@ -174,67 +176,74 @@ class IscService:
                     "objects": len(pub.bundle["objects"]),
                 },
             )
-            sent = store.publication(db.conn, pub.publication_id)
+            sent = uow.isc.publication(pub.publication_id)
+            uow.commit()
         assert sent is not None
         log.info("isc.published", publication_id=pub.publication_id, kind=pub.kind, tlp=pub.tlp)
         return sent
 
+    @requires(Action.ISC_PUBLISH)
     def publish_statistics(
         self, caller: Caller, week: str = "", tlp: isc.Tlp | None = None
-    ) -> store.Publication:
-        now = self._ctx.clock()
+    ) -> Publication:
+        now = self._ctx.now()
         week = week or isc.last_complete_week(now)
         start, end = isc.week_bounds(week)
-        with self._ctx.database.reading() as db:
-            if store.published_statistics_week(db.conn, week):
+        with self._ctx.store.read() as uow:
+            if uow.isc.published_statistics_week(week):
                 raise IllegalTransition(f"statistics of {week} were already published")
-            rows = store.hit_facts(db.conn, time_text(start), time_text(end))
-        facts = [
-            isc.HitFact(
-                datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=start.tzinfo),
-                zone,
-                category,
-            )
-            for at, zone, category in rows
-        ]
+            rows = uow.hits.facts(start, end)
+        facts = [isc.HitFact(f.observed_at, f.zone, f.category) for f in rows]
         stats = isc.weekly_statistics(facts, week, self._settings.suppression_threshold)
         chosen = tlp or self._settings.statistics_tlp
         bundle = isc.statistics_bundle(stats, self._ctx.node_id, chosen, now)
         pub = self._new_publication(caller, "statistics", week, chosen, bundle)
         return self._send(caller, pub)
 
+    @requires(Action.ISC_PUBLISH)
     def draft_report(
         self, caller: Caller, kind: str, title: str, text: str, tlp: str
-    ) -> store.Publication:
+    ) -> Publication:
         try:
             report_kind = isc.ReportKind(kind.strip().lower())
         except ValueError:
             raise InvalidInput("a report is an incident or a modus-operandi note") from None
         draft = isc.ReportDraft(report_kind, title, text, isc.parse_tlp(tlp))
-        bundle = isc.report_bundle(draft, self._ctx.node_id, self._ctx.clock())
+        bundle = isc.report_bundle(draft, self._ctx.node_id, self._ctx.now())
         pub = self._new_publication(caller, report_kind.value, title.strip(), draft.tlp, bundle)
-        with self._ctx.database.transaction() as db:
-            store.save_publication(db.conn, pub)
+        with self._ctx.store.write() as uow:
+            uow.isc.save_publication(pub)
             self._ctx.record(
                 caller,
                 "isc.draft",
                 "isc_publication",
                 pub.publication_id,
+                uow=uow,
                 details={"kind": pub.kind, "tlp": pub.tlp, "digest": pub.digest},
             )
+            uow.commit()
         return pub
 
-    def publication(self, caller: Caller, publication_id: str) -> store.Publication:
-        with self._ctx.database.reading() as db:
-            pub = store.publication(db.conn, publication_id)
+    @requires(Action.ISC_READ)
+    def publication(self, caller: Caller, publication_id: str) -> Publication:
+        return self._publication(publication_id)
+
+    def _publication(self, publication_id: str) -> Publication:
+        with self._ctx.store.read() as uow:
+            pub = uow.isc.publication(publication_id)
         if pub is None:
             raise NotFound(f"no ISC publication {publication_id}")
         return pub
 
+    def _check_outbound(self, bundle: dict[str, Any]) -> None:
+        with self._ctx.store.read() as uow:
+            isc.check_outbound(bundle, uow.isc.known_plates())
+
+    @requires(Action.ISC_PUBLISH)
     def publish_report(
         self, caller: Caller, publication_id: str, reviewed_digest: str
-    ) -> store.Publication:
-        pub = self.publication(caller, publication_id)
+    ) -> Publication:
+        pub = self._publication(publication_id)
         if pub.state != "draft":
             raise IllegalTransition(f"publication {publication_id} was already sent")
         if reviewed_digest.strip().lower() != pub.digest:
@@ -244,10 +253,10 @@ class IscService:
             )
         return self._send(caller, pub)
 
+    @requires(Action.ISC_PUBLISH)
     def export_misp(self, caller: Caller, publication_id: str) -> dict[str, Any]:
-        pub = self.publication(caller, publication_id)
-        with self._ctx.database.reading() as db:
-            isc.check_outbound(pub.bundle, store.known_plates(db.conn))
+        pub = self._publication(publication_id)
+        self._check_outbound(pub.bundle)
         event = isc.misp_event(pub.bundle)
         self._ctx.record(
             caller,
@@ -261,6 +270,7 @@ class IscService:
 
     # -- inbound -----------------------------------------------------------------------
 
+    @requires(Action.ISC_PULL)
     def pull(self, caller: Caller) -> tuple[isc.PullTally, str]:
         """Take in every object added since the cursor. Each page is one transaction with
         the cursor, so a pull stopped anywhere resumes without losing or repeating
@@ -278,8 +288,8 @@ class IscService:
         counts = dict(fetched=0, candidates=0, sightings=0, ignored=0, rejected=0, held=0)
         pages = 0
         error = ""
-        with self._ctx.database.reading() as db:
-            cursor = store.pull_state(db.conn).cursor
+        with self._ctx.store.read() as uow:
+            cursor = uow.isc.pull_state().cursor
         try:
             if not cursor:
                 cursor, pages, finished = self._pull_from_start(collection, counts)
@@ -292,13 +302,14 @@ class IscService:
             raise
         finally:
             collection.close()
-            with self._ctx.database.transaction() as db:
-                store.finish_pull(db.conn, time_text(self._ctx.clock()), error)
+            with self._ctx.store.write() as uow:
+                uow.isc.finish_pull(time_text(self._ctx.now()), error)
                 self._ctx.record(
                     caller,
                     "isc.pull",
                     "isc_collection",
                     "isc",
+                    uow=uow,
                     details={
                         "pages": pages,
                         "fetched": counts["fetched"],
@@ -307,6 +318,7 @@ class IscService:
                         "error": error[:100],
                     },
                 )
+                uow.commit()
         return self._pulled(counts, pages), cursor
 
     @staticmethod
@@ -366,8 +378,8 @@ class IscService:
         manifest = collection.get_manifest_page(limit=limit, added_after=added_after)
         while True:
             pages += 1
-            with self._ctx.database.reading() as db:
-                held = store.seen(db.conn, [(r.object_id, r.version) for r in manifest.records])
+            with self._ctx.store.read() as uow:
+                held = uow.isc.seen([(r.object_id, r.version) for r in manifest.records])
             wanted = [r for r in manifest.records if (r.object_id, r.version) not in held]
             counts["held"] += len(manifest.records) - len(wanted)
             page = collection.get_listed(wanted, limit=limit) if wanted else _EMPTY_PAGE
@@ -394,41 +406,40 @@ class IscService:
     def _take_page(self, page: Page, cursor: str, counts: dict[str, int]) -> bool:
         """Screen and store one page and the cursor after it in one transaction; True if
         anything was new."""
-        at = time_text(self._ctx.clock())
+        at = time_text(self._ctx.now())
         new = 0
-        with self._ctx.database.transaction() as db:
-            conn = db.conn
-            vehicle = set(store.vehicle_indicator_ids(conn))
+        with self._ctx.store.write() as uow:
+            repo = uow.isc
+            vehicle = set(repo.vehicle_indicator_ids())
             before = dict(counts)
             for obj, size in zip(page.objects, page.sizes, strict=True):
                 counts["fetched"] += 1
                 screened = isc.screen_object(obj, size, frozenset(vehicle))
                 key = (screened.object_id, screened.version)
-                if store.seen(conn, [key]):
+                if repo.seen([key]):
                     counts["held"] += 1
                     continue
                 new += 1
                 verdict = screened.verdict
                 if verdict is isc.Verdict.REJECTED:
                     counts["rejected"] += 1
-                    store.reject(conn, screened.object_id, screened.reason, at)
-                    store.mark_seen(conn, screened, at)  # served again at a tie: one count
+                    repo.reject(screened.object_id, screened.reason, at)
+                    repo.mark_seen(screened, at)  # served again at a tie: one count
                     log.warning(
                         "isc.rejected", object_id=screened.object_id, reason=screened.reason
                     )
                     continue
                 if verdict is isc.Verdict.VEHICLE_INDICATOR:
                     counts["candidates"] += 1
-                    store.add_candidate(conn, str(uuid.uuid4()), screened, at)
+                    repo.add_candidate(str(uuid.uuid4()), screened, at)
                     vehicle.add(screened.object_id)
                 elif verdict is isc.Verdict.VEHICLE_SIGHTING:
                     counts["sightings"] += 1
-                    store.add_sighting(conn, screened)
+                    repo.add_sighting(screened)
                 else:
                     counts["ignored"] += 1
-                store.mark_seen(conn, screened, at)
-            store.advance(
-                conn,
+                repo.mark_seen(screened, at)
+            repo.advance(
                 cursor,
                 fetched=counts["fetched"] - before["fetched"],
                 candidates=counts["candidates"] - before["candidates"],
@@ -436,57 +447,55 @@ class IscService:
                 ignored=counts["ignored"] - before["ignored"],
                 rejected=counts["rejected"] - before["rejected"],
             )
+            uow.commit()
         return new > 0
 
-    def status(self, caller: Caller) -> tuple[store.PullState, list[tuple[str, str, str]], int]:
-        with self._ctx.database.reading() as db:
-            state = store.pull_state(db.conn)
-            recent = store.rejections(db.conn, 20)
-            open_count = db.conn.execute(
-                "SELECT count(*) FROM isc_candidates WHERE state = 'open'"
-            ).fetchone()[0]
-        return state, recent, open_count
+    @requires(Action.ISC_READ)
+    def status(self, caller: Caller) -> tuple[PullState, list[tuple[str, str, str]], int]:
+        with self._ctx.store.read() as uow:
+            return uow.isc.pull_state(), uow.isc.rejections(20), uow.isc.open_candidates()
 
-    def candidates(
-        self, caller: Caller, state: str = "", limit: int = 100
-    ) -> list[store.Candidate]:
-        with self._ctx.database.reading() as db:
-            found = store.candidates(db.conn, state, limit or 100)
+    @requires(Action.ISC_READ)
+    def candidates(self, caller: Caller, state: str = "", limit: int = 100) -> list[Candidate]:
+        with self._ctx.store.read() as uow:
+            found = uow.isc.candidates(state, limit or 100)
         self._ctx.record(
             caller, "isc.candidates.list", "isc_candidates", "queue", details={"count": len(found)}
         )
         return found
 
-    def candidate(self, caller: Caller, candidate_id: str) -> store.Candidate:
+    @requires(Action.ISC_READ)
+    def candidate(self, caller: Caller, candidate_id: str) -> Candidate:
         found = self._existing(candidate_id)
         self._ctx.record(caller, "isc.candidates.consult", "isc_candidate", candidate_id)
         return found
 
-    def _existing(self, candidate_id: str) -> store.Candidate:
-        with self._ctx.database.reading() as db:
-            found = store.candidate(db.conn, candidate_id)
+    def _existing(self, candidate_id: str) -> Candidate:
+        with self._ctx.store.read() as uow:
+            found = uow.isc.candidate(candidate_id)
         if found is None:
             raise NotFound(f"no ISC candidate {candidate_id}")
         return found
 
+    @requires(Action.ISC_PROMOTE)
     def promote(
         self, caller: Caller, candidate_id: str, draft: PromoteDraft
-    ) -> tuple[store.Candidate, str]:
+    ) -> tuple[Candidate, str]:
         """A hotlist entry from a candidate: only by a person, with purpose, case
         reference and expiry, and only if the candidate's TLP lets it reach partners."""
         purpose = isc.check_promotion(
             draft.purpose, draft.case_reference, draft.expires_at is not None, draft.justification
         )
-        with self._ctx.database.transaction() as db:
-            cand = store.candidate(db.conn, candidate_id)
+        with self._ctx.store.write() as uow:
+            cand = uow.isc.candidate(candidate_id)
             if cand is None:
                 raise NotFound(f"no ISC candidate {candidate_id}")
             isc.check_open(candidate_id, cand.state)
-            isc.check_promotable(store.tlp_of(cand))
+            isc.check_promotable(isc.Tlp(cand.tlp))
             country = cand.country or draft.country
             if not country:
                 raise InvalidInput("the ISC gave no country for this plate; give --country")
-            entry = self._hotlist.add(
+            view = self._hotlist.add(
                 caller,
                 EntryDraft(
                     plate=cand.plate,
@@ -499,12 +508,12 @@ class IscService:
                 ),
                 f"from ISC candidate {candidate_id} ({purpose.value}): {draft.justification}",
             )
-            store.decide(
-                db.conn,
+            entry = view.entry
+            uow.isc.decide(
                 candidate_id,
                 "promoted",
                 caller.name,
-                time_text(self._ctx.clock()),
+                time_text(self._ctx.now()),
                 draft.justification,
                 entry.entry_id,
             )
@@ -513,6 +522,7 @@ class IscService:
                 "isc.promote",
                 "isc_candidate",
                 candidate_id,
+                uow=uow,
                 justification=draft.justification,
                 details={
                     "entry_id": entry.entry_id,
@@ -521,29 +531,31 @@ class IscService:
                     "tlp": cand.tlp,
                 },
             )
-            promoted = store.candidate(db.conn, candidate_id)
+            promoted = uow.isc.candidate(candidate_id)
+            uow.commit()
         assert promoted is not None
         return promoted, entry.entry_id
 
-    def dismiss(self, caller: Caller, candidate_id: str, reason: str) -> store.Candidate:
+    @requires(Action.ISC_PROMOTE)
+    def dismiss(self, caller: Caller, candidate_id: str, reason: str) -> Candidate:
         if not reason.strip():
             raise InvalidInput("a dismissal needs a reason")
-        with self._ctx.database.transaction() as db:
-            cand = store.candidate(db.conn, candidate_id)
+        with self._ctx.store.write() as uow:
+            cand = uow.isc.candidate(candidate_id)
             if cand is None:
                 raise NotFound(f"no ISC candidate {candidate_id}")
             isc.check_open(candidate_id, cand.state)
-            store.decide(
-                db.conn,
+            uow.isc.decide(
                 candidate_id,
                 "dismissed",
                 caller.name,
-                time_text(self._ctx.clock()),
+                time_text(self._ctx.now()),
                 reason,
             )
             self._ctx.record(
-                caller, "isc.dismiss", "isc_candidate", candidate_id, justification=reason
+                caller, "isc.dismiss", "isc_candidate", candidate_id, uow=uow, justification=reason
             )
-            dismissed = store.candidate(db.conn, candidate_id)
+            dismissed = uow.isc.candidate(candidate_id)
+            uow.commit()
         assert dismissed is not None
         return dismissed

@@ -11,6 +11,8 @@ from gateway.domain.local_export import (
     own_entry_for_backend,
     partner_entry_for_backend,
 )
+from gateway.domain.roles import Action
+from gateway.services.access import requires
 from gateway.services.context import Caller, NodeContext
 from gateway.wire import feed_codec
 
@@ -22,22 +24,20 @@ class LocalExportService:
         self._ctx = ctx
 
     def entries(self) -> list[LocalEntry]:
-        now = self._ctx.clock()
+        now = self._ctx.now()
         out: list[LocalEntry] = []
         after = ""
-        while page := self._ctx.own_entries.page(after, PAGE):
-            out += [e for e in (own_entry_for_backend(x, now) for x in page) if e is not None]
-            after = page[-1].entry_id
-        for agreement_id in self._ctx.agreements.ids():
-            agreement = self._ctx.agreements.get(agreement_id)
-            terms = agreement.in_force(now) if agreement else None
-            if terms is None or not terms.provides(agreement.partner):
-                continue
-            with self._ctx.database.reading() as db:
-                leaves = db.conn.execute(
-                    "SELECT leaf FROM received_entries WHERE agreement_id = ?", (agreement_id,)
-                ).fetchall()
-            for (leaf,) in leaves:
+        with self._ctx.store.snapshot() as uow:
+            while page := uow.own_entries.page(after, PAGE):
+                out += [e for x in page if (e := own_entry_for_backend(x, now)) is not None]
+                after = page[-1].entry_id
+            held = []
+            for agreement in uow.agreements.all():
+                terms = agreement.in_force(now)
+                if terms is not None and terms.provides(agreement.partner):
+                    held.append((terms, uow.received.leaves(agreement.agreement_id)))
+        for terms, leaves in held:
+            for leaf in leaves:
                 shared = feed_codec.change_from_leaf(leaf).upsert
                 entry = partner_entry_for_backend(shared, terms, now) if shared else None
                 if entry is not None:
@@ -45,6 +45,7 @@ class LocalExportService:
         out.sort(key=lambda e: (e.plate, e.entry_id))
         return out
 
+    @requires(Action.HOTLIST_EXPORT)
     def export(self, caller: Caller, known_version: str) -> tuple[str, list[LocalEntry] | None]:
         """(version, entries), or (version, None) when the caller already has it."""
         entries = self.entries()

@@ -8,23 +8,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 import structlog
 
+from gateway.domain.agreement import MatchingMode
 from gateway.domain.errors import InvalidInput
 from gateway.domain.matching import OWN, EntryRef, HotlistIndex, Match, MatchEngine, plain_key
 from gateway.domain.ocr import FuzzyPolicy
+from gateway.domain.schemes import MatchingScheme, scheme_for
 from gateway.services.context import NodeContext
-from gateway.store import received as received_store
-from gateway.store.received import ROW_CATEGORY, ROW_COUNTRY, ROW_EXPIRES, ROW_PLATE, ROW_TOKEN
+from gateway.services.ports import AppliedBatch, OwnIndexRow, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 MAX_READS_PER_BATCH = 10_000
 MAX_FIELD = 64  # as hits.MAX_LOCATION: a site or camera name must fit a notification
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class IncomingRead(NamedTuple):
@@ -71,11 +71,6 @@ class BatchOutcome:
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _epoch(text: str) -> int:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return int((moment - _EPOCH).total_seconds())
-
-
 class MatchingService:
     """The node's matching engine and the store it mirrors."""
 
@@ -88,6 +83,8 @@ class MatchingService:
         self._lock = threading.RLock()
         self._own_seq = 0
         self._own_keys: dict[str, tuple[str, bool]] = {}
+        # The matching scheme each partner list is indexed by.
+        self._schemes: dict[str, MatchingScheme] = {}
         self._adapters: dict[str, AdapterSeen] = {}
         ctx.received_listeners.append(self)
 
@@ -97,10 +94,8 @@ class MatchingService:
         """Build every list from the store (at start)."""
         with self._lock:
             self._load_own()
-            with self._ctx.database.reading() as db:
-                agreements = [
-                    r[0] for r in db.conn.execute("SELECT DISTINCT agreement_id FROM sync_state")
-                ]
+            with self._ctx.store.read() as uow:
+                agreements = uow.received.agreement_ids()
             for agreement_id in agreements:
                 self._load_received(agreement_id)
         log.info(
@@ -114,110 +109,105 @@ class MatchingService:
         # Where each own entry sits, to take it out when it changes: the store only
         # knows its new plate by then.
         self._own_keys = {}
-        with self._ctx.database.reading() as db:
-            self._own_seq = db.conn.execute(
-                "SELECT coalesce(max(change_seq), 0) FROM entries"
-            ).fetchone()[0]
-            rows = db.conn.execute(
-                "SELECT entry_id, plate, country, category, valid_from, expires_at "
-                "FROM entries WHERE withdrawn = 0"
-            )
-            for entry_id, plate, country, category, valid_from, expires_at in rows:
-                ref = EntryRef(entry_id, category, _epoch(valid_from), _epoch(expires_at))
-                key = plain_key(plate, country)
-                index.add(key, ref, countryless=not country)
-                self._own_keys[entry_id] = (key, not country)
+        with self._ctx.store.read() as uow:
+            self._own_seq, rows = uow.own_entries.index_rows()
+        for row in rows:
+            self._add_own(index, row)
         self.engine.replace_list(index)
+
+    def _add_own(self, index: HotlistIndex, row: OwnIndexRow) -> None:
+        key = plain_key(row.plate, row.country)
+        ref = EntryRef(row.entry_id, row.category, row.valid_from_s, row.expires_at_s)
+        index.add(key, ref, countryless=not row.country)
+        self._own_keys[row.entry_id] = (key, not row.country)
 
     def refresh_own(self) -> None:
         """Take in own entries changed since the last look (cheap when none did)."""
-        with self._ctx.database.reading() as db:
-            rows = db.conn.execute(
-                "SELECT change_seq, entry_id, plate, country, category, valid_from, expires_at, "
-                "withdrawn FROM entries WHERE change_seq > ? ORDER BY change_seq",
-                (self._own_seq,),
-            ).fetchall()
-        if not rows:
+        with self._ctx.store.read() as uow:
+            changes = uow.own_entries.index_changes(self._own_seq)
+        if not changes:
             return
         with self._lock:
             index = self.engine.lists.get(OWN)
             if index is None:
                 self._load_own()
                 return
-            for seq, entry_id, plate, country, category, valid_from, expires_at, gone in rows:
-                key = plain_key(plate, country)
+            for change in changes:
                 # An update may change the plate: drop the entry wherever it was.
-                self._forget_own(index, entry_id)
-                if not gone:
-                    ref = EntryRef(entry_id, category, _epoch(valid_from), _epoch(expires_at))
-                    index.add(key, ref, countryless=not country)
-                    self._own_keys[entry_id] = (key, not country)
-                self._own_seq = max(self._own_seq, seq)
-
-    def _forget_own(self, index: HotlistIndex, entry_id: str) -> None:
-        held = self._own_keys.pop(entry_id, None)
-        if held is not None:
-            index.remove(held[0], entry_id, countryless=held[1])
+                held = self._own_keys.pop(change.row.entry_id, None)
+                if held is not None:
+                    index.remove(held[0], change.row.entry_id, countryless=held[1])
+                if not change.withdrawn:
+                    self._add_own(index, change.row)
+                self._own_seq = max(self._own_seq, change.change_seq)
 
     def _load_received(self, agreement_id: str) -> None:
-        with self._ctx.database.reading() as db:
-            state = received_store.load_state(db.conn, agreement_id, "")
-            keys = db.conn.execute(
-                "SELECT agreement_version, matching_mode, token_key FROM matching_keys "
-                "WHERE agreement_id = ? ORDER BY agreement_version",
-                (agreement_id,),
-            ).fetchall()
-            versions = {
-                r[0]
-                for r in db.conn.execute(
-                    "SELECT DISTINCT agreement_version FROM checkpoints WHERE agreement_id = ?",
-                    (agreement_id,),
-                )
-            }
-            # Version 0: batches stored before versions were recorded; try every key.
-            token_keys = tuple(
-                k for v, mode, k in keys if mode == "token" and (0 in versions or v in versions)
-            )
-            index = HotlistIndex(agreement_id, state.provider, token_keys)
-            rows = db.conn.execute(
-                "SELECT entry_id, category, plate_token, plate, country, expires_at "
-                "FROM received_entries WHERE agreement_id = ?",
-                (agreement_id,),
-            )
-            for entry_id, category, token, plate, country, expires_at in rows:
-                key = token if token is not None else plain_key(plate, country or "")
-                ref = EntryRef(entry_id, category, 0, expires_at)
-                index.add(key, ref, countryless=country == "")
+        with self._ctx.store.read() as uow:
+            state = uow.received.state(agreement_id, "")
+            scheme, keys = _keys_in_use(uow, agreement_id)
+            index = scheme.index(agreement_id, state.provider, keys)
+            index_key = scheme.index_key
+            for row in uow.received.index_rows(agreement_id):
+                key = index_key(row.plate_token, row.plate, row.country)
+                if key is not None:
+                    ref = EntryRef(row.entry_id, row.category, 0, row.expires_at_s)
+                    index.add(key, ref, countryless=row.country == "")
+        self._schemes[agreement_id] = scheme
         self.engine.replace_list(index)
 
-    def applied(self, batch: received_store.AppliedBatch) -> None:
+    def applied(self, batch: AppliedBatch) -> None:
         """A verified batch was committed: mirror it (called by the sync service)."""
         with self._lock:
             index = self.engine.lists.get(batch.agreement_id)
-            if index is None or not self._has_key(index, batch):
+            scheme = self._schemes.get(batch.agreement_id)
+            if index is None or scheme is None or not self._indexed_under(index, scheme, batch):
                 self._load_received(batch.agreement_id)
                 return
+            index_key = scheme.index_key
             for entry_id, token, plate, country in batch.removed:
-                key = token if token is not None else plain_key(plate or "", country or "")
-                index.remove(key, entry_id, countryless=country == "")
-            for row in batch.upserts:
-                token, country = row[ROW_TOKEN], row[ROW_COUNTRY]
-                key = token if token is not None else plain_key(row[ROW_PLATE], country or "")
-                ref = EntryRef(row[1], row[ROW_CATEGORY], 0, row[ROW_EXPIRES])
-                index.add(key, ref, countryless=country == "")
+                key = index_key(token, plate, country)
+                if key is not None:
+                    index.remove(key, entry_id, countryless=country == "")
+            k = batch.kept
+            for entry_id, category, token, plate, country, expires_s in zip(
+                k.entry_ids,
+                k.categories,
+                k.plate_tokens,
+                k.plates,
+                k.countries,
+                k.expires_at_s,
+                strict=True,
+            ):
+                if category is None:  # a tombstone: its entry is in `removed`
+                    continue
+                key = index_key(token, plate, country)
+                if key is not None:
+                    index.add(
+                        key, EntryRef(entry_id, category, 0, expires_s), countryless=country == ""
+                    )
 
-    def _has_key(self, index: HotlistIndex, batch: received_store.AppliedBatch) -> bool:
-        """Does the index hash under the key of the batch's agreement version?"""
-        if not batch.upserts or batch.upserts[0][ROW_TOKEN] is None:
-            return True
-        with self._ctx.database.reading() as db:
-            key = received_store.matching_key(db.conn, batch.agreement_id, batch.agreement_version)
-        return key is None or key in index.token_keys
+    def _indexed_under(
+        self, index: HotlistIndex, scheme: MatchingScheme, batch: AppliedBatch
+    ) -> bool:
+        """Is the list indexed by the scheme and key of the batch's agreement version?"""
+        if not any(c is not None for c in batch.kept.categories):
+            return True  # nothing to add
+        with self._ctx.store.read() as uow:
+            held = {
+                v: (mode, key) for v, mode, key in uow.received.matching_keys(batch.agreement_id)
+            }
+        if batch.agreement_version not in held:
+            return True  # stored before versions were recorded: the list has every key
+        mode, key = held[batch.agreement_version]
+        if mode != scheme.mode.value:
+            return False
+        return not scheme.key_from_provider or key in index.token_keys
 
     def reset(self, agreement_id: str) -> None:
         """Everything received under the agreement was erased: so is its list."""
         with self._lock:
             self.engine.drop_list(agreement_id)
+            self._schemes.pop(agreement_id, None)
 
     # -- matching ------------------------------------------------------------------
 
@@ -231,7 +221,7 @@ class MatchingService:
             )
         self.refresh_own()
         fuzzy = self.fuzzy if fuzzy is None else fuzzy
-        now = int(self._ctx.clock().timestamp())
+        now = int(self._ctx.now().timestamp())
         outcome = BatchOutcome()
         hits: list[ReadHit] = []
         match = self.engine.match
@@ -262,7 +252,7 @@ class MatchingService:
             seen.reads += outcome.accepted + len(outcome.rejected)
             seen.hits += outcome.hits
             seen.rejected += len(outcome.rejected)
-            seen.last_batch_at = self._ctx.clock()
+            seen.last_batch_at = self._ctx.now()
 
     def adapters(self) -> list[AdapterSeen]:
         with self._lock:
@@ -286,3 +276,15 @@ def _problem(read: IncomingRead) -> str:
     if read.observed_ms <= 0:
         return "read lacks its time"
     return ""
+
+
+def _keys_in_use(uow: UnitOfWork, agreement_id: str) -> tuple[MatchingScheme, tuple[bytes, ...]]:
+    """The scheme of the newest agreement version whose key is held, and the keys of
+    that scheme for every version a held checkpoint is under (version 0: batches stored
+    before versions were recorded; every key is tried)."""
+    keys = uow.received.matching_keys(agreement_id)
+    mode = MatchingMode(keys[-1][1]) if keys else MatchingMode.TOKEN
+    versions = uow.received.checkpoint_versions(agreement_id)
+    return scheme_for(mode), tuple(
+        k for v, m, k in keys if m == mode.value and (0 in versions or v in versions)
+    )

@@ -1,23 +1,28 @@
 """What a node knows about its own daily running, gathered in one place for `argos
 status` and the Prometheus endpoint: sync per partner, outbox, ingest, hits, adapters,
-entries near review, confirmations near their deadline. Ids and counts only: nothing
-here ever carries a plate, a token, a camera or a case reference."""
+entries near review, confirmations near their deadline, partners' reachability. Ids
+and counts only: nothing here ever carries a plate, a token, a camera or a case
+reference."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from gateway.domain.agreement import AgreementState
+from gateway.domain.partners import Partner
+from gateway.domain.roles import Action
+from gateway.services.access import requires
 from gateway.services.confirmations import ConfirmationService
-from gateway.services.context import NodeContext
+from gateway.services.context import Caller, NodeContext
 from gateway.services.matching import AdapterSeen, MatchingService
+from gateway.services.ports import HeldConfirmation
 from gateway.services.sync import SyncOverview, SyncService
-from gateway.store import hits as hit_store
-from gateway.store import outbox as outbox_store
-from gateway.store.confirmations import StoredConfirmation
 
 DEFAULT_EXPIRY_WARNING_DAYS = 7
+# How long `argos status` waits for each partner's health check (all in parallel).
+REACH_TIMEOUT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class NodeFigures:
     sync: list[SyncOverview]
     # (partner, state) -> messages; state pending, delivered or refused.
     outbox: dict[tuple[str, str], int]
-    # (kind, partner) -> hits held; kind own, observed or received (see hit_store).
+    # (kind, partner) -> hits held; kind own, observed or received.
     hits: dict[tuple[str, str], int]
     adapters: list[AdapterSeen]
     # Entries held in memory for matching, per list ("own" or an agreement id).
@@ -39,14 +44,35 @@ class NodeFigures:
     entries_expiring: int
     expiry_warning: timedelta
     open_confirmations: int
-    confirmations_near_deadline: list[StoredConfirmation] = field(default_factory=list)
+    confirmations_near_deadline: list[HeldConfirmation] = field(default_factory=list)
     confirmation_warning: timedelta = timedelta(0)
     audit_records: int = 0
     # (kind, state) -> messages; kind hit_notification or confirmation.
     outbox_kinds: dict[tuple[str, str], int] = field(default_factory=dict)
+    pending_agreements: int = 0
 
     def outbox_total(self, state: str) -> int:
         return sum(n for (_, s), n in self.outbox.items() if s == state)
+
+
+@dataclass(frozen=True)
+class PartnerStatus:
+    node_id: str
+    reachable: bool
+    problem: str
+    sync_lag_changes: int
+    entries_held: int
+    rejected_batches: int
+    outbox_pending: int
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """`argos status`: who is asking, the node's figures, and each partner checked now."""
+
+    caller: Caller
+    figures: NodeFigures
+    partners: list[PartnerStatus]
 
 
 class OperationsService:
@@ -65,17 +91,28 @@ class OperationsService:
         self._confirmations = confirmations
         self._expiry_warning = timedelta(days=expiry_warning_days)
 
+    @requires(Action.STATUS)
+    def status(self, caller: Caller) -> NodeStatus:
+        figures = self.figures()
+        with self._ctx.store.read() as uow:
+            partners = uow.partners.all()
+        return NodeStatus(caller, figures, self._partner_status(partners, figures))
+
     def figures(self) -> NodeFigures:
-        now = self._ctx.clock()
-        with self._ctx.database.reading() as db:
-            outbox = outbox_store.depth_by_partner(db.conn)
-            outbox_kinds = outbox_store.depth_by_kind(db.conn)
-            hits = hit_store.held_counts(db.conn)
+        now = self._ctx.now()
+        with self._ctx.store.read() as uow:
+            outbox = uow.outbox.depth_by_partner()
+            outbox_kinds = uow.outbox.depth_by_kind()
+            hits = uow.hits.held_counts()
+            held = uow.agreements.all()
+            own = uow.own_entries
+            own_entries = own.count()
+            due = own.due_for_review(now)
+            expiring = own.expiring(now, now + self._expiry_warning)
+            audit_records = uow.audit.count()
         agreements: dict[str, int] = {state.value: 0 for state in AgreementState}
-        for agreement_id in self._ctx.agreements.ids():
-            agreement = self._ctx.agreements.get(agreement_id)
-            if agreement is not None:
-                agreements[agreement.state(now).value] += 1
+        for agreement in held:
+            agreements[agreement.state(now).value] += 1
         return NodeFigures(
             at=now,
             sync=self._sync.overview(),
@@ -84,13 +121,38 @@ class OperationsService:
             adapters=self._matching.adapters(),
             lists=self._matching.counts(),
             agreements=agreements,
-            own_entries=self._ctx.own_entries.count(),
-            entries_due_for_review=self._ctx.own_entries.due_for_review(now),
-            entries_expiring=self._ctx.own_entries.expiring(now, now + self._expiry_warning),
+            own_entries=own_entries,
+            entries_due_for_review=due,
+            entries_expiring=expiring,
             expiry_warning=self._expiry_warning,
             open_confirmations=self._confirmations.open_count(),
             confirmations_near_deadline=self._confirmations.near_deadline(),
             confirmation_warning=self._confirmations.warning,
-            audit_records=self._ctx.audit.count(),
+            audit_records=audit_records,
             outbox_kinds=outbox_kinds,
+            pending_agreements=sum(a.pending is not None for a in held),
         )
+
+    def _partner_status(self, partners: list[Partner], f: NodeFigures) -> list[PartnerStatus]:
+        """Each partner, health-checked over mutual TLS in parallel, with its sync and
+        outbox figures."""
+        if not partners:
+            return []
+        check = self._ctx.federation.check_health
+        with ThreadPoolExecutor(max_workers=min(8, len(partners))) as pool:
+            problems = list(pool.map(lambda p: check(p, REACH_TIMEOUT_S), partners))
+        out = []
+        for p, problem in zip(partners, problems, strict=True):
+            received = [s for s in f.sync if s.partner == p.node_id and s.role == "recipient"]
+            out.append(
+                PartnerStatus(
+                    node_id=p.node_id,
+                    reachable=not problem,
+                    problem=problem,
+                    sync_lag_changes=sum(s.lag_changes for s in received),
+                    entries_held=sum(s.entries for s in received),
+                    rejected_batches=sum(s.rejected_batches for s in received),
+                    outbox_pending=f.outbox.get((p.node_id, "pending"), 0),
+                )
+            )
+        return out

@@ -5,21 +5,26 @@ the partner refuses it for good. A disclosure is audited when it has happened.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
 from gateway.domain.errors import ArgosError, PartnerUnreachable
+from gateway.domain.partners import Partner
+from gateway.domain.retry import Backoff
 from gateway.services.confirmations import CONFIRMATION
-from gateway.services.context import Caller, NodeContext
+from gateway.services.context import Caller, FederationPort, NodeContext
 from gateway.services.hits import HIT_NOTIFICATION
-from gateway.store import outbox
-from gateway.store.registry import PartnerRecord
+from gateway.services.ports import OutboxMessage
 from gateway.wire import codec
 
 log = structlog.get_logger(__name__)
 
-Sender = Callable[[PartnerRecord, bytes], None]
+FIRST_RETRY_S = 1.0
+MAX_RETRY_S = 60.0
+OUTBOX = Caller("system", "outbox")
+
+Sender = Callable[[Partner, bytes], None]
 
 
 class OutboxService:
@@ -27,20 +32,21 @@ class OutboxService:
         self,
         ctx: NodeContext,
         senders: dict[str, Sender],
-        max_backoff_s: float = outbox.MAX_RETRY_S,
+        max_backoff_s: float = MAX_RETRY_S,
     ) -> None:
         self._ctx = ctx
         self._senders = senders
-        self._max_backoff_s = max_backoff_s
+        # 1 s, 2 s, 4 s ... at most max_backoff_s, counted per message.
+        self._schedule = Backoff(FIRST_RETRY_S, max(FIRST_RETRY_S, max_backoff_s))
 
     @classmethod
     def for_node(
-        cls, ctx: NodeContext, client, max_backoff_s: float = outbox.MAX_RETRY_S
+        cls, ctx: NodeContext, client: FederationPort, max_backoff_s: float = MAX_RETRY_S
     ) -> OutboxService:
-        def notify_hit(partner: PartnerRecord, payload: bytes) -> None:
+        def notify_hit(partner: Partner, payload: bytes) -> None:
             client.notify_hit(partner, codec.envelope_from_bytes(payload))
 
-        def confirmation(partner: PartnerRecord, payload: bytes) -> None:
+        def confirmation(partner: Partner, payload: bytes) -> None:
             client.deliver_confirmation(partner, codec.envelope_from_bytes(payload))
 
         senders = {HIT_NOTIFICATION: notify_hit, CONFIRMATION: confirmation}
@@ -48,16 +54,17 @@ class OutboxService:
 
     def deliver_due(self) -> tuple[int, datetime | None]:
         """Send what is due; (messages delivered, when the next retry is due or None)."""
-        now = self._ctx.clock()
-        with self._ctx.database.reading() as db:
-            messages = outbox.due(db.conn, now)
+        now = self._ctx.now()
+        with self._ctx.store.read() as uow:
+            messages = uow.outbox.due(now)
+            partners = {p.node_id: p for p in uow.partners.all()}
         delivered = 0
         unreachable: set[str] = set()
         for message in messages:
             if message.partner in unreachable:
                 self._retry(message, now, "partner unreachable")
                 continue
-            partner = self._ctx.partners.get(message.partner)
+            partner = partners.get(message.partner)
             try:
                 if partner is None:
                     raise ArgosError(f"{message.partner} is no longer a registered partner")
@@ -69,42 +76,51 @@ class OutboxService:
             except ArgosError as exc:
                 self._refused(message, str(exc))
                 continue
-            with self._ctx.database.transaction() as db:
-                outbox.delivered(db.conn, message.id)
-                # Dedupe keys are "<what>:<id>" or a bare hit id; audit the object's id.
-                what, _, object_id = message.dedupe_key.rpartition(":")
-                self._ctx.record(
-                    Caller("system", "outbox"),
-                    "hit.disclosed" if message.kind == HIT_NOTIFICATION else f"{message.kind}.sent",
-                    "hit" if message.kind == HIT_NOTIFICATION else message.kind,
-                    object_id,
-                    recipient=message.partner,
-                    details={"message": what} if what else None,
-                )
+            self._delivered(message)
             delivered += 1
-        with self._ctx.database.reading() as db:
-            nxt = outbox.next_due(db.conn)
-        return delivered, (datetime.fromisoformat(nxt.replace("Z", "+00:00")) if nxt else None)
+        with self._ctx.store.read() as uow:
+            return delivered, uow.outbox.next_due()
 
-    def _retry(self, message: outbox.OutboxMessage, now: datetime, reason: str) -> None:
-        with self._ctx.database.transaction() as db:
-            outbox.retry_later(db.conn, message, now, reason, self._max_backoff_s)
-
-    def _refused(self, message: outbox.OutboxMessage, reason: str) -> None:
-        with self._ctx.database.transaction() as db:
-            outbox.refused(db.conn, message.id, reason)
+    def _delivered(self, message: OutboxMessage) -> None:
+        with self._ctx.store.write() as uow:
+            uow.outbox.delivered(message.id)
+            # Dedupe keys are "<what>:<id>" or a bare hit id; audit the object's id.
+            what, _, object_id = message.dedupe_key.rpartition(":")
+            hit = message.kind == HIT_NOTIFICATION
             self._ctx.record(
-                Caller("system", "outbox"),
+                OUTBOX,
+                "hit.disclosed" if hit else f"{message.kind}.sent",
+                "hit" if hit else message.kind,
+                object_id,
+                uow=uow,
+                recipient=message.partner,
+                details={"message": what} if what else None,
+            )
+            uow.commit()
+
+    def _retry(self, message: OutboxMessage, now: datetime, reason: str) -> None:
+        when = now + timedelta(seconds=self._schedule.delay(message.attempts))
+        with self._ctx.store.write() as uow:
+            uow.outbox.retry_at(message.id, when, reason)
+            uow.commit()
+
+    def _refused(self, message: OutboxMessage, reason: str) -> None:
+        with self._ctx.store.write() as uow:
+            uow.outbox.refused(message.id, reason)
+            self._ctx.record(
+                OUTBOX,
                 "outbox.refused",
                 message.kind,
                 message.dedupe_key,
+                uow=uow,
                 justification=reason[:500],
                 recipient=message.partner,
             )
+            uow.commit()
         log.warning(
             "outbox.refused", kind=message.kind, partner=message.partner, id=message.dedupe_key
         )
 
     def depth(self) -> dict[str, int]:
-        with self._ctx.database.reading() as db:
-            return outbox.depth(db.conn)
+        with self._ctx.store.read() as uow:
+            return uow.outbox.depth()

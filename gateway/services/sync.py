@@ -13,12 +13,13 @@ from gateway.domain import envelope as env
 from gateway.domain import feed as feed_rules
 from gateway.domain.agreement import Agreement, AgreementTerms
 from gateway.domain.errors import ArgosError, NotFound, PartnerUnknown
+from gateway.domain.partners import Partner
+from gateway.domain.roles import Action
+from gateway.domain.times import time_text
+from gateway.services.access import requires
 from gateway.services.context import Caller, NodeContext
-from gateway.store import feed as feed_store
-from gateway.store import received
-from gateway.store.database import utc_now_text
-from gateway.store.registry import PartnerRecord
-from gateway.wire import codec, feed_codec
+from gateway.services.ports import SyncState
+from gateway.wire import feed_codec
 
 log = structlog.get_logger(__name__)
 
@@ -85,17 +86,19 @@ class SyncService:
 
     def received_agreements(self) -> list[tuple[Agreement, AgreementTerms]]:
         """Agreements in force under which the partner shares its entries with us."""
-        now = self._ctx.clock()
+        now = self._ctx.now()
         out = []
-        for agreement_id in self._ctx.agreements.ids():
-            agreement = self._ctx.agreements.get(agreement_id)
-            terms = agreement.in_force(now) if agreement else None
+        with self._ctx.store.read() as uow:
+            agreements = uow.agreements.all()
+        for agreement in agreements:
+            terms = agreement.in_force(now)
             if terms is not None and terms.provides(agreement.partner):
                 out.append((agreement, terms))
         return out
 
-    def partner_record(self, node_id: str) -> PartnerRecord:
-        partner = self._ctx.partners.get(node_id)
+    def partner_record(self, node_id: str) -> Partner:
+        with self._ctx.store.read() as uow:
+            partner = uow.partners.get(node_id)
         if partner is None:
             raise PartnerUnknown(f"{node_id} is no longer a registered partner")
         return partner
@@ -103,20 +106,21 @@ class SyncService:
     def party(self, agreement: Agreement) -> feed_rules.FeedParty:
         partner = self.partner_record(agreement.partner)
         return feed_rules.FeedParty(
-            agreement.agreement_id, agreement.partner, self._ctx.node_id, partner.public_key
+            agreement.agreement_id, agreement.partner, self._ctx.node_id, partner.keys
         )
 
     def cursor(self, agreement: Agreement) -> int:
-        with self._ctx.database.reading() as db:
-            return received.load_state(db.conn, agreement.agreement_id, agreement.partner).cursor
+        with self._ctx.store.read() as uow:
+            return uow.received.state(agreement.agreement_id, agreement.partner).cursor
 
     def needs_key(self, agreement_id: str, version: int) -> bool:
-        with self._ctx.database.reading() as db:
-            return received.matching_key(db.conn, agreement_id, version) is None
+        with self._ctx.store.read() as uow:
+            return uow.received.matching_key(agreement_id, version) is None
 
     def store_key(self, agreement_id: str, version: int, mode: str, key: bytes) -> None:
-        with self._ctx.database.transaction() as db:
-            received.store_matching_key(db.conn, agreement_id, version, mode, key)
+        with self._ctx.store.write() as uow:
+            uow.received.store_matching_key(agreement_id, version, mode, key)
+            uow.commit()
 
     def verify_batch(
         self,
@@ -141,7 +145,7 @@ class SyncService:
         """Terms a batch may be under: those in force, and, while they are, any earlier
         countersigned version (a batch under the version just superseded may still be
         in flight)."""
-        terms = agreement.in_force(self._ctx.clock())
+        terms = agreement.in_force(self._ctx.now())
         if terms is None:
             return {}
         out = {v.terms.version: v.terms for v in agreement.versions if v.countersigned}
@@ -152,68 +156,76 @@ class SyncService:
         self, agreement: Agreement, batch: feed_rules.ReceivedBatch, checkpoint: env.Envelope
     ) -> None:
         """Apply a verified batch in one transaction; audited as a collection."""
-        with self._ctx.database.transaction() as db:
-            state = received.load_state(db.conn, agreement.agreement_id, agreement.partner)
+        with self._ctx.store.write() as uow:
+            state = uow.received.state(agreement.agreement_id, agreement.partner)
             if state.cursor != batch.checkpoint.from_seq:
                 # Another stream applied it first; nothing to do twice.
                 return
-            applied = received.apply_batch(db.conn, state, batch, codec.envelope_bytes(checkpoint))
+            applied = uow.received.apply_batch(state, batch, checkpoint)
             self._ctx.record(
                 Caller("partner", agreement.partner),
                 "hotlist.received",
                 "agreement",
                 agreement.agreement_id,
+                uow=uow,
                 details={
                     "from_seq": batch.checkpoint.from_seq,
                     "to_seq": batch.checkpoint.to_seq,
                     "changes": len(batch.kept),
                 },
             )
+            uow.commit()
         self._ctx.received_applied(applied)
 
     def check_head(self, agreement: Agreement, head_envelope: env.Envelope) -> HeadCheck:
         head = feed_rules.verify_head(
             self.party(agreement), head_envelope, decode_head=feed_codec.head_from_payload
         )
-        with self._ctx.database.transaction() as db:
-            state = received.load_state(db.conn, agreement.agreement_id, agreement.partner)
+        with self._ctx.store.write() as uow:
+            state = uow.received.state(agreement.agreement_id, agreement.partner)
             state.provider_seq = max(state.provider_seq, head.seq)
             if head.seq != state.cursor:
-                received.save_state(db.conn, state)
+                uow.received.save_state(state)
+                uow.commit()
                 return HeadCheck(False)
             if (head.count, head.set_digest) == (state.live_count, state.set_digest):
                 state.last_verified_seq = head.seq
-                state.last_verified_at = utc_now_text()
-                received.save_state(db.conn, state)
+                state.last_verified_at = time_text(self._ctx.now())
+                uow.received.save_state(state)
+                uow.commit()
                 return HeadCheck(True)
             # Same position, different set: something was lost or doubled. Start over.
-            purged = received.purge(db.conn, agreement.agreement_id)
+            purged = uow.received.purge(agreement.agreement_id)
             self._ctx.record(
                 Caller("system", "sync"),
                 "hotlist.resync",
                 "agreement",
                 agreement.agreement_id,
+                uow=uow,
                 justification="signed head differs from the set held at the same seq",
                 details={"seq": head.seq, "purged": purged},
             )
+            uow.commit()
         self._ctx.received_reset(agreement.agreement_id)
         log.warning("sync.head_mismatch", agreement_id=agreement.agreement_id, seq=head.seq)
         return HeadCheck(False, resynced=True)
 
     def record_rejection(self, agreement: Agreement, error: Exception) -> None:
-        with self._ctx.database.transaction() as db:
-            state = received.load_state(db.conn, agreement.agreement_id, agreement.partner)
+        with self._ctx.store.write() as uow:
+            state = uow.received.state(agreement.agreement_id, agreement.partner)
             state.rejected_batches += 1
             state.last_error = str(error)[:500]
-            received.save_state(db.conn, state)
+            uow.received.save_state(state)
             self._ctx.record(
                 Caller("partner", agreement.partner),
                 "hotlist.batch_rejected",
                 "agreement",
                 agreement.agreement_id,
+                uow=uow,
                 justification=str(error)[:500],
                 details={"error": type(error).__name__, "cursor": state.cursor},
             )
+            uow.commit()
         log.warning(
             "sync.batch_rejected",
             agreement_id=agreement.agreement_id,
@@ -221,49 +233,41 @@ class SyncService:
             error=type(error).__name__,
         )
 
+    @requires(Action.SYNC_MANAGE)
     def resync(self, caller: Caller, agreement_id: str, justification: str) -> int:
-        agreement = self._ctx.agreements.get(agreement_id)
-        if agreement is None:
-            raise NotFound(f"no agreement {agreement_id}")
-        with self._ctx.database.transaction() as db:
-            purged = received.purge(db.conn, agreement_id)
+        """Erase what is held under an agreement and sync it again from the start."""
+        with self._ctx.store.write() as uow:
+            if uow.agreements.get(agreement_id) is None:
+                raise NotFound(f"no agreement {agreement_id}")
+            purged = uow.received.purge(agreement_id)
             self._ctx.record(
                 caller,
                 "hotlist.resync",
                 "agreement",
                 agreement_id,
+                uow=uow,
                 justification=justification,
                 details={"purged": purged},
             )
+            uow.commit()
         self._ctx.received_reset(agreement_id)
         for hook in self.on_reset:
             hook(agreement_id)
         return purged
 
+    @requires(Action.SYNC_READ)
     def verify_held(self, caller: Caller, agreement_id: str) -> tuple[int, str]:
         """Re-prove the origin of every entry held under an agreement from its stored
         leaf and signed checkpoint; (entries proven, first problem or "")."""
-        agreement = self._ctx.agreements.get(agreement_id)
-        if agreement is None:
-            raise NotFound(f"no agreement {agreement_id}")
+        with self._ctx.store.read() as uow:
+            agreement = uow.agreements.get(agreement_id)
+            if agreement is None:
+                raise NotFound(f"no agreement {agreement_id}")
+            proofs = uow.received.proofs(agreement_id)
         party = self.party(agreement)
         proven, problem = 0, ""
-        with self._ctx.database.reading() as db:
-            checkpoints = {
-                cid: (codec.envelope_from_bytes(envelope), blob)
-                for cid, envelope, blob in db.execute(
-                    "SELECT id, envelope, leaf_hashes FROM checkpoints WHERE agreement_id = ?",
-                    (agreement_id,),
-                )
-            }
-            rows = db.execute(
-                "SELECT entry_id, leaf, checkpoint_id, leaf_index FROM received_entries "
-                "WHERE agreement_id = ?",
-                (agreement_id,),
-            ).fetchall()
-        for entry_id, leaf, checkpoint_id, index in rows:
-            envelope, blob = checkpoints[checkpoint_id]
-            hashes = [blob[i : i + 32] for i in range(0, len(blob), 32)]
+        for entry_id, leaf, checkpoint_id, index in proofs.entries:
+            envelope, hashes = proofs.checkpoints[checkpoint_id]
             try:
                 feed_rules.prove_held_entry(
                     party,
@@ -282,28 +286,31 @@ class SyncService:
             "hotlist.verify",
             "agreement",
             agreement_id,
-            details={"proven": proven, "failed": len(rows) - proven},
+            details={"proven": proven, "failed": len(proofs.entries) - proven},
         )
         return proven, problem
 
+    @requires(Action.SYNC_READ)
+    def status(self, caller: Caller) -> list[SyncOverview]:
+        return self.overview()
+
     def overview(self) -> list[SyncOverview]:
         """Every agreement with a countersigned version, in each direction it shares."""
-        now = self._ctx.clock()
+        now = self._ctx.now()
         rows = []
-        with self._ctx.database.reading() as db:
-            held = {s.agreement_id: s for s in received.all_states(db.conn)}
-            for agreement_id in self._ctx.agreements.ids():
-                agreement = self._ctx.agreements.get(agreement_id)
-                if agreement is None or agreement.current is None:
+        with self._ctx.store.read() as uow:
+            held = {s.agreement_id: s for s in uow.received.states()}
+            for agreement in uow.agreements.all():
+                if agreement.current is None:
                     continue
                 terms = agreement.current.terms
                 state = agreement.state(now).value
                 stopped = "" if state == "active" else f"agreement {state}"
                 if terms.provides(self._ctx.node_id):
-                    feed = feed_store.load_state(db.conn, agreement_id)
+                    feed = uow.feed.state(agreement.agreement_id)
                     rows.append(
                         SyncOverview(
-                            agreement_id,
+                            agreement.agreement_id,
                             agreement.partner,
                             "provider",
                             feed.agreement_version if feed else terms.version,
@@ -313,12 +320,12 @@ class SyncService:
                         )
                     )
                 if terms.provides(agreement.partner):
-                    s = held.get(agreement_id) or received.SyncState(
-                        agreement_id, agreement.partner, 0, 0, 0
+                    s = held.get(agreement.agreement_id) or SyncState(
+                        agreement.agreement_id, agreement.partner, 0, 0, 0
                     )
                     rows.append(
                         SyncOverview(
-                            agreement_id,
+                            agreement.agreement_id,
                             agreement.partner,
                             "recipient",
                             terms.version,

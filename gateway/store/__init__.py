@@ -1,1 +1,2 @@
-"""Persistence: one SQLite file per node, via sqlite-utils, with numbered migrations."""
+"""Storage backends: each implements the ports of gateway.services.ports. SQL lives
+here and nowhere else."""

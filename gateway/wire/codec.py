@@ -65,6 +65,14 @@ def _dt(ts: Timestamp, what: str) -> datetime:
 # -- envelopes ---------------------------------------------------------------------
 
 
+def matching_mode_to_pb(mode: ag.MatchingMode) -> int:
+    return _invert(_MATCHING)[mode]
+
+
+def matching_mode_from_pb(value: int) -> ag.MatchingMode:
+    return _enum(_MATCHING, value, "matching mode")
+
+
 def envelope_to_pb(env: Envelope) -> envelope_pb2.Envelope:
     return envelope_pb2.Envelope(
         payload_type=env.payload_type,

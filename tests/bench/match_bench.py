@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 
 import grpc
+from gateway.store.database import parse_time_text
 
 from gateway.domain.matching import EntryRef, HotlistIndex, MatchEngine
-from gateway.domain.minimise import TOKEN_PERSON, plate_token
 from gateway.domain.ocr import FuzzyPolicy
 from gateway.domain.plates import normalise_country, normalise_plate
+from gateway.domain.schemes.token import TOKEN_PERSON, plate_token
 from gateway.federation import LocalFederation
-from gateway.store.database import parse_time_text
 from gateway.synthetic import synthetic_rows
 from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
 from tests.integration.hotlist_support import add_entry, in_step, received, wait_until

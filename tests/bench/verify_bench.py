@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from gateway.store.database import Database
 from nacl.signing import SigningKey, VerifyKey
 
 from gateway.domain import envelope as env
@@ -32,7 +33,6 @@ from gateway.node.sync_runner import READ_AHEAD, read_ahead
 from gateway.node.verifier import ProcessVerifier
 from gateway.services.sync import Verifier, verify_received
 from gateway.store import received
-from gateway.store.database import Database
 from gateway.wire import codec, feed_codec
 
 BATCH = 4000
@@ -105,7 +105,7 @@ def verify_each_entry(
     """The baseline as a Verifier: each leaf arrives as its Ed25519 signature (64 bytes)
     followed by the leaf, and each signature is verified; the checkpoint only says
     where the batch sits. What is kept is the same as ours."""
-    key = VerifyKey(party.provider_key.raw)
+    key = VerifyKey(party.provider_keys.raw)
     check = received_checker(terms_by_version[1], party.provider)
     changes, leaves = [], []
     for item in signed_leaves:

@@ -10,13 +10,13 @@ from gateway.domain.hits import MatchKind
 from gateway.domain.hotlist import Action
 from gateway.domain.identity import NodeSigningKey
 from gateway.domain.matching import OWN, EntryRef, Match
+from gateway.domain.roles import Role
 from gateway.services.alerts import AlertHub
 from gateway.services.context import Caller, NodeContext
 from gateway.services.hits import HIT_NOTIFICATION, HitService, HitSettings
 from gateway.services.hotlist import EntryDraft, HotlistService
 from gateway.services.matching import IncomingRead, ReadHit
-from gateway.store import outbox
-from gateway.store.database import Database
+from gateway.store.sqlite import SqliteStore
 
 
 class Clock:
@@ -34,12 +34,12 @@ def test_own_list_hits_are_erased_when_their_retention_ends_and_each_erasure_is_
     ctx = NodeContext(
         node_id="be-gent",
         signing_key=NodeSigningKey.generate(),
-        database=Database(tmp_path / "node.sqlite"),
+        store=SqliteStore(tmp_path / "node.sqlite", "be-gent", clock),
         federation=None,  # type: ignore[arg-type] - no partner is called here
         token_master=b"k" * 32,
         clock=clock,
     )
-    investigator = Caller("user", "ivan")
+    investigator = Caller("user", "ivan", Role.INVESTIGATOR)
     entry = HotlistService(ctx).add(
         investigator,
         EntryDraft(
@@ -50,7 +50,7 @@ def test_own_list_hits_are_erased_when_their_retention_ends_and_each_erasure_is_
             expires_at=clock.now + timedelta(days=30),
         ),
         "test",
-    )
+    ).entry
     hits = HitService(ctx, AlertHub(), HitSettings(own_hit_retention_days=2))
     read = IncomingRead(
         "1ABC123", "BE", (), "cam-1", "site-1", int(clock.now.timestamp() * 1000), "in", ""
@@ -61,8 +61,9 @@ def test_own_list_hits_are_erased_when_their_retention_ends_and_each_erasure_is_
     # A hit on a partner's list has its notification to the owner in the outbox under
     # the hit's id (HitService.record); own-list hits have none, so put one there to see
     # that it is erased with the hit and not kept beyond the hit's retention.
-    with ctx.database.transaction() as db:
-        outbox.enqueue(db.conn, HIT_NOTIFICATION, "nl-terneuzen", alert.hit_id, b"envelope")
+    with ctx.store.write() as uow:
+        uow.outbox.enqueue(HIT_NOTIFICATION, "nl-terneuzen", alert.hit_id, b"envelope")
+        uow.commit()
 
     clock.now += timedelta(days=1)
     assert hits.purge() == 0
@@ -70,10 +71,10 @@ def test_own_list_hits_are_erased_when_their_retention_ends_and_each_erasure_is_
     clock.now += timedelta(days=1, seconds=1)
     assert hits.purge() == 1
     assert hits.list(investigator, observed=False) == []
-    erased = [r for r in ctx.audit.records() if r.action == "hit.erased"]
+    with ctx.store.read() as uow:
+        erased = [r for r in uow.audit.records() if r.action == "hit.erased"]
+        assert sum(uow.outbox.depth().values()) == 0
     assert [r.object_id for r in erased] == [alert.hit_id]
     assert erased[0].details["notification_erased"] is True
-    with ctx.database.reading() as db:
-        assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
-    checked, problem = ctx.audit.verify(ctx.signing_key.public)
+    checked, problem = ctx.verify_audit()
     assert problem is None and checked > 0

@@ -19,7 +19,7 @@ from gateway.domain.hits import (
     NotifiedLocation,
 )
 from gateway.domain.ids import new_entry_id
-from gateway.domain.minimise import plate_token
+from gateway.domain.schemes.token import plate_token
 from gateway.wire import codec, hits_codec
 from gateway.wire.argos.v1 import federation_pb2 as fpb
 from tests.integration.federation_support import federation_stub, signing_key

@@ -125,6 +125,30 @@ def test_envelope_missing_a_required_signer_is_rejected_naming_that_signer() -> 
         verify(env, payload_type=AGREEMENT_PAYLOAD, signers=signers)
 
 
+def test_a_signer_with_two_keys_is_verified_against_the_key_its_signature_names() -> None:
+    """A partner rotating its key holds two: an envelope signed with either verifies,
+    matched by key id, and the call site still names the signer once."""
+    successor = NodeSigningKey.generate()
+    keys = (GENT.public, successor.public)
+    for key in (GENT, successor):
+        envelope = sign(AGREEMENT_PAYLOAD, PAYLOAD, key)
+        assert verify(envelope, payload_type=AGREEMENT_PAYLOAD, signers={"be-gent": keys}) == (
+            PAYLOAD
+        )
+    both = sign(AGREEMENT_PAYLOAD, PAYLOAD, GENT).with_signature(successor)
+    assert verify(both, payload_type=AGREEMENT_PAYLOAD, signers={"be-gent": keys}) == PAYLOAD
+    stranger = sign(AGREEMENT_PAYLOAD, PAYLOAD, MALLORY)
+    with pytest.raises(SignatureInvalid, match=MALLORY.key_id):
+        verify(stranger, payload_type=AGREEMENT_PAYLOAD, signers={"be-gent": keys})
+
+
+def test_a_signer_with_several_keys_must_still_sign_with_one_of_them() -> None:
+    envelope = sign(AGREEMENT_PAYLOAD, PAYLOAD, GENT)
+    signers = {"be-gent": (GENT.public,), "nl-terneuzen": (TERNEUZEN.public, MALLORY.public)}
+    with pytest.raises(SignatureInvalid, match="lacks the signature of nl-terneuzen"):
+        verify(envelope, payload_type=AGREEMENT_PAYLOAD, signers=signers)
+
+
 def test_envelope_without_any_signature_is_rejected() -> None:
     env = Envelope(AGREEMENT_PAYLOAD, PAYLOAD, ())
     with pytest.raises(SignatureInvalid):

@@ -45,8 +45,9 @@ from gateway.domain.feed import (
 )
 from gateway.domain.hotlist import Action, HotlistEntry
 from gateway.domain.identity import NodeSigningKey
-from gateway.domain.minimise import MinimisedEntry, derive_token_key, minimise
+from gateway.domain.minimise import MinimisedEntry, minimise
 from gateway.domain.plates import Plate
+from gateway.domain.schemes.token import derive_token_key
 from gateway.wire import feed_codec
 from gateway.wire.argos.v1 import hotlist_pb2 as pb
 
@@ -58,7 +59,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 KEY = NodeSigningKey.generate()
 OTHER_KEY = NodeSigningKey.generate()
-PARTY = FeedParty(AGREEMENT_ID, provider=PROVIDER, recipient=RECIPIENT, provider_key=KEY.public)
+PARTY = FeedParty(AGREEMENT_ID, provider=PROVIDER, recipient=RECIPIENT, provider_keys=KEY.public)
 
 IN_SCOPE = ("stolen_plate", "stolen_vehicle")
 TERMS = AgreementTerms(

@@ -21,9 +21,9 @@ from gateway.domain.matching import (
     build_index,
     plain_key,
 )
-from gateway.domain.minimise import derive_token_key, plate_token
 from gateway.domain.ocr import FuzzyPolicy
 from gateway.domain.plates import PlateError
+from gateway.domain.schemes.token import derive_token_key, plate_token
 
 THIS_NODE = "be-gent"
 PARTNER = "nl-terneuzen"

@@ -6,17 +6,25 @@ import sqlite3
 
 import pytest
 
-from gateway.store import database
-from gateway.store.database import Database, migration_scripts
+from gateway.store.sqlite import database
+from gateway.store.sqlite.database import SqliteStore, migration_scripts
+
+
+def Database(path):
+    return SqliteStore(path, "be-gent")
+
+
+def _conn(store: SqliteStore) -> sqlite3.Connection:
+    return store._conn
 
 
 def test_migrations_are_numbered_without_gaps_and_apply_to_an_empty_file(tmp_path):
     numbers = [n for n, _, _ in migration_scripts()]
     assert numbers == list(range(1, len(numbers) + 1))
     db = Database(tmp_path / "node.sqlite")
-    applied = [r[0] for r in db.conn.execute("SELECT number FROM schema_migrations")]
+    applied = [r[0] for r in _conn(db).execute("SELECT number FROM schema_migrations")]
     assert applied == numbers
-    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert _conn(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
 
 
@@ -62,9 +70,49 @@ def test_lean_received_entries_keep_every_row_and_turn_expiry_into_epoch_seconds
     conn.close()
     monkeypatch.setattr(database, "migration_scripts", lambda: scripts)
     db = Database(path)
-    rows = db.conn.execute(
+    rows = _conn(db).execute(
         "SELECT agreement_id, entry_id, leaf, checkpoint_id, leaf_index, category, "
         "plate_token, expires_at FROM received_entries"
     ).fetchall()
     db.close()
     assert rows == [("agr", "e1", b"\x0a\x01", 3, 0, "stolen_vehicle", b"\xab", 1796119200)]
+
+
+def test_one_time_form_rewrites_isoformat_times_and_keeps_partner_keys_by_key_id(
+    tmp_path, monkeypatch
+):
+    """A node made under schema 6 (times written by isoformat, one key per partner)
+    keeps everything across migration 7, in the one stored time form."""
+    path = tmp_path / "node.sqlite"
+    scripts = migration_scripts()
+    monkeypatch.setattr(database, "migration_scripts", lambda: scripts[:6])
+    Database(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO entries VALUES ('e1', '1ABC123', '1-ABC-123', 'BE', 'stolen_vehicle', "
+        "'seize', '[]', '', '', 'PV-1', '2026-12-01T10:00:00.123456+00:00', "
+        "'2026-12-31T00:00:00+01:00', 1, 0, 'ivan', '2026-12-01T10:00:00.123Z', 1, NULL)"
+    )
+    conn.execute(
+        "INSERT INTO partners VALUES ('nl-terneuzen', 'localhost:1', ?, 'ed25519:ab', "
+        "'CA', '', '2026-12-01T10:00:00.000Z')",
+        (b"\x01" * 32,),
+    )
+    conn.execute(
+        "INSERT INTO agreements VALUES ('agr', 'nl-terneuzen', NULL, NULL, '', "
+        "'2026-12-02T08:00:00.5+00:00')"
+    )
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(database, "migration_scripts", lambda: scripts)
+    db = Database(path)
+    entry = _conn(db).execute("SELECT valid_from, expires_at FROM entries").fetchone()
+    status = _conn(db).execute("SELECT last_status_at FROM agreements").fetchone()
+    keys = _conn(db).execute("SELECT node_id, key_id, public_key FROM partner_keys").fetchall()
+    with db.read() as uow:
+        partner = uow.partners.get("nl-terneuzen")
+    db.close()
+    assert entry == ("2026-12-01T10:00:00.123Z", "2026-12-30T23:00:00.000Z")
+    assert status == ("2026-12-02T08:00:00.500Z",)
+    assert keys == [("nl-terneuzen", "ed25519:ab", b"\x01" * 32)]
+    assert partner is not None and [k.raw for k in partner.keys] == [b"\x01" * 32]

@@ -30,16 +30,14 @@ from gateway.domain.agreement import (
 from gateway.domain.errors import AgreementViolation
 from gateway.domain.hotlist import FLAGS, Action, HotlistEntry, check_entry
 from gateway.domain.minimise import (
-    TOKEN_BYTES,
     MinimisedEntry,
     check_received,
-    derive_token_key,
     epoch_us,
     minimise,
-    plate_token,
     received_checker,
 )
 from gateway.domain.plates import Plate
+from gateway.domain.schemes.token import TOKEN_BYTES, derive_token_key, plate_token
 from gateway.wire import feed_codec
 
 PROVIDER = "be-gent"

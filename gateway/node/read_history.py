@@ -1,6 +1,7 @@
-"""The node's side of the read-history interface: ask the port's ANPR backend (through
-its adapter, over HTTP) where a plate was seen in a window. The gateway keeps no reads;
-it asks only when a person approved a retrospective query, and keeps only the answer."""
+"""The node's side of the read-history interface (ReadHistory in
+gateway.services.confirmations): ask the port's ANPR backend, through its adapter over
+HTTP, where a plate was seen in a window. The gateway keeps no reads; it asks only when
+a person approved a retrospective query, and keeps only the answer."""
 
 from __future__ import annotations
 
@@ -8,27 +9,12 @@ import json
 import urllib.error
 import urllib.request
 from datetime import datetime
-from typing import Protocol
 
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.hits import Sighting
+from gateway.domain.times import parse_time
 
 MAX_SIGHTINGS = 100
-
-
-class ReadHistory(Protocol):
-    def search(
-        self, plate: str, country: str, start: datetime, end: datetime
-    ) -> list[Sighting]: ...
-
-
-class NoReadHistory:
-    """A node without a configured read history: every query needs one."""
-
-    def search(self, plate: str, country: str, start: datetime, end: datetime) -> list[Sighting]:
-        raise BackendUnavailable(
-            "this node has no read history configured (read_history_url in node.toml)"
-        )
 
 
 class HttpReadHistory:
@@ -66,13 +52,11 @@ class HttpReadHistory:
             raise BackendUnavailable("read history answered something that is not JSON") from None
         try:
             return [self._sighting(s) for s in answer["sightings"][:MAX_SIGHTINGS]]
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, InvalidInput):
             raise BackendUnavailable("read history answered without usable sightings") from None
 
     def _sighting(self, s: dict) -> Sighting:
-        when = datetime.fromisoformat(str(s["time"]).replace("Z", "+00:00"))
-        if when.tzinfo is None:
-            raise ValueError("sighting time without a time zone")
+        when = parse_time(str(s["time"]), what="sighting time")
         site = str(s.get("site", ""))
         return Sighting(
             observed_at=when,

@@ -1,0 +1,145 @@
+"""The one place that builds a node's application: its store, its keys, its partners'
+federation API, and every use case wired to them. The node server, the CLI's offline
+commands (`argos init`, `argos restore`) and the tests all start here; each may pass
+its own store, clock or outside world (a fake federation, an in-process verifier)
+instead of the real ones."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from gateway.domain.ocr import FuzzyPolicy
+from gateway.domain.times import Clock, utc_now
+from gateway.node.config import NodeConfig, load_signing_key, load_token_master
+from gateway.node.federation_client import GrpcFederationClient
+from gateway.node.read_history import HttpReadHistory
+from gateway.node.taxii import isc_collection_factory, isc_settings
+from gateway.services.administration import AdministrationService
+from gateway.services.agreements import AgreementService
+from gateway.services.alerts import AlertHub
+from gateway.services.confirmations import ConfirmationService, ReadHistory
+from gateway.services.context import FederationPort, NodeContext
+from gateway.services.federation import FederationGate
+from gateway.services.feed import FeedService
+from gateway.services.hits import HitService, HitSettings
+from gateway.services.hotlist import HotlistService
+from gateway.services.ingest import IngestService
+from gateway.services.isc import IscService
+from gateway.services.local_export import LocalExportService
+from gateway.services.matching import MatchingService
+from gateway.services.operations import OperationsService
+from gateway.services.outbox import OutboxService
+from gateway.services.ports import Store
+from gateway.services.sync import SyncService, Verifier, verify_received
+from gateway.store.sqlite import SqliteStore
+
+BACKUP_FOLDER = "backups"
+
+
+@dataclass
+class Application:
+    """A node's use cases, ready to be called by any interface."""
+
+    config: NodeConfig
+    ctx: NodeContext
+    alerts: AlertHub
+    administration: AdministrationService
+    agreements: AgreementService
+    hotlist: HotlistService
+    feed: FeedService
+    sync: SyncService
+    matching: MatchingService
+    hits: HitService
+    ingest: IngestService
+    confirmations: ConfirmationService
+    outbox: OutboxService
+    isc: IscService
+    local_export: LocalExportService
+    operations: OperationsService
+    gate: FederationGate
+    # Set when a message was queued for a partner: the delivery loop wakes at once.
+    outbox_wake: threading.Event
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.store
+
+    def close(self) -> None:
+        self.feed.close()
+        self.ctx.store.close()
+
+
+def open_store(config: NodeConfig, clock: Clock = utc_now) -> Store:
+    """The node's store, as its configuration names it."""
+    return SqliteStore(config.db_path, config.node_id, clock)
+
+
+def build_application(
+    config: NodeConfig,
+    *,
+    store: Store | None = None,
+    federation: FederationPort | None = None,
+    verifier: Verifier = verify_received,
+    clock: Clock = utc_now,
+    read_history: ReadHistory | None = None,
+) -> Application:
+    ctx = NodeContext(
+        node_id=config.node_id,
+        signing_key=load_signing_key(config),
+        store=store or open_store(config, clock),
+        federation=federation or GrpcFederationClient(config),
+        token_master=load_token_master(config),
+        max_review_days=config.max_review_days,
+        clock=clock,
+    )
+    outbox_wake = threading.Event()
+    alerts = AlertHub()
+    administration = AdministrationService(ctx, Path(config.home).resolve() / BACKUP_FOLDER)
+    feed = FeedService(ctx)
+    hotlist = HotlistService(ctx, on_changed=feed.entries_changed)
+    sync = SyncService(ctx, verifier)
+    matching = MatchingService(
+        ctx, FuzzyPolicy.from_mapping(config.fuzzy), fuzzy=config.fuzzy_matching
+    )
+    hits = HitService(
+        ctx,
+        alerts,
+        HitSettings(config.own_hit_retention_days, config.zones, config.default_zone),
+        on_queued=outbox_wake.set,
+    )
+    if read_history is None and config.read_history_url:
+        read_history = HttpReadHistory(
+            config.read_history_url, dict(config.zones), config.default_zone or config.node_id
+        )
+    confirmations = ConfirmationService(
+        ctx,
+        alerts,
+        read_history,
+        on_queued=outbox_wake.set,
+        warning=timedelta(minutes=config.confirmation_warning_minutes),
+    )
+    return Application(
+        config=config,
+        ctx=ctx,
+        alerts=alerts,
+        administration=administration,
+        agreements=AgreementService(ctx),
+        hotlist=hotlist,
+        feed=feed,
+        sync=sync,
+        matching=matching,
+        hits=hits,
+        ingest=IngestService(ctx, matching, hits, alerts),
+        confirmations=confirmations,
+        outbox=OutboxService.for_node(ctx, ctx.federation, config.outbox_max_backoff_s),
+        isc=IscService(ctx, isc_settings(config), isc_collection_factory(config), hotlist),
+        local_export=LocalExportService(ctx),
+        operations=OperationsService(
+            ctx, sync, matching, confirmations, expiry_warning_days=config.expiry_warning_days
+        ),
+        gate=FederationGate(ctx, administration),
+        outbox_wake=outbox_wake,
+    )

@@ -1,0 +1,60 @@
+"""The feeds this node provides: per agreement, the latest leaf of every entry ever
+shared, ordered by seq, with the running count and set digest of the live ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple, Protocol
+
+
+@dataclass
+class FeedState:
+    agreement_id: str
+    agreement_version: int
+    last_seq: int
+    live_count: int
+    set_digest: int
+    projected_change_seq: int
+
+
+class FeedRow(NamedTuple):
+    seq: int
+    entry_id: str
+    agreement_version: int
+    leaf: bytes
+
+
+class FeedWrite(NamedTuple):
+    """One change appended to a feed; content_hash and expires_at are None for a
+    tombstone."""
+
+    seq: int
+    entry_id: str
+    agreement_version: int
+    live: bool
+    leaf: bytes
+    leaf_hash: bytes
+    content_hash: bytes | None
+    expires_at: datetime | None
+
+
+class FeedRepository(Protocol):
+    def state(self, agreement_id: str) -> FeedState | None: ...
+
+    def save_state(self, state: FeedState) -> None: ...
+
+    def live_hashes(
+        self, agreement_id: str, entry_ids: Sequence[str]
+    ) -> dict[str, tuple[bytes, bytes]]:
+        """entry_id -> (leaf hash, content hash) of those of entry_ids live in the feed."""
+
+    def append(self, agreement_id: str, rows: Sequence[FeedWrite]) -> None:
+        """Append changes; each replaces the entry's earlier change (compaction)."""
+
+    def rows_after(self, agreement_id: str, after_seq: int) -> Iterator[FeedRow]:
+        """Changes after `after_seq`, in seq order."""
+
+    def drop(self, agreement_id: str) -> None:
+        """Forget the feed (the agreement was revoked)."""

@@ -1,0 +1,31 @@
+"""Who this node knows: partner nodes (with their keys) and local users."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from gateway.domain.partners import Partner
+from gateway.domain.roles import User
+
+
+class PartnerRepository(Protocol):
+    def add(self, partner: Partner) -> None:
+        """Register a partner with its keys; Conflict if its node id is registered."""
+
+    def remove(self, node_id: str) -> None:
+        """Forget a partner and its keys; NotFound if it is not registered."""
+
+    def get(self, node_id: str) -> Partner | None: ...
+
+    def all(self) -> list[Partner]:
+        """Every partner, by node id."""
+
+
+class UserRepository(Protocol):
+    def add(self, user: User, token_sha256: str) -> None:
+        """Create a user; Conflict if the name is taken."""
+
+    def by_token_hash(self, token_sha256: str) -> User | None: ...
+
+    def all(self) -> list[User]:
+        """Every user, by name."""

@@ -1,0 +1,73 @@
+"""The unit of work: every repository, over one transaction.
+
+A service opens one with `store.write()`, does its reads and writes through the
+repositories, and calls `commit()`; leaving the block without `commit()` (a refusal
+raised half-way, an early return) rolls everything back. A write opened inside another
+write of the same thread is a nested unit: its commit keeps its changes for the outer
+one to commit, and leaving it without commit undoes only its own changes.
+
+`store.read()` gives the committed state (inside this thread's own write: that write's
+changes) without waiting for a writer; `store.snapshot()` one consistent view for a
+long read, such as streaming a feed, that must not see half of a later change.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
+
+from gateway.services.ports.agreements import AgreementRepository
+from gateway.services.ports.audit import AuditRepository
+from gateway.services.ports.confirmations import ConfirmationRepository
+from gateway.services.ports.feed import FeedRepository
+from gateway.services.ports.hits import HitRepository
+from gateway.services.ports.hotlist import OwnEntryRepository
+from gateway.services.ports.isc import IscRepository
+from gateway.services.ports.outbox import OutboxRepository
+from gateway.services.ports.received import ReceivedRepository
+from gateway.services.ports.registry import PartnerRepository, UserRepository
+
+
+class UnitOfWork(Protocol):
+    @property
+    def agreements(self) -> AgreementRepository: ...
+    @property
+    def partners(self) -> PartnerRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def own_entries(self) -> OwnEntryRepository: ...
+    @property
+    def received(self) -> ReceivedRepository: ...
+    @property
+    def feed(self) -> FeedRepository: ...
+    @property
+    def hits(self) -> HitRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def confirmations(self) -> ConfirmationRepository: ...
+    @property
+    def isc(self) -> IscRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    def commit(self) -> None:
+        """Keep what this unit wrote (a read unit has nothing to keep and refuses)."""
+
+
+class Store(Protocol):
+    """A node's database, whatever engine holds it."""
+
+    def write(self) -> AbstractContextManager[UnitOfWork]: ...
+
+    def read(self) -> AbstractContextManager[UnitOfWork]: ...
+
+    def snapshot(self) -> AbstractContextManager[UnitOfWork]: ...
+
+    def copy_to(self, target: Path) -> None:
+        """Write a consistent copy of the whole database to `target` (a new file) while
+        the node keeps writing."""
+
+    def close(self) -> None: ...

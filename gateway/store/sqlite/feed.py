@@ -1,0 +1,115 @@
+"""Provider side of the hotlist feed: per agreement, the latest leaf of every entry ever
+shared, ordered by seq, and the running count and digest of the live ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from gateway.domain import merkle
+from gateway.domain.times import time_text
+from gateway.services.ports import FeedRow, FeedState, FeedWrite
+
+if TYPE_CHECKING:
+    from gateway.store.sqlite.unit_of_work import SqliteUnitOfWork
+
+PAGE = 5000
+
+
+def live_hashes_sql(n: int) -> str:
+    """The lookup of n entry ids in one agreement's feed. The index is named: left to
+    itself SQLite walked the primary key (agreement_id, seq), every row of the
+    agreement, for each lookup, which made projecting a million entries quadratic
+    (230 s; at 400,000 entries 70% of the projector's time). No condition on `live`
+    either: with one, SQLite picks the (agreement, live, expiry) index and scans."""
+    return (
+        "SELECT entry_id, live, leaf_hash, content_hash FROM feed INDEXED BY feed_entry "
+        f"WHERE agreement_id = ? AND entry_id IN ({','.join('?' * n)})"
+    )
+
+
+class SqliteFeed:
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        self._conn = uow.conn
+
+    def state(self, agreement_id: str) -> FeedState | None:
+        row = self._conn.execute(
+            "SELECT agreement_version, last_seq, live_count, set_digest, projected_change_seq "
+            "FROM feed_state WHERE agreement_id = ?",
+            (agreement_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return FeedState(agreement_id, row[0], row[1], row[2], int(row[3], 16), row[4])
+
+    def save_state(self, s: FeedState) -> None:
+        self._conn.execute(
+            "INSERT INTO feed_state (agreement_id, agreement_version, last_seq, live_count, "
+            "set_digest, projected_change_seq) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (agreement_id) DO UPDATE SET agreement_version=excluded.agreement_version,"
+            " last_seq=excluded.last_seq, live_count=excluded.live_count,"
+            " set_digest=excluded.set_digest, projected_change_seq=excluded.projected_change_seq",
+            (
+                s.agreement_id,
+                s.agreement_version,
+                s.last_seq,
+                s.live_count,
+                merkle.set_digest_hex(s.set_digest),
+                s.projected_change_seq,
+            ),
+        )
+
+    def live_hashes(
+        self, agreement_id: str, entry_ids: Sequence[str]
+    ) -> dict[str, tuple[bytes, bytes]]:
+        found: dict[str, tuple[bytes, bytes]] = {}
+        for i in range(0, len(entry_ids), 500):
+            chunk = entry_ids[i : i + 500]
+            rows = self._conn.execute(
+                live_hashes_sql(len(chunk)), (agreement_id, *chunk)
+            ).fetchall()
+            for entry_id, live, leaf_hash, content_hash in rows:
+                if live:
+                    found[entry_id] = (leaf_hash, content_hash)
+        return found
+
+    def append(self, agreement_id: str, rows: Sequence[FeedWrite]) -> None:
+        self._conn.executemany(
+            "DELETE FROM feed WHERE agreement_id = ? AND entry_id = ?",
+            ((agreement_id, r.entry_id) for r in rows),
+        )
+        self._conn.executemany(
+            "INSERT INTO feed (agreement_id, seq, entry_id, agreement_version, live, leaf, "
+            "leaf_hash, content_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    agreement_id,
+                    r.seq,
+                    r.entry_id,
+                    r.agreement_version,
+                    int(r.live),
+                    r.leaf,
+                    r.leaf_hash,
+                    r.content_hash,
+                    time_text(r.expires_at) if r.expires_at is not None else None,
+                )
+                for r in rows
+            ),
+        )
+
+    def rows_after(self, agreement_id: str, after_seq: int) -> Iterator[FeedRow]:
+        last = after_seq
+        while True:
+            rows = self._conn.execute(
+                "SELECT seq, entry_id, agreement_version, leaf FROM feed "
+                "WHERE agreement_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (agreement_id, last, PAGE),
+            ).fetchall()
+            if not rows:
+                return
+            yield from map(FeedRow._make, rows)
+            last = rows[-1][0]
+
+    def drop(self, agreement_id: str) -> None:
+        self._conn.execute("DELETE FROM feed WHERE agreement_id = ?", (agreement_id,))
+        self._conn.execute("DELETE FROM feed_state WHERE agreement_id = ?", (agreement_id,))

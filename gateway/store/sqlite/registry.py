@@ -1,0 +1,97 @@
+"""Partners with their signing keys, and local users."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gateway.domain.errors import Conflict, NotFound
+from gateway.domain.identity import PublicNodeKey
+from gateway.domain.partners import Partner
+from gateway.domain.roles import Role, User
+from gateway.domain.times import parse_time_text, time_text
+
+if TYPE_CHECKING:
+    from gateway.store.sqlite.unit_of_work import SqliteUnitOfWork
+
+_PARTNER = "node_id, endpoint, tls_ca_pem, tls_pin_sha256, added_at"
+
+
+class SqlitePartners:
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        self._conn = uow.conn
+
+    def add(self, partner: Partner) -> None:
+        conn = self._conn
+        if conn.execute("SELECT 1 FROM partners WHERE node_id = ?", (partner.node_id,)).fetchone():
+            raise Conflict(
+                f"partner {partner.node_id} is already registered; remove it first to change it"
+            )
+        added = time_text(partner.added_at)
+        conn.execute(
+            f"INSERT INTO partners ({_PARTNER}) VALUES (?, ?, ?, ?, ?)",
+            (partner.node_id, partner.endpoint, partner.tls_ca_pem, partner.tls_pin_sha256, added),
+        )
+        conn.executemany(
+            "INSERT INTO partner_keys (node_id, key_id, public_key, added_at) VALUES (?,?,?,?)",
+            [(partner.node_id, k.key_id, k.raw, added) for k in partner.keys],
+        )
+
+    def remove(self, node_id: str) -> None:
+        self._conn.execute("DELETE FROM partner_keys WHERE node_id = ?", (node_id,))
+        if not self._conn.execute("DELETE FROM partners WHERE node_id = ?", (node_id,)).rowcount:
+            raise NotFound(f"{node_id} is not a registered partner")
+
+    def get(self, node_id: str) -> Partner | None:
+        found = self._load("WHERE node_id = ?", (node_id,))
+        return found[0] if found else None
+
+    def all(self) -> list[Partner]:
+        return self._load("", ())
+
+    def _load(self, where: str, args: tuple) -> list[Partner]:
+        rows = self._conn.execute(
+            f"SELECT {_PARTNER} FROM partners {where} ORDER BY node_id", args
+        ).fetchall()
+        keys: dict[str, list[PublicNodeKey]] = {}
+        for node_id, raw in self._conn.execute(
+            f"SELECT node_id, public_key FROM partner_keys {where} ORDER BY added_at, rowid", args
+        ):
+            keys.setdefault(node_id, []).append(PublicNodeKey(raw))
+        return [
+            Partner(
+                node_id=r[0],
+                endpoint=r[1],
+                keys=tuple(keys.get(r[0], ())),
+                tls_ca_pem=r[2],
+                tls_pin_sha256=r[3],
+                added_at=parse_time_text(r[4]),
+            )
+            for r in rows
+        ]
+
+
+class SqliteUsers:
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        self._conn = uow.conn
+
+    def add(self, user: User, token_sha256: str) -> None:
+        if self._conn.execute("SELECT 1 FROM users WHERE name = ?", (user.name,)).fetchone():
+            raise Conflict(f"user {user.name} already exists")
+        self._conn.execute(
+            "INSERT INTO users (name, role, token_sha256, created_at) VALUES (?, ?, ?, ?)",
+            (user.name, user.role.value, token_sha256, time_text(user.created_at)),
+        )
+
+    def by_token_hash(self, token_sha256: str) -> User | None:
+        row = self._conn.execute(
+            "SELECT name, role, created_at FROM users WHERE token_sha256 = ?", (token_sha256,)
+        ).fetchone()
+        return _user(row) if row else None
+
+    def all(self) -> list[User]:
+        rows = self._conn.execute("SELECT name, role, created_at FROM users ORDER BY name")
+        return [_user(r) for r in rows]
+
+
+def _user(row: tuple) -> User:
+    return User(row[0], Role(row[1]), parse_time_text(row[2]))

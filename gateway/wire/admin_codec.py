@@ -1,0 +1,352 @@
+"""The local API's messages (AdminService, IngestService) to and from the values the
+use cases take and return. Translation only: no rule, no store, no audit."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from gateway.domain.agreement import Agreement, AgreementState
+from gateway.domain.audit import AuditRecord
+from gateway.domain.confirmations import RequestKind, State, Urgency
+from gateway.domain.hits import MatchKind, ObservedHit
+from gateway.domain.local_export import LocalEntry
+from gateway.domain.partners import Partner
+from gateway.domain.roles import Role, User
+from gateway.domain.times import from_epoch_ms
+from gateway.services.alerts import Alert, ConfirmationNotice
+from gateway.services.confirmations import AnswerDraft, ConfirmationView, RequestDraft
+from gateway.services.hits import HitView
+from gateway.services.hotlist import EntryDraft, EntryView
+from gateway.services.matching import AdapterSeen, IncomingRead
+from gateway.services.operations import NodeStatus
+from gateway.wire import codec, hits_codec
+from gateway.wire import confirmations_codec as cwire
+from gateway.wire.argos.v1 import admin_pb2 as pb
+from gateway.wire.argos.v1 import confirmations_pb2, hits_pb2, ingest_pb2, reads_pb2
+from gateway.wire.strict import to_datetime, to_timestamp
+
+ROLE_TO_PB = {
+    Role.ADMIN: pb.ROLE_ADMIN,
+    Role.INVESTIGATOR: pb.ROLE_INVESTIGATOR,
+    Role.OPERATOR: pb.ROLE_OPERATOR,
+    Role.AUDITOR: pb.ROLE_AUDITOR,
+    Role.ADAPTER: pb.ROLE_ADAPTER,
+}
+ROLE_FROM_PB = {v: k for k, v in ROLE_TO_PB.items()}
+STATE_TO_PB = {
+    AgreementState.PROPOSED: pb.AGREEMENT_STATE_PROPOSED,
+    AgreementState.ACTIVE: pb.AGREEMENT_STATE_ACTIVE,
+    AgreementState.SUSPENDED: pb.AGREEMENT_STATE_SUSPENDED,
+    AgreementState.REVOKED: pb.AGREEMENT_STATE_REVOKED,
+    AgreementState.EXPIRED: pb.AGREEMENT_STATE_EXPIRED,
+    AgreementState.SUPERSEDED: pb.AGREEMENT_STATE_SUPERSEDED,
+}
+_CONFIRMATION_STATES = {
+    State.OPEN: confirmations_pb2.CONFIRMATION_STATE_OPEN,
+    State.ANSWERED: confirmations_pb2.CONFIRMATION_STATE_ANSWERED,
+    State.REFUSED: confirmations_pb2.CONFIRMATION_STATE_REFUSED,
+    State.WITHDRAWN: confirmations_pb2.CONFIRMATION_STATE_WITHDRAWN,
+    State.EXPIRED: confirmations_pb2.CONFIRMATION_STATE_EXPIRED,
+}
+
+
+# -- node, partners, users, audit ----------------------------------------------------------
+
+
+def status_pb(status: NodeStatus, node_id: str, key_id: str, endpoint: str) -> pb.GetStatusResponse:
+    f = status.figures
+    return pb.GetStatusResponse(
+        node_id=node_id,
+        key_id=key_id,
+        federation_address=endpoint,
+        partners=len(status.partners),
+        active_agreements=f.agreements.get(AgreementState.ACTIVE.value, 0),
+        pending_agreements=f.pending_agreements,
+        audit_records=f.audit_records,
+        user=status.caller.name,
+        role=ROLE_TO_PB[status.caller.role] if status.caller.role else 0,
+        hotlist_entries=f.own_entries,
+        entries_due_for_review=f.entries_due_for_review,
+        adapters=[_adapter_pb(a) for a in f.adapters],
+        outbox_pending=f.outbox_total("pending"),
+        outbox_refused=f.outbox_total("refused"),
+        outbox_delivered=f.outbox_total("delivered"),
+        open_confirmations=f.open_confirmations,
+        partner_status=[
+            pb.PartnerStatus(
+                node_id=p.node_id,
+                reachable=p.reachable,
+                problem=p.problem,
+                sync_lag_changes=p.sync_lag_changes,
+                entries_held=p.entries_held,
+                rejected_batches=p.rejected_batches,
+                outbox_pending=p.outbox_pending,
+            )
+            for p in status.partners
+        ],
+        entries_expiring=f.entries_expiring,
+        expiry_warning_days=f.expiry_warning.days,
+        confirmations_near_deadline=[
+            pb.ConfirmationDue(
+                request_id=c.request_id,
+                partner=c.partner,
+                outgoing=c.outgoing,
+                kind=cwire.KINDS[RequestKind(c.kind)],
+                deadline=to_timestamp(c.deadline),
+            )
+            for c in f.confirmations_near_deadline
+        ],
+        confirmation_warning_minutes=int(f.confirmation_warning.total_seconds() // 60),
+    )
+
+
+def _adapter_pb(a: AdapterSeen) -> pb.AdapterHealth:
+    msg = pb.AdapterHealth(
+        user=a.user, batches=a.batches, reads=a.reads, hits=a.hits, rejected=a.rejected
+    )
+    if a.last_batch_at is not None:
+        msg.last_batch_at.CopyFrom(to_timestamp(a.last_batch_at))
+    return msg
+
+
+def partner_pb(p: Partner) -> pb.Partner:
+    return pb.Partner(
+        node_id=p.node_id,
+        endpoint=p.endpoint,
+        public_key=p.public_key.raw,
+        key_id=p.public_key.key_id,
+        tls_ca_pem=p.tls_ca_pem,
+        tls_pin_sha256=p.tls_pin_sha256,
+    )
+
+
+def user_pb(u: User) -> pb.User:
+    return pb.User(name=u.name, role=ROLE_TO_PB[u.role])
+
+
+def audit_record_pb(r: AuditRecord) -> pb.AuditRecord:
+    return pb.AuditRecord(
+        seq=r.seq,
+        at=r.at,
+        actor_kind=r.actor_kind,
+        actor=r.actor,
+        action=r.action,
+        object_type=r.object_type,
+        object_id=r.object_id,
+        justification=r.justification,
+        recipient=r.recipient,
+        details_json=json.dumps(dict(r.details), sort_keys=True),
+        prev_hash=r.prev_hash,
+        hash=r.hash,
+    )
+
+
+def agreement_pb(agreement: Agreement, now: datetime, version: int = 0) -> pb.Agreement:
+    v = agreement.version(version) if version else (agreement.pending or agreement.current)
+    assert v is not None
+    return pb.Agreement(
+        document=codec.terms_to_pb(v.terms),
+        envelope=codec.envelope_to_pb(v.envelope),
+        state=STATE_TO_PB[agreement.state_of(v.terms.version, now)],
+        fingerprint=v.fingerprint,
+        status_issuer=agreement.revoked_by or agreement.suspended_by or "",
+        status_reason=agreement.status_reason,
+    )
+
+
+# -- hotlist ---------------------------------------------------------------------------------
+
+
+def entry_pb(view: EntryView, now: datetime) -> pb.HotlistEntry:
+    e = view.entry
+    return pb.HotlistEntry(
+        entry_id=e.entry_id,
+        plate=e.plate.raw,
+        plate_normalised=e.plate.normalised,
+        country=e.plate.country,
+        category=e.category,
+        action=e.action.value,
+        flags=list(e.flags),
+        vehicle_description=e.vehicle_description,
+        contact=e.contact,
+        case_reference=e.case_reference,
+        valid_from=to_timestamp(e.valid_from),
+        expires_at=to_timestamp(e.expires_at),
+        version=e.version,
+        status=e.status(now).value,
+        created_by=view.created_by,
+    )
+
+
+def draft_from_pb(e: pb.HotlistEntry) -> EntryDraft:
+    # Positional, each field read once: an import decodes a million of these.
+    flags = e.flags
+    return EntryDraft(
+        e.plate,
+        e.country,
+        e.category,
+        e.action,
+        to_datetime(e.expires_at, "expires_at") if e.HasField("expires_at") else None,
+        tuple(flags) if flags else (),
+        to_datetime(e.valid_from, "valid_from") if e.HasField("valid_from") else None,
+        e.vehicle_description,
+        e.contact,
+        e.case_reference,
+        e.entry_id,
+    )
+
+
+def exported_pb(e: LocalEntry) -> pb.ExportedEntry:
+    msg = pb.ExportedEntry(
+        entry_id=e.entry_id,
+        plate=e.plate,
+        country=e.country,
+        category=e.category,
+        action=e.action,
+        flags=e.flags,
+        owner=e.owner,
+        description=e.description,
+    )
+    msg.expires_at.CopyFrom(to_timestamp(e.expires_at))
+    return msg
+
+
+# -- hits and confirmations ------------------------------------------------------------------
+
+
+def hit_pb(view: HitView, this_node: str) -> pb.Hit:
+    """A stored hit as investigators see it; an observed hit carries everything this
+    node's own camera saw, a notified one only what the agreement shared."""
+    hit = view.hit
+    msg = pb.Hit(hit_id=hit.hit_id, entry_id=hit.entry_id, agreement_id=hit.agreement_id or "")
+    msg.observed_at.CopyFrom(to_timestamp(hit.observed_at))
+    msg.expires_at.CopyFrom(to_timestamp(hit.expires_at))
+    msg.match = hits_codec.MATCH_KINDS[MatchKind(hit.match)]
+    msg.country_inferred = hit.country_inferred
+    msg.location.CopyFrom(
+        hits_pb2.NotifiedLocation(camera=hit.camera or "", site=hit.site or "", zone=hit.zone or "")
+    )
+    if isinstance(hit, ObservedHit):
+        msg.observer, msg.owner = this_node, hit.entry_owner
+        msg.category = hit.category
+        msg.direction = hits_codec.DIRECTIONS.get(hit.direction, 0)
+        msg.image_ref = hit.image_ref
+        msg.owner_notified = view.owner_notified
+    else:
+        msg.observer, msg.owner = hit.observer, this_node
+    return msg
+
+
+def request_draft_from_pb(r: pb.RequestConfirmationRequest) -> RequestDraft:
+    def when(field: str) -> datetime | None:
+        return to_datetime(getattr(r, field), field) if r.HasField(field) else None
+
+    return RequestDraft(
+        kind=cwire.enum_from_pb(cwire.KINDS, r.kind, "request kind"),
+        purpose=cwire.enum_from_pb(cwire.PURPOSES, r.purpose, "purpose"),
+        case_reference=r.case_reference,
+        urgency=cwire.enum_from_pb(cwire.URGENCIES, r.urgency, "urgency")
+        if r.urgency
+        else Urgency.NORMAL,
+        urgent_reason=r.urgent_reason,
+        deadline=when("deadline"),
+        hit_id=r.hit_id,
+        agreement_id=r.agreement_id,
+        plate=r.plate,
+        country=r.country,
+        window_start=when("window_start"),
+        window_end=when("window_end"),
+        legal_order=r.legal_order,
+        previous_request_id=r.previous_request_id,
+        question=r.question,
+    )
+
+
+def answer_draft_from_pb(r: pb.AnswerConfirmationRequest) -> AnswerDraft:
+    return AnswerDraft(
+        outcome=cwire.enum_from_pb(cwire.OUTCOMES, r.outcome, "outcome") if r.outcome else None,
+        note=r.note,
+        action=r.action if r.HasField("action") else None,
+        flags=tuple(r.flags) if r.flags_shared else None,
+        contact=r.contact if r.HasField("contact") else None,
+    )
+
+
+def confirmation_pb(view: ConfirmationView) -> pb.Confirmation:
+    c = view.confirmation
+    msg = pb.Confirmation(
+        request=cwire.request_to_pb(c.request),
+        state=_CONFIRMATION_STATES[c.state],
+        outgoing=view.outgoing,
+        closed_by=c.answered_by or c.withdrawn_by,
+        refusal_reason=c.refusal_reason,
+        delivered=view.delivered,
+    )
+    if c.answer is not None:
+        msg.answer.CopyFrom(cwire.answer_to_pb(c.answer))
+    if c.closed_at is not None:
+        msg.closed_at.CopyFrom(to_timestamp(c.closed_at))
+    return msg
+
+
+# -- ingest ----------------------------------------------------------------------------------
+
+
+def read_from_pb(r: reads_pb2.PlateRead) -> IncomingRead:
+    ts = r.observed_at
+    return IncomingRead(
+        r.plate,
+        r.country,
+        tuple(c.plate for c in r.candidates) if r.candidates else (),
+        r.camera,
+        r.site,
+        ts.seconds * 1000 + ts.nanos // 1_000_000,
+        hits_codec.direction_name(r.direction),
+        r.image_ref,
+        r.confidence,
+    )
+
+
+def alert_pb(a: Alert) -> ingest_pb2.Alert:
+    msg = ingest_pb2.Alert(
+        hit_id=a.hit_id,
+        camera=a.camera,
+        site=a.site,
+        zone=a.zone,
+        direction=hits_codec.DIRECTIONS.get(a.direction, 0),
+        image_ref=a.image_ref,
+        plate=a.plate,
+        country=a.country,
+        country_inferred=a.country_inferred,
+        match=hits_codec.MATCH_KINDS[a.match],
+        matched=a.matched,
+        entry_owner=a.entry_owner,
+        entry_id=a.entry_id,
+        agreement_id=a.agreement_id,
+        category=a.category,
+        action=a.action,
+        flags=a.flags,
+        advisories=a.advisories,
+        owner_notified=a.owner_notified,
+    )
+    msg.observed_at.CopyFrom(to_timestamp(from_epoch_ms(a.observed_ms)))
+    return msg
+
+
+def notice_pb(n: ConfirmationNotice) -> ingest_pb2.ConfirmationNotice:
+    msg = ingest_pb2.ConfirmationNotice(
+        request_id=n.request_id,
+        kind=cwire.KINDS[RequestKind(n.kind)],
+        what=n.what,
+        partner=n.partner,
+        urgency=cwire.URGENCIES[Urgency(n.urgency)],
+    )
+    msg.deadline.CopyFrom(to_timestamp(n.deadline))
+    return msg
+
+
+def watch_item_pb(item: Alert | ConfirmationNotice) -> ingest_pb2.WatchAlertsResponse:
+    if isinstance(item, ConfirmationNotice):
+        return ingest_pb2.WatchAlertsResponse(confirmation=notice_pb(item))
+    return ingest_pb2.WatchAlertsResponse(alert=alert_pb(item))
