@@ -110,7 +110,7 @@ def test_a_role_is_refused_every_use_case_it_may_not_perform_and_each_refusal_is
 def test_a_partner_node_may_call_no_local_use_case(app):
     caller = Caller("partner", "nl-terneuzen")
     cases = use_cases(app)
-    for name, method, _ in cases:
+    for _, method, _ in cases:
         with pytest.raises(AccessDenied):
             call_with_placeholders(method, caller)
     assert len(denied_records(app, caller.name)) == len(cases)
