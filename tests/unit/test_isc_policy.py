@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.domain import isc
-from gateway.domain.errors import IllegalTransition, InvalidInput
+from gateway.domain.agreement import Purpose
+from gateway.domain.errors import AgreementViolation, IllegalTransition, InvalidInput
 from gateway.domain.isc import OutboundViolation, Tlp
 from tests.stix_validation import assert_valid_bundle
 
@@ -267,7 +268,7 @@ def test_the_pull_resumes_one_microsecond_before_the_cursor_so_ties_are_served_a
 
 def test_red_and_amber_strict_candidates_cannot_become_shared_entries():
     for tlp in (Tlp.RED, Tlp.AMBER_STRICT):
-        with pytest.raises(isc.AgreementViolation):
+        with pytest.raises(AgreementViolation):
             isc.check_promotable(tlp)
     for tlp in (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER):
         isc.check_promotable(tlp)
@@ -278,7 +279,7 @@ def test_red_and_amber_strict_candidates_cannot_become_shared_entries():
 
 def test_a_promotion_needs_a_lawful_purpose_a_case_reference_an_expiry_and_a_reason():
     assert isc.check_promotion(" Criminal_Investigation ", "PV-1", True, "seen at the gate") == (
-        isc.Purpose.CRIMINAL_INVESTIGATION
+        Purpose.CRIMINAL_INVESTIGATION
     )
     for args, missing in (
         (("curiosity", "PV-1", True, "why"), "lawful purpose"),
