@@ -10,14 +10,15 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.isc.hit_statistics import WeeklyStatistics
 from gateway.domain.isc.outbound import OutboundViolation
-from gateway.domain.isc.stix import stix_time
+from gateway.domain.isc.stix import parse_stix_time, stix_time
 from gateway.domain.isc.tlp import TLP_BY_MARKING, Tlp, marking_definition, marking_id
+from gateway.domain.times import epoch_s
 
 
 class ReportKind(enum.StrEnum):
@@ -151,13 +152,7 @@ def misp_event(bundle: Mapping[str, Any]) -> dict[str, Any]:
             "uuid": obj["id"].split("--", 1)[1],
             "info": info,
             "date": obj["created"][:10],
-            "timestamp": str(
-                int(
-                    datetime.strptime(obj["created"], "%Y-%m-%dT%H:%M:%S.%fZ")
-                    .replace(tzinfo=UTC)
-                    .timestamp()
-                )
-            ),
+            "timestamp": str(epoch_s(parse_stix_time(obj["created"], "created"))),
             "published": False,
             "analysis": "2",
             "threat_level_id": "4",

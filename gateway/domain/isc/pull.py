@@ -6,37 +6,32 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from gateway.domain.errors import InvalidInput
 from gateway.domain.isc.screening import Verdict
+from gateway.domain.isc.stix import parse_stix_time
 
 # medallion and other servers give date_added with microseconds; one microsecond
 # earlier than the cursor makes added_after (which is exclusive) include the ties.
 _CURSOR_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def parse_date_added(text: str) -> datetime:
-    for fmt in (_CURSOR_FORMAT, "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    raise InvalidInput("X-TAXII-Date-Added-Last is not an RFC 3339 UTC timestamp")
-
-
 def added_after_for(cursor: str) -> str:
     """The added_after to ask for so that objects added at the same instant as the
     cursor (ties at a page edge) are served again; those already held are recognised
     by (id, version) and skipped, so nothing is missed and nothing is taken twice."""
-    moment = parse_date_added(cursor) - timedelta(microseconds=1)
+    moment = _cursor_time(cursor) - timedelta(microseconds=1)
     return moment.strftime(_CURSOR_FORMAT)
 
 
 def later_cursor(current: str, candidate: str) -> str:
     if not current:
         return candidate
-    return candidate if parse_date_added(candidate) > parse_date_added(current) else current
+    return candidate if _cursor_time(candidate) > _cursor_time(current) else current
+
+
+def _cursor_time(text: str) -> datetime:
+    return parse_stix_time(text, "X-TAXII-Date-Added-Last")
 
 
 @dataclass(frozen=True, slots=True)
