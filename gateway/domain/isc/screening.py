@@ -5,7 +5,8 @@ the object with a reason (never holding a plate) and the pull goes on.
 1. It is a JSON object of at most MAX_OBJECT_BYTES, nesting at most MAX_DEPTH, strings
    at most MAX_INBOUND_STRING, lists at most MAX_LIST.
 2. Its type is a STIX 2.1 type, its id ``type--UUID``, spec_version 2.1 for SDO/SROs,
-   created/modified RFC 3339 UTC timestamps.
+   created/modified (and an indicator's valid_from, a sighting's first_seen) real
+   RFC 3339 UTC timestamps as stix.parse_stix_time reads them.
 3. Indicators with a STIX pattern over ``x-vehicle:license_plate`` (optionally
    ``x-vehicle:country``) are vehicle indicators; the plate must be a valid plate.
    Sightings of a held vehicle indicator are vehicle sightings. Everything else that
@@ -21,8 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from gateway.domain.errors import InvalidInput
 from gateway.domain.isc.bundles import MAX_TITLE
-from gateway.domain.isc.stix import STIX_ID, STIX_TIMESTAMP
+from gateway.domain.isc.stix import STIX_ID, parse_stix_time
 from gateway.domain.isc.tlp import TLP_BY_MARKING, UNMARKED_TLP, Tlp
 from gateway.domain.plates import PlateError, normalise_country, normalise_plate
 
@@ -155,6 +157,14 @@ def _shape_problem(value: Any, depth: int = 0) -> str | None:
     return "a value that is not JSON"
 
 
+def _is_stix_time(value: object) -> bool:
+    try:
+        parse_stix_time(value)
+    except InvalidInput:
+        return False
+    return True
+
+
 def _reject(obj_id: str, version: str, reason: str) -> Screened:
     return Screened(Verdict.REJECTED, obj_id, version, reason=reason)
 
@@ -185,9 +195,7 @@ def screen_object(obj: Any, encoded_size: int, vehicle_indicators: frozenset[str
         return _reject(obj_id, "", "rule 2: id is not '<type>--<UUID>' of its type")
     for name in ("created", "modified"):
         value = obj.get(name)
-        if value is not None and (
-            not isinstance(value, str) or not STIX_TIMESTAMP.fullmatch(value)
-        ):
+        if value is not None and not _is_stix_time(value):
             return _reject(obj_id, "", f"rule 2: {name} is not an RFC 3339 UTC timestamp")
     version = str(obj.get("modified") or obj.get("created") or "")
     if kind in STIX21_SDO_SRO:
@@ -207,9 +215,7 @@ def screen_object(obj: Any, encoded_size: int, vehicle_indicators: frozenset[str
         if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 999_999_999:
             return _reject(obj_id, version, "rule 2: count is not an integer 0-999999999")
         first_seen = obj.get("first_seen", "")
-        if first_seen and (
-            not isinstance(first_seen, str) or not STIX_TIMESTAMP.fullmatch(first_seen)
-        ):
+        if first_seen and not _is_stix_time(first_seen):
             return _reject(obj_id, version, "rule 2: first_seen is not an RFC 3339 UTC timestamp")
         return Screened(
             Verdict.VEHICLE_SIGHTING,
@@ -228,9 +234,7 @@ def _screen_indicator(obj: Mapping[str, Any], obj_id: str, version: str) -> Scre
     pattern = obj.get("pattern")
     if not isinstance(pattern, str) or obj.get("pattern_type") != "stix":
         return _reject(obj_id, version, "rule 2: an indicator needs a STIX pattern")
-    if not isinstance(obj.get("valid_from"), str) or not STIX_TIMESTAMP.fullmatch(
-        obj["valid_from"]
-    ):
+    if not _is_stix_time(obj.get("valid_from")):
         return _reject(obj_id, version, "rule 2: valid_from is not an RFC 3339 UTC timestamp")
     if "x-vehicle:" not in pattern:
         return Screened(Verdict.IGNORED, obj_id, version, reason="indicator is not vehicle-related")
