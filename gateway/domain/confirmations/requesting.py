@@ -12,6 +12,7 @@ from gateway.domain.confirmations.messages import ConfirmationRequest, RequestKi
 from gateway.domain.confirmations.request_rules import check_request
 from gateway.domain.errors import InvalidInput
 from gateway.domain.plates import PlateError, normalise_country, normalise_plate
+from gateway.domain.times import whole_ms
 
 
 def new_request(
@@ -82,5 +83,4 @@ def new_request(
 def _utc_ms(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise InvalidInput("request times must carry a time zone (UTC)")
-    utc = at.astimezone(UTC)
-    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+    return whole_ms(at.astimezone(UTC))
