@@ -12,9 +12,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from types import MappingProxyType
 from typing import Final
+
+from gateway.domain.times import parse_time_text
 
 DetailValue = str | int | bool | None
 
@@ -145,8 +146,9 @@ def _check_at(at: str) -> None:
             f"(e.g. 2026-11-22T13:40:01.123Z), got {at!r}"
         )
     try:
-        # The regex accepts impossible dates such as month 13.
-        datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ")
+        # The regex accepts impossible dates such as month 13; the stored time form
+        # (gateway.domain.times) is exactly this one, and its parser knows the calendar.
+        parse_time_text(at)
     except ValueError:
         raise ValueError(f"at is not a real calendar date/time: {at!r}") from None
 
