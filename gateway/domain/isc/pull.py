@@ -3,12 +3,9 @@ stopped anywhere resume without losing or repeating an object, and its tally."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from gateway.domain.isc.screening import Verdict
 from gateway.domain.isc.stix import parse_stix_time
 
 # medallion and other servers give date_added with microseconds; one microsecond
@@ -45,7 +42,3 @@ class PullTally:
     rejected: int
     already_held: int
     pages: int
-
-
-def tally(verdicts: Sequence[Verdict]) -> Counter[Verdict]:
-    return Counter(verdicts)
