@@ -11,10 +11,11 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Final
+
+from gateway.domain.times import parse_time_text
 
 DetailValue = str | int | bool | None
 
@@ -145,8 +146,9 @@ def _check_at(at: str) -> None:
             f"(e.g. 2026-11-22T13:40:01.123Z), got {at!r}"
         )
     try:
-        # The regex accepts impossible dates such as month 13.
-        datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ")
+        # The regex accepts impossible dates such as month 13; the stored time form
+        # (gateway.domain.times) is exactly this one, and its parser knows the calendar.
+        parse_time_text(at)
     except ValueError:
         raise ValueError(f"at is not a real calendar date/time: {at!r}") from None
 
@@ -179,23 +181,8 @@ def next_record(
     # Copy then freeze so that a caller mutating its dict afterwards cannot
     # change a record whose hash has already been computed.
     frozen_details = MappingProxyType(_canonical_details(details or {}))
-    seq = 1 if previous is None else previous.seq + 1
-    prev_hash = GENESIS_HASH if previous is None else previous.hash
-    digest = record_digest(
-        seq,
-        at,
-        actor_kind,
-        actor,
-        action,
-        object_type,
-        object_id,
-        justification,
-        recipient,
-        frozen_details,
-        prev_hash,
-    )
-    return AuditRecord(
-        seq=seq,
+    unsealed = AuditRecord(
+        seq=1 if previous is None else previous.seq + 1,
         at=at,
         actor_kind=actor_kind,
         actor=actor,
@@ -205,25 +192,17 @@ def next_record(
         justification=justification,
         recipient=recipient,
         details=frozen_details,
-        prev_hash=prev_hash,
-        hash=digest,
+        prev_hash=GENESIS_HASH if previous is None else previous.hash,
+        hash="",
     )
+    return replace(unsealed, hash=_digest_of(unsealed))
 
 
 def _digest_of(record: AuditRecord) -> str:
-    return record_digest(
-        record.seq,
-        record.at,
-        record.actor_kind,
-        record.actor,
-        record.action,
-        record.object_type,
-        record.object_id,
-        record.justification,
-        record.recipient,
-        record.details,
-        record.prev_hash,
-    )
+    """The digest of a record's fields, its stored hash left out. By name, so the
+    order the fields are hashed in is record_digest's alone."""
+    hashed = {f.name: getattr(record, f.name) for f in fields(record) if f.name != "hash"}
+    return record_digest(**hashed)
 
 
 def verify_chain(

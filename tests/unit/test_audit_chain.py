@@ -79,6 +79,33 @@ def test_each_record_links_to_the_hash_of_its_predecessor() -> None:
     assert records[2].prev_hash == records[1].hash
 
 
+def test_records_hash_as_they_always_have() -> None:
+    # Known answers: an existing log must keep verifying after any change to this code.
+    first = next_record(
+        None,
+        at="2026-11-22T13:40:01.123Z",
+        actor_kind="user",
+        actor="alice",
+        action="agreement.propose",
+        object_type="agreement",
+        object_id="ag-1",
+        justification="pilot",
+        recipient="nl-terneuzen",
+        details={"version": 1, "urgent": False, "note": None, "zone": "Gent-Zuid"},
+    )
+    second = next_record(
+        first,
+        at="2026-11-22T13:40:02.000Z",
+        actor_kind="partner",
+        actor="nl-terneuzen",
+        action="agreement.accept",
+        object_type="agreement",
+        object_id="ag-1",
+    )
+    assert first.hash == "efd22f2b8c1b995dc8fe738be8ce8f38e6b45a53e6a119a6331c66712ababccf"
+    assert second.hash == "c46435c83770569828c75e8aed792fb4527e53502e30f510d35601127e1819d3"
+
+
 def test_digest_depends_on_field_boundaries_not_just_concatenation() -> None:
     common = ("2026-11-22T13:40:01.123Z", "user", "alice", "x.y")
     a = record_digest(1, *common, "ab", "c", "", "", {}, GENESIS_HASH)

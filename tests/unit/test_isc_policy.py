@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.domain import isc
-from gateway.domain.errors import IllegalTransition, InvalidInput
+from gateway.domain.agreement import Purpose
+from gateway.domain.errors import AgreementViolation, IllegalTransition, InvalidInput
 from gateway.domain.isc import OutboundViolation, Tlp
+from gateway.domain.isc.stix import parse_stix_time
 from tests.stix_validation import assert_valid_bundle
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -221,6 +223,9 @@ def test_a_vehicle_indicator_becomes_a_candidate_with_a_normalised_plate():
         ({"description": "A" * 5000}, "string longer than"),
         ({"id": "indicator--123"}, "id is not"),
         ({"modified": "last tuesday"}, "modified is not"),
+        ({"created": "2026-13-20T09:00:00.000Z"}, "created is not"),
+        ({"modified": "2026-11-20T09:00:00.000+01:00"}, "modified is not"),
+        ({"valid_from": "2026-11-31T09:00:00Z"}, "valid_from is not"),
         ({"spec_version": "2.0"}, "spec_version"),
         ({"pattern": "[x-vehicle:license_plate = '1ABC123' OR 1=1]"}, "vehicle pattern"),
         ({"pattern": "[x-vehicle:license_plate = '$$$']"}, "rule 3"),
@@ -265,9 +270,41 @@ def test_the_pull_resumes_one_microsecond_before_the_cursor_so_ties_are_served_a
     )
 
 
+def test_a_cursor_finer_than_microseconds_still_resumes_before_it():
+    assert isc.added_after_for("2026-11-22T10:00:00.123456789Z") == "2026-11-22T10:00:00.123455Z"
+
+
+def test_stix_and_taxii_times_are_rfc_3339_utc_with_z_and_real():
+    assert parse_stix_time("2026-11-22T10:00:00Z") == datetime(2026, 11, 22, 10, tzinfo=UTC)
+    assert parse_stix_time("2026-11-22T10:00:00.5Z") == datetime(
+        2026, 11, 22, 10, 0, 0, 500_000, tzinfo=UTC
+    )
+    for text in (
+        "2026-11-22T10:00:00+00:00",
+        "2026-11-22T10:00:00",
+        "2026-11-22 10:00:00Z",
+        "2026-1-2T3:04:05Z",
+        "2026-13-01T00:00:00Z",
+        "2026-02-29T00:00:00Z",
+        "2026-11-22T10:00:00.1234567890Z",
+        None,
+    ):
+        with pytest.raises(InvalidInput, match="created is not an RFC 3339 UTC timestamp"):
+            parse_stix_time(text, "created")
+
+
+def test_stix_times_this_node_writes_are_utc_to_the_millisecond():
+    written = isc.report_bundle(
+        isc.ReportDraft(isc.ReportKind.INCIDENT, "t", "x", Tlp.GREEN),
+        "be-gent",
+        datetime(2026, 11, 22, 11, 0, 0, 123_999, tzinfo=timezone(timedelta(hours=1))),
+    )["objects"][-1]["created"]
+    assert written == "2026-11-22T10:00:00.123Z"
+
+
 def test_red_and_amber_strict_candidates_cannot_become_shared_entries():
     for tlp in (Tlp.RED, Tlp.AMBER_STRICT):
-        with pytest.raises(isc.AgreementViolation):
+        with pytest.raises(AgreementViolation):
             isc.check_promotable(tlp)
     for tlp in (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER):
         isc.check_promotable(tlp)
@@ -278,7 +315,7 @@ def test_red_and_amber_strict_candidates_cannot_become_shared_entries():
 
 def test_a_promotion_needs_a_lawful_purpose_a_case_reference_an_expiry_and_a_reason():
     assert isc.check_promotion(" Criminal_Investigation ", "PV-1", True, "seen at the gate") == (
-        isc.Purpose.CRIMINAL_INVESTIGATION
+        Purpose.CRIMINAL_INVESTIGATION
     )
     for args, missing in (
         (("curiosity", "PV-1", True, "why"), "lawful purpose"),
