@@ -8,7 +8,15 @@ import click
 from google.protobuf.json_format import MessageToDict
 from rich.table import Table
 
-from gateway.cli.main import _client, _fail, _when, console, home_option, json_option, token_option
+from gateway.cli.shared import (
+    admin_client,
+    console,
+    fail,
+    home_option,
+    json_option,
+    timestamp_from,
+    token_option,
+)
 from gateway.wire.argos.v1 import isc_pb2 as pb
 
 # A pull of a large collection from a slow TAXII server can take minutes.
@@ -44,7 +52,7 @@ def isc() -> None:
 @json_option
 def publish_statistics(home, token_file, week, tlp, as_json) -> None:
     """Publish this node's hits per zone and category of one week (small counts left out)."""
-    r = _client(home, token_file).call_isc(
+    r = admin_client(home, token_file).call_isc(
         "PublishStatistics", pb.PublishStatisticsRequest(week=week, tlp=tlp)
     )
     _print_publication(r.publication, as_json)
@@ -67,7 +75,7 @@ def report() -> None:
 @json_option
 def report_draft(home, token_file, kind, title, text, tlp, as_json) -> None:
     """Build the bundle for review; nothing is sent."""
-    r = _client(home, token_file).call_isc(
+    r = admin_client(home, token_file).call_isc(
         "DraftReport", pb.DraftReportRequest(kind=kind, title=title, text=text, tlp=tlp)
     )
     _print_publication(r.publication, as_json)
@@ -80,7 +88,7 @@ def report_draft(home, token_file, kind, title, text, tlp, as_json) -> None:
 @json_option
 def report_show(home, token_file, publication_id, as_json) -> None:
     """Show a publication exactly as it is (or was) sent, with its digest."""
-    r = _client(home, token_file).call_isc(
+    r = admin_client(home, token_file).call_isc(
         "GetPublication", pb.GetPublicationRequest(publication_id=publication_id)
     )
     _print_publication(r.publication, as_json)
@@ -94,7 +102,7 @@ def report_show(home, token_file, publication_id, as_json) -> None:
 @json_option
 def report_publish(home, token_file, publication_id, reviewed_digest, as_json) -> None:
     """Send a reviewed draft to the ISC."""
-    r = _client(home, token_file).call_isc(
+    r = admin_client(home, token_file).call_isc(
         "PublishReport",
         pb.PublishReportRequest(publication_id=publication_id, reviewed_digest=reviewed_digest),
     )
@@ -107,7 +115,7 @@ def report_publish(home, token_file, publication_id, reviewed_digest, as_json) -
 @click.argument("publication_id")
 def export_misp(home, token_file, publication_id) -> None:
     """Print a publication as a MISP event (JSON)."""
-    r = _client(home, token_file).call_isc(
+    r = admin_client(home, token_file).call_isc(
         "ExportMisp", pb.ExportMispRequest(publication_id=publication_id)
     )
     click.echo(r.event_json)
@@ -119,7 +127,9 @@ def export_misp(home, token_file, publication_id) -> None:
 @json_option
 def pull(home, token_file, as_json) -> None:
     """Pull the ISC collection now, from the stored cursor on."""
-    r = _client(home, token_file).call_isc("PullNow", pb.PullNowRequest(), timeout=PULL_TIMEOUT_S)
+    r = admin_client(home, token_file).call_isc(
+        "PullNow", pb.PullNowRequest(), timeout=PULL_TIMEOUT_S
+    )
     if as_json:
         click.echo(json.dumps(_as_dict(r)))
         return
@@ -136,7 +146,7 @@ def pull(home, token_file, as_json) -> None:
 @json_option
 def status(home, token_file, as_json) -> None:
     """Pull cursor, totals and the latest rejections."""
-    r = _client(home, token_file).call_isc("GetIscStatus", pb.GetIscStatusRequest())
+    r = admin_client(home, token_file).call_isc("GetIscStatus", pb.GetIscStatusRequest())
     if as_json:
         click.echo(json.dumps(_as_dict(r)))
         return
@@ -162,7 +172,7 @@ def candidates() -> None:
 @click.option("--state", type=click.Choice(["open", "promoted", "dismissed"]), default=None)
 @json_option
 def candidates_list(home, token_file, state, as_json) -> None:
-    r = _client(home, token_file).call_isc(
+    r = admin_client(home, token_file).call_isc(
         "ListCandidates", pb.ListCandidatesRequest(state=state or "", limit=1000)
     )
     if as_json:
@@ -180,7 +190,7 @@ def candidates_list(home, token_file, state, as_json) -> None:
 @click.argument("candidate_id")
 @json_option
 def candidates_show(home, token_file, candidate_id, as_json) -> None:
-    r = _client(home, token_file).call_isc(
+    r = admin_client(home, token_file).call_isc(
         "GetCandidate", pb.GetCandidateRequest(candidate_id=candidate_id)
     )
     data = _as_dict(r.candidate)
@@ -221,9 +231,9 @@ def candidates_promote(
     as_json,
 ) -> None:
     """Make a hotlist entry of a candidate (investigator; audited)."""
-    expires = _when(expires_at, expires_in_days)
+    expires = timestamp_from(expires_at, expires_in_days)
     if expires is None:
-        _fail("give --expires-at or --expires-in-days: every entry needs a review date")
+        fail("give --expires-at or --expires-in-days: every entry needs a review date")
     request = pb.PromoteCandidateRequest(
         candidate_id=candidate_id,
         category=category,
@@ -235,7 +245,7 @@ def candidates_promote(
         flags=list(flags),
     )
     request.expires_at.CopyFrom(expires)
-    r = _client(home, token_file).call_isc("PromoteCandidate", request)
+    r = admin_client(home, token_file).call_isc("PromoteCandidate", request)
     if as_json:
         click.echo(json.dumps({"entry_id": r.entry_id, "candidate": _as_dict(r.candidate)}))
         return
@@ -249,7 +259,7 @@ def candidates_promote(
 @click.option("--reason", required=True)
 @json_option
 def candidates_dismiss(home, token_file, candidate_id, reason, as_json) -> None:
-    r = _client(home, token_file).call_isc(
+    r = admin_client(home, token_file).call_isc(
         "DismissCandidate", pb.DismissCandidateRequest(candidate_id=candidate_id, reason=reason)
     )
     if as_json:

@@ -18,12 +18,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from rich.console import Console
 from rich.table import Table
 
-from gateway.cli.client import (
-    EXIT_INTEGRITY,
-    EXIT_INVALID,
-    EXIT_REFUSED,
-    AdminClient,
-    read_token,
+from gateway.cli.client import EXIT_INTEGRITY, EXIT_REFUSED
+from gateway.cli.isc import isc as _isc_commands
+from gateway.cli.shared import (
+    admin_client,
+    console,
+    echo_field,
+    fail,
+    field_option,
+    home_option,
+    json_option,
+    timestamp_from,
+    token_option,
 )
 from gateway.domain.agreement import CATEGORIES, Purpose
 from gateway.domain.errors import ArgosError
@@ -33,44 +39,7 @@ from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import agreement_pb2 as apb
 from gateway.wire.argos.v1 import confirmations_pb2 as cpb
 
-console = Console()
 IMPORT_TIMEOUT_S = 3600.0
-
-home_option = click.option(
-    "--home",
-    type=click.Path(path_type=Path, file_okay=False),
-    envvar="ARGOS_HOME",
-    required=True,
-    help="Node folder (or ARGOS_HOME).",
-)
-token_option = click.option(
-    "--token-file",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    envvar="ARGOS_TOKEN_FILE",
-    help="File holding your user token (or ARGOS_TOKEN_FILE / ARGOS_TOKEN).",
-)
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-field_option = click.option(
-    "--field",
-    default="",
-    help="Print only this field of the --json form (for scripts), e.g. agreement_id.",
-)
-
-
-def _echo_field(values: dict, field: str) -> None:
-    if field not in values:
-        _fail(f"no field {field!r}; fields: {', '.join(values)}")
-    value = values[field]
-    click.echo(value if isinstance(value, str) else json.dumps(value))
-
-
-def _client(home: Path, token_file: Path | None) -> AdminClient:
-    return AdminClient(home, read_token(home, token_file))
-
-
-def _fail(message: str, code: int = EXIT_INVALID) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,7 +93,7 @@ def init(home, node_id, listen, endpoint, tls_cert, tls_key, tls_ca, admin_user)
         database.close()
         write_private(home / ADMIN_TOKEN_FILE, token.encode() + b"\n")
     except ArgosError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"node {node_id} created in {home}")
     click.echo(f"signing key id  {key.key_id}")
     click.echo(f"public key      {key.public.raw.hex()}")
@@ -143,7 +112,7 @@ def serve(home, log_level) -> None:
     try:
         run(home)
     except ArgosError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @cli.command()
@@ -157,7 +126,7 @@ def identity(home, as_json, field) -> None:
         config = load_config(home)
         key = load_signing_key(config)
     except ArgosError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     info = {
         "node_id": config.node_id,
         "endpoint": config.federation_endpoint,
@@ -167,7 +136,7 @@ def identity(home, as_json, field) -> None:
         "tls_cert_sha256": certificate_fingerprint(config.tls_cert.read_bytes()),
     }
     if field:
-        _echo_field(info, field)
+        echo_field(info, field)
     elif as_json:
         click.echo(json.dumps(info))
     else:
@@ -189,7 +158,7 @@ def status(home, token_file, wait_s) -> None:
     """One screen on the node: identity, partners (reachable now?, sync lag, outbox),
     agreements, own entries near review, open confirmations near their deadline,
     camera adapters, audit log size."""
-    client = _client(home, token_file)
+    client = admin_client(home, token_file)
     r = client.call("GetStatus", pb.GetStatusRequest(), wait_s=wait_s)
     click.echo(f"node            {r.node_id} at {r.federation_address} (key {r.key_id})")
     click.echo(f"you are         {r.user} ({pb.Role.Name(r.role)[5:].lower()})")
@@ -260,13 +229,13 @@ def backup(home, token_file, out, passphrase_file, justification) -> None:
     from gateway.node.backup import read_passphrase, write_archive
 
     if out.exists():
-        _fail(f"{out} exists; choose a new file for the backup")
+        fail(f"{out} exists; choose a new file for the backup")
     try:
         passphrase = read_passphrase(passphrase_file)
         config = load_config(home)
     except ArgosError as exc:
-        _fail(str(exc))
-    r = _client(home, token_file).call(
+        fail(str(exc))
+    r = admin_client(home, token_file).call(
         "SnapshotDatabase", pb.SnapshotDatabaseRequest(justification=justification)
     )
     snapshot = Path(r.path)
@@ -332,7 +301,7 @@ def restore(archive, home, passphrase_file, admin_user) -> None:
             write_private(home / ADMIN_TOKEN_FILE, token.encode() + b"\n")
         database.close()
     except ArgosError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"node {config.node_id} restored into {home} from a backup of {manifest.created_at}")
     click.echo(f"audit log intact: {checked} records; start it with `argos serve --home {home}`")
 
@@ -363,7 +332,7 @@ def partner_add(home, token_file, node_id, endpoint, public_key, ca_cert, pin_sh
     try:
         raw_key = bytes.fromhex(public_key)
     except ValueError:
-        _fail("--public-key must be hex (see `argos identity` on the partner's node)")
+        fail("--public-key must be hex (see `argos identity` on the partner's node)")
     request = pb.AddPartnerRequest(
         partner=pb.Partner(
             node_id=node_id,
@@ -373,7 +342,7 @@ def partner_add(home, token_file, node_id, endpoint, public_key, ca_cert, pin_sh
             tls_pin_sha256=pin_sha256,
         )
     )
-    r = _client(home, token_file).call("AddPartner", request)
+    r = admin_client(home, token_file).call("AddPartner", request)
     click.echo(f"partner {r.partner.node_id} registered (key {r.partner.key_id})")
 
 
@@ -383,7 +352,7 @@ def partner_add(home, token_file, node_id, endpoint, public_key, ca_cert, pin_sh
 @json_option
 def partner_list(home, token_file, as_json) -> None:
     """List registered partners."""
-    r = _client(home, token_file).call("ListPartners", pb.ListPartnersRequest())
+    r = admin_client(home, token_file).call("ListPartners", pb.ListPartnersRequest())
     if as_json:
         click.echo(
             json.dumps(
@@ -407,7 +376,7 @@ def partner_list(home, token_file, as_json) -> None:
 @click.option("--justification", required=True)
 def partner_remove(home, token_file, node_id, justification) -> None:
     """Remove a partner (refused while an agreement with it is in force)."""
-    _client(home, token_file).call(
+    admin_client(home, token_file).call(
         "RemovePartner", pb.RemovePartnerRequest(node_id=node_id, justification=justification)
     )
     click.echo(f"partner {node_id} removed")
@@ -466,11 +435,11 @@ def terms_options(fn):
 def _draft(partner_id: str, o: dict) -> apb.AgreementDocument:
     unknown = [p for p in _csv(o["purposes"]) if p not in _PURPOSES]
     if unknown:
-        _fail(f"unknown purpose {unknown[0]}; lawful purposes: {', '.join(_PURPOSES)}")
+        fail(f"unknown purpose {unknown[0]}; lawful purposes: {', '.join(_PURPOSES)}")
     fields = _csv(o["fields"])
     bad = [f for f in fields if f not in _FIELDS]
     if bad:
-        _fail(f"unknown field {bad[0]}; fields: {', '.join(_FIELDS)}")
+        fail(f"unknown field {bad[0]}; fields: {', '.join(_FIELDS)}")
     now = datetime.now(UTC)
     start, end = Timestamp(), Timestamp()
     start.FromDatetime(now)
@@ -518,7 +487,7 @@ def agreement_dict(a: pb.Agreement) -> dict:
 
 def _print_agreement(a: pb.Agreement, as_json: bool, field: str = "") -> None:
     if field:
-        _echo_field(agreement_dict(a), field)
+        echo_field(agreement_dict(a), field)
         return
     if as_json:
         click.echo(json.dumps(agreement_dict(a)))
@@ -554,7 +523,7 @@ def agreement_propose(home, token_file, partner_id, as_json, field, **options) -
     request = pb.CreateAgreementProposalRequest(
         draft=_draft(partner_id, options), justification=options["justification"]
     )
-    r = _client(home, token_file).call("CreateAgreementProposal", request)
+    r = admin_client(home, token_file).call("CreateAgreementProposal", request)
     _print_agreement(r.agreement, as_json, field)
 
 
@@ -567,7 +536,7 @@ def agreement_propose(home, token_file, partner_id, as_json, field, **options) -
 @json_option
 def agreement_accept(home, token_file, agreement_id, version, justification, as_json) -> None:
     """Countersign the partner's pending proposal; compare its fingerprint first."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "CountersignAgreement",
         pb.CountersignAgreementRequest(
             agreement_id=agreement_id, version=version, justification=justification
@@ -584,7 +553,7 @@ def agreement_accept(home, token_file, agreement_id, version, justification, as_
 @json_option
 def agreement_amend(home, token_file, agreement_id, as_json, **options) -> None:
     """Propose new terms for an active agreement (a new version, signed by both)."""
-    client = _client(home, token_file)
+    client = admin_client(home, token_file)
     current = client.call("GetAgreement", pb.GetAgreementRequest(agreement_id=agreement_id))
     request = pb.AmendAgreementRequest(
         agreement_id=agreement_id,
@@ -602,7 +571,7 @@ def _status_command(name: str, kind: int, doc: str):
     @click.option("--reason", required=True, help="Why (sent to the partner, audited).")
     @json_option
     def command(home, token_file, agreement_id, reason, as_json) -> None:
-        r = _client(home, token_file).call(
+        r = admin_client(home, token_file).call(
             "SetAgreementStatus",
             pb.SetAgreementStatusRequest(agreement_id=agreement_id, kind=kind, reason=reason),
         )
@@ -623,7 +592,7 @@ _status_command("revoke", _Kind.KIND_REVOKE, "Revoke for good; the partner purge
 @json_option
 def agreement_list(home, token_file, as_json) -> None:
     """List agreements with their state and fingerprint."""
-    r = _client(home, token_file).call("ListAgreements", pb.ListAgreementsRequest())
+    r = admin_client(home, token_file).call("ListAgreements", pb.ListAgreementsRequest())
     if as_json:
         click.echo(json.dumps([agreement_dict(a) for a in r.agreements]))
         return
@@ -655,28 +624,13 @@ def _node(home: Path) -> str:
 @field_option
 def agreement_show(home, token_file, agreement_id, version, as_json, field) -> None:
     """Show one agreement and the fingerprint to compare on the phone."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "GetAgreement", pb.GetAgreementRequest(agreement_id=agreement_id, version=version)
     )
     _print_agreement(r.agreement, as_json, field)
 
 
 # -- hotlist -----------------------------------------------------------------------------------
-
-
-def _when(value: str | None, days: int | None = None) -> Timestamp | None:
-    from gateway.cli.importing import parse_time
-
-    if value:
-        try:
-            return parse_time(value)
-        except (ValueError, OverflowError):
-            _fail(f"{value!r} is not an ISO 8601 date or time")
-    if days is not None:
-        ts = Timestamp()
-        ts.FromDatetime(datetime.now(UTC) + timedelta(days=days))
-        return ts
-    return None
 
 
 def _entry_dict(e: pb.HotlistEntry) -> dict:
@@ -736,7 +690,7 @@ def hotlist_add(home, token_file, as_json, **o) -> None:
     """Add an entry to this node's hotlist (expiry required)."""
     for required in ("plate", "category", "action"):
         if not o[required]:
-            _fail(f"--{required} is required")
+            fail(f"--{required} is required")
     entry = pb.HotlistEntry(
         plate=o["plate"],
         country=o["country"] or "",
@@ -747,13 +701,13 @@ def hotlist_add(home, token_file, as_json, **o) -> None:
         contact=o["contact"] or "",
         case_reference=o["case_reference"] or "",
     )
-    expires = _when(o["expires_at"], o["expires_in_days"])
+    expires = timestamp_from(o["expires_at"], o["expires_in_days"])
     if expires is None:
-        _fail("give --expires-at or --expires-in-days: every entry needs a review date")
+        fail("give --expires-at or --expires-in-days: every entry needs a review date")
     entry.expires_at.CopyFrom(expires)
     if o["valid_from"]:
-        entry.valid_from.CopyFrom(_when(o["valid_from"]))
-    r = _client(home, token_file).call(
+        entry.valid_from.CopyFrom(timestamp_from(o["valid_from"]))
+    r = admin_client(home, token_file).call(
         "AddEntry", pb.AddEntryRequest(entry=entry, justification=o["justification"])
     )
     _print_entry(r.entry, as_json)
@@ -767,7 +721,7 @@ def hotlist_add(home, token_file, as_json, **o) -> None:
 @json_option
 def hotlist_update(home, token_file, entry_id, as_json, **o) -> None:
     """Change an entry; options not given keep their value."""
-    client = _client(home, token_file)
+    client = admin_client(home, token_file)
     entry = client.call("GetEntry", pb.GetEntryRequest(entry_id=entry_id)).entry
     for name in (
         "plate",
@@ -783,11 +737,11 @@ def hotlist_update(home, token_file, entry_id, as_json, **o) -> None:
     if o["flags"]:
         del entry.flags[:]
         entry.flags.extend(o["flags"])
-    expires = _when(o["expires_at"], o["expires_in_days"])
+    expires = timestamp_from(o["expires_at"], o["expires_in_days"])
     if expires is not None:
         entry.expires_at.CopyFrom(expires)
     if o["valid_from"]:
-        entry.valid_from.CopyFrom(_when(o["valid_from"]))
+        entry.valid_from.CopyFrom(timestamp_from(o["valid_from"]))
     r = client.call(
         "UpdateEntry", pb.UpdateEntryRequest(entry=entry, justification=o["justification"])
     )
@@ -802,7 +756,7 @@ def hotlist_update(home, token_file, entry_id, as_json, **o) -> None:
 @json_option
 def hotlist_withdraw(home, token_file, entry_id, justification, as_json) -> None:
     """Withdraw an entry; partners receive a signed tombstone."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "WithdrawEntry", pb.WithdrawEntryRequest(entry_id=entry_id, justification=justification)
     )
     _print_entry(r.entry, as_json)
@@ -815,7 +769,7 @@ def hotlist_withdraw(home, token_file, entry_id, justification, as_json) -> None
 @json_option
 def hotlist_show(home, token_file, entry_id, as_json) -> None:
     """Show one entry (the consultation is audited)."""
-    r = _client(home, token_file).call("GetEntry", pb.GetEntryRequest(entry_id=entry_id))
+    r = admin_client(home, token_file).call("GetEntry", pb.GetEntryRequest(entry_id=entry_id))
     _print_entry(r.entry, as_json)
 
 
@@ -828,7 +782,7 @@ def hotlist_show(home, token_file, entry_id, as_json) -> None:
 @json_option
 def hotlist_list(home, token_file, status, limit, after, as_json) -> None:
     """List entries (expired ones are due for review)."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "ListEntries",
         pb.ListEntriesRequest(status=status or "", limit=limit, after_entry_id=after),
     )
@@ -866,7 +820,7 @@ def hotlist_import(home, token_file, path, keep_good, justification, chunk, as_j
     from gateway.cli.importing import read_chunks
 
     total = max(0, sum(1 for _ in path.open("rb")) - (0 if path.suffix == ".jsonl" else 1))
-    client = _client(home, token_file)
+    client = admin_client(home, token_file)
     progress = Progress(console=Console(stderr=True), disable=as_json or total < 10_000)
 
     def requests():
@@ -908,7 +862,7 @@ def sync() -> None:
 @json_option
 def sync_status(home, token_file, as_json) -> None:
     """Per partner and agreement: cursor, lag, entries, last verified head, rejections."""
-    r = _client(home, token_file).call("GetSyncStatus", pb.GetSyncStatusRequest())
+    r = admin_client(home, token_file).call("GetSyncStatus", pb.GetSyncStatusRequest())
     if as_json:
         click.echo(
             json.dumps(
@@ -958,7 +912,7 @@ def sync_status(home, token_file, as_json) -> None:
 def sync_verify(home, token_file, agreement_id) -> None:
     """Re-prove that every entry held under an agreement came from its provider
     (inclusion proof against the signed checkpoint it arrived under)."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "VerifyReceivedEntries", pb.VerifyReceivedEntriesRequest(agreement_id=agreement_id)
     )
     if r.problem:
@@ -974,7 +928,7 @@ def sync_verify(home, token_file, agreement_id) -> None:
 @click.option("--justification", required=True)
 def sync_resync(home, token_file, agreement_id, justification) -> None:
     """Erase what was received under an agreement and pull it again from the start."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "ResyncAgreement",
         pb.ResyncAgreementRequest(agreement_id=agreement_id, justification=justification),
     )
@@ -1013,8 +967,10 @@ def user_add(home, token_file, name, role, token_out) -> None:
     from gateway.node.config import write_private
 
     if token_out.exists():
-        _fail(f"{token_out} exists; choose a new file for the token")
-    r = _client(home, token_file).call("AddUser", pb.AddUserRequest(name=name, role=_ROLES[role]))
+        fail(f"{token_out} exists; choose a new file for the token")
+    r = admin_client(home, token_file).call(
+        "AddUser", pb.AddUserRequest(name=name, role=_ROLES[role])
+    )
     write_private(token_out, r.token.encode() + b"\n")
     click.echo(f"user {r.user.name} ({role}) created; token written to {token_out}")
 
@@ -1024,7 +980,7 @@ def user_add(home, token_file, name, role, token_out) -> None:
 @token_option
 def user_list(home, token_file) -> None:
     """List local users."""
-    r = _client(home, token_file).call("ListUsers", pb.ListUsersRequest())
+    r = admin_client(home, token_file).call("ListUsers", pb.ListUsersRequest())
     for u in r.users:
         click.echo(f"{u.name:20} {pb.Role.Name(u.role)[5:].lower()}")
 
@@ -1042,7 +998,7 @@ def audit() -> None:
 @token_option
 def audit_verify(home, token_file) -> None:
     """Check the whole chain and its signed head; name the first bad record."""
-    r = _client(home, token_file).call("VerifyAudit", pb.VerifyAuditRequest())
+    r = admin_client(home, token_file).call("VerifyAudit", pb.VerifyAuditRequest())
     if r.ok:
         click.echo(f"audit log intact: {r.records_checked} records")
         return
@@ -1059,7 +1015,7 @@ def audit_verify(home, token_file) -> None:
 @json_option
 def audit_list(home, token_file, after, limit, as_json) -> None:
     """List audit records (reading the log is itself recorded)."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "ListAuditRecords", pb.ListAuditRecordsRequest(after_seq=after, limit=limit)
     )
     if as_json:
@@ -1095,7 +1051,7 @@ def reads_replay(home, token_file, path, batch_size, rate, as_json) -> None:
     from gateway.cli.replaying import ReadLineError, read_reads
     from gateway.wire.argos.v1 import ingest_pb2
 
-    client = _client(home, token_file)
+    client = admin_client(home, token_file)
     problems: list[tuple[int, str]] = []
     lines_of_batch: dict[str, list[int]] = {}
     started = time.monotonic()
@@ -1160,7 +1116,7 @@ def alerts_watch(home, token_file, count, as_json) -> None:
     Ctrl-C to stop."""
     from gateway.wire.argos.v1 import ingest_pb2
 
-    client = _client(home, token_file)
+    client = admin_client(home, token_file)
     seen = 0
     try:
         for item in client.stream("WatchAlerts", ingest_pb2.WatchAlertsRequest()):
@@ -1219,7 +1175,7 @@ def _hit_dict(h) -> dict:
 def hits_list(home, token_file, observed, entry_id, limit, as_json) -> None:
     """Newest first: by default the hits on this node's own entries (seen by its own
     cameras or notified by partners)."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "ListHits", pb.ListHitsRequest(observed=observed, entry_id=entry_id, limit=limit)
     )
     if as_json:
@@ -1247,7 +1203,7 @@ def hits_list(home, token_file, observed, entry_id, limit, as_json) -> None:
 @json_option
 def hits_show(home, token_file, hit_id, as_json) -> None:
     """One hit, with as much of its location as this node may know."""
-    h = _client(home, token_file).call("GetHit", pb.GetHitRequest(hit_id=hit_id)).hit
+    h = admin_client(home, token_file).call("GetHit", pb.GetHitRequest(hit_id=hit_id)).hit
     if as_json:
         click.echo(json.dumps(_hit_dict(h)))
         return
@@ -1359,8 +1315,8 @@ def confirm_request(
         ("deadline", deadline),
     ):
         if value:
-            getattr(request, field).CopyFrom(_when(value))
-    r = _client(home, token_file).call("RequestConfirmation", request)
+            getattr(request, field).CopyFrom(timestamp_from(value))
+    r = admin_client(home, token_file).call("RequestConfirmation", request)
     _print_confirmation(r.confirmation, as_json)
 
 
@@ -1372,7 +1328,7 @@ def confirm_request(
 @json_option
 def confirm_list(home, token_file, open_only, limit, as_json) -> None:
     """Requests both ways, newest first."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "ListConfirmations", pb.ListConfirmationsRequest(open_only=open_only, limit=limit)
     )
     if as_json:
@@ -1389,7 +1345,7 @@ def confirm_list(home, token_file, open_only, limit, as_json) -> None:
 @json_option
 def confirm_show(home, token_file, request_id, as_json) -> None:
     """One request, its state and its answer."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "GetConfirmation", pb.GetConfirmationRequest(request_id=request_id)
     )
     _print_confirmation(r.confirmation, as_json)
@@ -1419,7 +1375,7 @@ def confirm_answer(home, token_file, request_id, outcome, note, action, contact,
         request.action = action
     if contact is not None:
         request.contact = contact
-    r = _client(home, token_file).call("AnswerConfirmation", request)
+    r = admin_client(home, token_file).call("AnswerConfirmation", request)
     _print_confirmation(r.confirmation, as_json)
 
 
@@ -1431,7 +1387,7 @@ def confirm_answer(home, token_file, request_id, outcome, note, action, contact,
 @json_option
 def confirm_refuse(home, token_file, request_id, reason, as_json) -> None:
     """Refuse a partner's request, saying why."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "RefuseConfirmation", pb.RefuseConfirmationRequest(request_id=request_id, reason=reason)
     )
     _print_confirmation(r.confirmation, as_json)
@@ -1445,7 +1401,7 @@ def confirm_refuse(home, token_file, request_id, reason, as_json) -> None:
 @json_option
 def confirm_withdraw(home, token_file, request_id, reason, as_json) -> None:
     """Withdraw a request this port made."""
-    r = _client(home, token_file).call(
+    r = admin_client(home, token_file).call(
         "WithdrawConfirmation",
         pb.WithdrawConfirmationRequest(request_id=request_id, reason=reason),
     )
@@ -1540,8 +1496,6 @@ def demo(certs, workdir, duration) -> None:
 
     sys.exit(run_demo(certs, workdir, duration))
 
-
-from gateway.cli.isc import isc as _isc_commands  # noqa: E402 (uses the options above)
 
 cli.add_command(_isc_commands)
 
