@@ -71,13 +71,14 @@ def message_dict(message: Message, *, every_field: bool = False) -> dict[str, An
 
 
 def timestamp_from(value: str | None, days_ahead: int | None = None) -> Timestamp | None:
-    """The time an option names: ISO 8601 text if given, else `days_ahead` days from
-    now if given, else None. Text that is not a time fails the command."""
-    from gateway.cli.importing import parse_time
+    """The time an option names: ISO 8601 text if given (read as hotlist files are, see
+    importing.NAIVE_ZONE), else `days_ahead` days from now if given, else None. Text
+    that is not a time fails the command."""
+    from gateway.cli.importing import parse_timestamp
 
     if value:
         try:
-            return parse_time(value)
+            return parse_timestamp(value)
         except (ValueError, OverflowError):
             fail(f"{value!r} is not an ISO 8601 date or time")
     if days_ahead is not None:
