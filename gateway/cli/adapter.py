@@ -39,7 +39,7 @@ def adapter() -> None:
     "hotlist-export: node_socket, token_file, format, output, list_name, interval_s; "
     "read-history: backend, listen, site and a [hikvision], [openalpr] or [store] table).",
 )
-def adapter_run(kind, config_path) -> None:
+def adapter_run(kind: str, config_path: Path) -> None:
     """Listen for one vendor's pushed reads and hand them to the node; (webhook) send
     the node's alerts, signed, to a control-room system; (hotlist-export) keep the local
     backend's hotlist file; (read-history) answer the node's read-history searches from

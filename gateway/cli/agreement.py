@@ -3,27 +3,28 @@ and their translation into a signed document's draft live here; the node signs."
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
-from rich.table import Table
 
 from gateway.cli.shared import (
+    ReplyCommands,
     admin_client,
-    console,
+    asking,
     echo_field,
+    echo_json,
+    echo_list,
     fail,
     field_option,
-    home_option,
     json_option,
-    token_option,
+    message_dict,
+    node_command,
+    options,
 )
 from gateway.domain.agreement import CATEGORIES, Purpose
-from gateway.node.config import load_config
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import agreement_pb2 as apb
 
@@ -37,42 +38,38 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def terms_options(fn):
-    options = [
-        click.option(
-            "--categories",
-            default=",".join(sorted(CATEGORIES)),
-            show_default=True,
-            help="Comma-separated hotlist categories.",
-        ),
-        click.option(
-            "--purposes",
-            default=Purpose.CRIMINAL_INVESTIGATION.value,
-            show_default=True,
-            help=f"Comma-separated, from: {', '.join(PURPOSES)}.",
-        ),
-        click.option("--matching", type=click.Choice(["token", "plaintext"]), default="token"),
-        click.option(
-            "--fields",
-            default="action,flags",
-            show_default=True,
-            help=f"Optional entry fields shared, from: {', '.join(_FIELDS)}.",
-        ),
-        click.option("--direction", type=click.Choice(list(_DIRECTION)), default="both"),
-        click.option("--hit-notification/--no-hit-notification", default=True),
-        click.option("--granularity", type=click.Choice(list(_GRANULARITY)), default="site"),
-        click.option("--confirmations/--no-confirmations", default=True),
-        click.option("--deadline-hours", type=int, default=12, show_default=True),
-        click.option("--entry-retention-days", type=int, default=30, show_default=True),
-        click.option("--hit-retention-days", type=int, default=28, show_default=True),
-        click.option("--onward-sharing/--no-onward-sharing", default=False),
-        click.option("--handling-code", default=""),
-        click.option("--valid-days", type=int, default=365, show_default=True),
-        click.option("--justification", required=True, help="Why (recorded in the audit log)."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+terms_options = options(
+    click.option(
+        "--categories",
+        default=",".join(sorted(CATEGORIES)),
+        show_default=True,
+        help="Comma-separated hotlist categories.",
+    ),
+    click.option(
+        "--purposes",
+        default=Purpose.CRIMINAL_INVESTIGATION.value,
+        show_default=True,
+        help=f"Comma-separated, from: {', '.join(PURPOSES)}.",
+    ),
+    click.option("--matching", type=click.Choice(["token", "plaintext"]), default="token"),
+    click.option(
+        "--fields",
+        default="action,flags",
+        show_default=True,
+        help=f"Optional entry fields shared, from: {', '.join(_FIELDS)}.",
+    ),
+    click.option("--direction", type=click.Choice(list(_DIRECTION)), default="both"),
+    click.option("--hit-notification/--no-hit-notification", default=True),
+    click.option("--granularity", type=click.Choice(list(_GRANULARITY)), default="site"),
+    click.option("--confirmations/--no-confirmations", default=True),
+    click.option("--deadline-hours", type=int, default=12, show_default=True),
+    click.option("--entry-retention-days", type=int, default=30, show_default=True),
+    click.option("--hit-retention-days", type=int, default=28, show_default=True),
+    click.option("--onward-sharing/--no-onward-sharing", default=False),
+    click.option("--handling-code", default=""),
+    click.option("--valid-days", type=int, default=365, show_default=True),
+    click.option("--justification", required=True, help="Why (recorded in the audit log)."),
+)
 
 
 def _draft(partner_id: str, o: dict) -> apb.AgreementDocument:
@@ -124,7 +121,7 @@ def agreement_dict(a: pb.Agreement) -> dict:
         "status_issuer": a.status_issuer,
         "status_reason": a.status_reason,
         "envelope_hex": a.envelope.SerializeToString(deterministic=True).hex(),
-        "terms": MessageToDict(d, preserving_proto_field_name=True),
+        "terms": message_dict(d),
     }
 
 
@@ -133,7 +130,7 @@ def _print_agreement(a: pb.Agreement, as_json: bool, field: str = "") -> None:
         echo_field(agreement_dict(a), field)
         return
     if as_json:
-        click.echo(json.dumps(agreement_dict(a)))
+        echo_json(agreement_dict(a))
         return
     d = a.document
     click.echo(f"agreement     {d.agreement_id} v{d.version}")
@@ -149,78 +146,63 @@ def _print_agreement(a: pb.Agreement, as_json: bool, field: str = "") -> None:
         click.echo(f"status by     {a.status_issuer}: {a.status_reason}")
 
 
+def _show_agreement(reply: Any, as_json: bool, field: str = "") -> None:
+    _print_agreement(reply.agreement, as_json, field)
+
+
 @click.group()
 def agreement() -> None:
     """Propose, countersign, amend, suspend, resume and revoke sharing agreements."""
 
 
-@agreement.command("propose")
-@home_option
-@token_option
+@node_command(agreement, "propose")
 @click.option("--partner", "partner_id", required=True)
 @terms_options
 @json_option
 @field_option
-def agreement_propose(home, token_file, partner_id, as_json, field, **options) -> None:
+def agreement_propose(
+    home: Path, token_file: Path | None, partner_id: str, as_json: bool, field: str, **terms: Any
+) -> None:
     """Sign a new agreement and send it to the partner for countersignature."""
     request = pb.CreateAgreementProposalRequest(
-        draft=_draft(partner_id, options), justification=options["justification"]
+        draft=_draft(partner_id, terms), justification=terms["justification"]
     )
     r = admin_client(home, token_file).call("CreateAgreementProposal", request)
     _print_agreement(r.agreement, as_json, field)
 
 
-@agreement.command("accept")
-@home_option
-@token_option
-@click.argument("agreement_id")
-@click.option("--version", type=int, default=0, help="Version to accept (default: pending).")
-@click.option("--justification", required=True)
-@json_option
-def agreement_accept(home, token_file, agreement_id, version, justification, as_json) -> None:
-    """Countersign the partner's pending proposal; compare its fingerprint first."""
-    r = admin_client(home, token_file).call(
-        "CountersignAgreement",
-        pb.CountersignAgreementRequest(
-            agreement_id=agreement_id, version=version, justification=justification
-        ),
-    )
-    _print_agreement(r.agreement, as_json)
+_about_agreement = ReplyCommands(agreement, "agreement_id", _show_agreement)
+_about_agreement.add(
+    "accept",
+    "Countersign the partner's pending proposal; compare its fingerprint first.",
+    asking("CountersignAgreement", pb.CountersignAgreementRequest),
+    click.option("--version", type=int, default=0, help="Version to accept (default: pending)."),
+    click.option("--justification", required=True),
+)
 
 
-@agreement.command("amend")
-@home_option
-@token_option
+@node_command(agreement, "amend")
 @click.argument("agreement_id")
 @terms_options
 @json_option
-def agreement_amend(home, token_file, agreement_id, as_json, **options) -> None:
+def agreement_amend(
+    home: Path, token_file: Path | None, agreement_id: str, as_json: bool, **terms: Any
+) -> None:
     """Propose new terms for an active agreement (a new version, signed by both)."""
     client = admin_client(home, token_file)
     current = client.call("GetAgreement", pb.GetAgreementRequest(agreement_id=agreement_id))
     request = pb.AmendAgreementRequest(
         agreement_id=agreement_id,
-        draft=_draft(current.agreement.document.partner, options),
-        justification=options["justification"],
+        draft=_draft(current.agreement.document.partner, terms),
+        justification=terms["justification"],
     )
     _print_agreement(client.call("AmendAgreement", request).agreement, as_json)
 
 
-def _status_command(name: str, kind: int, doc: str):
-    @agreement.command(name, help=doc)
-    @home_option
-    @token_option
-    @click.argument("agreement_id")
-    @click.option("--reason", required=True, help="Why (sent to the partner, audited).")
-    @json_option
-    def command(home, token_file, agreement_id, reason, as_json) -> None:
-        r = admin_client(home, token_file).call(
-            "SetAgreementStatus",
-            pb.SetAgreementStatusRequest(agreement_id=agreement_id, kind=kind, reason=reason),
-        )
-        _print_agreement(r.agreement, as_json)
-
-    return command
+def _status_command(name: str, kind: int, doc: str) -> None:
+    ask = asking("SetAgreementStatus", pb.SetAgreementStatusRequest, kind=kind)
+    reason = click.option("--reason", required=True, help="Why (sent to the partner, audited).")
+    _about_agreement.add(name, doc, ask, reason)
 
 
 _Kind = apb.AgreementStatusChange
@@ -229,21 +211,17 @@ _status_command("resume", _Kind.KIND_RESUME, "Lift a suspension this node made."
 _status_command("revoke", _Kind.KIND_REVOKE, "Revoke for good; the partner purges.")
 
 
-@agreement.command("list")
-@home_option
-@token_option
+@node_command(agreement, "list")
 @json_option
-def agreement_list(home, token_file, as_json) -> None:
+def agreement_list(home: Path, token_file: Path | None, as_json: bool) -> None:
     """List agreements with their state and fingerprint."""
-    r = admin_client(home, token_file).call("ListAgreements", pb.ListAgreementsRequest())
-    if as_json:
-        click.echo(json.dumps([agreement_dict(a) for a in r.agreements]))
-        return
-    table = Table("agreement", "v", "partner", "state", "fingerprint", "categories")
-    for a in r.agreements:
+    client = admin_client(home, token_file)
+    r = client.call("ListAgreements", pb.ListAgreementsRequest())
+
+    def row(a: pb.Agreement) -> tuple[str, ...]:
         d = a.document
-        other = d.partner if d.proposer == _node(home) else d.proposer
-        table.add_row(
+        other = d.partner if d.proposer == client.node_id else d.proposer
+        return (
             d.agreement_id[:8],
             str(d.version),
             other,
@@ -251,23 +229,20 @@ def agreement_list(home, token_file, as_json) -> None:
             a.fingerprint,
             str(len(d.categories)),
         )
-    console.print(table)
 
-
-def _node(home: Path) -> str:
-    return load_config(home).node_id
-
-
-@agreement.command("show")
-@home_option
-@token_option
-@click.argument("agreement_id")
-@click.option("--version", type=int, default=0)
-@json_option
-@field_option
-def agreement_show(home, token_file, agreement_id, version, as_json, field) -> None:
-    """Show one agreement and the fingerprint to compare on the phone."""
-    r = admin_client(home, token_file).call(
-        "GetAgreement", pb.GetAgreementRequest(agreement_id=agreement_id, version=version)
+    echo_list(
+        r.agreements,
+        as_json,
+        as_dict=agreement_dict,
+        columns=("agreement", "v", "partner", "state", "fingerprint", "categories"),
+        row=row,
     )
-    _print_agreement(r.agreement, as_json, field)
+
+
+_about_agreement.add(
+    "show",
+    "Show one agreement and the fingerprint to compare on the phone.",
+    asking("GetAgreement", pb.GetAgreementRequest),
+    click.option("--version", type=int, default=0),
+    field=True,
+)

@@ -3,12 +3,12 @@ that need a person."""
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
+from typing import Any
 
 import click
-from google.protobuf.json_format import MessageToDict
 
-from gateway.cli.shared import admin_client, home_option, json_option, token_option
+from gateway.cli.shared import admin_client, echo_json, json_option, message_dict, node_command
 from gateway.wire.argos.v1 import confirmations_pb2 as cpb
 
 
@@ -17,52 +17,51 @@ def alerts() -> None:
     """Alerts for the control room."""
 
 
-@alerts.command("watch")
-@home_option
-@token_option
+@node_command(alerts, "watch")
 @click.option("--count", type=int, default=0, help="Stop after this many alerts (0: never).")
 @json_option
-def alerts_watch(home, token_file, count, as_json) -> None:
+def alerts_watch(home: Path, token_file: Path | None, count: int, as_json: bool) -> None:
     """Show every hit of this node's cameras as it happens, and every confirmation
     request that needs a person (incoming, near its deadline, expired, answered).
     Ctrl-C to stop."""
     from gateway.wire.argos.v1 import ingest_pb2
 
     client = admin_client(home, token_file)
-    seen = 0
     try:
-        for item in client.stream("WatchAlerts", ingest_pb2.WatchAlertsRequest()):
+        stream = client.stream("WatchAlerts", ingest_pb2.WatchAlertsRequest())
+        for seen, item in enumerate(stream, start=1):
             if item.HasField("confirmation"):
-                n = item.confirmation
-                if as_json:
-                    notice = MessageToDict(n, preserving_proto_field_name=True)
-                    click.echo(json.dumps({"confirmation": notice}))
-                else:
-                    kind = cpb.ConfirmationKind.Name(n.kind).removeprefix("CONFIRMATION_KIND_")
-                    click.echo(
-                        f"CONFIRMATION {n.what}: {kind.lower()} {n.request_id} with "
-                        f"{n.partner}, deadline {n.deadline.ToJsonString()}"
-                    )
-                seen += 1
-                if count and seen >= count:
-                    return
-                continue
-            a = item.alert
-            if as_json:
-                click.echo(json.dumps(MessageToDict(a, preserving_proto_field_name=True)))
+                _echo_confirmation(item.confirmation, as_json)
             else:
-                where = f"{a.site}/{a.camera}"
-                whose = "own list" if not a.agreement_id else f"{a.entry_owner} ({a.agreement_id})"
-                kind = "FUZZY" if a.match == 2 else "exact"
-                click.echo(
-                    f"{a.observed_at.ToJsonString()}  HIT {a.plate} [{a.country or '?'}] "
-                    f"{kind} at {where}  {a.category}, {a.action or 'no action shared'}  "
-                    f"entry {a.entry_id} of {whose}"
-                )
-                for advisory in a.advisories:
-                    click.echo(f"    ! {advisory}")
-            seen += 1
+                _echo_hit(item.alert, as_json)
             if count and seen >= count:
                 return
     except KeyboardInterrupt:
         return
+
+
+def _echo_confirmation(n: Any, as_json: bool) -> None:
+    if as_json:
+        echo_json({"confirmation": message_dict(n)})
+        return
+    kind = cpb.ConfirmationKind.Name(n.kind).removeprefix("CONFIRMATION_KIND_")
+    click.echo(
+        f"CONFIRMATION {n.what}: {kind.lower()} {n.request_id} with "
+        f"{n.partner}, deadline {n.deadline.ToJsonString()}"
+    )
+
+
+def _echo_hit(a: Any, as_json: bool) -> None:
+    if as_json:
+        echo_json(message_dict(a))
+        return
+    where = f"{a.site}/{a.camera}"
+    whose = "own list" if not a.agreement_id else f"{a.entry_owner} ({a.agreement_id})"
+    kind = "FUZZY" if a.match == 2 else "exact"
+    click.echo(
+        f"{a.observed_at.ToJsonString()}  HIT {a.plate} [{a.country or '?'}] "
+        f"{kind} at {where}  {a.category}, {a.action or 'no action shared'}  "
+        f"entry {a.entry_id} of {whose}"
+    )
+    for advisory in a.advisories:
+        click.echo(f"    ! {advisory}")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
-from google.protobuf.json_format import MessageToDict
 
 from gateway.cli.client import EXIT_INTEGRITY
-from gateway.cli.shared import admin_client, home_option, json_option, token_option
+from gateway.cli.shared import (
+    admin_client,
+    echo_each,
+    json_option,
+    message_dict,
+    node_command,
+)
 from gateway.wire.argos.v1 import admin_pb2 as pb
 
 
@@ -18,10 +24,8 @@ def audit() -> None:
     """Read and verify the hash-chained audit log."""
 
 
-@audit.command("verify")
-@home_option
-@token_option
-def audit_verify(home, token_file) -> None:
+@node_command(audit, "verify")
+def audit_verify(home: Path, token_file: Path | None) -> None:
     """Check the whole chain and its signed head; name the first bad record."""
     r = admin_client(home, token_file).call("VerifyAudit", pb.VerifyAuditRequest())
     if r.ok:
@@ -32,24 +36,20 @@ def audit_verify(home, token_file) -> None:
     sys.exit(EXIT_INTEGRITY)
 
 
-@audit.command("list")
-@home_option
-@token_option
+@node_command(audit, "list")
 @click.option("--after", type=int, default=0)
 @click.option("--limit", type=int, default=100)
 @json_option
-def audit_list(home, token_file, after, limit, as_json) -> None:
+def audit_list(home: Path, token_file: Path | None, after: int, limit: int, as_json: bool) -> None:
     """List audit records (reading the log is itself recorded)."""
     r = admin_client(home, token_file).call(
         "ListAuditRecords", pb.ListAuditRecordsRequest(after_seq=after, limit=limit)
     )
-    if as_json:
-        click.echo(
-            json.dumps([MessageToDict(x, preserving_proto_field_name=True) for x in r.records])
-        )
-        return
-    for x in r.records:
-        click.echo(
-            f"{x.seq:6} {x.at} {x.actor_kind}:{x.actor} {x.action} "
-            f"{x.object_type}:{x.object_id} {x.recipient} {x.justification}"
-        )
+    echo_each(r.records, as_json, as_dict=message_dict, each=_print_record)
+
+
+def _print_record(x: Any) -> None:
+    click.echo(
+        f"{x.seq:6} {x.at} {x.actor_kind}:{x.actor} {x.action} "
+        f"{x.object_type}:{x.object_id} {x.recipient} {x.justification}"
+    )

@@ -3,13 +3,23 @@ for partner investigators."""
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
+from typing import Any
 
 import click
-from google.protobuf.json_format import MessageToDict
 
 from gateway.cli.agreement import PURPOSES
-from gateway.cli.shared import admin_client, home_option, json_option, timestamp_from, token_option
+from gateway.cli.shared import (
+    ReplyCommands,
+    admin_client,
+    asking,
+    echo_each,
+    echo_json,
+    json_option,
+    message_dict,
+    node_command,
+    timestamp_from,
+)
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import agreement_pb2 as apb
 from gateway.wire.argos.v1 import confirmations_pb2 as cpb
@@ -28,13 +38,9 @@ _KINDS = {
 }
 
 
-def _confirmation_dict(c) -> dict:
-    return MessageToDict(c, preserving_proto_field_name=True)
-
-
-def _print_confirmation(c, as_json: bool) -> None:
+def _print_confirmation(c: pb.Confirmation, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(_confirmation_dict(c)))
+        echo_json(message_dict(c))
         return
     r = c.request
     side = "asked of" if c.outgoing else "asked by"
@@ -54,9 +60,11 @@ def _print_confirmation(c, as_json: bool) -> None:
         click.echo(f"  refused by {c.closed_by}: {c.refusal_reason}")
 
 
-@confirm.command("request")
-@home_option
-@token_option
+def _show_confirmation(reply: Any, as_json: bool) -> None:
+    _print_confirmation(reply.confirmation, as_json)
+
+
+@node_command(confirm, "request")
 @click.option("--kind", type=click.Choice(list(_KINDS)), required=True)
 @click.option("--hit", "hit_id", default="", help="The hit (alert and details requests).")
 @click.option(
@@ -77,23 +85,23 @@ def _print_confirmation(c, as_json: bool) -> None:
 @click.option("--deadline", default="", help="Earlier than the agreement's default (ISO).")
 @json_option
 def confirm_request(
-    home,
-    token_file,
-    kind,
-    hit_id,
-    agreement_id,
-    purpose,
-    case_reference,
-    urgent_reason,
-    plate,
-    country,
-    window_start,
-    window_end,
-    legal_order,
-    previous_request_id,
-    question,
-    deadline,
-    as_json,
+    home: Path,
+    token_file: Path | None,
+    kind: str,
+    hit_id: str,
+    agreement_id: str,
+    purpose: str,
+    case_reference: str,
+    urgent_reason: str,
+    plate: str,
+    country: str,
+    window_start: str,
+    window_end: str,
+    legal_order: str,
+    previous_request_id: str,
+    question: str,
+    deadline: str,
+    as_json: bool,
 ) -> None:
     """Ask a partner: confirm an alert, give a hit's details, or search its reads."""
     request = pb.RequestConfirmationRequest(
@@ -121,40 +129,34 @@ def confirm_request(
     _print_confirmation(r.confirmation, as_json)
 
 
-@confirm.command("list")
-@home_option
-@token_option
+@node_command(confirm, "list")
 @click.option("--open", "open_only", is_flag=True, help="Only open requests.")
 @click.option("--limit", type=int, default=100, show_default=True)
 @json_option
-def confirm_list(home, token_file, open_only, limit, as_json) -> None:
+def confirm_list(
+    home: Path, token_file: Path | None, open_only: bool, limit: int, as_json: bool
+) -> None:
     """Requests both ways, newest first."""
     r = admin_client(home, token_file).call(
         "ListConfirmations", pb.ListConfirmationsRequest(open_only=open_only, limit=limit)
     )
-    if as_json:
-        click.echo(json.dumps([_confirmation_dict(c) for c in r.confirmations]))
-        return
-    for c in r.confirmations:
-        _print_confirmation(c, False)
-
-
-@confirm.command("show")
-@home_option
-@token_option
-@click.argument("request_id")
-@json_option
-def confirm_show(home, token_file, request_id, as_json) -> None:
-    """One request, its state and its answer."""
-    r = admin_client(home, token_file).call(
-        "GetConfirmation", pb.GetConfirmationRequest(request_id=request_id)
+    echo_each(
+        r.confirmations,
+        as_json,
+        as_dict=message_dict,
+        each=lambda c: _print_confirmation(c, False),
     )
-    _print_confirmation(r.confirmation, as_json)
 
 
-@confirm.command("answer")
-@home_option
-@token_option
+_about_request = ReplyCommands(confirm, "request_id", _show_confirmation)
+_about_request.add(
+    "show",
+    "One request, its state and its answer.",
+    asking("GetConfirmation", pb.GetConfirmationRequest),
+)
+
+
+@node_command(confirm, "answer")
 @click.argument("request_id")
 @click.option(
     "--outcome",
@@ -165,7 +167,16 @@ def confirm_show(home, token_file, request_id, as_json) -> None:
 @click.option("--action", default=None, help="Alert confirmations: the action to take.")
 @click.option("--contact", default=None, help="Alert confirmations: who to call.")
 @json_option
-def confirm_answer(home, token_file, request_id, outcome, note, action, contact, as_json) -> None:
+def confirm_answer(
+    home: Path,
+    token_file: Path | None,
+    request_id: str,
+    outcome: str | None,
+    note: str,
+    action: str | None,
+    contact: str | None,
+    as_json: bool,
+) -> None:
     """Answer a partner's request, with only what the agreement allows."""
     request = pb.AnswerConfirmationRequest(request_id=request_id, note=note)
     if outcome:
@@ -180,30 +191,15 @@ def confirm_answer(home, token_file, request_id, outcome, note, action, contact,
     _print_confirmation(r.confirmation, as_json)
 
 
-@confirm.command("refuse")
-@home_option
-@token_option
-@click.argument("request_id")
-@click.option("--reason", required=True)
-@json_option
-def confirm_refuse(home, token_file, request_id, reason, as_json) -> None:
-    """Refuse a partner's request, saying why."""
-    r = admin_client(home, token_file).call(
-        "RefuseConfirmation", pb.RefuseConfirmationRequest(request_id=request_id, reason=reason)
-    )
-    _print_confirmation(r.confirmation, as_json)
-
-
-@confirm.command("withdraw")
-@home_option
-@token_option
-@click.argument("request_id")
-@click.option("--reason", default="")
-@json_option
-def confirm_withdraw(home, token_file, request_id, reason, as_json) -> None:
-    """Withdraw a request this port made."""
-    r = admin_client(home, token_file).call(
-        "WithdrawConfirmation",
-        pb.WithdrawConfirmationRequest(request_id=request_id, reason=reason),
-    )
-    _print_confirmation(r.confirmation, as_json)
+_about_request.add(
+    "refuse",
+    "Refuse a partner's request, saying why.",
+    asking("RefuseConfirmation", pb.RefuseConfirmationRequest),
+    click.option("--reason", required=True),
+)
+_about_request.add(
+    "withdraw",
+    "Withdraw a request this port made.",
+    asking("WithdrawConfirmation", pb.WithdrawConfirmationRequest),
+    click.option("--reason", default=""),
+)

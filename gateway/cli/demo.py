@@ -29,7 +29,7 @@ import click
     show_default=True,
     help="Seconds of camera traffic (or DEMO_DURATION).",
 )
-def demo(certs, workdir, duration) -> None:
+def demo(certs: Path, workdir: Path, duration: float) -> None:
     """Run the four-port federation on this machine and show what it does: camera
     traffic with a live view, an investigator story, a summary and every audit log
     verified. Ctrl-C stops every process it started (exit code 130)."""

@@ -4,7 +4,6 @@ and backup ask the running node."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -14,11 +13,12 @@ from gateway.cli.client import EXIT_INTEGRITY
 from gateway.cli.shared import (
     admin_client,
     echo_field,
+    echo_json,
     fail,
     field_option,
     home_option,
     json_option,
-    token_option,
+    node_command,
 )
 from gateway.domain.errors import ArgosError
 from gateway.domain.peer import certificate_fingerprint
@@ -41,7 +41,16 @@ from gateway.wire.argos.v1 import confirmations_pb2 as cpb
     help="CA certificate that issued this node's certificate.",
 )
 @click.option("--admin-user", default="admin", show_default=True)
-def init(home, node_id, listen, endpoint, tls_cert, tls_key, tls_ca, admin_user) -> None:
+def init(
+    home: Path,
+    node_id: str,
+    listen: str,
+    endpoint: str | None,
+    tls_cert: Path,
+    tls_key: Path,
+    tls_ca: Path,
+    admin_user: str,
+) -> None:
     """Create a node folder: config, a new Ed25519 signing key, the database and a first
     admin user whose token is written to HOME/admin.token (owner-only)."""
     from gateway.domain.roles import Role
@@ -80,7 +89,7 @@ def init(home, node_id, listen, endpoint, tls_cert, tls_key, tls_ca, admin_user)
 @click.command()
 @home_option
 @click.option("--log-level", default="info", show_default=True)
-def serve(home, log_level) -> None:
+def serve(home: Path, log_level: str) -> None:
     """Run the node in the foreground until Ctrl-C or SIGTERM."""
     from gateway.node.logs import configure_logging
     from gateway.node.server import serve as run
@@ -96,7 +105,7 @@ def serve(home, log_level) -> None:
 @home_option
 @json_option
 @field_option
-def identity(home, as_json, field) -> None:
+def identity(home: Path, as_json: bool, field: str) -> None:
     """What partners need to register this node: node id, endpoint, public key, and the
     certificate fingerprint. Reads the node folder; the node need not run."""
     try:
@@ -115,15 +124,13 @@ def identity(home, as_json, field) -> None:
     if field:
         echo_field(info, field)
     elif as_json:
-        click.echo(json.dumps(info))
+        echo_json(info)
     else:
         for k, v in info.items():
             click.echo(f"{k:16}{v}")
 
 
-@click.command()
-@home_option
-@token_option
+@node_command()
 @click.option(
     "--wait",
     "wait_s",
@@ -131,7 +138,7 @@ def identity(home, as_json, field) -> None:
     default=0.0,
     help="Wait up to this many seconds for a node that is still starting.",
 )
-def status(home, token_file, wait_s) -> None:
+def status(home: Path, token_file: Path | None, wait_s: float) -> None:
     """One screen on the node: identity, partners (reachable now?, sync lag, outbox),
     agreements, own entries near review, open confirmations near their deadline,
     camera adapters, audit log size."""
@@ -188,9 +195,7 @@ passphrase_option = click.option(
 )
 
 
-@click.command()
-@home_option
-@token_option
+@node_command()
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -199,7 +204,9 @@ passphrase_option = click.option(
 )
 @passphrase_option
 @click.option("--justification", required=True, help="Why (recorded in the audit log).")
-def backup(home, token_file, out, passphrase_file, justification) -> None:
+def backup(
+    home: Path, token_file: Path | None, out: Path, passphrase_file: Path, justification: str
+) -> None:
     """Back up the RUNNING node: a consistent copy of its database taken while it
     works, with its config, signing key, token secret and TLS files, encrypted under
     the passphrase. Users' tokens are not in it. Admins only; audited."""
@@ -241,7 +248,7 @@ def backup(home, token_file, out, passphrase_file, justification) -> None:
     help="Also create this admin user and write its token to HOME/admin.token "
     "(tokens are never in a backup).",
 )
-def restore(archive, home, passphrase_file, admin_user) -> None:
+def restore(archive: Path, home: Path, passphrase_file: Path, admin_user: str) -> None:
     """Restore a backup into a new node folder, check its audit chain against its
     signed head, and record the restore in it. Then start it with `argos serve`."""
     from gateway.domain.roles import Role

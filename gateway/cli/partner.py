@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from gateway.cli.shared import admin_client, console, fail, home_option, json_option, token_option
+from gateway.cli.shared import (
+    admin_client,
+    echo_list,
+    fail,
+    json_option,
+    node_command,
+)
 from gateway.wire.argos.v1 import admin_pb2 as pb
 
 
@@ -17,9 +21,7 @@ def partner() -> None:
     """Register and list partner nodes."""
 
 
-@partner.command("add")
-@home_option
-@token_option
+@node_command(partner, "add")
 @click.argument("node_id")
 @click.option("--endpoint", required=True, help="host:port of the partner's federation API.")
 @click.option("--public-key", required=True, help="Partner's Ed25519 public key, hex.")
@@ -30,7 +32,15 @@ def partner() -> None:
     help="CA that issues the partner's certificates, or its own certificate when pinning.",
 )
 @click.option("--pin-sha256", default="", help="Pin the partner certificate's SHA-256.")
-def partner_add(home, token_file, node_id, endpoint, public_key, ca_cert, pin_sha256) -> None:
+def partner_add(
+    home: Path,
+    token_file: Path | None,
+    node_id: str,
+    endpoint: str,
+    public_key: str,
+    ca_cert: Path,
+    pin_sha256: str,
+) -> None:
     """Register NODE_ID as a partner."""
     try:
         raw_key = bytes.fromhex(public_key)
@@ -49,35 +59,24 @@ def partner_add(home, token_file, node_id, endpoint, public_key, ca_cert, pin_sh
     click.echo(f"partner {r.partner.node_id} registered (key {r.partner.key_id})")
 
 
-@partner.command("list")
-@home_option
-@token_option
+@node_command(partner, "list")
 @json_option
-def partner_list(home, token_file, as_json) -> None:
+def partner_list(home: Path, token_file: Path | None, as_json: bool) -> None:
     """List registered partners."""
     r = admin_client(home, token_file).call("ListPartners", pb.ListPartnersRequest())
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {"node_id": p.node_id, "endpoint": p.endpoint, "key_id": p.key_id}
-                    for p in r.partners
-                ]
-            )
-        )
-        return
-    table = Table("partner", "endpoint", "signing key", "TLS trust")
-    for p in r.partners:
-        table.add_row(p.node_id, p.endpoint, p.key_id, "pinned" if p.tls_pin_sha256 else "CA")
-    console.print(table)
+    echo_list(
+        r.partners,
+        as_json,
+        as_dict=lambda p: {"node_id": p.node_id, "endpoint": p.endpoint, "key_id": p.key_id},
+        columns=("partner", "endpoint", "signing key", "TLS trust"),
+        row=lambda p: (p.node_id, p.endpoint, p.key_id, "pinned" if p.tls_pin_sha256 else "CA"),
+    )
 
 
-@partner.command("remove")
-@home_option
-@token_option
+@node_command(partner, "remove")
 @click.argument("node_id")
 @click.option("--justification", required=True)
-def partner_remove(home, token_file, node_id, justification) -> None:
+def partner_remove(home: Path, token_file: Path | None, node_id: str, justification: str) -> None:
     """Remove a partner (refused while an agreement with it is in force)."""
     admin_client(home, token_file).call(
         "RemovePartner", pb.RemovePartnerRequest(node_id=node_id, justification=justification)

@@ -3,13 +3,12 @@ would (read by gateway/cli/replaying.py)."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import click
 
-from gateway.cli.shared import admin_client, home_option, json_option, token_option
+from gateway.cli.shared import admin_client, echo_json, json_option, node_command
 
 
 @click.group()
@@ -17,14 +16,14 @@ def reads() -> None:
     """Camera reads (as adapters hand them to the node)."""
 
 
-@reads.command("replay")
-@home_option
-@token_option
+@node_command(reads, "replay")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--batch", "batch_size", default=1000, show_default=True, help="Reads per batch.")
 @click.option("--rate", type=float, default=0.0, help="Reads per second (0: as fast as taken).")
 @json_option
-def reads_replay(home, token_file, path, batch_size, rate, as_json) -> None:
+def reads_replay(
+    home: Path, token_file: Path | None, path: Path, batch_size: int, rate: float, as_json: bool
+) -> None:
     """Feed a JSON-lines file of reads to the node's matching (needs an adapter token).
     Reads that match nothing leave no trace; hits alert at once."""
     from gateway.cli.replaying import ReadLineError, read_reads
@@ -68,9 +67,7 @@ def reads_replay(home, token_file, path, batch_size, rate, as_json) -> None:
     totals["rejected"] = len(problems)
     problems.sort()
     if as_json:
-        click.echo(
-            json.dumps({**totals, "problems": [{"line": n, "reason": r} for n, r in problems]})
-        )
+        echo_json({**totals, "problems": [{"line": n, "reason": r} for n, r in problems]})
         return
     for number, reason in problems:
         click.echo(f"line {number}: {reason}", err=True)

@@ -3,15 +3,19 @@ fresh start when it must be pulled again."""
 
 from __future__ import annotations
 
-import json
 import sys
+from pathlib import Path
 
 import click
-from google.protobuf.json_format import MessageToDict
-from rich.table import Table
 
 from gateway.cli.client import EXIT_INTEGRITY
-from gateway.cli.shared import admin_client, console, home_option, json_option, token_option
+from gateway.cli.shared import (
+    admin_client,
+    echo_list,
+    json_option,
+    message_dict,
+    node_command,
+)
 from gateway.wire.argos.v1 import admin_pb2 as pb
 
 
@@ -20,41 +24,18 @@ def sync() -> None:
     """Hotlist sync with partners."""
 
 
-@sync.command("status")
-@home_option
-@token_option
+@node_command(sync, "status")
 @json_option
-def sync_status(home, token_file, as_json) -> None:
+def sync_status(home: Path, token_file: Path | None, as_json: bool) -> None:
     """Per partner and agreement: cursor, lag, entries, last verified head, rejections."""
     r = admin_client(home, token_file).call("GetSyncStatus", pb.GetSyncStatusRequest())
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    MessageToDict(
-                        s,
-                        preserving_proto_field_name=True,
-                        always_print_fields_with_no_presence=True,
-                    )
-                    for s in r.agreements
-                ]
-            )
-        )
-        return
-    table = Table(
-        "partner",
-        "agreement",
-        "role",
-        "v",
-        "cursor",
-        "lag",
-        "entries",
-        "verified head",
-        "rejected",
-        "note",
-    )
-    for s in r.agreements:
-        table.add_row(
+    columns = ("partner", "agreement", "role", "v", "cursor", "lag", "entries")
+    echo_list(
+        r.agreements,
+        as_json,
+        as_dict=lambda s: message_dict(s, every_field=True),
+        columns=(*columns, "verified head", "rejected", "note"),
+        row=lambda s: (
             s.partner,
             s.agreement_id[:8],
             s.role,
@@ -65,15 +46,13 @@ def sync_status(home, token_file, as_json) -> None:
             f"{s.last_verified_head_seq} {s.last_verified_at[11:19]}".strip(),
             str(s.rejected_batches),
             s.last_error[:40],
-        )
-    console.print(table)
+        ),
+    )
 
 
-@sync.command("verify")
-@home_option
-@token_option
+@node_command(sync, "verify")
 @click.argument("agreement_id")
-def sync_verify(home, token_file, agreement_id) -> None:
+def sync_verify(home: Path, token_file: Path | None, agreement_id: str) -> None:
     """Re-prove that every entry held under an agreement came from its provider
     (inclusion proof against the signed checkpoint it arrived under)."""
     r = admin_client(home, token_file).call(
@@ -85,12 +64,10 @@ def sync_verify(home, token_file, agreement_id) -> None:
     click.echo(f"{r.proven} entries proven to come from their provider")
 
 
-@sync.command("resync")
-@home_option
-@token_option
+@node_command(sync, "resync")
 @click.argument("agreement_id")
 @click.option("--justification", required=True)
-def sync_resync(home, token_file, agreement_id, justification) -> None:
+def sync_resync(home: Path, token_file: Path | None, agreement_id: str, justification: str) -> None:
     """Erase what was received under an agreement and pull it again from the start."""
     r = admin_client(home, token_file).call(
         "ResyncAgreement",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli.shared import admin_client, fail, home_option, token_option
+from gateway.cli.shared import admin_client, fail, node_command
 from gateway.wire.argos.v1 import admin_pb2 as pb
 
 _ROLES = {
@@ -23,9 +23,7 @@ def user() -> None:
     """Local users and their roles."""
 
 
-@user.command("add")
-@home_option
-@token_option
+@node_command(user, "add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(list(_ROLES)), required=True)
 @click.option(
@@ -34,7 +32,7 @@ def user() -> None:
     required=True,
     help="Write the new user's token to this file (owner-only); it is not shown again.",
 )
-def user_add(home, token_file, name, role, token_out) -> None:
+def user_add(home: Path, token_file: Path | None, name: str, role: str, token_out: Path) -> None:
     """Create a local user with a role."""
     from gateway.node.config import write_private
 
@@ -47,10 +45,8 @@ def user_add(home, token_file, name, role, token_out) -> None:
     click.echo(f"user {r.user.name} ({role}) created; token written to {token_out}")
 
 
-@user.command("list")
-@home_option
-@token_option
-def user_list(home, token_file) -> None:
+@node_command(user, "list")
+def user_list(home: Path, token_file: Path | None) -> None:
     """List local users."""
     r = admin_client(home, token_file).call("ListUsers", pb.ListUsersRequest())
     for u in r.users:
