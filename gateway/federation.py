@@ -18,6 +18,8 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from gateway.wire.local_api import socket_target
+
 PORTS = ("be-gent", "nl-terneuzen", "be-antwerpen", "nl-rotterdam")
 READY_TIMEOUT_S = 30.0
 
@@ -111,7 +113,7 @@ class LocalNode:
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S
-        target = f"unix://{(self.home / 'admin.sock').resolve()}"
+        target = socket_target(self.home / "admin.sock")
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"{self.node_id} exited: {self.log_tail()}")

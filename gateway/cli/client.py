@@ -3,17 +3,18 @@ from a file or the environment (never a command-line argument), and exit codes."
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 import grpc
 
 from gateway.node.config import ADMIN_TOKEN_FILE, load_config
-from gateway.wire.argos.v1 import admin_pb2_grpc, ingest_pb2_grpc, isc_pb2_grpc
+from gateway.wire import local_api
+from gateway.wire.local_api import LocalApi
 
 # Exit codes scripts can rely on (also in the README).
 EXIT_OK = 0
@@ -41,40 +42,40 @@ ADMIN_CALL_TIMEOUT_S = 30.0
 
 
 def read_token(home: Path, token_file: Path | None) -> str | None:
-    if token_file is not None:
-        return token_file.read_text().strip()
-    if os.environ.get("ARGOS_TOKEN"):
-        return os.environ["ARGOS_TOKEN"].strip()
-    default = home / ADMIN_TOKEN_FILE
-    return default.read_text().strip() if default.is_file() else None
+    """The user's token: the named file, else $ARGOS_TOKEN, else the node folder's
+    admin.token (None when there is none)."""
+    return local_api.read_token(token_file, default=home / ADMIN_TOKEN_FILE)
 
 
 @dataclass
 class AdminClient:
+    """The running node of `home`, reached over its admin socket as the user whose token
+    this is. Every failure exits the command with its exit code and the node's message."""
+
     home: Path
     token: str | None
 
     def __post_init__(self) -> None:
         config = load_config(self.home)
-        self._channel = grpc.insecure_channel(config.admin_target)
-        self.stub = admin_pb2_grpc.AdminServiceStub(self._channel)
-        self.ingest = ingest_pb2_grpc.IngestServiceStub(self._channel)
-        self.isc = isc_pb2_grpc.IscServiceStub(self._channel)
+        self._api = LocalApi(config.admin_socket, self.token)
+        self.stub = self._api.admin
+        self.ingest = self._api.ingest
+        self.isc = self._api.isc
         self.node_id = config.node_id
 
     @property
     def metadata(self) -> list[tuple[str, str]]:
-        return [("authorization", f"Bearer {self.token}")] if self.token else []
+        return self._api.metadata
 
     def call(
         self,
         method: str,
-        request,
+        request: Any,
         timeout: float | None = ADMIN_CALL_TIMEOUT_S,
         *,
         wait_s: float = 0.0,
-    ):
-        """One call; with wait_s, wait that long for a node that is still starting."""
+    ) -> Any:
+        """One admin call; with wait_s, wait that long for a node that is still starting."""
         if wait_s > 0 and timeout is not None:
             timeout += wait_s
         try:
@@ -84,13 +85,16 @@ class AdminClient:
         except grpc.RpcError as error:
             self.fail(error)
 
-    def call_isc(self, method: str, request, timeout: float | None = ADMIN_CALL_TIMEOUT_S):
+    def call_isc(
+        self, method: str, request: Any, timeout: float | None = ADMIN_CALL_TIMEOUT_S
+    ) -> Any:
+        """One call to the node's ISC service."""
         try:
             return getattr(self.isc, method)(request, timeout=timeout, metadata=self.metadata)
         except grpc.RpcError as error:
             self.fail(error)
 
-    def stream(self, method: str, request, timeout: float | None = None):
+    def stream(self, method: str, request: Any, timeout: float | None = None) -> Iterator[Any]:
         """Iterate an ingest stream; a failure exits with its code, as call() does."""
         try:
             yield from getattr(self.ingest, method)(

@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
+from typing import Any
 
 import click
-from google.protobuf.json_format import MessageToDict
-from rich.table import Table
 
-from gateway.cli.main import _client, _fail, _when, console, home_option, json_option, token_option
+from gateway.cli.shared import (
+    ReplyCommands,
+    admin_client,
+    asking,
+    echo_json,
+    echo_list,
+    echo_record,
+    json_option,
+    message_dict,
+    node_command,
+    reply_command,
+    review_date,
+)
 from gateway.wire.argos.v1 import isc_pb2 as pb
 
 # A pull of a large collection from a slow TAXII server can take minutes.
 PULL_TIMEOUT_S = 3600.0
 
 
-def _as_dict(message) -> dict:
-    return MessageToDict(
-        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
+def _as_dict(message: Any) -> dict[str, Any]:
+    return message_dict(message, every_field=True)
 
 
-def _print_publication(p: pb.IscPublication, as_json: bool) -> None:
+def _show_publication(reply: Any, as_json: bool) -> None:
+    p = reply.publication
     if as_json:
-        click.echo(json.dumps(_as_dict(p)))
+        echo_json(_as_dict(p))
         return
     click.echo(f"publication {p.publication_id}  {p.kind}  {p.tlp.upper()}  {p.state}")
     click.echo(f"subject: {p.subject}")
@@ -36,18 +46,17 @@ def isc() -> None:
     """The Dutch ISC over STIX 2.1 / TAXII 2.1."""
 
 
-@isc.command("publish-statistics")
-@home_option
-@token_option
-@click.option("--week", default="", help="ISO week, e.g. 2026-W47; default the last complete one.")
-@click.option("--tlp", default="", help="TLP 2.0 label; default the node's statistics_tlp.")
-@json_option
-def publish_statistics(home, token_file, week, tlp, as_json) -> None:
-    """Publish this node's hits per zone and category of one week (small counts left out)."""
-    r = _client(home, token_file).call_isc(
-        "PublishStatistics", pb.PublishStatisticsRequest(week=week, tlp=tlp)
-    )
-    _print_publication(r.publication, as_json)
+reply_command(
+    isc,
+    "publish-statistics",
+    "Publish this node's hits per zone and category of one week (small counts left out).",
+    asking("PublishStatistics", pb.PublishStatisticsRequest, isc=True),
+    click.option(
+        "--week", default="", help="ISO week, e.g. 2026-W47; default the last complete one."
+    ),
+    click.option("--tlp", default="", help="TLP 2.0 label; default the node's statistics_tlp."),
+    show=_show_publication,
+)
 
 
 @isc.group()
@@ -55,73 +64,52 @@ def report() -> None:
     """Incident reports and modus-operandi notes: draft, review, publish."""
 
 
-@report.command("draft")
-@home_option
-@token_option
-@click.option("--kind", type=click.Choice(["incident", "modus-operandi"]), required=True)
-@click.option("--title", required=True)
-@click.option("--text", required=True, help="What the ISC may read. No plates.")
-@click.option(
-    "--tlp", required=True, help="clear, green, amber or amber+strict (red never leaves)."
+reply_command(
+    report,
+    "draft",
+    "Build the bundle for review; nothing is sent.",
+    asking("DraftReport", pb.DraftReportRequest, isc=True),
+    click.option("--kind", type=click.Choice(["incident", "modus-operandi"]), required=True),
+    click.option("--title", required=True),
+    click.option("--text", required=True, help="What the ISC may read. No plates."),
+    click.option(
+        "--tlp", required=True, help="clear, green, amber or amber+strict (red never leaves)."
+    ),
+    show=_show_publication,
 )
-@json_option
-def report_draft(home, token_file, kind, title, text, tlp, as_json) -> None:
-    """Build the bundle for review; nothing is sent."""
-    r = _client(home, token_file).call_isc(
-        "DraftReport", pb.DraftReportRequest(kind=kind, title=title, text=text, tlp=tlp)
-    )
-    _print_publication(r.publication, as_json)
+_about_publication = ReplyCommands(report, "publication_id", _show_publication)
+_about_publication.add(
+    "show",
+    "Show a publication exactly as it is (or was) sent, with its digest.",
+    asking("GetPublication", pb.GetPublicationRequest, isc=True),
+)
+_about_publication.add(
+    "publish",
+    "Send a reviewed draft to the ISC.",
+    asking("PublishReport", pb.PublishReportRequest, isc=True),
+    click.option("--reviewed-digest", required=True, help="The digest `report show` printed."),
+)
 
 
-@report.command("show")
-@home_option
-@token_option
+@node_command(isc, "export-misp")
 @click.argument("publication_id")
-@json_option
-def report_show(home, token_file, publication_id, as_json) -> None:
-    """Show a publication exactly as it is (or was) sent, with its digest."""
-    r = _client(home, token_file).call_isc(
-        "GetPublication", pb.GetPublicationRequest(publication_id=publication_id)
-    )
-    _print_publication(r.publication, as_json)
-
-
-@report.command("publish")
-@home_option
-@token_option
-@click.argument("publication_id")
-@click.option("--reviewed-digest", required=True, help="The digest `report show` printed.")
-@json_option
-def report_publish(home, token_file, publication_id, reviewed_digest, as_json) -> None:
-    """Send a reviewed draft to the ISC."""
-    r = _client(home, token_file).call_isc(
-        "PublishReport",
-        pb.PublishReportRequest(publication_id=publication_id, reviewed_digest=reviewed_digest),
-    )
-    _print_publication(r.publication, as_json)
-
-
-@isc.command("export-misp")
-@home_option
-@token_option
-@click.argument("publication_id")
-def export_misp(home, token_file, publication_id) -> None:
+def export_misp(home: Path, token_file: Path | None, publication_id: str) -> None:
     """Print a publication as a MISP event (JSON)."""
-    r = _client(home, token_file).call_isc(
+    r = admin_client(home, token_file).call_isc(
         "ExportMisp", pb.ExportMispRequest(publication_id=publication_id)
     )
     click.echo(r.event_json)
 
 
-@isc.command("pull")
-@home_option
-@token_option
+@node_command(isc, "pull")
 @json_option
-def pull(home, token_file, as_json) -> None:
+def pull(home: Path, token_file: Path | None, as_json: bool) -> None:
     """Pull the ISC collection now, from the stored cursor on."""
-    r = _client(home, token_file).call_isc("PullNow", pb.PullNowRequest(), timeout=PULL_TIMEOUT_S)
+    r = admin_client(home, token_file).call_isc(
+        "PullNow", pb.PullNowRequest(), timeout=PULL_TIMEOUT_S
+    )
     if as_json:
-        click.echo(json.dumps(_as_dict(r)))
+        echo_json(_as_dict(r))
         return
     click.echo(
         f"{r.fetched} objects in {r.pages} pages: {r.new_candidates} new candidates, "
@@ -130,15 +118,9 @@ def pull(home, token_file, as_json) -> None:
     )
 
 
-@isc.command("status")
-@home_option
-@token_option
-@json_option
-def status(home, token_file, as_json) -> None:
-    """Pull cursor, totals and the latest rejections."""
-    r = _client(home, token_file).call_isc("GetIscStatus", pb.GetIscStatusRequest())
+def _show_status(r: Any, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(_as_dict(r)))
+        echo_json(_as_dict(r))
         return
     click.echo(
         f"cursor {r.cursor or '-'}; {r.pulls} pulls, {r.fetched} objects, "
@@ -151,49 +133,55 @@ def status(home, token_file, as_json) -> None:
         click.echo(f"rejected {rej.object_id}: {rej.reason}")
 
 
+reply_command(
+    isc,
+    "status",
+    "Pull cursor, totals and the latest rejections.",
+    asking("GetIscStatus", pb.GetIscStatusRequest, isc=True),
+    show=_show_status,
+)
+
+
 @isc.group()
 def candidates() -> None:
     """The review queue: ISC vehicle indicators, never active until promoted."""
 
 
-@candidates.command("list")
-@home_option
-@token_option
+@node_command(candidates, "list")
 @click.option("--state", type=click.Choice(["open", "promoted", "dismissed"]), default=None)
 @json_option
-def candidates_list(home, token_file, state, as_json) -> None:
-    r = _client(home, token_file).call_isc(
+def candidates_list(home: Path, token_file: Path | None, state: str | None, as_json: bool) -> None:
+    r = admin_client(home, token_file).call_isc(
         "ListCandidates", pb.ListCandidatesRequest(state=state or "", limit=1000)
     )
-    if as_json:
-        click.echo(json.dumps([_as_dict(c) for c in r.candidates]))
-        return
-    table = Table("candidate", "state", "plate", "country", "TLP", "sightings", "title")
-    for c in r.candidates:
-        table.add_row(c.candidate_id, c.state, c.plate, c.country, c.tlp, str(c.sightings), c.title)
-    console.print(table)
-
-
-@candidates.command("show")
-@home_option
-@token_option
-@click.argument("candidate_id")
-@json_option
-def candidates_show(home, token_file, candidate_id, as_json) -> None:
-    r = _client(home, token_file).call_isc(
-        "GetCandidate", pb.GetCandidateRequest(candidate_id=candidate_id)
+    echo_list(
+        r.candidates,
+        as_json,
+        as_dict=_as_dict,
+        columns=("candidate", "state", "plate", "country", "TLP", "sightings", "title"),
+        row=lambda c: (
+            c.candidate_id,
+            c.state,
+            c.plate,
+            c.country,
+            c.tlp,
+            str(c.sightings),
+            c.title,
+        ),
     )
-    data = _as_dict(r.candidate)
-    if as_json:
-        click.echo(json.dumps(data))
-        return
-    for key, value in data.items():
-        click.echo(f"{key}: {value}")
 
 
-@candidates.command("promote")
-@home_option
-@token_option
+reply_command(
+    candidates,
+    "show",
+    None,
+    asking("GetCandidate", pb.GetCandidateRequest, isc=True),
+    click.argument("candidate_id"),
+    show=lambda reply, as_json: echo_record(_as_dict(reply.candidate), as_json),
+)
+
+
+@node_command(candidates, "promote")
 @click.argument("candidate_id")
 @click.option("--category", required=True)
 @click.option("--action", required=True)
@@ -206,24 +194,22 @@ def candidates_show(home, token_file, candidate_id, as_json) -> None:
 @click.option("--justification", required=True)
 @json_option
 def candidates_promote(
-    home,
-    token_file,
-    candidate_id,
-    category,
-    action,
-    purpose,
-    case_reference,
-    expires_at,
-    expires_in_days,
-    country,
-    flags,
-    justification,
-    as_json,
+    home: Path,
+    token_file: Path | None,
+    candidate_id: str,
+    category: str,
+    action: str,
+    purpose: str,
+    case_reference: str,
+    expires_at: str | None,
+    expires_in_days: int | None,
+    country: str,
+    flags: tuple[str, ...],
+    justification: str,
+    as_json: bool,
 ) -> None:
     """Make a hotlist entry of a candidate (investigator; audited)."""
-    expires = _when(expires_at, expires_in_days)
-    if expires is None:
-        _fail("give --expires-at or --expires-in-days: every entry needs a review date")
+    expires = review_date(expires_at, expires_in_days)
     request = pb.PromoteCandidateRequest(
         candidate_id=candidate_id,
         category=category,
@@ -235,24 +221,26 @@ def candidates_promote(
         flags=list(flags),
     )
     request.expires_at.CopyFrom(expires)
-    r = _client(home, token_file).call_isc("PromoteCandidate", request)
+    r = admin_client(home, token_file).call_isc("PromoteCandidate", request)
     if as_json:
-        click.echo(json.dumps({"entry_id": r.entry_id, "candidate": _as_dict(r.candidate)}))
+        echo_json({"entry_id": r.entry_id, "candidate": _as_dict(r.candidate)})
         return
     click.echo(f"candidate {r.candidate.candidate_id} promoted to entry {r.entry_id}")
 
 
-@candidates.command("dismiss")
-@home_option
-@token_option
-@click.argument("candidate_id")
-@click.option("--reason", required=True)
-@json_option
-def candidates_dismiss(home, token_file, candidate_id, reason, as_json) -> None:
-    r = _client(home, token_file).call_isc(
-        "DismissCandidate", pb.DismissCandidateRequest(candidate_id=candidate_id, reason=reason)
-    )
+def _show_dismissed(reply: Any, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(_as_dict(r.candidate)))
+        echo_json(_as_dict(reply.candidate))
         return
-    click.echo(f"candidate {r.candidate.candidate_id} dismissed")
+    click.echo(f"candidate {reply.candidate.candidate_id} dismissed")
+
+
+reply_command(
+    candidates,
+    "dismiss",
+    None,
+    asking("DismissCandidate", pb.DismissCandidateRequest, isc=True),
+    click.argument("candidate_id"),
+    click.option("--reason", required=True),
+    show=_show_dismissed,
+)

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gateway.domain.errors import InvalidInput
+from gateway.domain.times import parse_time
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import reads_pb2
 
@@ -54,9 +56,10 @@ def read_from_json(obj: object) -> reads_pb2.PlateRead:
     if when is None:
         moment = datetime.now(UTC)
     elif isinstance(when, str):
-        moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            raise ValueError("time must carry a time zone (UTC)")
+        try:
+            moment = parse_time(when, what="time")
+        except (InvalidInput, OverflowError) as exc:
+            raise ValueError(str(exc)) from None
     else:
         raise ValueError("time must be an ISO 8601 text")
     ms = int(moment.timestamp() * 1000)

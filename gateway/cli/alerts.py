@@ -1,0 +1,67 @@
+"""argos alerts: the control room's live view of hits and of confirmation requests
+that need a person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gateway.cli.shared import admin_client, echo_json, json_option, message_dict, node_command
+from gateway.wire.argos.v1 import confirmations_pb2 as cpb
+
+
+@click.group()
+def alerts() -> None:
+    """Alerts for the control room."""
+
+
+@node_command(alerts, "watch")
+@click.option("--count", type=int, default=0, help="Stop after this many alerts (0: never).")
+@json_option
+def alerts_watch(home: Path, token_file: Path | None, count: int, as_json: bool) -> None:
+    """Show every hit of this node's cameras as it happens, and every confirmation
+    request that needs a person (incoming, near its deadline, expired, answered).
+    Ctrl-C to stop."""
+    from gateway.wire.argos.v1 import ingest_pb2
+
+    client = admin_client(home, token_file)
+    try:
+        stream = client.stream("WatchAlerts", ingest_pb2.WatchAlertsRequest())
+        for seen, item in enumerate(stream, start=1):
+            if item.HasField("confirmation"):
+                _echo_confirmation(item.confirmation, as_json)
+            else:
+                _echo_hit(item.alert, as_json)
+            if count and seen >= count:
+                return
+    except KeyboardInterrupt:
+        return
+
+
+def _echo_confirmation(n: Any, as_json: bool) -> None:
+    if as_json:
+        echo_json({"confirmation": message_dict(n)})
+        return
+    kind = cpb.ConfirmationKind.Name(n.kind).removeprefix("CONFIRMATION_KIND_")
+    click.echo(
+        f"CONFIRMATION {n.what}: {kind.lower()} {n.request_id} with "
+        f"{n.partner}, deadline {n.deadline.ToJsonString()}"
+    )
+
+
+def _echo_hit(a: Any, as_json: bool) -> None:
+    if as_json:
+        echo_json(message_dict(a))
+        return
+    where = f"{a.site}/{a.camera}"
+    whose = "own list" if not a.agreement_id else f"{a.entry_owner} ({a.agreement_id})"
+    kind = "FUZZY" if a.match == 2 else "exact"
+    click.echo(
+        f"{a.observed_at.ToJsonString()}  HIT {a.plate} [{a.country or '?'}] "
+        f"{kind} at {where}  {a.category}, {a.action or 'no action shared'}  "
+        f"entry {a.entry_id} of {whose}"
+    )
+    for advisory in a.advisories:
+        click.echo(f"    ! {advisory}")

@@ -1,0 +1,84 @@
+"""argos partner: register, list and remove the partner nodes this node federates with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gateway.cli.shared import (
+    admin_client,
+    echo_list,
+    fail,
+    json_option,
+    node_command,
+)
+from gateway.wire.argos.v1 import admin_pb2 as pb
+
+
+@click.group()
+def partner() -> None:
+    """Register and list partner nodes."""
+
+
+@node_command(partner, "add")
+@click.argument("node_id")
+@click.option("--endpoint", required=True, help="host:port of the partner's federation API.")
+@click.option("--public-key", required=True, help="Partner's Ed25519 public key, hex.")
+@click.option(
+    "--ca-cert",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="CA that issues the partner's certificates, or its own certificate when pinning.",
+)
+@click.option("--pin-sha256", default="", help="Pin the partner certificate's SHA-256.")
+def partner_add(
+    home: Path,
+    token_file: Path | None,
+    node_id: str,
+    endpoint: str,
+    public_key: str,
+    ca_cert: Path,
+    pin_sha256: str,
+) -> None:
+    """Register NODE_ID as a partner."""
+    try:
+        raw_key = bytes.fromhex(public_key)
+    except ValueError:
+        fail("--public-key must be hex (see `argos identity` on the partner's node)")
+    request = pb.AddPartnerRequest(
+        partner=pb.Partner(
+            node_id=node_id,
+            endpoint=endpoint,
+            public_key=raw_key,
+            tls_ca_pem=ca_cert.read_text(),
+            tls_pin_sha256=pin_sha256,
+        )
+    )
+    r = admin_client(home, token_file).call("AddPartner", request)
+    click.echo(f"partner {r.partner.node_id} registered (key {r.partner.key_id})")
+
+
+@node_command(partner, "list")
+@json_option
+def partner_list(home: Path, token_file: Path | None, as_json: bool) -> None:
+    """List registered partners."""
+    r = admin_client(home, token_file).call("ListPartners", pb.ListPartnersRequest())
+    echo_list(
+        r.partners,
+        as_json,
+        as_dict=lambda p: {"node_id": p.node_id, "endpoint": p.endpoint, "key_id": p.key_id},
+        columns=("partner", "endpoint", "signing key", "TLS trust"),
+        row=lambda p: (p.node_id, p.endpoint, p.key_id, "pinned" if p.tls_pin_sha256 else "CA"),
+    )
+
+
+@node_command(partner, "remove")
+@click.argument("node_id")
+@click.option("--justification", required=True)
+def partner_remove(home: Path, token_file: Path | None, node_id: str, justification: str) -> None:
+    """Remove a partner (refused while an agreement with it is in force)."""
+    admin_client(home, token_file).call(
+        "RemovePartner", pb.RemovePartnerRequest(node_id=node_id, justification=justification)
+    )
+    click.echo(f"partner {node_id} removed")
