@@ -23,7 +23,8 @@ S = TypeVar("S", bound="Settings")
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    """Base of every settings schema."""
+    """Base of every settings schema. (kw_only applies to the fields declared on each
+    class: a schema lists its required settings before those with a default.)"""
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -49,7 +50,8 @@ def settings_from(raw: dict[str, Any], schema: type[S], *, base: Path, source: s
     def dec_hook(kind: type, value: Any) -> Any:
         if kind is Path and isinstance(value, str):
             return (base / value).resolve() if value else Path()
-        raise NotImplementedError
+        # msgspec turns a TypeError here into a ValidationError naming the key.
+        raise TypeError(f"expected a path (text), got {type(value).__name__}")
 
     try:
         return msgspec.convert(raw, schema, dec_hook=dec_hook)

@@ -110,7 +110,7 @@ def identity(home: Path, as_json: bool, field: str) -> None:
         fail(str(exc))
     info = {
         "node_id": config.node_id,
-        "endpoint": config.federation_endpoint,
+        "endpoint": config.endpoint,
         "key_id": key.key_id,
         "public_key": key.public.raw.hex(),
         "tls_ca": str(config.tls_ca),

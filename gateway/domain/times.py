@@ -63,7 +63,10 @@ def parse_time(text: str, *, naive_zone: tzinfo | None = None, what: str = "time
         if naive_zone is None:
             raise InvalidInput(f"{what} carries no time zone (add Z or an offset such as +01:00)")
         moment = moment.replace(tzinfo=naive_zone)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00:00-05:00 is past the last UTC year
+        raise InvalidInput(f"{what} is out of range") from None
 
 
 def epoch_ms(moment: datetime) -> int:

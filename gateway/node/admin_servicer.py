@@ -44,7 +44,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         status = self._app.operations.status(self._caller(context))
         ctx = self._app.ctx
         return wire.status_pb(
-            status, ctx.node_id, ctx.signing_key.key_id, self._app.config.federation_endpoint
+            status, ctx.node_id, ctx.signing_key.key_id, self._app.config.endpoint
         )
 
     @grpc_method()

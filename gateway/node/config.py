@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from gateway.domain.errors import InvalidInput
 from gateway.domain.identity import NodeSigningKey, check_node_id
+from gateway.settings import Settings, load_settings
+from gateway.wire.local_api import socket_target
 
 CONFIG_FILE = "node.toml"
 KEY_FILE = "node.key"
@@ -25,27 +26,45 @@ DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 DEFAULT_CALL_TIMEOUT_S = 10.0
 
 
-@dataclass(frozen=True)
-class NodeConfig:
+class IscConfig(Settings):
+    """The Dutch ISC ([isc] table); an empty collection_url means no ISC."""
+
+    collection_url: str = ""
+    # "user:password", owner-only; relative to the node folder.
+    credentials_file: Path = Path()
+    # 0: on demand only (argos isc pull / publish).
+    pull_interval_s: float = 0.0
+    statistics_interval_s: float = 0.0
+    suppression_threshold: int = 5
+    statistics_tlp: str = "green"
+    page_size: int = 1000
+    timeout_s: float = 600.0
+    ca_file: str = ""
+
+
+class NodeConfig(Settings):
+    """node.toml, checked once when read: an unknown key or a value of the wrong type
+    is refused with the key named."""
+
     home: Path
     node_id: str
     federation_listen: str
-    federation_endpoint: str
     tls_cert: Path
     tls_key: Path
     tls_ca: Path
+    federation_endpoint: str = ""  # what partners dial; empty: federation_listen
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S
     max_review_days: int = 365
     # Matching: OCR-variant (fuzzy) matching on or off, and its bounds ([fuzzy] table:
     # max_substitutions, max_variants, per_category).
     fuzzy_matching: bool = True
-    fuzzy: Mapping[str, Any] = field(default_factory=dict)
+    fuzzy: dict[str, Any] = msgspec.field(default_factory=dict)
     # Retention of hits of this node's cameras on its own entries.
     own_hit_retention_days: int = 28
     # Which zone each site lies in ([zones] table); other sites lie in default_zone,
     # which defaults to the node id.
-    zones: Mapping[str, str] = field(default_factory=dict)
+    zones: dict[str, str] = msgspec.field(default_factory=dict)
     default_zone: str = ""
     # How often expired hits are erased.
     purge_interval_s: float = 60.0
@@ -56,16 +75,20 @@ class NodeConfig:
     read_history_url: str = ""
     # How long before its deadline an open confirmation is escalated to the alert stream.
     confirmation_warning_minutes: float = 60.0
-    # The Dutch ISC ([isc] table): collection_url, credentials_file ("user:password",
-    # owner-only), pull_interval_s and statistics_interval_s (0: on demand only),
-    # suppression_threshold, statistics_tlp, page_size, timeout_s, ca_file.
-    isc: Mapping[str, Any] = field(default_factory=dict)
+    isc: IscConfig = IscConfig()
     # Prometheus endpoint (GET /metrics over plain HTTP): off unless metrics_port is set.
     # Bound to loopback by default; it carries ids and counts, never personal data.
     metrics_port: int | None = None
     metrics_address: str = "127.0.0.1"
     # How far ahead `argos status` and the metrics count own entries as expiring soon.
     expiry_warning_days: int = 7
+
+    def __post_init__(self) -> None:
+        check_node_id(self.node_id)
+
+    @property
+    def endpoint(self) -> str:
+        return self.federation_endpoint or self.federation_listen
 
     @property
     def db_path(self) -> Path:
@@ -85,7 +108,7 @@ class NodeConfig:
 
     @property
     def admin_target(self) -> str:
-        return f"unix://{self.admin_socket.resolve()}"
+        return socket_target(self.admin_socket)
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -138,38 +161,7 @@ def load_config(home: Path) -> NodeConfig:
     path = home / CONFIG_FILE
     if not path.is_file():
         raise InvalidInput(f"no node at {home}: {CONFIG_FILE} is missing (run `argos init`)")
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{path} is not valid TOML: {exc}") from None
-    try:
-        return NodeConfig(
-            home=home,
-            node_id=check_node_id(raw["node_id"]),
-            federation_listen=raw["federation_listen"],
-            federation_endpoint=raw.get("federation_endpoint", raw["federation_listen"]),
-            tls_cert=Path(raw["tls_cert"]),
-            tls_key=Path(raw["tls_key"]),
-            tls_ca=Path(raw["tls_ca"]),
-            max_message_bytes=int(raw.get("max_message_bytes", DEFAULT_MAX_MESSAGE_BYTES)),
-            call_timeout_s=float(raw.get("call_timeout_s", DEFAULT_CALL_TIMEOUT_S)),
-            max_review_days=int(raw.get("max_review_days", 365)),
-            fuzzy_matching=bool(raw.get("fuzzy_matching", True)),
-            fuzzy=dict(raw.get("fuzzy", {})),
-            own_hit_retention_days=int(raw.get("own_hit_retention_days", 28)),
-            zones={str(k): str(v) for k, v in raw.get("zones", {}).items()},
-            default_zone=str(raw.get("default_zone", "")),
-            purge_interval_s=float(raw.get("purge_interval_s", 60.0)),
-            outbox_max_backoff_s=float(raw.get("outbox_max_backoff_s", 60.0)),
-            read_history_url=str(raw.get("read_history_url", "")),
-            confirmation_warning_minutes=float(raw.get("confirmation_warning_minutes", 60.0)),
-            isc=dict(raw.get("isc", {})),
-            metrics_port=int(raw["metrics_port"]) if "metrics_port" in raw else None,
-            metrics_address=str(raw.get("metrics_address", "127.0.0.1")),
-            expiry_warning_days=int(raw.get("expiry_warning_days", 7)),
-        )
-    except KeyError as exc:
-        raise InvalidInput(f"{path} lacks the setting {exc.args[0]}") from None
+    return load_settings(path, NodeConfig, home=str(Path(home).resolve()))
 
 
 def _read_secret(path: Path) -> bytes:

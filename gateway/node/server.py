@@ -198,9 +198,9 @@ class NodeServer:
     def _isc_loop(self) -> None:
         """On the configured schedule: pull the ISC collection, and publish the last
         complete week's statistics once. Either interval 0 leaves it to the CLI."""
-        pull_every = float(self.config.isc.get("pull_interval_s", 0))
-        stats_every = float(self.config.isc.get("statistics_interval_s", 0))
-        if not self.config.isc.get("collection_url") or not (pull_every or stats_every):
+        pull_every = self.config.isc.pull_interval_s
+        stats_every = self.config.isc.statistics_interval_s
+        if not self.config.isc.collection_url or not (pull_every or stats_every):
             return
         next_pull = next_stats = time.monotonic()
         while not self._stop.wait(1.0):

@@ -10,7 +10,6 @@ import json
 import ssl
 import urllib.parse
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from gateway.domain.errors import InvalidInput, PartnerUnreachable
@@ -250,28 +249,26 @@ def _objects_page(envelope: dict[str, Any], headers: dict[str, str]) -> Page:
 
 
 def isc_settings(config: NodeConfig) -> IscSettings:
-    raw = config.isc
-    threshold = int(raw.get("suppression_threshold", 5))
-    if threshold < 1:
+    isc = config.isc
+    if isc.suppression_threshold < 1:
         raise InvalidInput("[isc] suppression_threshold must be at least 1")
     return IscSettings(
-        suppression_threshold=threshold,
-        statistics_tlp=parse_tlp(str(raw.get("statistics_tlp", "green"))),
-        page_size=int(raw.get("page_size", 1000)),
+        suppression_threshold=isc.suppression_threshold,
+        statistics_tlp=parse_tlp(isc.statistics_tlp),
+        page_size=isc.page_size,
     )
 
 
 def isc_collection_factory(config: NodeConfig) -> Callable[[], IscCollectionPort] | None:
     """A new client per use; None when no ISC is configured. Credentials are read when
     used, so a rotated file needs no restart."""
-    url = str(config.isc.get("collection_url", ""))
+    isc = config.isc
+    url = isc.collection_url
     if not url:
         return None
-    credentials = Path(str(config.isc.get("credentials_file", "")))
-    if not credentials.is_absolute():
-        credentials = config.home / credentials
-    timeout = float(config.isc.get("timeout_s", 600.0))
-    ca_file = str(config.isc.get("ca_file", "")) or None
+    credentials = isc.credentials_file  # resolved against the node folder when read
+    timeout = isc.timeout_s
+    ca_file = isc.ca_file or None
 
     def open_collection() -> IscCollectionPort:
         user, password = load_isc_credentials(credentials)

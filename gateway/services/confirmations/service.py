@@ -6,14 +6,12 @@ Every step and every consultation lands in the audit log, with purpose and case.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import timedelta
 
 import structlog
 
 from gateway.domain import envelope as env
-from gateway.domain.agreement import Agreement, AgreementTerms, Purpose
+from gateway.domain.agreement import Agreement, AgreementTerms
 from gateway.domain.confirmations import (
     AnswerContent,
     Confirmation,
@@ -24,7 +22,6 @@ from gateway.domain.confirmations import (
     RequestKind,
     SightingDetail,
     State,
-    Urgency,
     check_answer,
     check_follow_up,
     check_request,
@@ -33,17 +30,27 @@ from gateway.domain.confirmations import (
 from gateway.domain.errors import (
     AgreementViolation,
     ArgosError,
-    BackendUnavailable,
     IllegalTransition,
     InvalidInput,
     NotFound,
     PartnerUnknown,
 )
-from gateway.domain.hits import Sighting, locate
+from gateway.domain.hits import locate
 from gateway.domain.ids import new_entry_id
 from gateway.domain.roles import Action
 from gateway.services.access import requires
 from gateway.services.alerts import AlertHub, ConfirmationNotice
+from gateway.services.confirmations.drafts import (
+    CONFIRMATION,
+    DEADLINE_WARNING,
+    EVENT_PAYLOAD,
+    REQUEST_PAYLOAD,
+    AnswerDraft,
+    ConfirmationView,
+    NoReadHistory,
+    ReadHistory,
+    RequestDraft,
+)
 from gateway.services.context import Caller, NodeContext
 from gateway.services.ports import HeldConfirmation, UnitOfWork
 from gateway.wire import codec
@@ -51,71 +58,11 @@ from gateway.wire import confirmations_codec as wire
 
 log = structlog.get_logger(__name__)
 
-REQUEST_PAYLOAD = "application/vnd.argos.confirmation-request.v1+protobuf"
-EVENT_PAYLOAD = "application/vnd.argos.confirmation-event.v1+protobuf"
-CONFIRMATION = "confirmation"
-DEADLINE_WARNING = timedelta(hours=1)
 _STATE_OF_EVENT = {
     EventKind.ANSWERED: State.ANSWERED,
     EventKind.REFUSED: State.REFUSED,
     EventKind.WITHDRAWN: State.WITHDRAWN,
 }
-
-
-class ReadHistory(Protocol):
-    """The port's ANPR backend's memory of reads (the gateway keeps none)."""
-
-    def search(
-        self, plate: str, country: str, start: datetime, end: datetime
-    ) -> list[Sighting]: ...
-
-
-class NoReadHistory:
-    """A node without a configured read history: every query needs one."""
-
-    def search(self, plate: str, country: str, start: datetime, end: datetime) -> list[Sighting]:
-        raise BackendUnavailable(
-            "this node has no read history configured (read_history_url in node.toml)"
-        )
-
-
-@dataclass(frozen=True)
-class RequestDraft:
-    """What an investigator fills in."""
-
-    kind: RequestKind
-    purpose: Purpose
-    case_reference: str
-    urgency: Urgency = Urgency.NORMAL
-    urgent_reason: str = ""
-    deadline: datetime | None = None
-    hit_id: str = ""
-    agreement_id: str = ""
-    plate: str = ""
-    country: str = ""
-    window_start: datetime | None = None
-    window_end: datetime | None = None
-    legal_order: str = ""
-    previous_request_id: str = ""
-    question: str = ""
-
-
-@dataclass(frozen=True)
-class AnswerDraft:
-    """What the answering person decides; the node adds what it knows."""
-
-    outcome: Outcome | None = None
-    note: str = ""
-    action: str | None = None
-    flags: tuple[str, ...] | None = None
-    contact: str | None = None
-
-
-@dataclass(frozen=True)
-class ConfirmationView:
-    confirmation: Confirmation
-    outgoing: bool
-    delivered: bool
 
 
 class ConfirmationService:
