@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import sqlite3
 import threading
 import tomllib
 from collections.abc import Callable
@@ -21,7 +20,7 @@ import structlog
 
 from adapters.listener import Listener
 from adapters.model import AdapterRead, PayloadError
-from adapters.read_spool import ReadSpool
+from adapters.spool import ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
@@ -43,7 +42,7 @@ class AdapterConfig:
     images_dir: Path = Path("images")
     spool_path: Path = Path("read-spool.sqlite")  # reads accepted, not yet at the node
     spool_max_reads: int = SPOOL_READS
-    spool_sync: str = "normal"  # or "full": see adapters/read_spool.py
+    spool_sync: str = "normal"  # or "full": see adapters/spool.py
     batch_size: int = 500
     flush_interval_s: float = 0.05
     directions: dict[str, str] = field(default_factory=dict)
@@ -309,8 +308,8 @@ class GroupCommit:
         waiting, self._waiting = self._waiting, []
         try:
             kept = self._spool.append([reads for reads, _ in waiting])
-        except sqlite3.Error as error:
-            log.error("adapter.spool_failed", error=type(error).__name__)
+        except SpoolError as error:
+            log.error("adapter.spool_failed", reason=str(error)[:300])
             for _, future in waiting:
                 future.set_exception(error)
             return
@@ -372,7 +371,7 @@ class Adapter:
         if reads:
             try:
                 kept = await self._group.keep([to_pb(r).SerializeToString() for r in reads])
-            except sqlite3.Error:
+            except SpoolError:
                 return 503, {"error": "the adapter could not store the reads; retry"}
             if not kept:
                 return 503, {"error": "the adapter holds as many reads as it may; retry"}

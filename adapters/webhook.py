@@ -52,7 +52,6 @@ import hashlib
 import hmac
 import http.client
 import json
-import sqlite3
 import threading
 import time
 import tomllib
@@ -67,6 +66,7 @@ from typing import NamedTuple
 import grpc
 import structlog
 
+from adapters.spool import DeliverySpool, SpoolError
 from gateway.wire.argos.v1 import (
     admin_pb2,
     admin_pb2_grpc,
@@ -233,102 +233,6 @@ def verify_signature(
     return hmac.compare_digest(expected.encode("ascii"), header.encode("ascii", "replace"))
 
 
-# -- spool ----------------------------------------------------------------------------------
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    id TEXT PRIMARY KEY,
-    body BLOB,                 -- the exact bytes signed and sent; cleared once delivered
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL,      -- unix seconds; NULL once delivered or refused
-    delivered_at TEXT,
-    refused_at TEXT,
-    last_error TEXT            -- why the last attempt failed, or why it was refused
-)
-"""
-
-
-class Due(NamedTuple):
-    id: str
-    body: bytes
-    attempts: int
-
-
-class Spool:
-    """What is still to be delivered, on disk before any attempt. One connection, used
-    under a lock; each statement commits at once."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600, exist_ok=True)  # bodies hold plates: not for other users
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(SCHEMA)
-
-    def add(self, event_id: str, body: bytes, now: float) -> bool:
-        """Keep an event for delivery; False if its id is already held (in any state)."""
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO deliveries (id, body, attempts, next_attempt_at) "
-                "VALUES (?, ?, 0, ?)",
-                (event_id, body, now),
-            )
-            return cursor.rowcount == 1
-
-    def due(self, now: float) -> list[Due]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, body, attempts FROM deliveries WHERE next_attempt_at <= ? "
-                "ORDER BY next_attempt_at, rowid",
-                (now,),
-            ).fetchall()
-        return [Due(*row) for row in rows]
-
-    def next_due(self) -> float | None:
-        with self._lock:
-            (at,) = self._db.execute("SELECT MIN(next_attempt_at) FROM deliveries").fetchone()
-        return at
-
-    def delivered(self, event_id: str, attempts: int) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE deliveries SET body = NULL, attempts = ?, next_attempt_at = NULL, "
-                "delivered_at = ?, last_error = NULL WHERE id = ?",
-                (attempts, _iso(datetime.now(UTC)), event_id),
-            )
-
-    def retry(self, event_id: str, attempts: int, at: float, reason: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? "
-                "WHERE id = ?",
-                (attempts, at, reason, event_id),
-            )
-
-    def refused(self, event_id: str, attempts: int, reason: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE deliveries SET attempts = ?, next_attempt_at = NULL, refused_at = ?, "
-                "last_error = ? WHERE id = ?",
-                (attempts, _iso(datetime.now(UTC)), reason, event_id),
-            )
-
-    def counts(self) -> dict[str, int]:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT COUNT(*), COUNT(next_attempt_at), COUNT(delivered_at), "
-                "COUNT(refused_at), COALESCE(SUM(attempts), 0) FROM deliveries"
-            ).fetchone()
-        names = ("spooled", "pending", "delivered", "refused", "attempts")
-        return dict(zip(names, row, strict=True))
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
 # -- delivery -------------------------------------------------------------------------------
 
 
@@ -368,7 +272,7 @@ class AlertWebhook:
     def __init__(self, config: WebhookConfig) -> None:
         self.config = config
         self._secret = read_secret(config.secret_file)
-        self._spool = Spool(config.spool_path)
+        self._spool = DeliverySpool(config.spool_path)
         self._opener = urllib.request.build_opener(_NoRedirect)
         self._node = ""
         self._stopping = threading.Event()
@@ -470,7 +374,7 @@ class AlertWebhook:
             self._wake.clear()
             try:
                 self.deliver_due()
-            except sqlite3.Error:
+            except SpoolError:
                 log.exception("webhook.spool_failed")
             next_due = self._spool.next_due() if not self._stopping.is_set() else None
             wait = 5.0 if next_due is None else min(5.0, max(0.0, next_due - time.time()))
@@ -501,7 +405,7 @@ class AlertWebhook:
                 for item in call:
                     try:
                         self.spool(item)
-                    except sqlite3.Error:
+                    except SpoolError:
                         log.exception("webhook.spool_failed")  # nowhere to keep it: say so
             except grpc.RpcError as error:
                 if self._stopping.is_set():
