@@ -32,14 +32,20 @@ id. Pure: bytes in, reads and images out, no I/O."""
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Mapping
+import warnings
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from email.parser import BytesHeaderParser
 from email.utils import collapse_rfc2231_value
+from typing import Any, TypeVar, cast
 from xml.etree.ElementTree import Element
+
+from aiohttp import MultipartReader, StreamReader
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
+from aiohttp.multipart import BadContentDispositionHeader, BadContentDispositionParam
 
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
 from adapters.vendors.xml_safe import parse_xml
@@ -141,6 +147,8 @@ _PICTURE_PREFERENCE = ("vehiclePicture", "detectionPicture", "licensePlatePictur
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True, repr=False)
 class HikvisionEvent:
@@ -182,7 +190,7 @@ def parse(
     media_type = header.get_content_type() if content_type else ""
     if media_type in XML_TYPES:
         events = [_parse_event(_parse_xml(body))]
-        image_parts: list[_ImagePart] = []
+        image_parts: list[_Part] = []
     elif media_type in MULTIPART_TYPES:
         events, image_parts = _parse_multipart(body, header)
     else:
@@ -398,78 +406,160 @@ def _preferred_image(pictures: list[_Picture]) -> str:
 # -- Multipart --------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _ImagePart:
-    ids: tuple[str, ...]  # Content-ID, filename, form field name, in that order
+# RFC 2046 boundary characters (aiohttp's content type parser splits at ";" even
+# inside quotes, so a boundary is checked here before it is handed over).
+_BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
+
+# aiohttp warns about a malformed Content-Disposition with the header's own text, which
+# a camera may have filled with a plate (rule 5): such warnings are never shown.
+warnings.filterwarnings("ignore", category=BadContentDispositionHeader)
+warnings.filterwarnings("ignore", category=BadContentDispositionParam)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class _Part:
+    media_type: str  # lower case, without parameters; "" when not given
+    content_id: str  # without its angle brackets
+    file_name: str  # the Content-Disposition's filename, "" without one
+    name: str  # the Content-Disposition's (form field) name
     data: bytes
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """What may name the picture this part holds, in the order they are tried."""
+        return tuple(i for i in (self.content_id, self.file_name, self.name) if i)
 
-def _parse_multipart(body: bytes, header: Message) -> tuple[list[_Event], list[_ImagePart]]:
+
+def _parse_multipart(body: bytes, header: Message) -> tuple[list[_Event], list[_Part]]:
     boundary = header.get_param("boundary")
     boundary = collapse_rfc2231_value(boundary) if boundary else ""
-    if not 1 <= len(boundary) <= 70 or not boundary.isascii():
+    if not _BOUNDARY.fullmatch(boundary):
         raise PayloadError("multipart content type without a valid boundary")
     events: list[_Event] = []
-    images: list[_ImagePart] = []
-    for headers, content in _split_multipart(body, boundary.encode("ascii")):
-        media_type = headers.get_content_type()
-        content_id, file_name, name = _part_ids(headers)
-        if media_type in XML_TYPES or file_name.lower().endswith(".xml"):
-            events.append(_parse_event(_parse_xml(content)))
-        elif media_type.startswith("image/") or file_name.lower().endswith((".jpg", ".jpeg")):
-            ids = tuple(i for i in (content_id, file_name, name) if i)
-            images.append(_ImagePart(ids=ids, data=content))
+    images: list[_Part] = []
+    for part in _read_parts(body, header.get_content_subtype(), boundary):
+        file_name = part.file_name.lower()
+        if part.media_type in XML_TYPES or file_name.endswith(".xml"):
+            events.append(_parse_event(_parse_xml(part.data)))
+        elif part.media_type.startswith("image/") or file_name.endswith((".jpg", ".jpeg")):
+            images.append(part)
         # Any other part (a form field, a JSON copy of the event) carries nothing we need.
     if not events:
         raise PayloadError("multipart body without an event XML part")
     return events, images
 
 
-def _split_multipart(body: bytes, boundary: bytes) -> list[tuple[Message, bytes]]:
-    """Split a multipart body (RFC 2046) into (headers, content) pairs. CRLF is the
-    standard line break; a body using bare LF throughout is accepted as well."""
-    # The first delimiter line tells which line break the sender uses.
-    at = body.find(b"--" + boundary)
-    line_end = body.find(b"\n", at) if at >= 0 else -1
-    newline = b"\r\n" if line_end > 0 and body[line_end - 1 : line_end] == b"\r" else b"\n"
-    # Delimiters start a line; a leading newline lets the first one be found alike.
-    chunks = (newline + body).split(newline + b"--" + boundary)
-    if len(chunks) < 2:
+def _read_parts(body: bytes, subtype: str, boundary: str) -> list[_Part]:
+    """Each part of a multipart body (RFC 2046), read by aiohttp's MultipartReader.
+    CRLF is the standard line break; a body using bare LF throughout (as the first
+    delimiter line shows) is accepted as well."""
+    delimiter = b"--" + boundary.encode("ascii")
+    at = body.find(delimiter)
+    if at < 0:
         raise PayloadError("multipart body without its boundary")
-    parts: list[tuple[Message, bytes]] = []
-    for chunk in chunks[1:]:  # chunks[0] is the preamble
-        if chunk.startswith(b"--"):
-            break  # the close delimiter; what follows is the epilogue
-        if len(parts) == MAX_PARTS:
-            raise PayloadError(f"multipart body with more than {MAX_PARTS} parts")
-        line_end = chunk.find(newline)
-        if line_end < 0 or chunk[:line_end].strip(b" \t"):
-            raise PayloadError("malformed multipart delimiter line")
-        rest = chunk[line_end + len(newline) :]
-        if rest.startswith(newline):
-            head, content = b"", rest[len(newline) :]
-        else:
-            head, separator, content = rest.partition(newline + newline)
-            if not separator:
-                raise PayloadError("multipart part without the end of its headers")
-        parts.append((BytesHeaderParser().parsebytes(head), content))
-    else:
-        raise PayloadError("multipart body without its closing boundary")
-    return parts
-
-
-def _part_ids(headers: Message) -> tuple[str, str, str]:
-    content_id = (headers.get("Content-ID") or "").strip().strip("<>")
-    file_name = headers.get_param("filename", header="content-disposition")
-    name = headers.get_param("name", header="content-disposition")
-    return (
-        content_id,
-        collapse_rfc2231_value(file_name) if file_name else "",
-        collapse_rfc2231_value(name) if name else "",
+    line_end = body.find(b"\n", at)
+    if line_end > 0 and body[line_end - 1 : line_end] != b"\r":
+        # aiohttp finds the end of a part by CRLF + delimiter: give a bare LF before each
+        # delimiter its CR (part headers and delimiter lines it reads by line either way).
+        body = re.sub(rb"(?<!\r)\n(?=" + re.escape(delimiter) + rb")", b"\r\n", body)
+    content = _InMemoryContent(body)
+    reader = MultipartReader(
+        {"Content-Type": f'multipart/{subtype}; boundary="{boundary}"'},
+        cast(StreamReader, content),
+        client_max_size=MAX_BODY_BYTES,
     )
+    return _at_once(_parts_of(reader, content, ends_blank=body.endswith((b"\n\n", b"\n\r\n"))))
 
 
-def _attach_images(events: list[_Event], parts: list[_ImagePart]) -> tuple[dict[str, bytes], int]:
+async def _parts_of(
+    reader: MultipartReader, content: _InMemoryContent, *, ends_blank: bool
+) -> list[_Part]:
+    """Every part, or PayloadError saying where the body breaks. aiohttp's own errors
+    are not passed on: they may quote the body."""
+    parts: list[_Part] = []
+    for seen in itertools.count():
+        try:
+            part = await reader.next()
+        except (ValueError, RuntimeError, HttpProcessingError):
+            if content.at_eof():  # ran out looking for a delimiter line
+                closing = "boundary" if not parts else "closing boundary"
+                raise PayloadError(f"multipart body without its {closing}") from None
+            raise PayloadError("malformed multipart delimiter line or part headers") from None
+        if part is None:
+            return parts
+        if seen == MAX_PARTS:
+            raise PayloadError(f"multipart body with more than {MAX_PARTS} parts")
+        if content.at_eof():  # a part's headers ran to the end of the body
+            missing = "its closing boundary" if ends_blank else "the end of its headers"
+            raise PayloadError(f"multipart part without {missing}")
+        try:
+            if isinstance(part, MultipartReader):  # nested: carries nothing we read
+                await part.release()
+                continue
+            data = bytes(await part.read())
+        except (ValueError, RuntimeError, HttpProcessingError):
+            if content.at_eof():
+                raise PayloadError("multipart body without its closing boundary") from None
+            raise PayloadError("multipart part whose content does not end at a delimiter") from None
+        media_type = part.headers.get("Content-Type", "").partition(";")[0]
+        parts.append(
+            _Part(
+                media_type=media_type.strip().lower(),
+                content_id=part.headers.get("Content-ID", "").strip().strip("<>"),
+                file_name=part.filename or "",  # aiohttp reads RFC 2231/6266 forms too
+                name=part.name or "",
+                data=data,
+            )
+        )
+
+
+class _InMemoryContent:
+    """The four reads aiohttp's MultipartReader makes of its StreamReader (read,
+    readline, at_eof, unread_data), served from a body already in memory, as aiohttp's
+    own tests feed it. A StreamReader would want an event loop and a connection's flow
+    control for bytes that are all here; with these no read ever waits (see _at_once)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._at = 0
+
+    async def read(self, n: int = -1) -> bytes:
+        end = len(self._data) if n < 0 else self._at + n
+        chunk = self._data[self._at : end]
+        self._at += len(chunk)
+        return chunk
+
+    async def readline(self, *, max_line_length: int | None = None) -> bytes:
+        end = self._data.find(b"\n", self._at)
+        end = len(self._data) if end < 0 else end + 1
+        if max_line_length is not None and end - self._at > max_line_length:
+            raise LineTooLong("a multipart header line", max_line_length)
+        return await self.read(end - self._at)
+
+    def at_eof(self) -> bool:
+        return self._at >= len(self._data)
+
+    def unread_data(self, data: bytes) -> None:
+        # The reader hands back the tail of what it read: step back over it. At a part's
+        # start that tail may begin with a line break the reader added itself.
+        if self._data[max(self._at - len(data), 0) : self._at] == data:
+            self._at -= len(data)
+        else:
+            self._data, self._at = data + self._data[self._at :], 0
+
+
+def _at_once(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never waits, run on the caller's thread: the
+    parser is called from the listener's event loop and from plain code alike."""
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        return finished.value
+    coroutine.close()
+    raise RuntimeError("the multipart reader waited for bytes it had been given whole")
+
+
+def _attach_images(events: list[_Event], parts: list[_Part]) -> tuple[dict[str, bytes], int]:
     """Attach image parts to pictures by id (rule 4). Returns the images by the id they
     are kept under, and how many parts were left unattached."""
     pictures = [p for e in events if e.ignored is None for p in e.pictures]
@@ -484,7 +574,7 @@ def _attach_images(events: list[_Event], parts: list[_ImagePart]) -> tuple[dict[
 
     # Collect every claim first: if two parts claim one picture, neither is attached,
     # because only arrival order could tell them apart.
-    claims: dict[int, list[_ImagePart]] = {}
+    claims: dict[int, list[_Part]] = {}
     unmatched = 0
     for part in parts:
         picture = next((by_pid[i] for i in part.ids if i in by_pid), None)
