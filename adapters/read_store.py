@@ -13,18 +13,20 @@ Contract:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Protocol
 
 import structlog
+from aiohttp import web
 
+from adapters.listener import Listener, answer, read_body, too_large
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.plates import normalise_country, normalise_plate
 
@@ -116,45 +118,54 @@ class ReadStore:
         ]
 
 
-def serve(source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-    """Start the search listener on a thread; the server's address says where."""
+class ReadHistoryListener:
+    """POST /search on the adapters' aiohttp listener (adapters/listener.py). A search
+    runs on a worker thread, since a vendor's search is a blocking HTTP call, and the
+    loop goes on answering. `server_address` and `shutdown` keep the names of the
+    http.server listener this replaced."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            if self.path != "/search":
-                return self._answer(404, {"error": "only POST /search is served"})
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                return self._answer(413, {"error": f"query larger than {MAX_BODY} bytes"})
-            try:
-                query = json.loads(self.rfile.read(length))
-                if not isinstance(query, dict):
-                    raise InvalidInput("the query must be a JSON object")
-                checked = parse_query(query)
-            except (InvalidInput, ValueError, KeyError) as exc:
-                reason = str(exc) if isinstance(exc, InvalidInput) else "malformed query"
-                return self._answer(400, {"error": reason})
-            try:
-                sightings = source.search(checked)
-            except BackendUnavailable as exc:
-                log.warning("read_history.backend_unavailable", reason=str(exc)[:300])
-                return self._answer(502, {"error": str(exc)})
-            self._answer(200, {"sightings": sightings})
+    def __init__(self, source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0):
+        self._source = source
+        self._host = host
+        self._listener = Listener(self._handle, host, port, max_body=MAX_BODY)
 
-        def _answer(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def start(self) -> ReadHistoryListener:
+        self._listener.start()
+        return self
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # request lines carry no plate, but nothing here needs logging
+    @property
+    def server_address(self) -> tuple[str, int]:
+        return self._host, self._listener.port
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    threading.Thread(target=server.serve_forever, name="read-store", daemon=True).start()
-    return server
+    def shutdown(self) -> None:
+        self._listener.stop()
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.method != "POST" or request.path != "/search":
+            return answer(404, {"error": "only POST /search is served"})
+        body = await read_body(request, MAX_BODY)
+        if body is None:
+            return too_large("query", MAX_BODY)
+        try:
+            query = json.loads(body)
+            if not isinstance(query, dict):
+                raise InvalidInput("the query must be a JSON object")
+            checked = parse_query(query)
+        except (InvalidInput, ValueError, KeyError, TypeError) as exc:
+            reason = str(exc) if isinstance(exc, InvalidInput) else "malformed query"
+            return answer(400, {"error": reason})
+        loop = asyncio.get_running_loop()
+        try:
+            sightings = await loop.run_in_executor(None, self._source.search, checked)
+        except BackendUnavailable as exc:
+            log.warning("read_history.backend_unavailable", reason=str(exc)[:300])
+            return answer(502, {"error": str(exc)})
+        return answer(200, {"sightings": sightings})
+
+
+def serve(source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0) -> ReadHistoryListener:
+    """Start the search listener on a thread of its own; `server_address` says where."""
+    return ReadHistoryListener(source, host, port).start()
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import grpc
 import structlog
 
-from adapters.listener import Listener
+from adapters.listener import Listener, push_handler
 from adapters.model import AdapterRead, PayloadError
 from adapters.spool import ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
@@ -330,7 +330,7 @@ class Adapter:
         self._parse = vendor_parser(config)
         self._quarantined = itertools.count()  # two payloads in one microsecond: two files
         host, port = config.listen.rsplit(":", 1)
-        self._listener = Listener(self, host, int(port))
+        self._listener = Listener(push_handler(self), host, int(port))
         self._group = GroupCommit(self.spool, self._listener.loop, self.forwarder.spooled)
 
     @property
