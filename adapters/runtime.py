@@ -22,6 +22,7 @@ from adapters.listener import Listener, push_handler
 from adapters.model import AdapterRead, PayloadError
 from adapters.spool import ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
+from gateway.domain.retry import Backoff
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
 
@@ -148,7 +149,7 @@ class Forwarder:
         metadata = [("authorization", f"Bearer {token}")]
         channel = grpc.insecure_channel(f"unix:{self._config.node_socket}")
         stub = ingest_pb2_grpc.IngestServiceStub(channel)
-        backoff = 0.5
+        backoff = Backoff(first_s=0.5, max_s=30.0)
         while not self._stop.is_set():
             rows = self._spool.oldest(self._config.batch_size)
             if not rows:
@@ -163,11 +164,10 @@ class Forwarder:
             except grpc.RpcError as error:
                 self._health.last_error = f"node: {error.code().name} {error.details() or ''}"
                 log.warning("adapter.node_unavailable", code=error.code().name)
-                if self._stop.wait(backoff):
+                if self._stop.wait(backoff.next()):
                     break
-                backoff = min(backoff * 2, 30.0)
                 continue  # the reads stay spooled: nothing is dropped while the node is away
-            backoff = 0.5
+            backoff.reset()
             self._spool.forget(rows[-1][0])
             self._health.add(
                 forwarded=answer.accepted, hits=answer.hits, rejected_by_node=len(answer.rejected)

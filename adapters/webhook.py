@@ -67,6 +67,7 @@ import grpc
 import structlog
 
 from adapters.spool import DeliverySpool, SpoolError
+from gateway.domain.retry import Backoff
 from gateway.wire.argos.v1 import (
     admin_pb2,
     admin_pb2_grpc,
@@ -257,7 +258,8 @@ def judge(status: int | None, detail: str = "") -> Outcome:
 
 def backoff_s(attempts: int, max_backoff_s: float) -> float:
     """Delay before the next try after `attempts` failed ones: 1 s, 2 s, 4 s … capped."""
-    return min(max_backoff_s, FIRST_BACKOFF_S * 2 ** min(attempts - 1, 30))
+    first_s = min(FIRST_BACKOFF_S, max_backoff_s)
+    return Backoff(first_s=first_s, max_s=max_backoff_s).delay(attempts - 1)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -383,7 +385,7 @@ class AlertWebhook:
     def _watch(self) -> None:
         token = self.config.token_file.read_text().strip()
         metadata = [("authorization", f"Bearer {token}")]
-        backoff = 0.5
+        backoff = Backoff(first_s=0.5, max_s=30.0)
         while not self._stopping.is_set():
             channel = grpc.insecure_channel(f"unix:{self.config.node_socket}")
             try:
@@ -401,7 +403,7 @@ class AlertWebhook:
                         call.cancel()
                 with self._counts_lock:
                     self._connects += 1
-                backoff = 0.5
+                backoff.reset()
                 for item in call:
                     try:
                         self.spool(item)
@@ -415,9 +417,8 @@ class AlertWebhook:
                 log.warning("webhook.node_unavailable", code=error.code().name)
             finally:
                 channel.close()
-            if self._stopping.wait(backoff):
+            if self._stopping.wait(backoff.next()):
                 break
-            backoff = min(backoff * 2, 30.0)
 
 
 def run(config_path: Path) -> None:
