@@ -18,7 +18,8 @@ import structlog
 
 from adapters.exports import axis, genetec, hikvision, nedap
 from adapters.exports.model import ExportEntry, ExportError
-from gateway.wire.argos.v1 import admin_pb2, admin_pb2_grpc
+from gateway.wire.argos.v1 import admin_pb2
+from gateway.wire.local_api import LocalApi
 
 log = structlog.get_logger(__name__)
 
@@ -89,13 +90,11 @@ class HotlistExporter:
     def refresh(self) -> bool:
         """Ask the node; rewrite the file if the list changed (the node's version also
         changes when an entry expires). True if written."""
-        token = self.config.token_file.read_text().strip()
-        with grpc.insecure_channel(f"unix:{self.config.node_socket}") as channel:
-            stub = admin_pb2_grpc.AdminServiceStub(channel)
+        with LocalApi.with_token_file(self.config.node_socket, self.config.token_file) as node:
             answers = list(
-                stub.ExportHotlist(
+                node.admin.ExportHotlist(
                     admin_pb2.ExportHotlistRequest(known_version=self.version),
-                    metadata=[("authorization", f"Bearer {token}")],
+                    metadata=node.metadata,
                     timeout=120,
                 )
             )

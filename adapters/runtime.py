@@ -24,7 +24,8 @@ from adapters.spool import ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
 from gateway.domain.retry import Backoff
 from gateway.wire import hits_codec
-from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
+from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
+from gateway.wire.local_api import LocalApi
 
 log = structlog.get_logger(__name__)
 
@@ -145,10 +146,10 @@ class Forwarder:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        token = self._config.token_file.read_text().strip()
-        metadata = [("authorization", f"Bearer {token}")]
-        channel = grpc.insecure_channel(f"unix:{self._config.node_socket}")
-        stub = ingest_pb2_grpc.IngestServiceStub(channel)
+        with LocalApi.with_token_file(self._config.node_socket, self._config.token_file) as node:
+            self._forward(node)
+
+    def _forward(self, node: LocalApi) -> None:
         backoff = Backoff(first_s=0.5, max_s=30.0)
         while not self._stop.is_set():
             rows = self._spool.oldest(self._config.batch_size)
@@ -160,7 +161,9 @@ class Forwarder:
             for _, read in rows:
                 request.reads.add().MergeFromString(read)
             try:
-                (answer,) = list(stub.SubmitReads(iter([request]), metadata=metadata, timeout=30))
+                (answer,) = node.ingest.SubmitReads(
+                    iter([request]), metadata=node.metadata, timeout=30
+                )
             except grpc.RpcError as error:
                 self._health.last_error = f"node: {error.code().name} {error.details() or ''}"
                 log.warning("adapter.node_unavailable", code=error.code().name)
@@ -177,7 +180,6 @@ class Forwarder:
                 # Let a batch gather rather than send each request's reads on its own.
                 self._wake.wait(self._config.flush_interval_s)
                 self._wake.clear()
-        channel.close()
 
 
 Parser = Callable[[bytes, str], tuple[list[AdapterRead], dict[str, bytes], int]]

@@ -68,15 +68,8 @@ import structlog
 
 from adapters.spool import DeliverySpool, SpoolError
 from gateway.domain.retry import Backoff
-from gateway.wire.argos.v1 import (
-    admin_pb2,
-    admin_pb2_grpc,
-    confirmations_pb2,
-    hits_pb2,
-    ingest_pb2,
-    ingest_pb2_grpc,
-    reads_pb2,
-)
+from gateway.wire.argos.v1 import admin_pb2, confirmations_pb2, hits_pb2, ingest_pb2, reads_pb2
+from gateway.wire.local_api import LocalApi
 
 log = structlog.get_logger(__name__)
 
@@ -383,19 +376,17 @@ class AlertWebhook:
             self._wake.wait(wait)
 
     def _watch(self) -> None:
-        token = self.config.token_file.read_text().strip()
-        metadata = [("authorization", f"Bearer {token}")]
         backoff = Backoff(first_s=0.5, max_s=30.0)
         while not self._stopping.is_set():
-            channel = grpc.insecure_channel(f"unix:{self.config.node_socket}")
+            node = LocalApi.with_token_file(self.config.node_socket, self.config.token_file)
             try:
                 if not self._node:
-                    status = admin_pb2_grpc.AdminServiceStub(channel).GetStatus(
-                        admin_pb2.GetStatusRequest(), metadata=metadata, timeout=10
+                    status = node.admin.GetStatus(
+                        admin_pb2.GetStatusRequest(), metadata=node.metadata, timeout=10
                     )
                     self._node = status.node_id
-                call = ingest_pb2_grpc.IngestServiceStub(channel).WatchAlerts(
-                    ingest_pb2.WatchAlertsRequest(), metadata=metadata
+                call = node.ingest.WatchAlerts(
+                    ingest_pb2.WatchAlertsRequest(), metadata=node.metadata
                 )
                 with self._call_lock:
                     self._call = call
@@ -416,7 +407,7 @@ class AlertWebhook:
                     self._stream_errors += 1
                 log.warning("webhook.node_unavailable", code=error.code().name)
             finally:
-                channel.close()
+                node.close()
             if self._stopping.wait(backoff.next()):
                 break
 
