@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +16,8 @@ import structlog
 
 from adapters.exports import axis, genetec, hikvision, nedap
 from adapters.exports.model import ExportEntry, ExportError
+from adapters.settings import check_one_of, check_positive, load_adapter_settings
+from gateway.settings import Settings
 from gateway.wire.argos.v1 import admin_pb2
 from gateway.wire.local_api import LocalApi
 
@@ -31,8 +31,7 @@ FORMATS: dict[str, Callable[..., bytes]] = {
 }
 
 
-@dataclass(frozen=True)
-class ExportConfig:
+class ExportConfig(Settings):
     node_socket: Path
     token_file: Path
     format: str
@@ -40,20 +39,13 @@ class ExportConfig:
     list_name: str = "argos"
     interval_s: float = 10.0
 
+    def __post_init__(self) -> None:
+        check_one_of("format", self.format, FORMATS)
+        check_positive(interval_s=self.interval_s)
+
     @classmethod
     def load(cls, path: Path) -> ExportConfig:
-        raw = tomllib.loads(path.read_text())
-        base = path.parent
-        if raw.get("format") not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-        return cls(
-            node_socket=(base / raw["node_socket"]).resolve(),
-            token_file=(base / raw["token_file"]).resolve(),
-            format=raw["format"],
-            output=(base / raw["output"]).resolve(),
-            list_name=str(raw.get("list_name", "argos")),
-            interval_s=float(raw.get("interval_s", 10.0)),
-        )
+        return load_adapter_settings(path, cls)
 
 
 class HotlistExporter:

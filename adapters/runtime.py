@@ -9,20 +9,27 @@ import asyncio
 import itertools
 import json
 import threading
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
+import msgspec
 import structlog
 
 from adapters.listener import Listener, push_handler
-from adapters.model import AdapterRead, PayloadError
-from adapters.spool import ReadSpool, SpoolError
+from adapters.model import DIRECTIONS, AdapterRead, PayloadError
+from adapters.settings import (
+    check_listen,
+    check_one_of,
+    check_positive,
+    load_adapter_settings,
+)
+from adapters.spool import SYNC, ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
 from gateway.domain.retry import Backoff
+from gateway.settings import Settings
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
 from gateway.wire.local_api import LocalApi
@@ -33,8 +40,9 @@ KINDS = ("hikvision", "axis", "openalpr", "genetec", "folder")
 SPOOL_READS = 5_000_000  # held while the node is away; beyond it cameras are told to retry
 
 
-@dataclass(frozen=True)
-class AdapterConfig:
+class AdapterConfig(Settings):
+    """An inbound adapter's settings file; its kind comes from the command line."""
+
     kind: str
     node_socket: Path  # the node's admin socket (ingest API)
     token_file: Path  # an adapter user's token
@@ -47,34 +55,29 @@ class AdapterConfig:
     spool_sync: str = "normal"  # or "full": see adapters/spool.py
     batch_size: int = 500
     flush_interval_s: float = 0.05
-    directions: dict[str, str] = field(default_factory=dict)
+    directions: dict[str, str] = msgspec.field(default_factory=dict)
     # kind "folder": where CSV / JSON-lines files of reads are dropped.
     folder: Path | None = None
     poll_interval_s: float = 1.0
 
+    def __post_init__(self) -> None:
+        check_one_of("kind", self.kind, KINDS)
+        check_listen("listen", self.listen)
+        check_one_of("spool_sync", self.spool_sync, SYNC)
+        check_positive(
+            spool_max_reads=self.spool_max_reads,
+            batch_size=self.batch_size,
+            flush_interval_s=self.flush_interval_s,
+            poll_interval_s=self.poll_interval_s,
+        )
+        if not set(self.directions.values()) <= DIRECTIONS:
+            raise ValueError("directions: each must map to 'in', 'out' or ''")
+        if self.kind == "folder" and self.folder is None:
+            raise ValueError("folder: required for a folder adapter")
+
     @classmethod
     def load(cls, path: Path, kind: str) -> AdapterConfig:
-        raw = tomllib.loads(path.read_text())
-        base = path.parent
-        if kind not in KINDS:
-            raise ValueError(f"unknown adapter kind {kind!r}; known: {', '.join(KINDS)}")
-        return cls(
-            kind=kind,
-            node_socket=(base / raw["node_socket"]).resolve(),
-            token_file=(base / raw["token_file"]).resolve(),
-            site=str(raw["site"]),
-            listen=str(raw.get("listen", "127.0.0.1:8480")),
-            quarantine_dir=(base / raw.get("quarantine_dir", "quarantine")).resolve(),
-            images_dir=(base / raw.get("images_dir", "images")).resolve(),
-            spool_path=(base / raw.get("spool_path", "read-spool.sqlite")).resolve(),
-            spool_max_reads=int(raw.get("spool_max_reads", SPOOL_READS)),
-            spool_sync=str(raw.get("spool_sync", "normal")),
-            batch_size=int(raw.get("batch_size", 500)),
-            flush_interval_s=float(raw.get("flush_interval_s", 0.05)),
-            directions={str(k): str(v) for k, v in raw.get("directions", {}).items()},
-            folder=(base / raw["folder"]).resolve() if raw.get("folder") else None,
-            poll_interval_s=float(raw.get("poll_interval_s", 1.0)),
-        )
+        return load_adapter_settings(path, cls, kind=kind)
 
 
 @dataclass
@@ -237,8 +240,7 @@ class FolderDrop:
     def __init__(
         self, config: AdapterConfig, keep: Callable[[list[AdapterRead]], bool], health: Health
     ) -> None:
-        if config.folder is None:
-            raise ValueError("a folder adapter needs `folder` in its configuration")
+        assert config.folder is not None  # AdapterConfig requires it for kind "folder"
         self._config = config
         self._folder = config.folder
         self._keep = keep

@@ -54,11 +54,9 @@ import http.client
 import json
 import threading
 import time
-import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -66,8 +64,10 @@ from typing import NamedTuple
 import grpc
 import structlog
 
+from adapters.settings import check_http_url, check_positive, load_adapter_settings
 from adapters.spool import DeliverySpool, SpoolError
 from gateway.domain.retry import Backoff
+from gateway.settings import Settings
 from gateway.wire.argos.v1 import admin_pb2, confirmations_pb2, hits_pb2, ingest_pb2, reads_pb2
 from gateway.wire.local_api import LocalApi
 
@@ -83,8 +83,7 @@ MAX_REASON = 300
 # -- config ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WebhookConfig:
+class WebhookConfig(Settings):
     node_socket: Path  # the node's admin socket (ingest API)
     token_file: Path  # an operator's token
     url: str  # the control room's receiver
@@ -93,23 +92,14 @@ class WebhookConfig:
     max_backoff_s: float = 300.0
     timeout_s: float = 10.0
 
+    def __post_init__(self) -> None:
+        check_http_url("url", self.url)
+        check_positive(max_backoff_s=self.max_backoff_s, timeout_s=self.timeout_s)
+
     @classmethod
     def load(cls, path: Path) -> WebhookConfig:
         """Read the TOML; relative paths are relative to the file's folder."""
-        raw = tomllib.loads(path.read_text())
-        base = path.parent
-        url = str(raw["url"])
-        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError("url must be an http:// or https:// address")
-        return cls(
-            node_socket=(base / raw["node_socket"]).resolve(),
-            token_file=(base / raw["token_file"]).resolve(),
-            url=url,
-            secret_file=(base / raw["secret_file"]).resolve(),
-            spool_path=(base / raw.get("spool_path", "webhook-spool.sqlite")).resolve(),
-            max_backoff_s=float(raw.get("max_backoff_s", 300.0)),
-            timeout_s=float(raw.get("timeout_s", 10.0)),
-        )
+        return load_adapter_settings(path, cls)
 
 
 def read_secret(path: Path) -> bytes:

@@ -18,6 +18,7 @@ import pytest
 
 from adapters.listener import MAX_BODY
 from adapters.runtime import Adapter, AdapterConfig, vendor_parser
+from gateway.domain.errors import InvalidInput
 from gateway.federation import argos_command
 from tests.integration.hits_support import hits
 from tests.integration.hotlist_support import add_entry, wait_until
@@ -138,6 +139,40 @@ def test_each_vendors_documented_push_becomes_a_hit_and_its_invalid_payload_a_40
         assert len(list(config.quarantine_dir.glob("*.json"))) == 1
     finally:
         adapter.stop()
+
+
+def test_the_settings_file_names_paths_relative_to_its_folder_with_the_kind_given(tmp_path):
+    path = tmp_path / "adapter.toml"
+    path.write_text('node_socket = "node/admin.sock"\ntoken_file = "cam.token"\nsite = "s"\n')
+    config = AdapterConfig.load(path, "axis")
+    assert config.kind == "axis" and config.node_socket == tmp_path / "node" / "admin.sock"
+    assert config.spool_path == tmp_path / "read-spool.sqlite"  # a default, relative too
+    assert config.quarantine_dir == tmp_path / "quarantine" and config.batch_size == 500
+    with pytest.raises(InvalidInput, match=r"^adapter\.toml: kind: must be one of hikvision"):
+        AdapterConfig.load(path, "nedap")
+    with pytest.raises(InvalidInput, match=r"^adapter\.toml: folder: required"):
+        AdapterConfig.load(path, "folder")
+
+
+@pytest.mark.parametrize(
+    ("line", "refusal"),
+    [
+        ('spool_synk = "full"', "spool_synk: unknown setting"),
+        ('batch_size = "500"', "batch_size: expected int, got str"),
+        ("batch_size = 0", "batch_size: must be more than 0"),
+        ('spool_sync = "sometimes"', "spool_sync: must be one of normal, full"),
+        ('listen = "8480"', "listen: must be host:port"),
+        ('directions = { forward = "north" }', "directions: each must map to"),
+        ("directions = { forward = 1 }", "directions: expected str, got int"),
+    ],
+)
+def test_the_settings_file_refuses_unknown_keys_and_bad_values_naming_the_key(
+    tmp_path, line, refusal
+):
+    path = tmp_path / "adapter.toml"
+    path.write_text(f'node_socket = "a.sock"\ntoken_file = "t"\nsite = "s"\n{line}\n')
+    with pytest.raises(InvalidInput, match=f"^adapter\\.toml: {refusal}"):
+        AdapterConfig.load(path, "hikvision")
 
 
 def test_a_dropped_file_of_reads_makes_its_hit_and_reports_its_bad_lines(pair, tmp_path):
