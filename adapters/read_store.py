@@ -29,6 +29,7 @@ from aiohttp import web
 from adapters.listener import Listener, answer, read_body, too_large
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.plates import normalise_country, normalise_plate
+from gateway.domain.times import parse_time
 
 log = structlog.get_logger(__name__)
 
@@ -39,10 +40,7 @@ MAX_RESULTS = 1000
 def _time(text: object, what: str) -> datetime:
     if not isinstance(text, str):
         raise InvalidInput(f"{what} must be an ISO 8601 time")
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise InvalidInput(f"{what} must carry a time zone")
-    return moment
+    return parse_time(text, what=what)  # with a zone: the node sends UTC
 
 
 @dataclass(frozen=True, repr=False)

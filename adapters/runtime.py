@@ -11,8 +11,9 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import grpc
 import msgspec
@@ -24,11 +25,13 @@ from adapters.settings import (
     check_listen,
     check_one_of,
     check_positive,
+    check_time_zone,
     load_adapter_settings,
 )
 from adapters.spool import SYNC, ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
 from gateway.domain.retry import Backoff
+from gateway.domain.times import epoch_ms
 from gateway.settings import Settings
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
@@ -59,6 +62,10 @@ class AdapterConfig(Settings):
     # kind "folder": where CSV / JSON-lines files of reads are dropped.
     folder: Path | None = None
     poll_interval_s: float = 1.0
+    # The zone of cameras (or, for a folder, files) that give local times without an
+    # offset (Hikvision dateTime, Axis datetime, a dropped file's time): such times
+    # are refused unless it is given, since a guessed zone shifts every read by hours.
+    camera_timezone: str | None = None
 
     def __post_init__(self) -> None:
         check_one_of("kind", self.kind, KINDS)
@@ -74,6 +81,13 @@ class AdapterConfig(Settings):
             raise ValueError("directions: each must map to 'in', 'out' or ''")
         if self.kind == "folder" and self.folder is None:
             raise ValueError("folder: required for a folder adapter")
+        if self.camera_timezone is not None:
+            check_time_zone("camera_timezone", self.camera_timezone)
+
+    @property
+    def naive_zone(self) -> tzinfo | None:
+        """camera_timezone, for gateway.domain.times.parse_time."""
+        return ZoneInfo(self.camera_timezone) if self.camera_timezone is not None else None
 
     @classmethod
     def load(cls, path: Path, kind: str) -> AdapterConfig:
@@ -117,7 +131,7 @@ def to_pb(read: AdapterRead) -> reads_pb2.PlateRead:
     )
     for plate, confidence in read.candidates:
         msg.candidates.add(plate=plate, confidence=confidence)
-    ms = int(read.observed_utc.timestamp() * 1000)
+    ms = epoch_ms(read.observed_utc)
     msg.observed_at.seconds, msg.observed_at.nanos = ms // 1000, (ms % 1000) * 1_000_000
     return msg
 
@@ -191,10 +205,13 @@ Parser = Callable[[bytes, str], tuple[list[AdapterRead], dict[str, bytes], int]]
 def vendor_parser(config: AdapterConfig) -> Parser:
     """(body, content type) -> (reads, images by id, events ignored) for the kind."""
     directions = config.directions or None
+    zone = config.naive_zone
     if config.kind == "hikvision":
 
         def parse_hikvision(body: bytes, content_type: str):
-            event = hikvision.parse(body, content_type, site=config.site, directions=directions)
+            event = hikvision.parse(
+                body, content_type, site=config.site, directions=directions, naive_zone=zone
+            )
             return event.reads, event.images, int(bool(event.ignored))
 
         return parse_hikvision
@@ -202,7 +219,7 @@ def vendor_parser(config: AdapterConfig) -> Parser:
         dedupe = axis.AxisDeduplicator(site=config.site)
 
         def parse_axis(body: bytes, content_type: str):
-            read = dedupe.feed(axis.parse(body))
+            read = dedupe.feed(axis.parse(body, naive_zone=zone))
             return ([read] if read else []), {}, int(read is None)
 
         return parse_axis
@@ -265,7 +282,9 @@ class FolderDrop:
     def take(self, path: Path) -> None:
         self._health.add(received=1)
         try:
-            reads, errors = folder_drop.parse_file(path, default_site=self._config.site)
+            reads, errors = folder_drop.parse_file(
+                path, default_site=self._config.site, naive_zone=self._config.naive_zone
+            )
         except PayloadError as exc:
             _write_reason(self._config.quarantine_dir, path.name, str(exc), [])
             path.replace(self._config.quarantine_dir / path.name)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -54,6 +55,13 @@ def check_positive(**values: float) -> None:
     for key, value in values.items():
         if not value > 0:
             raise ValueError(f"{key}: must be more than 0")
+
+
+def check_time_zone(key: str, name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{key}: not a known time zone (e.g. Europe/Brussels)") from None
 
 
 def check_one_of(key: str, value: str, known: Any) -> None:

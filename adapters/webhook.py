@@ -67,6 +67,7 @@ import structlog
 from adapters.settings import check_http_url, check_positive, load_adapter_settings
 from adapters.spool import DeliverySpool, SpoolError
 from gateway.domain.retry import Backoff
+from gateway.domain.times import time_text
 from gateway.settings import Settings
 from gateway.wire.argos.v1 import admin_pb2, confirmations_pb2, hits_pb2, ingest_pb2, reads_pb2
 from gateway.wire.local_api import LocalApi
@@ -114,12 +115,8 @@ def read_secret(path: Path) -> bytes:
 
 
 def _time(ts) -> str:
-    moment = datetime.fromtimestamp(ts.seconds, UTC).replace(microsecond=ts.nanos // 1000)
-    return _iso(moment)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """A protobuf Timestamp in the RFC 3339 form above (the gateway's stored form)."""
+    return time_text(datetime.fromtimestamp(ts.seconds, UTC).replace(microsecond=ts.nanos // 1000))
 
 
 def _enum(enum_type, value: int, prefix: str) -> str | None:
@@ -169,7 +166,7 @@ def payload(item: ingest_pb2.WatchAlertsResponse, *, node: str, received_at: dat
         return {
             "id": f"{n.request_id}:{n.what}",
             "type": "confirmation",
-            "occurred_at": _iso(received_at),
+            "occurred_at": time_text(received_at),
             "node": node,
             "request_id": n.request_id,
             "kind": _enum(confirmations_pb2.ConfirmationKind, n.kind, "CONFIRMATION_KIND_"),

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -42,6 +42,7 @@ from adapters.settings import (
     check_listen,
     check_one_of,
     check_positive,
+    check_time_zone,
     load_adapter_settings,
 )
 from gateway.settings import Settings
@@ -60,10 +61,7 @@ class HikvisionSection(Settings):
     def __post_init__(self) -> None:
         check_http_url("url", self.url)
         check_positive(timeout_s=self.timeout_s)
-        try:
-            ZoneInfo(self.camera_timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("camera_timezone: not a known time zone") from None
+        check_time_zone("camera_timezone", self.camera_timezone)
 
 
 class OpenAlprSection(Settings):

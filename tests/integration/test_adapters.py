@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from adapters.listener import MAX_BODY
+from adapters.model import PayloadError
 from adapters.runtime import Adapter, AdapterConfig, vendor_parser
 from gateway.domain.errors import InvalidInput
 from gateway.federation import argos_command
@@ -139,6 +140,20 @@ def test_each_vendors_documented_push_becomes_a_hit_and_its_invalid_payload_a_40
         assert len(list(config.quarantine_dir.glob("*.json"))) == 1
     finally:
         adapter.stop()
+
+
+def test_a_camera_sending_local_time_is_read_in_the_zone_configured_for_it(tmp_path):
+    body = (SAMPLES / "hikvision_anpr.xml").read_bytes().replace(b"16:04:36+02:00", b"16:04:36")
+    path = tmp_path / "adapter.toml"
+    path.write_text('node_socket = "a.sock"\ntoken_file = "t"\nsite = "s"\n')
+    with pytest.raises(PayloadError, match="dateTime carries no time zone"):
+        vendor_parser(AdapterConfig.load(path, "hikvision"))(body, "application/xml")
+    path.write_text(path.read_text() + 'camera_timezone = "Europe/Brussels"\n')
+    (read,), _, _ = vendor_parser(AdapterConfig.load(path, "hikvision"))(body, "application/xml")
+    assert read.observed_at == datetime(2024, 6, 14, 14, 4, 36, tzinfo=UTC)
+    path.write_text(path.read_text().replace("Europe/Brussels", "Europe/Gent"))
+    with pytest.raises(InvalidInput, match="camera_timezone: not a known time zone"):
+        AdapterConfig.load(path, "hikvision")
 
 
 def test_the_settings_file_names_paths_relative_to_its_folder_with_the_kind_given(tmp_path):
