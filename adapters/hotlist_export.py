@@ -16,6 +16,7 @@ import structlog
 
 from adapters.exports import axis, genetec, hikvision, nedap
 from adapters.exports.model import ExportEntry, ExportError
+from adapters.process import run_until_interrupted, start_process
 from adapters.settings import check_one_of, check_positive, load_adapter_settings
 from gateway.settings import Settings
 from gateway.wire.argos.v1 import admin_pb2
@@ -123,11 +124,7 @@ class HotlistExporter:
 
 
 def run(config_path: Path) -> None:
-    exporter = HotlistExporter(ExportConfig.load(config_path))
+    """Run until interrupted (argos adapter run hotlist-export)."""
+    exporter = HotlistExporter(start_process(lambda: ExportConfig.load(config_path)))
     exporter.start()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        exporter.stop()
+    run_until_interrupted(exporter.stop)

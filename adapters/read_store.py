@@ -27,6 +27,7 @@ import structlog
 from aiohttp import web
 
 from adapters.listener import Listener, answer, read_body, too_large
+from adapters.process import run_until_interrupted, start_process
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.plates import normalise_country, normalise_plate
 from gateway.domain.times import parse_time
@@ -91,6 +92,14 @@ class ReadStore:
                 self._by_plate[(plate, country)].append((when, r))
                 added += 1
         return added
+
+    @classmethod
+    def of_files(cls, paths: Iterable[Path]) -> ReadStore:
+        """A store holding the reads of these JSON-lines files."""
+        store = cls()
+        for path in paths:
+            store.load(path)
+        return store
 
     def load(self, path: Path) -> int:
         with path.open() as f:
@@ -173,13 +182,11 @@ def main() -> None:
     parser.add_argument("--reads", type=Path, action="append", default=[])
     parser.add_argument("--listen", default="127.0.0.1:8470")
     args = parser.parse_args()
-    store = ReadStore()
-    for path in args.reads:
-        store.load(path)
+    store = start_process(lambda: ReadStore.of_files(args.reads))
     host, port = args.listen.rsplit(":", 1)
     server = serve(store, host, int(port))
     print(f"read store on http://{host}:{server.server_address[1]}/search", flush=True)
-    threading.Event().wait()
+    run_until_interrupted(server.shutdown)
 
 
 if __name__ == "__main__":

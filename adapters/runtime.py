@@ -21,6 +21,7 @@ import structlog
 
 from adapters.listener import Listener, push_handler
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
+from adapters.process import run_until_interrupted, start_process
 from adapters.settings import (
     check_listen,
     check_one_of,
@@ -431,12 +432,7 @@ def _safe_name(image_id: str) -> str:
 
 def run(kind: str, config_path: Path) -> None:
     """Run until interrupted (argos adapter run)."""
-    adapter = Adapter(AdapterConfig.load(config_path, kind))
+    adapter = Adapter(start_process(lambda: AdapterConfig.load(config_path, kind)))
     adapter.start()
     print(f"{kind} adapter listening on port {adapter.port}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        adapter.stop()
+    run_until_interrupted(adapter.stop)

@@ -64,6 +64,7 @@ from typing import NamedTuple
 import grpc
 import structlog
 
+from adapters.process import run_until_interrupted, start_process
 from adapters.settings import check_http_url, check_positive, load_adapter_settings
 from adapters.spool import DeliverySpool, SpoolError
 from gateway.domain.retry import Backoff
@@ -401,13 +402,8 @@ class AlertWebhook:
 
 def run(config_path: Path) -> None:
     """Run until interrupted (argos adapter run webhook)."""
-    webhook = AlertWebhook(WebhookConfig.load(config_path))
+    webhook = AlertWebhook(start_process(lambda: WebhookConfig.load(config_path)))
     webhook.start()
     host = urllib.parse.urlsplit(webhook.config.url).hostname
     print(f"alerts webhook delivering to {host}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        webhook.stop()
+    run_until_interrupted(webhook.stop)

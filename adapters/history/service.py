@@ -28,7 +28,6 @@ Relative paths are relative to the file's folder; secrets are read from files.""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,6 +35,7 @@ import msgspec
 
 from adapters.history.hikvision import HikvisionPlateSearch, HikvisionSearchConfig
 from adapters.history.openalpr import OpenAlprPlateSearch, OpenAlprSearchConfig
+from adapters.process import run_until_interrupted, start_process
 from adapters.read_store import ReadHistorySource, ReadStore, serve
 from adapters.settings import (
     check_http_url,
@@ -128,21 +128,13 @@ def source_of(settings: ReadHistorySettings) -> ReadHistorySource:
                 timeout_s=openalpr.timeout_s,
             )
         )
-    store = ReadStore()
-    for reads in settings.store.reads:
-        store.load(reads)
-    return store
+    return ReadStore.of_files(settings.store.reads)
 
 
 def run(config_path: Path) -> None:
-    """Serve until interrupted."""
-    source, listen = load(config_path)
+    """Serve until interrupted (argos adapter run read-history)."""
+    source, listen = start_process(lambda: load(config_path))
     host, port = listen.rsplit(":", 1)
     server = serve(source, host, int(port))
     print(f"read history on http://{host}:{server.server_address[1]}/search", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
+    run_until_interrupted(server.shutdown)

@@ -263,6 +263,41 @@ def _run_adapter(config: Path) -> tuple[subprocess.Popen, int]:
     return process, wait_until(listening, what="the adapter to listen")
 
 
+def test_an_adapter_process_logs_json_lines_and_refuses_a_bad_settings_file_in_one_line(
+    tmp_path,
+):
+    (tmp_path / "alpr.token").write_text("not-checked-before-the-first-read\n")
+    config = tmp_path / "openalpr.toml"
+    config.write_text(
+        'node_socket = "nowhere.sock"\ntoken_file = "alpr.token"\nsite = "s"\n'
+        'listen = "127.0.0.1:0"\n'
+    )
+    adapter, port = _run_adapter(config)
+    try:
+        assert _health(port)["received"] == 0
+    finally:
+        adapter.terminate()
+        adapter.wait(timeout=10)
+    logged = [
+        json.loads(line)
+        for out in tmp_path.glob("openalpr.*.out")
+        for line in out.read_text().splitlines()
+        if line.startswith("{")
+    ]
+    assert {"event": "adapter.started", "kind": "openalpr", "level": "info"}.items() <= (
+        logged[0].items()
+    )
+    config.write_text(config.read_text() + 'spool_synk = "full"\n')
+    refused = subprocess.run(
+        [*argos_command(), "adapter", "run", "openalpr", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip() == "error: openalpr.toml: spool_synk: unknown setting"
+
+
 def test_reads_accepted_before_an_adapter_crash_reach_the_node_once_after_restart(pair, tmp_path):
     """The adapter answers 200 only once a read is in its spool on disk: SIGKILLed with
     every read still waiting for the node, and restarted with the node, it delivers each
