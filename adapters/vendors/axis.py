@@ -4,14 +4,13 @@ exactly one `AdapterRead`. Pure: bytes and values in, values or PayloadError out
 
 from __future__ import annotations
 
-import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from adapters.model import AdapterRead, PayloadError
-from adapters.vendors.json_body import json_object
+from adapters.vendors.json_body import json_object, number_value, text_value
 from gateway.domain.errors import InvalidInput
 from gateway.domain.plates import COUNTRIES, PlateError, normalise_plate
 from gateway.domain.times import parse_time
@@ -183,15 +182,7 @@ class AxisDeduplicator:
 
 def _text(obj: dict, key: str, max_length: int) -> str:
     """A text field ALPV sends as a string (numbers too, e.g. "carID": "54950")."""
-    value = obj.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise PayloadError(f"{key} must be text")
-    text = str(value).strip()
-    if len(text) > max_length:
-        raise PayloadError(f"{key} longer than {max_length} characters")
-    return text
+    return text_value(obj.get(key), key, max_length)
 
 
 def _plate(obj: dict) -> str:
@@ -210,14 +201,7 @@ def _plate(obj: dict) -> str:
 def _confidence(value: object) -> float:
     if value is None:
         raise PayloadError("event has no plateConfidence")
-    number = math.nan
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except (ValueError, OverflowError):
-            pass
-    if not math.isfinite(number):
-        raise PayloadError("plateConfidence must be a number")
+    number = number_value(value, "plateConfidence")
     if 1.0 < number <= 100.0:
         # Documented as 0..1; some firmware and relays send a percentage.
         number /= 100.0

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from functools import partial
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
+from adapters.vendors.json_body import number_value, text_value
 from gateway.domain.errors import InvalidInput
 from gateway.domain.plates import PlateError, normalise_country, normalise_plate
 from gateway.domain.times import parse_time
@@ -261,15 +261,7 @@ def _read(row: dict, *, default_site: str, naive_zone: tzinfo | None) -> Adapter
 
 
 def _field(row: dict, key: str) -> str:
-    value = row.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise PayloadError(f"{key} must be text")
-    text = str(value).strip()
-    if len(text) > MAX_FIELD_LENGTH:
-        raise PayloadError(f"{key} longer than {MAX_FIELD_LENGTH} characters")
-    return text
+    return text_value(row.get(key), key, MAX_FIELD_LENGTH)
 
 
 def _check_plate(plate: str, prefix: str) -> None:
@@ -291,14 +283,7 @@ def _country(code: str) -> str:
 def _confidence(value: object, what: str) -> float:
     if value is None or value == "":
         return 0.0
-    number = math.nan
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except (ValueError, OverflowError):
-            pass
-    if not math.isfinite(number):
-        raise PayloadError(f"{what} must be a number")
+    number = number_value(value, what)
     if not 0.0 <= number <= 1.0:
         raise PayloadError(f"{what} must be within 0..1 (not a percentage)")
     return number
