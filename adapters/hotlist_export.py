@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +16,11 @@ import structlog
 
 from adapters.exports import axis, genetec, hikvision, nedap
 from adapters.exports.model import ExportEntry, ExportError
-from gateway.wire.argos.v1 import admin_pb2, admin_pb2_grpc
+from adapters.process import run_until_interrupted, start_process
+from adapters.settings import check_one_of, check_positive, load_adapter_settings
+from gateway.settings import Settings
+from gateway.wire.argos.v1 import admin_pb2
+from gateway.wire.local_api import LocalApi
 
 log = structlog.get_logger(__name__)
 
@@ -30,8 +32,7 @@ FORMATS: dict[str, Callable[..., bytes]] = {
 }
 
 
-@dataclass(frozen=True)
-class ExportConfig:
+class ExportConfig(Settings):
     node_socket: Path
     token_file: Path
     format: str
@@ -39,20 +40,13 @@ class ExportConfig:
     list_name: str = "argos"
     interval_s: float = 10.0
 
+    def __post_init__(self) -> None:
+        check_one_of("format", self.format, FORMATS)
+        check_positive(interval_s=self.interval_s)
+
     @classmethod
     def load(cls, path: Path) -> ExportConfig:
-        raw = tomllib.loads(path.read_text())
-        base = path.parent
-        if raw.get("format") not in FORMATS:
-            raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-        return cls(
-            node_socket=(base / raw["node_socket"]).resolve(),
-            token_file=(base / raw["token_file"]).resolve(),
-            format=raw["format"],
-            output=(base / raw["output"]).resolve(),
-            list_name=str(raw.get("list_name", "argos")),
-            interval_s=float(raw.get("interval_s", 10.0)),
-        )
+        return load_adapter_settings(path, cls)
 
 
 class HotlistExporter:
@@ -89,13 +83,11 @@ class HotlistExporter:
     def refresh(self) -> bool:
         """Ask the node; rewrite the file if the list changed (the node's version also
         changes when an entry expires). True if written."""
-        token = self.config.token_file.read_text().strip()
-        with grpc.insecure_channel(f"unix:{self.config.node_socket}") as channel:
-            stub = admin_pb2_grpc.AdminServiceStub(channel)
+        with LocalApi.with_token_file(self.config.node_socket, self.config.token_file) as node:
             answers = list(
-                stub.ExportHotlist(
+                node.admin.ExportHotlist(
                     admin_pb2.ExportHotlistRequest(known_version=self.version),
-                    metadata=[("authorization", f"Bearer {token}")],
+                    metadata=node.metadata,
                     timeout=120,
                 )
             )
@@ -132,11 +124,7 @@ class HotlistExporter:
 
 
 def run(config_path: Path) -> None:
-    exporter = HotlistExporter(ExportConfig.load(config_path))
+    """Run until interrupted (argos adapter run hotlist-export)."""
+    exporter = HotlistExporter(start_process(lambda: ExportConfig.load(config_path)))
     exporter.start()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        exporter.stop()
+    run_until_interrupted(exporter.stop)

@@ -1,14 +1,16 @@
-"""The HTTP side of an inbound adapter: aiohttp's low-level server (C HTTP parser,
-HTTP/1.1 keep-alive) on one asyncio event loop, on a thread of its own. It knows HTTP
-only: `POST` (any path) is a vendor push handed to the receiver, `GET /health` shows
-its counts; what a push means is the receiver's business (adapters/runtime.py)."""
+"""The HTTP side of the adapters: aiohttp's low-level server (C HTTP parser, HTTP/1.1
+keep-alive) on one asyncio event loop, on a thread of its own. It knows HTTP only; what
+a request means is its handler's business. Two kinds of handler use it: a vendor's push
+(`push_handler`: `POST` any path hands the payload to a receiver, adapters/runtime.py,
+`GET /health` shows its counts) and the node's read-history search
+(adapters/read_store.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import threading
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -18,31 +20,39 @@ from aiohttp.web_protocol import RequestHandler
 
 MAX_BODY = 32 * 1024 * 1024
 
-
-class PushReceiver(Protocol):
-    def receive(self, body: bytes, content_type: str) -> Awaitable[tuple[int, dict]]:
-        """(HTTP status, JSON answer) for one pushed payload; runs on the loop."""
-        ...
-
-    def too_large(self, content_type: str) -> None:
-        """A push over MAX_BODY bytes was refused unread."""
-        ...
-
-    def health_view(self) -> dict:
-        """What GET /health shows: counts, never content."""
-        ...
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
-def _answer(status: int, body: dict) -> web.Response:
+def answer(status: int, body: dict) -> web.Response:
+    """A JSON answer."""
     return web.Response(
         status=status, body=json.dumps(body).encode(), content_type="application/json"
     )
 
 
+async def read_body(request: web.BaseRequest, max_body: int) -> bytes | None:
+    """The request's body, or None when it is over max_body: refused unread when its
+    length is announced, else (sent chunked) as soon as it passes the limit. Answer
+    None with `too_large`."""
+    if (request.content_length or 0) > max_body:
+        return None
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return None
+
+
+def too_large(what: str, max_body: int) -> web.Response:
+    refused = answer(413, {"error": f"{what} over {max_body} bytes"})
+    refused.force_close()  # the body is not read whole: this connection cannot go on
+    return refused
+
+
 class Listener:
-    def __init__(self, receiver: PushReceiver, host: str, port: int) -> None:
-        self._receiver = receiver
+    def __init__(self, handle: Handler, host: str, port: int, *, max_body: int = MAX_BODY):
+        self._handle = handle
         self._host, self._wanted_port = host, port
+        self._max_body = max_body
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="http", daemon=True)
         self._runner: web.ServerRunner | None = None
@@ -87,27 +97,44 @@ class Listener:
         task: asyncio.Task[None],
     ) -> web.BaseRequest:
         return web.BaseRequest(
-            message, payload, protocol, writer, task, self.loop, client_max_size=MAX_BODY
+            message, payload, protocol, writer, task, self.loop, client_max_size=self._max_body
         )
 
-    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+
+# -- vendor push ----------------------------------------------------------------------
+
+
+class PushReceiver(Protocol):
+    def receive(self, body: bytes, content_type: str) -> Awaitable[tuple[int, dict]]:
+        """(HTTP status, JSON answer) for one pushed payload; runs on the loop."""
+        ...
+
+    def too_large(self, content_type: str) -> None:
+        """A push over MAX_BODY bytes was refused unread."""
+        ...
+
+    def health_view(self) -> dict:
+        """What GET /health shows: counts, never content."""
+        ...
+
+
+def push_handler(receiver: PushReceiver) -> Handler:
+    """`POST` (any path) is a vendor push handed to the receiver; `GET /health` shows
+    its counts."""
+
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
         if request.method == "GET":
             if request.path != "/health":
-                return _answer(404, {"error": "GET /health only"})
-            return _answer(200, self._receiver.health_view())
+                return answer(404, {"error": "GET /health only"})
+            return answer(200, receiver.health_view())
         if request.method != "POST":
-            return _answer(405, {"error": "POST a payload, or GET /health"})
+            return answer(405, {"error": "POST a payload, or GET /health"})
         content_type = request.headers.get("Content-Type", "")
-        too_large = _answer(413, {"error": f"payload over {MAX_BODY} bytes"})
-        if (request.content_length or 0) > MAX_BODY:
-            self._receiver.too_large(content_type)
-            too_large.force_close()  # the body is not read: this connection cannot go on
-            return too_large
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:  # sent chunked, with no length announced
-            self._receiver.too_large(content_type)
-            too_large.force_close()
-            return too_large
-        status, answer = await self._receiver.receive(body, content_type)
-        return _answer(status, answer)
+        body = await read_body(request, MAX_BODY)
+        if body is None:
+            receiver.too_large(content_type)
+            return too_large("payload", MAX_BODY)
+        status, body_answer = await receiver.receive(body, content_type)
+        return answer(status, body_answer)
+
+    return handle

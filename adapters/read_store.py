@@ -13,20 +13,24 @@ Contract:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Protocol
 
 import structlog
+from aiohttp import web
 
+from adapters.listener import Listener, answer, read_body, too_large
+from adapters.process import run_until_interrupted, start_process
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.plates import normalise_country, normalise_plate
+from gateway.domain.times import parse_time
 
 log = structlog.get_logger(__name__)
 
@@ -37,10 +41,7 @@ MAX_RESULTS = 1000
 def _time(text: object, what: str) -> datetime:
     if not isinstance(text, str):
         raise InvalidInput(f"{what} must be an ISO 8601 time")
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise InvalidInput(f"{what} must carry a time zone")
-    return moment
+    return parse_time(text, what=what)  # with a zone: the node sends UTC
 
 
 @dataclass(frozen=True, repr=False)
@@ -92,6 +93,14 @@ class ReadStore:
                 added += 1
         return added
 
+    @classmethod
+    def of_files(cls, paths: Iterable[Path]) -> ReadStore:
+        """A store holding the reads of these JSON-lines files."""
+        store = cls()
+        for path in paths:
+            store.load(path)
+        return store
+
     def load(self, path: Path) -> int:
         with path.open() as f:
             return self.add(json.loads(line) for line in f if line.strip())
@@ -116,45 +125,54 @@ class ReadStore:
         ]
 
 
-def serve(source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-    """Start the search listener on a thread; the server's address says where."""
+class ReadHistoryListener:
+    """POST /search on the adapters' aiohttp listener (adapters/listener.py). A search
+    runs on a worker thread, since a vendor's search is a blocking HTTP call, and the
+    loop goes on answering. `server_address` and `shutdown` keep the names of the
+    http.server listener this replaced."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            if self.path != "/search":
-                return self._answer(404, {"error": "only POST /search is served"})
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                return self._answer(413, {"error": f"query larger than {MAX_BODY} bytes"})
-            try:
-                query = json.loads(self.rfile.read(length))
-                if not isinstance(query, dict):
-                    raise InvalidInput("the query must be a JSON object")
-                checked = parse_query(query)
-            except (InvalidInput, ValueError, KeyError) as exc:
-                reason = str(exc) if isinstance(exc, InvalidInput) else "malformed query"
-                return self._answer(400, {"error": reason})
-            try:
-                sightings = source.search(checked)
-            except BackendUnavailable as exc:
-                log.warning("read_history.backend_unavailable", reason=str(exc)[:300])
-                return self._answer(502, {"error": str(exc)})
-            self._answer(200, {"sightings": sightings})
+    def __init__(self, source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0):
+        self._source = source
+        self._host = host
+        self._listener = Listener(self._handle, host, port, max_body=MAX_BODY)
 
-        def _answer(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def start(self) -> ReadHistoryListener:
+        self._listener.start()
+        return self
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # request lines carry no plate, but nothing here needs logging
+    @property
+    def server_address(self) -> tuple[str, int]:
+        return self._host, self._listener.port
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    threading.Thread(target=server.serve_forever, name="read-store", daemon=True).start()
-    return server
+    def shutdown(self) -> None:
+        self._listener.stop()
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.method != "POST" or request.path != "/search":
+            return answer(404, {"error": "only POST /search is served"})
+        body = await read_body(request, MAX_BODY)
+        if body is None:
+            return too_large("query", MAX_BODY)
+        try:
+            query = json.loads(body)
+            if not isinstance(query, dict):
+                raise InvalidInput("the query must be a JSON object")
+            checked = parse_query(query)
+        except (InvalidInput, ValueError, KeyError, TypeError) as exc:
+            reason = str(exc) if isinstance(exc, InvalidInput) else "malformed query"
+            return answer(400, {"error": reason})
+        loop = asyncio.get_running_loop()
+        try:
+            sightings = await loop.run_in_executor(None, self._source.search, checked)
+        except BackendUnavailable as exc:
+            log.warning("read_history.backend_unavailable", reason=str(exc)[:300])
+            return answer(502, {"error": str(exc)})
+        return answer(200, {"sightings": sightings})
+
+
+def serve(source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0) -> ReadHistoryListener:
+    """Start the search listener on a thread of its own; `server_address` says where."""
+    return ReadHistoryListener(source, host, port).start()
 
 
 def main() -> None:
@@ -164,13 +182,11 @@ def main() -> None:
     parser.add_argument("--reads", type=Path, action="append", default=[])
     parser.add_argument("--listen", default="127.0.0.1:8470")
     args = parser.parse_args()
-    store = ReadStore()
-    for path in args.reads:
-        store.load(path)
+    store = start_process(lambda: ReadStore.of_files(args.reads))
     host, port = args.listen.rsplit(":", 1)
     server = serve(store, host, int(port))
     print(f"read store on http://{host}:{server.server_address[1]}/search", flush=True)
-    threading.Event().wait()
+    run_until_interrupted(server.shutdown)
 
 
 if __name__ == "__main__":

@@ -8,23 +8,35 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import sqlite3
 import threading
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import grpc
+import msgspec
 import structlog
 
-from adapters.listener import Listener
-from adapters.model import AdapterRead, PayloadError
-from adapters.read_spool import ReadSpool
+from adapters.listener import Listener, push_handler
+from adapters.model import DIRECTIONS, AdapterRead, PayloadError
+from adapters.process import run_until_interrupted, start_process
+from adapters.settings import (
+    check_listen,
+    check_one_of,
+    check_positive,
+    check_time_zone,
+    load_adapter_settings,
+)
+from adapters.spool import SYNC, ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
+from gateway.domain.retry import Backoff
+from gateway.domain.times import epoch_ms
+from gateway.settings import Settings
 from gateway.wire import hits_codec
-from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
+from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
+from gateway.wire.local_api import LocalApi
 
 log = structlog.get_logger(__name__)
 
@@ -32,8 +44,9 @@ KINDS = ("hikvision", "axis", "openalpr", "genetec", "folder")
 SPOOL_READS = 5_000_000  # held while the node is away; beyond it cameras are told to retry
 
 
-@dataclass(frozen=True)
-class AdapterConfig:
+class AdapterConfig(Settings):
+    """An inbound adapter's settings file; its kind comes from the command line."""
+
     kind: str
     node_socket: Path  # the node's admin socket (ingest API)
     token_file: Path  # an adapter user's token
@@ -43,37 +56,43 @@ class AdapterConfig:
     images_dir: Path = Path("images")
     spool_path: Path = Path("read-spool.sqlite")  # reads accepted, not yet at the node
     spool_max_reads: int = SPOOL_READS
-    spool_sync: str = "normal"  # or "full": see adapters/read_spool.py
+    spool_sync: str = "normal"  # or "full": see adapters/spool.py
     batch_size: int = 500
     flush_interval_s: float = 0.05
-    directions: dict[str, str] = field(default_factory=dict)
+    directions: dict[str, str] = msgspec.field(default_factory=dict)
     # kind "folder": where CSV / JSON-lines files of reads are dropped.
     folder: Path | None = None
     poll_interval_s: float = 1.0
+    # The zone of cameras (or, for a folder, files) that give local times without an
+    # offset (Hikvision dateTime, Axis datetime, a dropped file's time): such times
+    # are refused unless it is given, since a guessed zone shifts every read by hours.
+    camera_timezone: str | None = None
+
+    def __post_init__(self) -> None:
+        check_one_of("kind", self.kind, KINDS)
+        check_listen("listen", self.listen)
+        check_one_of("spool_sync", self.spool_sync, SYNC)
+        check_positive(
+            spool_max_reads=self.spool_max_reads,
+            batch_size=self.batch_size,
+            flush_interval_s=self.flush_interval_s,
+            poll_interval_s=self.poll_interval_s,
+        )
+        if not set(self.directions.values()) <= DIRECTIONS:
+            raise ValueError("directions: each must map to 'in', 'out' or ''")
+        if self.kind == "folder" and self.folder is None:
+            raise ValueError("folder: required for a folder adapter")
+        if self.camera_timezone is not None:
+            check_time_zone("camera_timezone", self.camera_timezone)
+
+    @property
+    def naive_zone(self) -> tzinfo | None:
+        """camera_timezone, for gateway.domain.times.parse_time."""
+        return ZoneInfo(self.camera_timezone) if self.camera_timezone is not None else None
 
     @classmethod
     def load(cls, path: Path, kind: str) -> AdapterConfig:
-        raw = tomllib.loads(path.read_text())
-        base = path.parent
-        if kind not in KINDS:
-            raise ValueError(f"unknown adapter kind {kind!r}; known: {', '.join(KINDS)}")
-        return cls(
-            kind=kind,
-            node_socket=(base / raw["node_socket"]).resolve(),
-            token_file=(base / raw["token_file"]).resolve(),
-            site=str(raw["site"]),
-            listen=str(raw.get("listen", "127.0.0.1:8480")),
-            quarantine_dir=(base / raw.get("quarantine_dir", "quarantine")).resolve(),
-            images_dir=(base / raw.get("images_dir", "images")).resolve(),
-            spool_path=(base / raw.get("spool_path", "read-spool.sqlite")).resolve(),
-            spool_max_reads=int(raw.get("spool_max_reads", SPOOL_READS)),
-            spool_sync=str(raw.get("spool_sync", "normal")),
-            batch_size=int(raw.get("batch_size", 500)),
-            flush_interval_s=float(raw.get("flush_interval_s", 0.05)),
-            directions={str(k): str(v) for k, v in raw.get("directions", {}).items()},
-            folder=(base / raw["folder"]).resolve() if raw.get("folder") else None,
-            poll_interval_s=float(raw.get("poll_interval_s", 1.0)),
-        )
+        return load_adapter_settings(path, cls, kind=kind)
 
 
 @dataclass
@@ -113,7 +132,7 @@ def to_pb(read: AdapterRead) -> reads_pb2.PlateRead:
     )
     for plate, confidence in read.candidates:
         msg.candidates.add(plate=plate, confidence=confidence)
-    ms = int(read.observed_utc.timestamp() * 1000)
+    ms = epoch_ms(read.observed_utc)
     msg.observed_at.seconds, msg.observed_at.nanos = ms // 1000, (ms % 1000) * 1_000_000
     return msg
 
@@ -145,11 +164,11 @@ class Forwarder:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        token = self._config.token_file.read_text().strip()
-        metadata = [("authorization", f"Bearer {token}")]
-        channel = grpc.insecure_channel(f"unix:{self._config.node_socket}")
-        stub = ingest_pb2_grpc.IngestServiceStub(channel)
-        backoff = 0.5
+        with LocalApi.with_token_file(self._config.node_socket, self._config.token_file) as node:
+            self._forward(node)
+
+    def _forward(self, node: LocalApi) -> None:
+        backoff = Backoff(first_s=0.5, max_s=30.0)
         while not self._stop.is_set():
             rows = self._spool.oldest(self._config.batch_size)
             if not rows:
@@ -160,15 +179,16 @@ class Forwarder:
             for _, read in rows:
                 request.reads.add().MergeFromString(read)
             try:
-                (answer,) = list(stub.SubmitReads(iter([request]), metadata=metadata, timeout=30))
+                (answer,) = node.ingest.SubmitReads(
+                    iter([request]), metadata=node.metadata, timeout=30
+                )
             except grpc.RpcError as error:
                 self._health.last_error = f"node: {error.code().name} {error.details() or ''}"
                 log.warning("adapter.node_unavailable", code=error.code().name)
-                if self._stop.wait(backoff):
+                if self._stop.wait(backoff.next()):
                     break
-                backoff = min(backoff * 2, 30.0)
                 continue  # the reads stay spooled: nothing is dropped while the node is away
-            backoff = 0.5
+            backoff.reset()
             self._spool.forget(rows[-1][0])
             self._health.add(
                 forwarded=answer.accepted, hits=answer.hits, rejected_by_node=len(answer.rejected)
@@ -178,7 +198,6 @@ class Forwarder:
                 # Let a batch gather rather than send each request's reads on its own.
                 self._wake.wait(self._config.flush_interval_s)
                 self._wake.clear()
-        channel.close()
 
 
 Parser = Callable[[bytes, str], tuple[list[AdapterRead], dict[str, bytes], int]]
@@ -187,10 +206,13 @@ Parser = Callable[[bytes, str], tuple[list[AdapterRead], dict[str, bytes], int]]
 def vendor_parser(config: AdapterConfig) -> Parser:
     """(body, content type) -> (reads, images by id, events ignored) for the kind."""
     directions = config.directions or None
+    zone = config.naive_zone
     if config.kind == "hikvision":
 
         def parse_hikvision(body: bytes, content_type: str):
-            event = hikvision.parse(body, content_type, site=config.site, directions=directions)
+            event = hikvision.parse(
+                body, content_type, site=config.site, directions=directions, naive_zone=zone
+            )
             return event.reads, event.images, int(bool(event.ignored))
 
         return parse_hikvision
@@ -198,7 +220,7 @@ def vendor_parser(config: AdapterConfig) -> Parser:
         dedupe = axis.AxisDeduplicator(site=config.site)
 
         def parse_axis(body: bytes, content_type: str):
-            read = dedupe.feed(axis.parse(body))
+            read = dedupe.feed(axis.parse(body, naive_zone=zone))
             return ([read] if read else []), {}, int(read is None)
 
         return parse_axis
@@ -236,8 +258,7 @@ class FolderDrop:
     def __init__(
         self, config: AdapterConfig, keep: Callable[[list[AdapterRead]], bool], health: Health
     ) -> None:
-        if config.folder is None:
-            raise ValueError("a folder adapter needs `folder` in its configuration")
+        assert config.folder is not None  # AdapterConfig requires it for kind "folder"
         self._config = config
         self._folder = config.folder
         self._keep = keep
@@ -262,7 +283,9 @@ class FolderDrop:
     def take(self, path: Path) -> None:
         self._health.add(received=1)
         try:
-            reads, errors = folder_drop.parse_file(path, default_site=self._config.site)
+            reads, errors = folder_drop.parse_file(
+                path, default_site=self._config.site, naive_zone=self._config.naive_zone
+            )
         except PayloadError as exc:
             _write_reason(self._config.quarantine_dir, path.name, str(exc), [])
             path.replace(self._config.quarantine_dir / path.name)
@@ -309,8 +332,8 @@ class GroupCommit:
         waiting, self._waiting = self._waiting, []
         try:
             kept = self._spool.append([reads for reads, _ in waiting])
-        except sqlite3.Error as error:
-            log.error("adapter.spool_failed", error=type(error).__name__)
+        except SpoolError as error:
+            log.error("adapter.spool_failed", reason=str(error)[:300])
             for _, future in waiting:
                 future.set_exception(error)
             return
@@ -331,7 +354,7 @@ class Adapter:
         self._parse = vendor_parser(config)
         self._quarantined = itertools.count()  # two payloads in one microsecond: two files
         host, port = config.listen.rsplit(":", 1)
-        self._listener = Listener(self, host, int(port))
+        self._listener = Listener(push_handler(self), host, int(port))
         self._group = GroupCommit(self.spool, self._listener.loop, self.forwarder.spooled)
 
     @property
@@ -372,7 +395,7 @@ class Adapter:
         if reads:
             try:
                 kept = await self._group.keep([to_pb(r).SerializeToString() for r in reads])
-            except sqlite3.Error:
+            except SpoolError:
                 return 503, {"error": "the adapter could not store the reads; retry"}
             if not kept:
                 return 503, {"error": "the adapter holds as many reads as it may; retry"}
@@ -409,12 +432,7 @@ def _safe_name(image_id: str) -> str:
 
 def run(kind: str, config_path: Path) -> None:
     """Run until interrupted (argos adapter run)."""
-    adapter = Adapter(AdapterConfig.load(config_path, kind))
+    adapter = Adapter(start_process(lambda: AdapterConfig.load(config_path, kind)))
     adapter.start()
     print(f"{kind} adapter listening on port {adapter.port}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        adapter.stop()
+    run_until_interrupted(adapter.stop)

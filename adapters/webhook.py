@@ -52,14 +52,11 @@ import hashlib
 import hmac
 import http.client
 import json
-import sqlite3
 import threading
 import time
-import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -67,15 +64,14 @@ from typing import NamedTuple
 import grpc
 import structlog
 
-from gateway.wire.argos.v1 import (
-    admin_pb2,
-    admin_pb2_grpc,
-    confirmations_pb2,
-    hits_pb2,
-    ingest_pb2,
-    ingest_pb2_grpc,
-    reads_pb2,
-)
+from adapters.process import run_until_interrupted, start_process
+from adapters.settings import check_http_url, check_positive, load_adapter_settings
+from adapters.spool import DeliverySpool, SpoolError
+from gateway.domain.retry import Backoff
+from gateway.domain.times import time_text
+from gateway.settings import Settings
+from gateway.wire.argos.v1 import admin_pb2, confirmations_pb2, hits_pb2, ingest_pb2, reads_pb2
+from gateway.wire.local_api import LocalApi
 
 log = structlog.get_logger(__name__)
 
@@ -89,8 +85,7 @@ MAX_REASON = 300
 # -- config ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WebhookConfig:
+class WebhookConfig(Settings):
     node_socket: Path  # the node's admin socket (ingest API)
     token_file: Path  # an operator's token
     url: str  # the control room's receiver
@@ -99,23 +94,14 @@ class WebhookConfig:
     max_backoff_s: float = 300.0
     timeout_s: float = 10.0
 
+    def __post_init__(self) -> None:
+        check_http_url("url", self.url)
+        check_positive(max_backoff_s=self.max_backoff_s, timeout_s=self.timeout_s)
+
     @classmethod
     def load(cls, path: Path) -> WebhookConfig:
         """Read the TOML; relative paths are relative to the file's folder."""
-        raw = tomllib.loads(path.read_text())
-        base = path.parent
-        url = str(raw["url"])
-        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError("url must be an http:// or https:// address")
-        return cls(
-            node_socket=(base / raw["node_socket"]).resolve(),
-            token_file=(base / raw["token_file"]).resolve(),
-            url=url,
-            secret_file=(base / raw["secret_file"]).resolve(),
-            spool_path=(base / raw.get("spool_path", "webhook-spool.sqlite")).resolve(),
-            max_backoff_s=float(raw.get("max_backoff_s", 300.0)),
-            timeout_s=float(raw.get("timeout_s", 10.0)),
-        )
+        return load_adapter_settings(path, cls)
 
 
 def read_secret(path: Path) -> bytes:
@@ -130,12 +116,8 @@ def read_secret(path: Path) -> bytes:
 
 
 def _time(ts) -> str:
-    moment = datetime.fromtimestamp(ts.seconds, UTC).replace(microsecond=ts.nanos // 1000)
-    return _iso(moment)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """A protobuf Timestamp in the RFC 3339 form above (the gateway's stored form)."""
+    return time_text(datetime.fromtimestamp(ts.seconds, UTC).replace(microsecond=ts.nanos // 1000))
 
 
 def _enum(enum_type, value: int, prefix: str) -> str | None:
@@ -185,7 +167,7 @@ def payload(item: ingest_pb2.WatchAlertsResponse, *, node: str, received_at: dat
         return {
             "id": f"{n.request_id}:{n.what}",
             "type": "confirmation",
-            "occurred_at": _iso(received_at),
+            "occurred_at": time_text(received_at),
             "node": node,
             "request_id": n.request_id,
             "kind": _enum(confirmations_pb2.ConfirmationKind, n.kind, "CONFIRMATION_KIND_"),
@@ -233,102 +215,6 @@ def verify_signature(
     return hmac.compare_digest(expected.encode("ascii"), header.encode("ascii", "replace"))
 
 
-# -- spool ----------------------------------------------------------------------------------
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    id TEXT PRIMARY KEY,
-    body BLOB,                 -- the exact bytes signed and sent; cleared once delivered
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL,      -- unix seconds; NULL once delivered or refused
-    delivered_at TEXT,
-    refused_at TEXT,
-    last_error TEXT            -- why the last attempt failed, or why it was refused
-)
-"""
-
-
-class Due(NamedTuple):
-    id: str
-    body: bytes
-    attempts: int
-
-
-class Spool:
-    """What is still to be delivered, on disk before any attempt. One connection, used
-    under a lock; each statement commits at once."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600, exist_ok=True)  # bodies hold plates: not for other users
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(SCHEMA)
-
-    def add(self, event_id: str, body: bytes, now: float) -> bool:
-        """Keep an event for delivery; False if its id is already held (in any state)."""
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO deliveries (id, body, attempts, next_attempt_at) "
-                "VALUES (?, ?, 0, ?)",
-                (event_id, body, now),
-            )
-            return cursor.rowcount == 1
-
-    def due(self, now: float) -> list[Due]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, body, attempts FROM deliveries WHERE next_attempt_at <= ? "
-                "ORDER BY next_attempt_at, rowid",
-                (now,),
-            ).fetchall()
-        return [Due(*row) for row in rows]
-
-    def next_due(self) -> float | None:
-        with self._lock:
-            (at,) = self._db.execute("SELECT MIN(next_attempt_at) FROM deliveries").fetchone()
-        return at
-
-    def delivered(self, event_id: str, attempts: int) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE deliveries SET body = NULL, attempts = ?, next_attempt_at = NULL, "
-                "delivered_at = ?, last_error = NULL WHERE id = ?",
-                (attempts, _iso(datetime.now(UTC)), event_id),
-            )
-
-    def retry(self, event_id: str, attempts: int, at: float, reason: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? "
-                "WHERE id = ?",
-                (attempts, at, reason, event_id),
-            )
-
-    def refused(self, event_id: str, attempts: int, reason: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE deliveries SET attempts = ?, next_attempt_at = NULL, refused_at = ?, "
-                "last_error = ? WHERE id = ?",
-                (attempts, _iso(datetime.now(UTC)), reason, event_id),
-            )
-
-    def counts(self) -> dict[str, int]:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT COUNT(*), COUNT(next_attempt_at), COUNT(delivered_at), "
-                "COUNT(refused_at), COALESCE(SUM(attempts), 0) FROM deliveries"
-            ).fetchone()
-        names = ("spooled", "pending", "delivered", "refused", "attempts")
-        return dict(zip(names, row, strict=True))
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-
 # -- delivery -------------------------------------------------------------------------------
 
 
@@ -353,7 +239,8 @@ def judge(status: int | None, detail: str = "") -> Outcome:
 
 def backoff_s(attempts: int, max_backoff_s: float) -> float:
     """Delay before the next try after `attempts` failed ones: 1 s, 2 s, 4 s … capped."""
-    return min(max_backoff_s, FIRST_BACKOFF_S * 2 ** min(attempts - 1, 30))
+    first_s = min(FIRST_BACKOFF_S, max_backoff_s)
+    return Backoff(first_s=first_s, max_s=max_backoff_s).delay(attempts - 1)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -368,7 +255,7 @@ class AlertWebhook:
     def __init__(self, config: WebhookConfig) -> None:
         self.config = config
         self._secret = read_secret(config.secret_file)
-        self._spool = Spool(config.spool_path)
+        self._spool = DeliverySpool(config.spool_path)
         self._opener = urllib.request.build_opener(_NoRedirect)
         self._node = ""
         self._stopping = threading.Event()
@@ -470,26 +357,24 @@ class AlertWebhook:
             self._wake.clear()
             try:
                 self.deliver_due()
-            except sqlite3.Error:
+            except SpoolError:
                 log.exception("webhook.spool_failed")
             next_due = self._spool.next_due() if not self._stopping.is_set() else None
             wait = 5.0 if next_due is None else min(5.0, max(0.0, next_due - time.time()))
             self._wake.wait(wait)
 
     def _watch(self) -> None:
-        token = self.config.token_file.read_text().strip()
-        metadata = [("authorization", f"Bearer {token}")]
-        backoff = 0.5
+        backoff = Backoff(first_s=0.5, max_s=30.0)
         while not self._stopping.is_set():
-            channel = grpc.insecure_channel(f"unix:{self.config.node_socket}")
+            node = LocalApi.with_token_file(self.config.node_socket, self.config.token_file)
             try:
                 if not self._node:
-                    status = admin_pb2_grpc.AdminServiceStub(channel).GetStatus(
-                        admin_pb2.GetStatusRequest(), metadata=metadata, timeout=10
+                    status = node.admin.GetStatus(
+                        admin_pb2.GetStatusRequest(), metadata=node.metadata, timeout=10
                     )
                     self._node = status.node_id
-                call = ingest_pb2_grpc.IngestServiceStub(channel).WatchAlerts(
-                    ingest_pb2.WatchAlertsRequest(), metadata=metadata
+                call = node.ingest.WatchAlerts(
+                    ingest_pb2.WatchAlertsRequest(), metadata=node.metadata
                 )
                 with self._call_lock:
                     self._call = call
@@ -497,11 +382,11 @@ class AlertWebhook:
                         call.cancel()
                 with self._counts_lock:
                     self._connects += 1
-                backoff = 0.5
+                backoff.reset()
                 for item in call:
                     try:
                         self.spool(item)
-                    except sqlite3.Error:
+                    except SpoolError:
                         log.exception("webhook.spool_failed")  # nowhere to keep it: say so
             except grpc.RpcError as error:
                 if self._stopping.is_set():
@@ -510,21 +395,15 @@ class AlertWebhook:
                     self._stream_errors += 1
                 log.warning("webhook.node_unavailable", code=error.code().name)
             finally:
-                channel.close()
-            if self._stopping.wait(backoff):
+                node.close()
+            if self._stopping.wait(backoff.next()):
                 break
-            backoff = min(backoff * 2, 30.0)
 
 
 def run(config_path: Path) -> None:
     """Run until interrupted (argos adapter run webhook)."""
-    webhook = AlertWebhook(WebhookConfig.load(config_path))
+    webhook = AlertWebhook(start_process(lambda: WebhookConfig.load(config_path)))
     webhook.start()
     host = urllib.parse.urlsplit(webhook.config.url).hostname
     print(f"alerts webhook delivering to {host}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        webhook.stop()
+    run_until_interrupted(webhook.stop)

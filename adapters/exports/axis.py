@@ -36,6 +36,7 @@ from adapters.exports.model import (
     ExportEntry,
     ExportError,
     check_export_options,
+    delimited_rows,
     live_entries,
     merge_by_plate,
     one_line,
@@ -71,17 +72,10 @@ def export(
 def parse(data: bytes) -> list[dict[str, str]]:
     """Read a list file back as one {"plate", "date", "description"} per line.
     ExportError when a line is not terminated or has more or fewer than three fields."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ExportError("list file is not UTF-8") from None
-    if text and not text.endswith(LINE_END):
-        raise ExportError("the last line is not terminated")
     rows: list[dict[str, str]] = []
-    for number, line in enumerate(text.split(LINE_END)[:-1], start=1):
-        values = line.split(DELIMITER)
-        if len(values) != len(COLUMNS) or "\r" in line:
-            raise ExportError(f"line {number}: {len(values)} fields, expected {len(COLUMNS)}")
+    for number, values in delimited_rows(
+        data, what="list file", columns=COLUMNS, delimiter=DELIMITER, line_end=LINE_END
+    ):
         try:
             datetime.strptime(values[1], DATE_FORMAT)
         except ValueError:

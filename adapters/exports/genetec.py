@@ -42,6 +42,7 @@ from adapters.exports.model import (
     ExportEntry,
     ExportError,
     check_export_options,
+    delimited_rows,
     live_entries,
     one_line,
 )
@@ -115,19 +116,10 @@ def parse(
     """Read a hotlist file back as one {attribute: value} per row. ExportError when a
     row is not terminated, or has more or fewer fields than there are attributes."""
     _check_layout(fields, delimiter)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ExportError("hotlist file is not UTF-8") from None
-    if text and not text.endswith(LINE_END):
-        raise ExportError("the last row is not terminated by CRLF")
-    rows: list[dict[str, str]] = []
-    for number, line in enumerate(text.split(LINE_END)[:-1], start=1):
-        values = line.split(delimiter)
-        if len(values) != len(fields) or "\r" in line or "\n" in line:
-            raise ExportError(f"row {number}: {len(values)} fields, expected {len(fields)}")
-        rows.append(dict(zip(fields, values, strict=True)))
-    return rows
+    rows = delimited_rows(
+        data, what="hotlist file", columns=fields, delimiter=delimiter, line_end=LINE_END
+    )
+    return [dict(zip(fields, values, strict=True)) for _, values in rows]
 
 
 def _check_layout(fields: Sequence[str], delimiter: str) -> None:

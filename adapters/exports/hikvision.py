@@ -41,8 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from xml.etree.ElementTree import Element, SubElement, TreeBuilder, indent, tostring
-from xml.parsers import expat
+from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from adapters.exports.model import (
     ExportEntry,
@@ -53,6 +52,8 @@ from adapters.exports.model import (
     one_line,
     summary,
 )
+from adapters.model import PayloadError
+from adapters.vendors.xml_safe import parse_xml
 
 NAMESPACE = "http://www.isapi.org/ver20/XMLSchema"
 LIST_TYPE = "blackList"
@@ -126,29 +127,13 @@ def parse(data: bytes) -> list[dict[str, str]]:
 
 
 def _parse_xml(data: bytes) -> Element:
-    builder = TreeBuilder()
-    parser = expat.ParserCreate(namespace_separator="}")
-
-    def refuse_dtd(*_args: object) -> None:
-        raise ExportError("XML with a document type declaration (DTD) is refused")
-
-    parser.StartDoctypeDeclHandler = refuse_dtd
-    parser.EntityDeclHandler = refuse_dtd
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartElementHandler = lambda name, attrs: builder.start(_local(name), attrs)
-    parser.EndElementHandler = lambda name: builder.end(_local(name))
-    parser.CharacterDataHandler = builder.data
+    """The vendors' safe XML reading (no DTD, no entities), refusals as ExportError."""
     try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise ExportError(f"malformed XML: {expat.ErrorString(exc.code)}") from None
-    root = builder.close()
+        root = parse_xml(data)
+    except PayloadError as exc:
+        raise ExportError(str(exc)) from None
     _strip_layout(root)
     return root
-
-
-def _local(name: str) -> str:
-    return name.rpartition("}")[2]
 
 
 def _strip_layout(element: Element) -> None:

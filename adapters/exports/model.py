@@ -189,3 +189,24 @@ def cut_utf8(text: str, max_bytes: int) -> str:
     if len(data) <= max_bytes:
         return text
     return data[:max_bytes].decode("utf-8", errors="ignore").rstrip()
+
+
+def delimited_rows(
+    data: bytes, *, what: str, columns: Sequence[str], delimiter: str, line_end: str
+) -> list[tuple[int, list[str]]]:
+    """(line number, fields) of each line of a delimited list file, read back as the
+    backend reads it. ExportError when the file is not UTF-8, its last line is not
+    terminated by line_end, or a line has more or fewer fields than columns."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ExportError(f"{what} is not UTF-8") from None
+    if text and not text.endswith(line_end):
+        raise ExportError(f"the last line of the {what} is not terminated by {line_end!r}")
+    rows: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(text.split(line_end)[:-1], start=1):
+        values = line.split(delimiter)
+        if len(values) != len(columns) or "\r" in line or "\n" in line:
+            raise ExportError(f"line {number}: {len(values)} fields, expected {len(columns)}")
+        rows.append((number, values))
+    return rows

@@ -39,6 +39,7 @@ from adapters.exports.model import (
     ExportError,
     check_export_options,
     cut_utf8,
+    delimited_rows,
     live_entries,
     merge_by_plate,
     one_line,
@@ -77,16 +78,7 @@ def parse(data: bytes) -> list[dict[str, str]]:
     """Read a check list back as one {"plate", "country", "comment"} per line, spaces
     around fields dropped as the camera drops them. ExportError when a line is not
     terminated by CR LF or has more or fewer than three fields."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ExportError("check list is not UTF-8") from None
-    if text and not text.endswith(LINE_END):
-        raise ExportError("the last line is not terminated by CR LF")
-    rows: list[dict[str, str]] = []
-    for number, line in enumerate(text.split(LINE_END)[:-1], start=1):
-        values = [value.strip() for value in line.split(DELIMITER)]
-        if len(values) != len(COLUMNS) or "\r" in line or "\n" in line:
-            raise ExportError(f"line {number}: {len(values)} fields, expected {len(COLUMNS)}")
-        rows.append(dict(zip(COLUMNS, values, strict=True)))
-    return rows
+    rows = delimited_rows(
+        data, what="check list", columns=COLUMNS, delimiter=DELIMITER, line_end=LINE_END
+    )
+    return [dict(zip(COLUMNS, (v.strip() for v in values), strict=True)) for _, values in rows]

@@ -33,8 +33,9 @@ from xml.sax.saxutils import escape
 from adapters.model import PayloadError
 from adapters.read_store import SearchQuery
 from adapters.vendors.xml_safe import parse_xml
-from gateway.domain.errors import BackendUnavailable
+from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.plates import PlateError, normalise_plate
+from gateway.domain.times import parse_time
 
 DESCRIPTOR = "//recordType.meta.std-cgi.com/vehicleDetection"
 PAGE = 50
@@ -179,12 +180,9 @@ def _text(parent: Element | None, name: str) -> str:
 
 def _time(text: str, camera_timezone: tzinfo) -> datetime:
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        return parse_time(text, naive_zone=camera_timezone, what="startTime")  # rule 3
+    except (InvalidInput, OverflowError):
         raise BackendUnavailable("camera search answered a match without a usable time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=camera_timezone)
-    return moment.astimezone(UTC)
 
 
 def _utc(moment: datetime) -> str:

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from adapters.read_store import SearchQuery
-from gateway.domain.errors import BackendUnavailable
+from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.plates import PlateError, normalise_plate
+from gateway.domain.times import parse_time
 
 MAX_ANSWER = 4 * 1024 * 1024
 
@@ -126,10 +127,8 @@ def _time(value: object) -> datetime:
         except (OverflowError, OSError, ValueError):
             pass
     elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+        try:  # rule 3: the server stores UTC, and says so or not
+            return parse_time(value, naive_zone=UTC, what="epoch_time_start")
+        except (InvalidInput, OverflowError):
             pass
-        else:
-            return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     raise BackendUnavailable("plate search answered a record without a usable time")

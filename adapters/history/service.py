@@ -28,71 +28,113 @@ Relative paths are relative to the file's folder; secrets are read from files.""
 
 from __future__ import annotations
 
-import threading
-import tomllib
-import urllib.parse
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from adapters.history.hikvision import HikvisionPlateSearch, HikvisionSearchConfig
 from adapters.history.openalpr import OpenAlprPlateSearch, OpenAlprSearchConfig
+from adapters.process import run_until_interrupted, start_process
 from adapters.read_store import ReadHistorySource, ReadStore, serve
+from adapters.settings import (
+    check_http_url,
+    check_listen,
+    check_one_of,
+    check_positive,
+    check_time_zone,
+    load_adapter_settings,
+)
+from gateway.settings import Settings
 
 BACKENDS = ("hikvision", "openalpr", "store")
 
 
+class HikvisionSection(Settings):
+    url: str
+    username: str
+    password_file: Path
+    tracks: dict[str, str] = msgspec.field(default_factory=dict)
+    camera_timezone: str = "UTC"
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        check_http_url("url", self.url)
+        check_positive(timeout_s=self.timeout_s)
+        check_time_zone("camera_timezone", self.camera_timezone)
+
+
+class OpenAlprSection(Settings):
+    url: str
+    api_key_file: Path
+    site: str | None = None  # the server's site id; the file's site when not given
+    camera: str = ""
+    cameras: dict[str, str] = msgspec.field(default_factory=dict)
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        check_http_url("url", self.url)
+        check_positive(timeout_s=self.timeout_s)
+
+
+class StoreSection(Settings):
+    reads: list[Path] = msgspec.field(default_factory=list)
+
+
+class ReadHistorySettings(Settings):
+    backend: str
+    listen: str = "127.0.0.1:8470"
+    site: str = ""  # what sightings name as their site
+    hikvision: HikvisionSection | None = None
+    openalpr: OpenAlprSection | None = None
+    store: StoreSection = msgspec.field(default_factory=StoreSection)
+
+    def __post_init__(self) -> None:
+        check_one_of("backend", self.backend, BACKENDS)
+        check_listen("listen", self.listen)
+        if getattr(self, self.backend) is None:
+            raise ValueError(f"{self.backend}: the [{self.backend}] table is missing")
+
+
 def load(path: Path) -> tuple[ReadHistorySource, str]:
     """(the configured source, listen address) from the TOML file."""
-    raw = tomllib.loads(path.read_text())
-    base = path.parent
-    backend = raw.get("backend")
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}")
-    site = str(raw.get("site", ""))
-    listen = str(raw.get("listen", "127.0.0.1:8470"))
-    section = raw.get(backend, {})
-    if backend == "store":
-        store = ReadStore()
-        for name in section.get("reads", []):
-            store.load(base / name)
-        return store, listen
-    url = str(section["url"])
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError(f"[{backend}] url must be an http:// or https:// address")
-    if backend == "hikvision":
-        source: ReadHistorySource = HikvisionPlateSearch(
+    settings = load_adapter_settings(path, ReadHistorySettings)
+    return source_of(settings), settings.listen
+
+
+def source_of(settings: ReadHistorySettings) -> ReadHistorySource:
+    if settings.hikvision is not None and settings.backend == "hikvision":
+        hikvision = settings.hikvision
+        return HikvisionPlateSearch(
             HikvisionSearchConfig(
-                url=url,
-                username=str(section["username"]),
-                password=(base / section["password_file"]).read_text().strip(),
-                tracks={str(k): str(v) for k, v in section.get("tracks", {}).items()},
-                site=site,
-                camera_timezone=ZoneInfo(str(section.get("camera_timezone", "UTC"))),
-                timeout_s=float(section.get("timeout_s", 10.0)),
+                url=hikvision.url,
+                username=hikvision.username,
+                password=hikvision.password_file.read_text().strip(),
+                tracks=hikvision.tracks,
+                site=settings.site,
+                camera_timezone=ZoneInfo(hikvision.camera_timezone),
+                timeout_s=hikvision.timeout_s,
             )
         )
-        return source, listen
-    return OpenAlprPlateSearch(
-        OpenAlprSearchConfig(
-            url=url,
-            api_key=(base / section["api_key_file"]).read_text().strip(),
-            site=str(section.get("site", site)),
-            camera=str(section.get("camera", "")),
-            cameras={str(k): str(v) for k, v in section.get("cameras", {}).items()},
-            timeout_s=float(section.get("timeout_s", 10.0)),
+    if settings.openalpr is not None and settings.backend == "openalpr":
+        openalpr = settings.openalpr
+        return OpenAlprPlateSearch(
+            OpenAlprSearchConfig(
+                url=openalpr.url,
+                api_key=openalpr.api_key_file.read_text().strip(),
+                site=settings.site if openalpr.site is None else openalpr.site,
+                camera=openalpr.camera,
+                cameras=openalpr.cameras,
+                timeout_s=openalpr.timeout_s,
+            )
         )
-    ), listen
+    return ReadStore.of_files(settings.store.reads)
 
 
 def run(config_path: Path) -> None:
-    """Serve until interrupted."""
-    source, listen = load(config_path)
+    """Serve until interrupted (argos adapter run read-history)."""
+    source, listen = start_process(lambda: load(config_path))
     host, port = listen.rsplit(":", 1)
     server = serve(source, host, int(port))
     print(f"read history on http://{host}:{server.server_address[1]}/search", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
+    run_until_interrupted(server.shutdown)

@@ -4,15 +4,16 @@ exactly one `AdapterRead`. Pure: bytes and values in, values or PayloadError out
 
 from __future__ import annotations
 
-import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from adapters.model import AdapterRead, PayloadError
-from adapters.vendors.json_body import json_object
+from adapters.vendors.json_body import json_object, number_value, text_value
+from gateway.domain.errors import InvalidInput
 from gateway.domain.plates import COUNTRIES, PlateError, normalise_plate
+from gateway.domain.times import parse_time
 
 # The format followed: "License plate verifier API", section "Push events" (JSON file
 # keys description, HTTP POST package sample):
@@ -81,8 +82,9 @@ class AxisEvent:
     __str__ = __repr__
 
 
-def parse(body: bytes) -> AxisEvent:
-    """Parse one ALPV push event (the JSON body); PayloadError says why it is refused."""
+def parse(body: bytes, *, naive_zone: tzinfo | None = None) -> AxisEvent:
+    """Parse one ALPV push event (the JSON body); PayloadError says why it is refused.
+    naive_zone is the zone of a camera whose `datetime` carries no offset."""
     obj = json_object(body, MAX_BODY_BYTES, "event")
     car_state = CAR_STATES.get(_text(obj, "carState", 16).lower())
     if car_state is None:
@@ -102,7 +104,7 @@ def parse(body: bytes) -> AxisEvent:
         country=_ALPHA3_TO_ALPHA2.get(vendor_country, ""),
         vendor_country=vendor_country if len(vendor_country) <= 3 else "",
         confidence=_confidence(obj.get("plateConfidence")),
-        observed_at=_observed_at(obj),
+        observed_at=_observed_at(obj, naive_zone),
         camera=_camera(obj),
         direction=direction,
         packet_counter=_text(obj, "packetCounter", 32),
@@ -180,15 +182,7 @@ class AxisDeduplicator:
 
 def _text(obj: dict, key: str, max_length: int) -> str:
     """A text field ALPV sends as a string (numbers too, e.g. "carID": "54950")."""
-    value = obj.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise PayloadError(f"{key} must be text")
-    text = str(value).strip()
-    if len(text) > max_length:
-        raise PayloadError(f"{key} longer than {max_length} characters")
-    return text
+    return text_value(obj.get(key), key, max_length)
 
 
 def _plate(obj: dict) -> str:
@@ -207,14 +201,7 @@ def _plate(obj: dict) -> str:
 def _confidence(value: object) -> float:
     if value is None:
         raise PayloadError("event has no plateConfidence")
-    number = math.nan
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except (ValueError, OverflowError):
-            pass
-    if not math.isfinite(number):
-        raise PayloadError("plateConfidence must be a number")
+    number = number_value(value, "plateConfidence")
     if 1.0 < number <= 100.0:
         # Documented as 0..1; some firmware and relays send a percentage.
         number /= 100.0
@@ -223,10 +210,11 @@ def _confidence(value: object) -> float:
     return number
 
 
-def _observed_at(obj: dict) -> datetime:
-    # capture_timestamp is ms since the epoch, UTC. `datetime` is only a fallback, and
-    # only with a zone offset: without one it is the camera's local time, and guessing
-    # the zone would shift every read by hours.
+def _observed_at(obj: dict, naive_zone: tzinfo | None) -> datetime:
+    # capture_timestamp is ms since the epoch, UTC. `datetime` is only a fallback: it is
+    # the camera's local time unless it carries an offset, so without one it is taken
+    # in the zone the adapter is configured for, and refused when none is (guessing
+    # the zone would shift every read by hours).
     stamp = obj.get("capture_timestamp")
     if stamp is not None:
         if isinstance(stamp, bool) or not isinstance(stamp, str | int):
@@ -236,32 +224,30 @@ def _observed_at(obj: dict) -> datetime:
             raise PayloadError("capture_timestamp must be milliseconds since the epoch")
         moment = datetime.fromtimestamp(0, UTC) + timedelta(milliseconds=int(text))
     else:
-        moment = _zoned_datetime(_text(obj, "datetime", 32))
+        moment = _zoned_datetime(_text(obj, "datetime", 32), naive_zone)
     if not _EARLIEST <= moment < _LATEST:
         raise PayloadError("read time outside the years 2000-2099")
     return moment
 
 
-def _zoned_datetime(text: str) -> datetime:
+def _zoned_datetime(text: str, naive_zone: tzinfo | None) -> datetime:
+    """ALPV's "YYYYMMDD HHMMSSFFF[+HHMM]", written as ISO 8601 for the one rule on
+    times (gateway.domain.times.parse_time)."""
     if not text:
         raise PayloadError("event has neither capture_timestamp nor datetime")
     match = _DATETIME.fullmatch(text)
     if match is None:
         raise PayloadError("datetime must be YYYYMMDD HHMMSSFFF with a zone offset")
     day, clock, millis, sign, hours, minutes = match.groups()
-    if sign is None and not text.endswith("Z"):
-        raise PayloadError(
-            "datetime without a zone offset is camera-local time; "
-            "send capture_timestamp (UTC) instead"
-        )
+    zone = f"{sign}{hours}:{minutes}" if sign else ("Z" if text.endswith("Z") else "")
+    iso = f"{day[:4]}-{day[4:6]}-{day[6:]}T{clock[:2]}:{clock[2:4]}:{clock[4:]}"
     try:
-        zone = UTC
-        if sign is not None:
-            offset = timedelta(hours=int(hours), minutes=int(minutes))
-            zone = timezone(-offset if sign == "-" else offset)
-        moment = datetime.strptime(day + clock, "%Y%m%d%H%M%S").replace(tzinfo=zone)
-        return (moment + timedelta(milliseconds=int(millis or 0))).astimezone(UTC)
-    except (ValueError, OverflowError):  # month 13, offset +9900, year 9999 + 1 ms
+        return parse_time(f"{iso}.{millis or '000'}{zone}", naive_zone=naive_zone, what="datetime")
+    except InvalidInput as exc:
+        if not zone and naive_zone is None:  # most likely refused for want of a zone
+            raise PayloadError(f"{exc}, or send capture_timestamp (UTC)") from None
+        raise PayloadError("datetime is not a valid date, time and zone") from None  # month 13
+    except OverflowError:  # year 9999 with an offset west of UTC
         raise PayloadError("datetime is not a valid date, time and zone") from None
 
 

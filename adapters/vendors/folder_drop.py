@@ -6,21 +6,26 @@ from __future__ import annotations
 
 import csv
 import json
-import math
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
+from adapters.vendors.json_body import number_value, text_value
+from gateway.domain.errors import InvalidInput
 from gateway.domain.plates import PlateError, normalise_country, normalise_plate
+from gateway.domain.times import parse_time
 
 # The format (our own, for any backend that can export a table):
 #   columns / keys: plate, time (required); country, confidence, camera, site,
 #   direction, image_ref, candidates, vendor_id (optional). Extra columns are ignored.
 #   plate      as read; it must normalise (A-Z, 0-9, umlauts, separators).
-#   time       ISO 8601 with a zone ("2024-06-14T16:04:36+02:00", "...Z"); naive times
-#              are refused, because guessing the zone shifts every read by hours.
+#   time       ISO 8601 with a zone ("2024-06-14T16:04:36+02:00", "...Z"); a time
+#              without one is in the zone the adapter is configured for
+#              (camera_timezone), and refused when none is: guessing the zone shifts
+#              every read by hours (gateway.domain.times, rule 3).
 #   country    ISO alpha-2, alpha-3 or road-sign code, or empty; an unknown code is
 #              refused, as the node's own read format refuses it.
 #   confidence 0..1 (empty: 0).       direction  in, out or empty.
@@ -58,8 +63,12 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("plate", "time")
 
 
-def parse_file(path: Path, *, default_site: str) -> tuple[list[AdapterRead], list[tuple[int, str]]]:
+def parse_file(
+    path: Path, *, default_site: str, naive_zone: tzinfo | None = None
+) -> tuple[list[AdapterRead], list[tuple[int, str]]]:
     """Every usable read of the file, and (line number, reason) for every line refused.
+    A time without a zone is in `naive_zone` (the cameras' configured zone), refused
+    without one.
 
     Raises PayloadError only for the file as a whole: unknown suffix, too large, or
     unreadable."""
@@ -76,13 +85,14 @@ def parse_file(path: Path, *, default_site: str) -> tuple[list[AdapterRead], lis
         raise PayloadError(f"file larger than {MAX_FILE_BYTES} bytes")
     reads: list[AdapterRead] = []
     errors = _Errors()
+    to_read = partial(_read, default_site=default_site, naive_zone=naive_zone)
     try:
         with path.open("rb") as f:
             lines = _lines(f, errors)
             if suffix in CSV_SUFFIXES:
-                _parse_csv(lines, default_site, reads, errors)
+                _parse_csv(lines, to_read, reads, errors)
             else:
-                _parse_json_lines(lines, default_site, reads, errors)
+                _parse_json_lines(lines, to_read, reads, errors)
     except OSError as exc:
         raise PayloadError(f"cannot read the file ({exc.strerror})") from None
     return reads, errors.listed()
@@ -136,7 +146,7 @@ def _lines(f: BinaryIO, errors: _Errors) -> Iterator[tuple[int, str]]:
 
 def _parse_csv(
     lines: Iterator[tuple[int, str]],
-    default_site: str,
+    to_read: Callable[[dict], AdapterRead],
     reads: list[AdapterRead],
     errors: _Errors,
 ) -> None:
@@ -165,7 +175,7 @@ def _parse_csv(
                 raise PayloadError(f"{len(fields)} fields, the header has {len(header)}")
             row = dict(zip(header, fields, strict=True))
             row["candidates"] = _csv_candidates(row.get("candidates", ""))
-            reads.append(_read(row, default_site))
+            reads.append(to_read(row))
         except csv.Error:
             errors.add(number, "not valid CSV (a quote left open?)")
         except PayloadError as exc:
@@ -200,7 +210,7 @@ def _csv_candidates(text: str) -> list[object]:
 
 def _parse_json_lines(
     lines: Iterator[tuple[int, str]],
-    default_site: str,
+    to_read: Callable[[dict], AdapterRead],
     reads: list[AdapterRead],
     errors: _Errors,
 ) -> None:
@@ -220,7 +230,7 @@ def _parse_json_lines(
         if "time" not in row and "observed_at" in row:  # the node's replay format
             row["time"] = row["observed_at"]
         try:
-            reads.append(_read(row, default_site))
+            reads.append(to_read(row))
         except PayloadError as exc:
             errors.add(number, str(exc))
 
@@ -228,7 +238,7 @@ def _parse_json_lines(
 # -- One read --------------------------------------------------------------------------
 
 
-def _read(row: dict, default_site: str) -> AdapterRead:
+def _read(row: dict, *, default_site: str, naive_zone: tzinfo | None) -> AdapterRead:
     plate = row.get("plate")
     if not isinstance(plate, str) or not plate.strip():
         raise PayloadError("read has no plate")
@@ -240,7 +250,7 @@ def _read(row: dict, default_site: str) -> AdapterRead:
         plate=plate.strip(),
         country=_country(_field(row, "country")),
         confidence=_confidence(row.get("confidence"), "confidence"),
-        observed_at=_time(row.get("time")),
+        observed_at=_time(row.get("time"), naive_zone),
         camera=_field(row, "camera"),
         site=_field(row, "site") or default_site,
         direction=direction,
@@ -251,15 +261,7 @@ def _read(row: dict, default_site: str) -> AdapterRead:
 
 
 def _field(row: dict, key: str) -> str:
-    value = row.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise PayloadError(f"{key} must be text")
-    text = str(value).strip()
-    if len(text) > MAX_FIELD_LENGTH:
-        raise PayloadError(f"{key} longer than {MAX_FIELD_LENGTH} characters")
-    return text
+    return text_value(row.get(key), key, MAX_FIELD_LENGTH)
 
 
 def _check_plate(plate: str, prefix: str) -> None:
@@ -281,31 +283,21 @@ def _country(code: str) -> str:
 def _confidence(value: object, what: str) -> float:
     if value is None or value == "":
         return 0.0
-    number = math.nan
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except (ValueError, OverflowError):
-            pass
-    if not math.isfinite(number):
-        raise PayloadError(f"{what} must be a number")
+    number = number_value(value, what)
     if not 0.0 <= number <= 1.0:
         raise PayloadError(f"{what} must be within 0..1 (not a percentage)")
     return number
 
 
-def _time(value: object) -> datetime:
+def _time(value: object, naive_zone: tzinfo | None) -> datetime:
     if value is None or value == "":
         raise PayloadError("read has no time")
     if not isinstance(value, str):
         raise PayloadError("time must be ISO 8601 text")
     try:
-        moment = datetime.fromisoformat(value.strip())  # "Z" accepted since Python 3.11
-    except ValueError:
-        raise PayloadError("time is not ISO 8601") from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise PayloadError("time has no zone offset; give e.g. +02:00 or Z")
-    moment = moment.astimezone(UTC)
+        moment = parse_time(value, naive_zone=naive_zone, what="time")
+    except InvalidInput as exc:
+        raise PayloadError(str(exc)) from None
     if not _EARLIEST <= moment < _LATEST:
         raise PayloadError("time outside the years 2000-2099")
     return moment

@@ -35,15 +35,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from email.message import Message
-from email.parser import BytesHeaderParser
 from email.utils import collapse_rfc2231_value
 from xml.etree.ElementTree import Element
 
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
+from adapters.vendors.multipart import Part, read_parts
 from adapters.vendors.xml_safe import parse_xml
+from gateway.domain.errors import InvalidInput
 from gateway.domain.plates import COUNTRIES, PlateError, normalise_country
+from gateway.domain.times import parse_time
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 MAX_XML_BYTES = 1024 * 1024
@@ -165,6 +167,7 @@ def parse(
     *,
     site: str,
     directions: Mapping[str, str] | None = None,
+    naive_zone: tzinfo | None = None,
 ) -> HikvisionEvent:
     """Turn one pushed body into reads and images.
 
@@ -172,7 +175,9 @@ def parse(
     multipart/form-data or multipart/mixed with its boundary). directions maps the
     camera's direction ("forward", "reverse") to "in"/"out" for this installation;
     without it the direction is unknown (""), since forward says nothing about whether
-    the vehicle enters or leaves. Raises PayloadError for anything it cannot use.
+    the vehicle enters or leaves. naive_zone is the zone of a camera set to send its
+    local time without an offset; without it such a time is refused. Raises
+    PayloadError for anything it cannot use.
     """
     if len(body) > MAX_BODY_BYTES:
         raise PayloadError(f"body larger than {MAX_BODY_BYTES} bytes")
@@ -181,10 +186,10 @@ def parse(
     header["Content-Type"] = content_type or ""
     media_type = header.get_content_type() if content_type else ""
     if media_type in XML_TYPES:
-        events = [_parse_event(_parse_xml(body))]
-        image_parts: list[_ImagePart] = []
+        events = [_parse_event(_parse_xml(body), naive_zone)]
+        image_parts: list[Part] = []
     elif media_type in MULTIPART_TYPES:
-        events, image_parts = _parse_multipart(body, header)
+        events, image_parts = _parse_multipart(body, header, naive_zone)
     else:
         raise PayloadError("unsupported content type: expected XML or multipart")
 
@@ -249,7 +254,7 @@ class _Event:
         return f"{self.camera}@{self.observed_at:%Y%m%dT%H%M%S.%fZ}"
 
 
-def _parse_event(root: Element) -> _Event:
+def _parse_event(root: Element, naive_zone: tzinfo | None) -> _Event:
     if root.tag != "EventNotificationAlert":
         raise PayloadError("XML is not an EventNotificationAlert")
     event_type = _text(root, "eventType")
@@ -279,7 +284,7 @@ def _parse_event(root: Element) -> _Event:
         # wCRIndex "is preferred over byCountry" (NET_DVR_PLATE_INFO); same numbering.
         country=_country(_text(anpr, "CRIndex") or _text(anpr, "country")),
         confidence=_confidence(_text(anpr, "confidenceLevel") or _text(anpr, "confidence")),
-        observed_at=_observed_at(_text(root, "dateTime")),
+        observed_at=_observed_at(_text(root, "dateTime"), naive_zone),
         camera=_camera(root),
         vendor_direction=_text(anpr, "direction").lower(),
         vendor_id=_text(root, "UUID"),
@@ -317,18 +322,17 @@ def _confidence(value: str) -> float:
     return level / 100.0
 
 
-def _observed_at(value: str) -> datetime:
+def _observed_at(value: str, naive_zone: tzinfo | None) -> datetime:
     if not value:
         raise PayloadError("event without a dateTime")
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise PayloadError("dateTime is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        # A local time without its offset could be off by hours; guessing is worse
-        # than refusing, and the camera can be set to send the offset.
-        raise PayloadError("dateTime without a UTC offset")
-    return moment.astimezone(UTC)
+        # A local time without its offset could be off by hours: it is taken in the
+        # zone the camera is configured for, and refused without one.
+        return parse_time(value, naive_zone=naive_zone, what="dateTime")
+    except InvalidInput as exc:
+        raise PayloadError(str(exc)) from None
+    except OverflowError:  # year 9999 with an offset west of UTC
+        raise PayloadError("dateTime is out of range") from None
 
 
 _MAC = re.compile(r"[0-9a-f]{2}([:-][0-9a-f]{2}){5}")
@@ -398,78 +402,28 @@ def _preferred_image(pictures: list[_Picture]) -> str:
 # -- Multipart --------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _ImagePart:
-    ids: tuple[str, ...]  # Content-ID, filename, form field name, in that order
-    data: bytes
-
-
-def _parse_multipart(body: bytes, header: Message) -> tuple[list[_Event], list[_ImagePart]]:
+def _parse_multipart(
+    body: bytes, header: Message, naive_zone: tzinfo | None
+) -> tuple[list[_Event], list[Part]]:
     boundary = header.get_param("boundary")
     boundary = collapse_rfc2231_value(boundary) if boundary else ""
-    if not 1 <= len(boundary) <= 70 or not boundary.isascii():
-        raise PayloadError("multipart content type without a valid boundary")
+    subtype = header.get_content_subtype()
+    parts = read_parts(body, subtype, boundary, max_parts=MAX_PARTS, max_bytes=MAX_BODY_BYTES)
     events: list[_Event] = []
-    images: list[_ImagePart] = []
-    for headers, content in _split_multipart(body, boundary.encode("ascii")):
-        media_type = headers.get_content_type()
-        content_id, file_name, name = _part_ids(headers)
-        if media_type in XML_TYPES or file_name.lower().endswith(".xml"):
-            events.append(_parse_event(_parse_xml(content)))
-        elif media_type.startswith("image/") or file_name.lower().endswith((".jpg", ".jpeg")):
-            ids = tuple(i for i in (content_id, file_name, name) if i)
-            images.append(_ImagePart(ids=ids, data=content))
+    images: list[Part] = []
+    for part in parts:
+        file_name = part.file_name.lower()
+        if part.media_type in XML_TYPES or file_name.endswith(".xml"):
+            events.append(_parse_event(_parse_xml(part.data), naive_zone))
+        elif part.media_type.startswith("image/") or file_name.endswith((".jpg", ".jpeg")):
+            images.append(part)
         # Any other part (a form field, a JSON copy of the event) carries nothing we need.
     if not events:
         raise PayloadError("multipart body without an event XML part")
     return events, images
 
 
-def _split_multipart(body: bytes, boundary: bytes) -> list[tuple[Message, bytes]]:
-    """Split a multipart body (RFC 2046) into (headers, content) pairs. CRLF is the
-    standard line break; a body using bare LF throughout is accepted as well."""
-    # The first delimiter line tells which line break the sender uses.
-    at = body.find(b"--" + boundary)
-    line_end = body.find(b"\n", at) if at >= 0 else -1
-    newline = b"\r\n" if line_end > 0 and body[line_end - 1 : line_end] == b"\r" else b"\n"
-    # Delimiters start a line; a leading newline lets the first one be found alike.
-    chunks = (newline + body).split(newline + b"--" + boundary)
-    if len(chunks) < 2:
-        raise PayloadError("multipart body without its boundary")
-    parts: list[tuple[Message, bytes]] = []
-    for chunk in chunks[1:]:  # chunks[0] is the preamble
-        if chunk.startswith(b"--"):
-            break  # the close delimiter; what follows is the epilogue
-        if len(parts) == MAX_PARTS:
-            raise PayloadError(f"multipart body with more than {MAX_PARTS} parts")
-        line_end = chunk.find(newline)
-        if line_end < 0 or chunk[:line_end].strip(b" \t"):
-            raise PayloadError("malformed multipart delimiter line")
-        rest = chunk[line_end + len(newline) :]
-        if rest.startswith(newline):
-            head, content = b"", rest[len(newline) :]
-        else:
-            head, separator, content = rest.partition(newline + newline)
-            if not separator:
-                raise PayloadError("multipart part without the end of its headers")
-        parts.append((BytesHeaderParser().parsebytes(head), content))
-    else:
-        raise PayloadError("multipart body without its closing boundary")
-    return parts
-
-
-def _part_ids(headers: Message) -> tuple[str, str, str]:
-    content_id = (headers.get("Content-ID") or "").strip().strip("<>")
-    file_name = headers.get_param("filename", header="content-disposition")
-    name = headers.get_param("name", header="content-disposition")
-    return (
-        content_id,
-        collapse_rfc2231_value(file_name) if file_name else "",
-        collapse_rfc2231_value(name) if name else "",
-    )
-
-
-def _attach_images(events: list[_Event], parts: list[_ImagePart]) -> tuple[dict[str, bytes], int]:
+def _attach_images(events: list[_Event], parts: list[Part]) -> tuple[dict[str, bytes], int]:
     """Attach image parts to pictures by id (rule 4). Returns the images by the id they
     are kept under, and how many parts were left unattached."""
     pictures = [p for e in events if e.ignored is None for p in e.pictures]
@@ -484,7 +438,7 @@ def _attach_images(events: list[_Event], parts: list[_ImagePart]) -> tuple[dict[
 
     # Collect every claim first: if two parts claim one picture, neither is attached,
     # because only arrival order could tell them apart.
-    claims: dict[int, list[_ImagePart]] = {}
+    claims: dict[int, list[Part]] = {}
     unmatched = 0
     for part in parts:
         picture = next((by_pid[i] for i in part.ids if i in by_pid), None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from adapters.model import AdapterRead, PayloadError
-from adapters.vendors.json_body import json_object
+from adapters.vendors.json_body import json_object, text_value
 from gateway.domain.plates import COUNTRIES, PlateError, normalise_plate
 
 # The formats followed: OpenALPR documentation, "Application Integration" (JSON Plate
@@ -88,7 +88,11 @@ def _group(obj: dict, camera: str, site: str, agent_country: str) -> AdapterRead
     uuid = _text(obj, "best_uuid")
     if not uuid:
         uuids = obj.get("uuids")
-        uuid = _id(uuids[0], "uuids") if isinstance(uuids, list) and uuids else ""
+        uuid = (
+            text_value(uuids[0], "uuids", MAX_ID_LENGTH)
+            if isinstance(uuids, list) and uuids
+            else ""
+        )
     # Group-level candidates span all frames; best_plate's are the best frame's top N.
     candidates = _list(obj, "candidates") + _list(best, "candidates")
     return AdapterRead(
@@ -150,18 +154,7 @@ def _results(obj: dict, camera: str, site: str, agent_country: str) -> OpenAlprE
 
 def _text(obj: dict, key: str) -> str:
     """An id or code the agent sends as text or as a number (camera_id: 1234)."""
-    return _id(obj.get(key), key)
-
-
-def _id(value: object, key: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise PayloadError(f"{key} must be text or an integer")
-    text = str(value).strip()
-    if len(text) > MAX_ID_LENGTH:
-        raise PayloadError(f"{key} longer than {MAX_ID_LENGTH} characters")
-    return text
+    return text_value(obj.get(key), key, MAX_ID_LENGTH)
 
 
 def _list(obj: dict, key: str) -> list:

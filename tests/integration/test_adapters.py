@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from adapters.listener import MAX_BODY
+from adapters.model import PayloadError
 from adapters.runtime import Adapter, AdapterConfig, vendor_parser
+from gateway.domain.errors import InvalidInput
 from gateway.federation import argos_command
 from tests.integration.hits_support import hits
 from tests.integration.hotlist_support import add_entry, wait_until
@@ -140,6 +142,54 @@ def test_each_vendors_documented_push_becomes_a_hit_and_its_invalid_payload_a_40
         adapter.stop()
 
 
+def test_a_camera_sending_local_time_is_read_in_the_zone_configured_for_it(tmp_path):
+    body = (SAMPLES / "hikvision_anpr.xml").read_bytes().replace(b"16:04:36+02:00", b"16:04:36")
+    path = tmp_path / "adapter.toml"
+    path.write_text('node_socket = "a.sock"\ntoken_file = "t"\nsite = "s"\n')
+    with pytest.raises(PayloadError, match="dateTime carries no time zone"):
+        vendor_parser(AdapterConfig.load(path, "hikvision"))(body, "application/xml")
+    path.write_text(path.read_text() + 'camera_timezone = "Europe/Brussels"\n')
+    (read,), _, _ = vendor_parser(AdapterConfig.load(path, "hikvision"))(body, "application/xml")
+    assert read.observed_at == datetime(2024, 6, 14, 14, 4, 36, tzinfo=UTC)
+    path.write_text(path.read_text().replace("Europe/Brussels", "Europe/Gent"))
+    with pytest.raises(InvalidInput, match="camera_timezone: not a known time zone"):
+        AdapterConfig.load(path, "hikvision")
+
+
+def test_the_settings_file_names_paths_relative_to_its_folder_with_the_kind_given(tmp_path):
+    path = tmp_path / "adapter.toml"
+    path.write_text('node_socket = "node/admin.sock"\ntoken_file = "cam.token"\nsite = "s"\n')
+    config = AdapterConfig.load(path, "axis")
+    assert config.kind == "axis" and config.node_socket == tmp_path / "node" / "admin.sock"
+    assert config.spool_path == tmp_path / "read-spool.sqlite"  # a default, relative too
+    assert config.quarantine_dir == tmp_path / "quarantine" and config.batch_size == 500
+    with pytest.raises(InvalidInput, match=r"^adapter\.toml: kind: must be one of hikvision"):
+        AdapterConfig.load(path, "nedap")
+    with pytest.raises(InvalidInput, match=r"^adapter\.toml: folder: required"):
+        AdapterConfig.load(path, "folder")
+
+
+@pytest.mark.parametrize(
+    ("line", "refusal"),
+    [
+        ('spool_synk = "full"', "spool_synk: unknown setting"),
+        ('batch_size = "500"', "batch_size: expected int, got str"),
+        ("batch_size = 0", "batch_size: must be more than 0"),
+        ('spool_sync = "sometimes"', "spool_sync: must be one of normal, full"),
+        ('listen = "8480"', "listen: must be host:port"),
+        ('directions = { forward = "north" }', "directions: each must map to"),
+        ("directions = { forward = 1 }", "directions: expected str, got int"),
+    ],
+)
+def test_the_settings_file_refuses_unknown_keys_and_bad_values_naming_the_key(
+    tmp_path, line, refusal
+):
+    path = tmp_path / "adapter.toml"
+    path.write_text(f'node_socket = "a.sock"\ntoken_file = "t"\nsite = "s"\n{line}\n')
+    with pytest.raises(InvalidInput, match=f"^adapter\\.toml: {refusal}"):
+        AdapterConfig.load(path, "hikvision")
+
+
 def test_a_dropped_file_of_reads_makes_its_hit_and_reports_its_bad_lines(pair, tmp_path):
     gent = pair["be-gent"]
     ivan = gent.add_user("ivan", "investigator")
@@ -211,6 +261,41 @@ def _run_adapter(config: Path) -> tuple[subprocess.Popen, int]:
         return None
 
     return process, wait_until(listening, what="the adapter to listen")
+
+
+def test_an_adapter_process_logs_json_lines_and_refuses_a_bad_settings_file_in_one_line(
+    tmp_path,
+):
+    (tmp_path / "alpr.token").write_text("not-checked-before-the-first-read\n")
+    config = tmp_path / "openalpr.toml"
+    config.write_text(
+        'node_socket = "nowhere.sock"\ntoken_file = "alpr.token"\nsite = "s"\n'
+        'listen = "127.0.0.1:0"\n'
+    )
+    adapter, port = _run_adapter(config)
+    try:
+        assert _health(port)["received"] == 0
+    finally:
+        adapter.terminate()
+        adapter.wait(timeout=10)
+    logged = [
+        json.loads(line)
+        for out in tmp_path.glob("openalpr.*.out")
+        for line in out.read_text().splitlines()
+        if line.startswith("{")
+    ]
+    assert {"event": "adapter.started", "kind": "openalpr", "level": "info"}.items() <= (
+        logged[0].items()
+    )
+    config.write_text(config.read_text() + 'spool_synk = "full"\n')
+    refused = subprocess.run(
+        [*argos_command(), "adapter", "run", "openalpr", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip() == "error: openalpr.toml: spool_synk: unknown setting"
 
 
 def test_reads_accepted_before_an_adapter_crash_reach_the_node_once_after_restart(pair, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.hotlist_export import FORMATS, ExportConfig, HotlistExporter
 from gateway.cli.client import AdminClient
+from gateway.domain.errors import InvalidInput
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from tests.integration.hotlist_support import add_entry, received, wait_until
 
@@ -89,6 +90,22 @@ def test_the_export_adapter_writes_the_vendor_file_and_rewrites_it_on_change(pai
     assert exporter.refresh() is True
     plates = _plates(module, config)
     assert "2DEF456" in plates and "1ABC123" not in plates
+
+
+def test_the_export_settings_file_is_read_typed_and_refuses_unknown_formats(tmp_path):
+    path = tmp_path / "export.toml"
+    text = 'node_socket = "admin.sock"\ntoken_file = "t"\noutput = "out/list.csv"\n'
+    path.write_text(text + 'format = "axis"\n')
+    config = ExportConfig.load(path)
+    assert config.output == tmp_path / "out" / "list.csv" and config.interval_s == 10.0
+    for line, refusal in [
+        ('format = "excel"', "format: must be one of genetec, hikvision, axis, nedap"),
+        ('format = "axis"\nintervall_s = 5', "intervall_s: unknown setting"),
+        ('format = "axis"\ninterval_s = "5"', "interval_s: expected float, got str"),
+    ]:
+        path.write_text(text + line + "\n")
+        with pytest.raises(InvalidInput, match=f"^export\\.toml: {refusal}"):
+            ExportConfig.load(path)
 
 
 def _plates(module, config) -> set[str]:

@@ -25,6 +25,7 @@ from adapters.webhook import (
     sign,
     verify_signature,
 )
+from gateway.domain.errors import InvalidInput
 from gateway.federation import free_port
 from gateway.wire.argos.v1 import confirmations_pb2, ingest_pb2
 from tests.integration.hits_support import hits, read, reads_file
@@ -371,5 +372,24 @@ def test_the_config_names_paths_relative_to_its_own_folder(tmp_path):
     assert config.spool_path == tmp_path / "webhook-spool.sqlite"
     assert config.max_backoff_s == 60 and config.timeout_s == 10
     path.write_text(path.read_text().replace("https://", "file://"))
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(InvalidInput, match=r"webhook\.toml: url: must be an http"):
+        WebhookConfig.load(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "refusal"),
+    [
+        ("max_backof_s = 60", "max_backof_s: unknown setting"),
+        ('max_backoff_s = "a minute"', "max_backoff_s: expected float, got str"),
+        ("max_backoff_s = 0", "max_backoff_s: must be more than 0"),
+        ("timeout_s = -1", "timeout_s: must be more than 0"),
+    ],
+)
+def test_the_config_refuses_unknown_keys_and_bad_values_naming_the_key(tmp_path, line, refusal):
+    path = tmp_path / "webhook.toml"
+    path.write_text(
+        'node_socket = "node/admin.sock"\ntoken_file = "operator.token"\n'
+        'url = "https://control.example/argos"\nsecret_file = "webhook.secret"\n' + line + "\n"
+    )
+    with pytest.raises(InvalidInput, match=f"^webhook\\.toml: {refusal}"):
         WebhookConfig.load(path)

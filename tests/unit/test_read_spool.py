@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.read_spool import ReadSpool
+from adapters.spool import ReadSpool
 
 
 def test_a_group_that_does_not_fit_is_refused_whole_and_the_others_are_kept(tmp_path):

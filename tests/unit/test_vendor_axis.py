@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -83,6 +84,11 @@ def test_datetime_with_a_zone_offset_is_converted_to_utc():
 def test_datetime_without_a_zone_is_refused_rather_than_guessed():
     with pytest.raises(PayloadError, match="zone"):
         parse(body(NEW, capture_timestamp=None))
+
+
+def test_datetime_without_a_zone_is_in_the_zone_the_adapter_is_configured_for():
+    parsed = parse(body(NEW, capture_timestamp=None), naive_zone=ZoneInfo("Europe/Brussels"))
+    assert parsed.observed_at == datetime(2024, 6, 14, 14, 4, 36, 372000, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

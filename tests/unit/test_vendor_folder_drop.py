@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_csv_sample_yields_its_good_reads_and_the_line_and_reason_of_the_bad():
     reads, errors = parse_file(SAMPLES / "reads.csv", default_site=SITE)
     assert [read.plate for read in reads] == ["1-ABC-123", "GHX-123-K", "AB-123-CD"]
     assert errors == [
-        (7, "time has no zone offset; give e.g. +02:00 or Z"),
+        (7, "time carries no time zone (add Z or an offset such as +01:00)"),
         (8, "direction must be in, out or empty"),
     ]
     first, second, third = reads
@@ -70,7 +71,7 @@ def test_json_lines_sample_yields_its_good_reads_and_the_line_and_reason_of_the_
     assert reads[0].candidates == (("1ABC128", 0.61), ("1A8C123", 0.0))
     assert reads[1].observed_at == datetime(2024, 6, 14, 14, 5, 1, tzinfo=UTC)
     assert errors == [
-        (4, "time has no zone offset; give e.g. +02:00 or Z"),
+        (4, "time carries no time zone (add Z or an offset such as +01:00)"),
         (5, "confidence must be within 0..1 (not a percentage)"),
         (6, "not valid JSON at column 1 (Expecting value)"),
     ]
@@ -98,9 +99,9 @@ def test_times_with_a_zone_are_converted_to_utc(tmp_path, stamp, expected):
 @pytest.mark.parametrize(
     ("stamp", "reason"),
     [
-        ("2024-06-14T16:04:36", "no zone offset"),
-        ("2024-06-14", "no zone offset"),
-        ("14/06/2024 16:04", "not ISO 8601"),
+        ("2024-06-14T16:04:36", "carries no time zone"),
+        ("2024-06-14", "carries no time zone"),
+        ("14/06/2024 16:04", "is not an ISO 8601 time"),
         ("", "no time"),
         ("1999-12-31T23:59:59Z", "outside the years"),
     ],
@@ -109,6 +110,12 @@ def test_naive_missing_or_malformed_times_are_refused(tmp_path, stamp, reason):
     path = write(tmp_path, "r.csv", HEADER + csv_line(time=stamp))
     reads, errors = parse_file(path, default_site=SITE)
     assert reads == [] and len(errors) == 1 and reason in errors[0][1]
+
+
+def test_times_without_a_zone_are_in_the_zone_the_adapter_is_configured_for(tmp_path):
+    path = write(tmp_path, "r.csv", HEADER + csv_line(time="2024-06-14T16:04:36"))
+    (read,), errors = parse_file(path, default_site=SITE, naive_zone=ZoneInfo("Europe/Brussels"))
+    assert errors == [] and read.observed_at == datetime(2024, 6, 14, 14, 4, 36, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,7 +38,12 @@ PARSERS = {
 @st.composite
 def damaged(draw, samples: tuple[str, ...]) -> bytes:
     """A documented sample, truncated, with bytes flipped or spliced in."""
-    data = bytearray((SAMPLES / draw(st.sampled_from(samples))).read_bytes())
+    return draw(damaged_copy((SAMPLES / draw(st.sampled_from(samples))).read_bytes()))
+
+
+@st.composite
+def damaged_copy(draw, original: bytes) -> bytes:
+    data = bytearray(original)
     for _ in range(draw(st.integers(0, 6))):
         if not data:
             break
@@ -95,6 +101,63 @@ def test_dropped_files_of_garbage_give_line_errors_or_a_reason_never_a_crash(bod
             assert str(exc)
             return
         assert all(isinstance(line, int) and reason for line, reason in errors)
+
+
+def hikvision_multipart(newline: bytes) -> bytes:
+    """Both documented ANPR events and a heartbeat, then JPEG parts named by file name,
+    Content-ID and form field name, as cameras push them."""
+    parts = [
+        b'Content-Disposition: form-data; name="anpr.xml"; filename="anpr.xml"'
+        + newline
+        + b"Content-Type: text/xml"
+        + newline * 2
+        + (SAMPLES / name).read_bytes()
+        for name in ("hikvision_anpr.xml", "hikvision_heartbeat.xml", "hikvision_anpr_nl.xml")
+    ]
+    jpeg = b"\xff\xd8\xff\xe0" + newline + b"--boundar" + newline + b"\xff\xd9"
+    for header in (
+        b'Content-Disposition: form-data; name="a"; filename="20240614160436120GNT1PLATE0001AA"',
+        b"Content-ID: <20240614141502250TNZ2VEHIC0002BB>",
+        b'Content-Disposition: form-data; name="detectionPicture.jpg"',
+    ):
+        parts.append(header + newline + b"Content-Type: image/jpeg" + newline * 2 + jpeg)
+    body = b"".join(b"--boundary" + newline + part + newline for part in parts)
+    return body + b"--boundary--" + newline
+
+
+MULTIPART_TYPES = (
+    'multipart/form-data; boundary="boundary"',
+    "multipart/mixed; boundary=boundary",
+)
+# aiohttp's warnings about a malformed Content-Disposition: adapters.vendors.multipart
+# silences them for the process, and pytest shows every warning again.
+quiet_aiohttp = pytest.mark.filterwarnings("ignore::RuntimeWarning:aiohttp.multipart")
+
+
+@quiet_aiohttp
+@FUZZ
+@given(
+    data=st.data(),
+    newline=st.sampled_from((b"\r\n", b"\n")),
+    content_type=st.sampled_from(MULTIPART_TYPES),
+)
+def test_damaged_hikvision_multipart_gives_reads_or_a_reason_never_a_crash(
+    data, newline, content_type
+):
+    def parse(body: bytes):
+        return hikvision.parse(body, content_type, site="s")
+
+    body = hikvision_multipart(newline)
+    event = parse(body)
+    assert len(event.reads) == 2 and len(event.images) == 3
+    _survives(parse, data.draw(damaged_copy(body)))
+
+
+@quiet_aiohttp
+@FUZZ
+@given(body=st.binary(max_size=2048), content_type=st.sampled_from(MULTIPART_TYPES))
+def test_random_bytes_as_hikvision_multipart_give_a_reason_never_a_crash(body, content_type):
+    _survives(lambda b: hikvision.parse(b, content_type, site="s"), b"--boundary\r\n" + body)
 
 
 def test_an_unknown_declared_xml_encoding_is_a_reason_not_a_crash():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -130,6 +131,16 @@ def test_a_time_without_offset_or_unreadable_is_refused(written: str) -> None:
 
     with pytest.raises(PayloadError, match="dateTime"):
         parse(body, "application/xml", site=SITE)
+
+
+def test_a_time_without_offset_is_in_the_zone_the_camera_is_configured_for() -> None:
+    body = edited("hikvision_anpr.xml", "2024-06-14T16:04:36+02:00", "2024-06-14T16:04:36")
+
+    (read,) = parse(
+        body, "application/xml", site=SITE, naive_zone=ZoneInfo("Europe/Brussels")
+    ).reads
+
+    assert read.observed_at == datetime(2024, 6, 14, 14, 4, 36, tzinfo=UTC)
 
 
 # -- Countries ----------------------------------------------------------------------------

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.history import hikvision, openalpr
+from adapters.history import hikvision, openalpr, service
 from adapters.read_store import parse_query
-from gateway.domain.errors import BackendUnavailable
+from gateway.domain.errors import BackendUnavailable, InvalidInput
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 QUERY = parse_query(
@@ -120,3 +120,41 @@ def test_any_bytes_from_either_vendor_give_sightings_or_backend_unavailable(data
             parse()
         except BackendUnavailable as exc:
             assert "1ABC123" not in str(exc)
+
+
+def test_the_read_history_settings_build_the_configured_source(tmp_path):
+    (tmp_path / "hik.password").write_text("secret\n")
+    path = tmp_path / "history.toml"
+    path.write_text(
+        'backend = "hikvision"\nsite = "gate"\n[hikvision]\nurl = "http://10.0.0.7"\n'
+        'username = "argos"\npassword_file = "hik.password"\n'
+        'camera_timezone = "Europe/Brussels"\ntracks = { "103" = "gate-1-in" }\n'
+    )
+    source, listen = service.load(path)
+    assert isinstance(source, hikvision.HikvisionPlateSearch) and listen == "127.0.0.1:8470"
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ('backend = "nedap"', "backend: must be one of hikvision, openalpr, store"),
+        ('backend = "openalpr"', r"openalpr: the \[openalpr\] table is missing"),
+        (
+            'backend = "openalpr"\n[openalpr]\nurl = "ftp://x"\napi_key_file = "k"',
+            "openalpr: url: must be an http",
+        ),
+        (
+            'backend = "hikvision"\n[hikvision]\nurl = "http://x"\nusername = "a"\n'
+            'password_file = "p"\ncamera_timezone = "Europe/Gent"',
+            "hikvision: camera_timezone: not a known time zone",
+        ),
+        ('backend = "store"\n[store]\nread = ["r.jsonl"]', "store.read: unknown setting"),
+    ],
+)
+def test_the_read_history_settings_refuse_what_they_do_not_know_naming_the_key(
+    tmp_path, text, refusal
+):
+    path = tmp_path / "history.toml"
+    path.write_text(text + "\n")
+    with pytest.raises(InvalidInput, match=f"^history\\.toml: {refusal}"):
+        service.load(path)

@@ -1,0 +1,34 @@
+"""What every adapter process (`argos adapter run ...`) does around its own work: it
+logs like the node (gateway.node.logs: structured JSON lines when not on a terminal,
+readable ones on it), a settings file it cannot use ends it with one line naming the
+file and the key instead of a traceback, and it runs until interrupted, then stops."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from gateway.domain.errors import InvalidInput
+from gateway.node.logs import configure_logging
+
+T = TypeVar("T")
+
+
+def start_process(load_settings: Callable[[], T]) -> T:
+    """Set up logging, then the process's settings; exits saying why they are refused."""
+    configure_logging()
+    try:
+        return load_settings()
+    except InvalidInput as refused:
+        raise SystemExit(f"error: {refused}") from None
+
+
+def run_until_interrupted(stop: Callable[[], None]) -> None:
+    """Wait for Ctrl-C (or SIGINT), then stop what was started."""
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()

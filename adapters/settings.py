@@ -1,0 +1,69 @@
+"""The adapters' settings files, read with the gateway's typed loader (gateway.settings:
+a msgspec schema per file, unknown keys and bad values refused naming the key), plus
+the checks every adapter's file shares. One rule on top of the loader: a relative path
+is relative to the settings file's folder, also when it is a schema's default."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+from gateway.settings import Settings, load_settings
+
+S = TypeVar("S", bound=Settings)
+
+_LISTEN = re.compile(r"[^\s]+:[0-9]{1,5}")
+
+
+def load_adapter_settings(path: Path, schema: type[S], **given: Any) -> S:
+    """`path` read as `schema` (gateway.settings.load_settings); InvalidInput names the
+    file and the key of anything refused."""
+    settings = load_settings(path, schema, **given)
+    base = path.parent
+    defaults = {
+        name: (base / value).resolve()
+        for name, value in msgspec.structs.asdict(settings).items()
+        if isinstance(value, Path) and not value.is_absolute()
+    }
+    return msgspec.structs.replace(settings, **defaults) if defaults else settings
+
+
+# Checks for a schema's __post_init__: each raises ValueError naming the key, which the
+# loader reports with the file's name.
+
+
+def check_listen(key: str, value: str) -> None:
+    if not _LISTEN.fullmatch(value) or not 0 <= int(value.rsplit(":", 1)[1]) <= 65535:
+        raise ValueError(f"{key}: must be host:port, e.g. 127.0.0.1:8480")
+
+
+def check_http_url(key: str, value: str) -> None:
+    try:
+        scheme = urlsplit(value).scheme
+    except ValueError:  # e.g. a broken IPv6 host
+        scheme = ""
+    if scheme not in ("http", "https"):
+        raise ValueError(f"{key}: must be an http:// or https:// address")
+
+
+def check_positive(**values: float) -> None:
+    for key, value in values.items():
+        if not value > 0:
+            raise ValueError(f"{key}: must be more than 0")
+
+
+def check_time_zone(key: str, name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{key}: not a known time zone (e.g. Europe/Brussels)") from None
+
+
+def check_one_of(key: str, value: str, known: Any) -> None:
+    if value not in known:
+        raise ValueError(f"{key}: must be one of {', '.join(known)}")
