@@ -21,7 +21,7 @@ from grpc_tools import protoc
 from gateway.domain import envelope as env
 from gateway.domain import errors, feed, hits
 from gateway.domain.schemes import token as token_scheme
-from gateway.node.status_codes import ERROR_DOMAIN, code_for
+from gateway.node.status_codes import ERROR_DOMAIN, status_of
 from gateway.services import confirmations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +172,7 @@ def _errors(out: list[str]) -> None:
     for code_name, cls in sorted(errors.error_classes().items()):
         if cls is errors.ArgosError:
             continue
-        status = code_for(cls("")).name
+        status = status_of(cls).name
         doc = " ".join((cls.__doc__ or "").split())
         out.append(f"| `{cls.__name__}` | `{code_name}` | `{status}` | {_cell(doc)} |")
     out += [

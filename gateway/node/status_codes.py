@@ -53,7 +53,11 @@ FROM_CODE: dict[grpc.StatusCode, type[e.ArgosError]] = {
 
 
 def code_for(error: e.ArgosError) -> grpc.StatusCode:
-    for cls in type(error).__mro__:
+    return status_of(type(error))
+
+
+def status_of(kind: type[e.ArgosError]) -> grpc.StatusCode:
+    for cls in kind.__mro__:
         if cls in CODES:
             return CODES[cls]
     return grpc.StatusCode.INTERNAL

@@ -246,9 +246,8 @@ class AdministrationService:
 
 
 class AuditBroken(ArgosError):
-    """The audit log does not verify against its signed head."""
-
-    code = "AUDIT_BROKEN"
+    """The audit log does not verify against its signed head (a local refusal: it
+    never crosses the wire, so it has no code of its own)."""
 
     def __init__(self, problem: ChainBreak) -> None:
         where = f"record {problem.seq}" if problem.seq else "end of log"
