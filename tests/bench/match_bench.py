@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 import grpc
-from gateway.store.database import parse_time_text
 
 from gateway.domain.matching import EntryRef, HotlistIndex, MatchEngine
 from gateway.domain.ocr import FuzzyPolicy
 from gateway.domain.plates import normalise_country, normalise_plate
 from gateway.domain.schemes.token import TOKEN_PERSON, plate_token
+from gateway.domain.times import parse_time_text
 from gateway.federation import LocalFederation
 from gateway.synthetic import synthetic_rows
 from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2

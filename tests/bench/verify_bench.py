@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gateway.store.database import Database
 from nacl.signing import SigningKey, VerifyKey
 
 from gateway.domain import envelope as env
@@ -32,8 +31,8 @@ from gateway.domain.minimise import MinimisedEntry, epoch_us, received_checker
 from gateway.node.sync_runner import READ_AHEAD, read_ahead
 from gateway.node.verifier import ProcessVerifier
 from gateway.services.sync import Verifier, verify_received
-from gateway.store import received
-from gateway.wire import codec, feed_codec
+from gateway.store.sqlite import SqliteStore
+from gateway.wire import feed_codec
 
 BATCH = 4000
 
@@ -89,10 +88,11 @@ def _terms() -> AgreementTerms:
     )
 
 
-def _apply(database: Database, verified: feed_rules.ReceivedBatch, envelope: env.Envelope) -> None:
-    with database.transaction() as db:
-        state = received.load_state(db.conn, "a", "be-gent")
-        received.apply_batch(db.conn, state, verified, codec.envelope_bytes(envelope))
+def _apply(store: SqliteStore, verified: feed_rules.ReceivedBatch, envelope: env.Envelope) -> None:
+    with store.write() as uow:
+        state = uow.received.state("a", "be-gent")
+        uow.received.apply_batch(state, verified, envelope)
+        uow.commit()
 
 
 def verify_each_entry(
@@ -123,7 +123,7 @@ def verify_each_entry(
 
 def _pipeline(
     verifier: Verifier,
-    database: Database,
+    database: SqliteStore,
     party: feed_rules.FeedParty,
     terms: AgreementTerms,
     batches: list[tuple[list[bytes], list[bytes], env.Envelope]],
@@ -174,7 +174,7 @@ def run(n: int) -> dict[str, float]:
                 ("verify_inline", verify_received, ours_batches, False),
                 ("verify_inline_baseline", verify_each_entry, base_batches, False),
             ):
-                database = Database(Path(d) / f"{name}.sqlite")
+                database = SqliteStore(Path(d) / f"{name}.sqlite", "nl-terneuzen")
                 seconds = _pipeline(verifier, database, party, terms, sent, overlapped=overlapped)
                 database.close()
                 results[f"{name}_us_per_entry"] = seconds / n * 1e6
