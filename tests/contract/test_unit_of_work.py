@@ -193,7 +193,7 @@ class ReaderThread:
 
     def names(self) -> list[str]:
         self._asked.release()
-        assert self._answered.acquire(timeout=2), "a read waited for the writer"
+        assert self._answered.acquire(timeout=5), "a read waited for the writer"
         return self._answer
 
     def stop(self) -> None:
