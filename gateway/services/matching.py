@@ -169,28 +169,18 @@ class MatchingService:
                 if key is not None:
                     index.remove(key, entry_id, countryless=country == "")
             k = batch.kept
-            for entry_id, category, token, plate, country, expires_s in zip(
-                k.entry_ids,
-                k.categories,
-                k.plate_tokens,
-                k.plates,
-                k.countries,
-                k.expires_at_s,
-                strict=True,
-            ):
-                if category is None:  # a tombstone: its entry is in `removed`
-                    continue
-                key = index_key(token, plate, country)
+            for i in batch.upserted:
+                key = index_key(k.plate_tokens[i], k.plates[i], k.countries[i])
                 if key is not None:
-                    index.add(
-                        key, EntryRef(entry_id, category, 0, expires_s), countryless=country == ""
-                    )
+                    country = k.countries[i]
+                    ref = EntryRef(k.entry_ids[i], k.categories[i], 0, k.expires_at_s[i])
+                    index.add(key, ref, countryless=country == "")
 
     def _indexed_under(
         self, index: HotlistIndex, scheme: MatchingScheme, batch: AppliedBatch
     ) -> bool:
         """Is the list indexed by the scheme and key of the batch's agreement version?"""
-        if not any(c is not None for c in batch.kept.categories):
+        if not batch.upserted:
             return True  # nothing to add
         with self._ctx.store.read() as uow:
             held = {

@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-import pytest
-
 from gateway.domain.agreement import (
     Agreement,
     AgreementTerms,
@@ -198,11 +196,6 @@ def test_each_status_change_goes_to_the_partner_of_its_agreement(store):
     assert len({d.change_id for d in pending}) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with no version left in the aggregate the store deletes no pending version: "
-    "`version NOT IN (NULL)` is never true (gateway/store/sqlite/agreements.py:83)",
-)
 def test_a_proposal_left_out_is_gone_even_when_no_version_remains(store):
     save(store, agreement("agr-1", proposed(terms("agr-1", 1))))
     save(store, agreement("agr-1"))

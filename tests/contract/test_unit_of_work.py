@@ -153,11 +153,6 @@ def test_a_snapshot_does_not_see_a_write_committed_after_its_first_read(store):
     assert committed_names(store) == ["ivan"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SqliteStore.snapshot() opens a deferred transaction: its view is fixed by "
-    "its first read, not when snapshot() returns (gateway/store/sqlite/database.py:148)",
-)
 def test_a_snapshot_does_not_see_a_write_committed_after_it_began(store):
     with store.snapshot() as snap:
         with store.write() as uow:
@@ -218,12 +213,6 @@ def test_a_read_from_another_thread_during_an_open_write_sees_the_committed_stat
         reader.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SqliteStore.read() registers a thread's first reader connection under the "
-    "writer's lock, so that read waits for the open write "
-    "(gateway/store/sqlite/database.py:140)",
-)
 def test_the_first_read_of_a_new_thread_does_not_wait_for_an_open_write(store):
     reader = None
     try:

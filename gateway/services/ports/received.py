@@ -38,12 +38,14 @@ MatchFields = tuple[str, bytes | None, str | None, str | None]
 @dataclass(frozen=True)
 class AppliedBatch:
     """What a batch changed, for whoever keeps an index of received entries: the kept
-    columns of the batch (tombstones have category None) and the entries no longer
-    held as they were (deleted, or replaced by an upsert of the batch)."""
+    columns of the batch, the positions in them of the entries now held as the batch
+    left them (each entry's last change, if an upsert), and the entries held before the
+    batch that it changed or removed."""
 
     agreement_id: str
     agreement_version: int
     kept: Kept
+    upserted: list[int]
     removed: list[MatchFields]
 
 

@@ -78,9 +78,11 @@ class SqliteAgreements:
             ),
         )
         keep = [v.terms.version for v in agreement.versions]
+        # A proposal the aggregate no longer holds goes (NOT IN () is not SQL, and
+        # NOT IN (NULL) is never true: no versions kept means no condition on them).
+        kept = f" AND version NOT IN ({','.join('?' * len(keep))})" if keep else ""
         conn.execute(
-            "DELETE FROM agreement_versions WHERE agreement_id = ? AND countersigned = 0 "
-            f"AND version NOT IN ({','.join('?' * len(keep)) or 'NULL'})",
+            "DELETE FROM agreement_versions WHERE agreement_id = ? AND countersigned = 0" + kept,
             (agreement.agreement_id, *keep),
         )
         for v in agreement.versions:

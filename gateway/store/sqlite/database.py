@@ -54,6 +54,8 @@ class SqliteStore:
         self._depth = 0
         self._writer: int | None = None  # thread id holding the write transaction
         self._readers = threading.local()
+        # Not the writer's lock: a thread's first read must not wait for an open write.
+        self._readers_lock = threading.Lock()
         self._reader_conns: list[sqlite3.Connection] = []
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
@@ -137,7 +139,7 @@ class SqliteStore:
         conn = getattr(self._readers, "conn", None)
         if conn is None:
             conn = self._readers.conn = connect(self.path, read_only=True)
-            with self._lock:
+            with self._readers_lock:
                 self._reader_conns.append(conn)
         yield SqliteUnitOfWork(conn, self, writable=False)
 
@@ -146,6 +148,9 @@ class SqliteStore:
         conn = connect(self.path, read_only=True)
         try:
             conn.execute("BEGIN")
+            # A deferred transaction takes its view at its first read: take it now, so
+            # the snapshot is of the moment it was asked for.
+            conn.execute("SELECT count(*) FROM schema_migrations").fetchone()
             yield SqliteUnitOfWork(conn, self, writable=False)
         finally:
             conn.execute("ROLLBACK")
@@ -165,7 +170,7 @@ class SqliteStore:
             source.close()
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._readers_lock:
             for conn in self._reader_conns:
                 conn.close()
             self._conn.close()

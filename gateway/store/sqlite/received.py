@@ -88,12 +88,20 @@ class SqliteReceived:
         )
         checkpoint_id = cur.lastrowid
         held, held_fields = self._held(state, batch)
+        k = batch.kept
+        # What the match index must forget: entries held before this batch that it
+        # changes or removes (intermediate states inside the batch never reach it).
+        removed_fields: list[MatchFields] = (
+            [held_fields[i] for i in dict.fromkeys(k.entry_ids) if i in held_fields]
+            if held_fields
+            else []
+        )
         count = state.live_count
         added: list[bytes] = []
         removed: list[bytes] = []
-        removed_fields: list[MatchFields] = []
-        upserts, deletes = [], []
-        k = batch.kept
+        # Each entry's last change in the batch, in batch order: a row, or None for a
+        # tombstone (an entry upserted and then tombstoned in one batch is not held).
+        final: dict[str, tuple | None] = {}
         for index, (
             entry_id,
             category,
@@ -119,30 +127,27 @@ class SqliteReceived:
             old = held.pop(entry_id, None)
             if old is not None:
                 removed.append(old)
-                removed_fields.append(held_fields.pop(entry_id))
                 count -= 1
             if category is None:  # a tombstone
-                deletes.append((agreement_id, entry_id))
+                final[entry_id] = None
                 continue
             added.append(leaf_hash)
             count += 1
-            # A later change in this batch replaces this one.
             held[entry_id] = leaf_hash
-            held_fields[entry_id] = (entry_id, token, plate, country)
-            upserts.append(
-                (
-                    agreement_id,
-                    entry_id,
-                    leaf,
-                    checkpoint_id,
-                    index,
-                    category,
-                    token,
-                    plate,
-                    country,
-                    expires_s,
-                )
+            final[entry_id] = (
+                agreement_id,
+                entry_id,
+                leaf,
+                checkpoint_id,
+                index,
+                category,
+                token,
+                plate,
+                country,
+                expires_s,
             )
+        deletes = [(agreement_id, i) for i, row in final.items() if row is None]
+        upserts = [row for row in final.values() if row is not None]
         if deletes:
             conn.executemany(
                 "DELETE FROM received_entries WHERE agreement_id = ? AND entry_id = ?", deletes
@@ -156,7 +161,13 @@ class SqliteReceived:
         state.provider_seq = max(state.provider_seq, state.cursor)
         state.last_applied_at = now
         self.save_state(state)
-        return AppliedBatch(agreement_id, batch.checkpoint.agreement_version, k, removed_fields)
+        return AppliedBatch(
+            agreement_id,
+            batch.checkpoint.agreement_version,
+            k,
+            [row[4] for row in upserts],
+            removed_fields,
+        )
 
     def _insert_rows(self, rows: list[tuple]) -> None:
         """Insert many rows with a few multi-row statements rather than executemany: each
