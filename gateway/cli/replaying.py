@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gateway.domain.errors import InvalidInput
-from gateway.domain.times import parse_time
+from gateway.domain.times import epoch_ms, parse_time
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import reads_pb2
 
@@ -62,7 +62,7 @@ def read_from_json(obj: object) -> reads_pb2.PlateRead:
             raise ValueError(str(exc)) from None
     else:
         raise ValueError("time must be an ISO 8601 text")
-    ms = int(moment.timestamp() * 1000)
+    ms = epoch_ms(moment)
     read.observed_at.seconds, read.observed_at.nanos = ms // 1000, (ms % 1000) * 1_000_000
     return read
 

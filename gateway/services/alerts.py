@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from gateway.domain.hits import ObservedHit, advisories
+from gateway.domain.times import epoch_ms
+
 WATCHER_QUEUE = 1000
 
 
@@ -39,6 +42,32 @@ class Alert:
 
     def __repr__(self) -> str:  # never show a plate
         return f"Alert(hit_id={self.hit_id!r}, entry_id={self.entry_id!r})"
+
+    @classmethod
+    def of(cls, hit: ObservedHit, read_plate: str) -> Alert:
+        """The alert for a hit just recorded, with the plate as the camera read it."""
+        return cls(
+            hit_id=hit.hit_id,
+            observed_ms=epoch_ms(hit.observed_at),
+            camera=hit.camera,
+            site=hit.site,
+            zone=hit.zone,
+            direction=hit.direction,
+            image_ref=hit.image_ref,
+            plate=read_plate,
+            country=hit.country,
+            country_inferred=hit.country_inferred,
+            match=hit.match,
+            matched=hit.matched,
+            entry_owner=hit.entry_owner,
+            entry_id=hit.entry_id,
+            agreement_id=hit.agreement_id or "",
+            category=hit.category,
+            action=hit.action or "",
+            flags=hit.flags,
+            advisories=advisories(hit.action, hit.flags, foreign=hit.agreement_id is not None),
+            owner_notified=hit.owner_notified,
+        )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from gateway.domain.hits import (
     ObservedHit,
     ReceivedHit,
     Sighting,
-    advisories,
     build_notification,
     check_notification,
     hit_expires_at,
@@ -200,28 +199,8 @@ class HitService:
             uow.outbox.enqueue(
                 HIT_NOTIFICATION, match.owner, hit_id, codec.envelope_bytes(envelope)
             )
-        alert = Alert(
-            hit_id=hit_id,
-            observed_ms=read.observed_ms,
-            camera=sighting.camera,
-            site=sighting.site,
-            zone=sighting.zone,
-            direction=sighting.direction,
-            image_ref=sighting.image_ref,
-            plate=normalise_plate(read.plate),  # what this node's own camera read
-            country=match.country,
-            country_inferred=read_hit.country_inferred,
-            match=match.kind.value,
-            matched=match.matched,
-            entry_owner=match.owner,
-            entry_id=entry_id,
-            agreement_id=agreement_id or "",
-            category=match.entry.category,
-            action=action or "",
-            flags=tuple(flags),
-            advisories=advisories(action, flags, foreign=agreement_id is not None),
-            owner_notified=notification is not None,
-        )
+        # The operator sees what this node's own camera read, not the matched reading.
+        alert = Alert.of(stored, normalise_plate(read.plate))
         return alert, notification is not None
 
     # -- owner side ------------------------------------------------------------------
