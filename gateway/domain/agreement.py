@@ -7,8 +7,15 @@ The whole trust state machine of an agreement lives here, with no I/O. Rules:
    other party countersigns the same bytes; both then hold byte-identical envelopes.
 3. Versions only move forward: a proposal must be exactly one above the highest
    countersigned version; anything older or equal is a replay and is refused.
-4. Suspension and revocation are unilateral and immediate; only the party that
-   suspended may resume; revocation is final. Status changes only move forward in time.
+4. Suspension and revocation are unilateral and immediate, and no change by one party
+   can make the other's suspension or revocation fail:
+   a. each party's suspension is its own: the agreement is suspended while either
+      party's holds, and only that party lifts it;
+   b. revocation is final; a revocation of a revoked agreement changes nothing and is
+      not refused, so this node's revocation always holds here at once;
+   c. the partner's changes only move forward in time (a change not newer than its
+      last is a replay), and one dated more than MAX_STATUS_SKEW ahead of this node's
+      clock is refused: it would otherwise hold back the partner's every later change.
 5. An agreement outside its validity window is expired, whatever its status says.
 6. A proposal must be between exactly the sender and this node: no third party.
 """
@@ -17,7 +24,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gateway.domain.envelope import Envelope, payload_fingerprint
 from gateway.domain.errors import (
@@ -33,6 +40,8 @@ from gateway.domain.times import whole_ms
 MAX_RETENTION_DAYS = 365
 DEFAULT_CONFIRMATION_DEADLINE_HOURS = 12
 MAX_HANDLING_CODE = 64
+# How far ahead of this node's clock a partner's status change may be dated (rule 4c).
+MAX_STATUS_SKEW = timedelta(minutes=5)
 
 CATEGORIES = frozenset(
     {
@@ -218,12 +227,19 @@ class Agreement:
     local_node: str
     partner: str
     versions: tuple[AgreementVersion, ...]
-    suspended_by: str | None = None
+    # The parties whose suspension holds (rule 4a), sorted.
+    suspensions: tuple[str, ...] = ()
     revoked_by: str | None = None
     status_reason: str = ""
-    last_status_at: datetime | None = None
+    # When the last status change received from the partner was issued (rule 4c).
+    partner_status_at: datetime | None = None
 
     # -- reading -----------------------------------------------------------------
+
+    @property
+    def suspended_by(self) -> str | None:
+        """Who suspended it ("a, b" when both did), or None."""
+        return ", ".join(self.suspensions) or None
 
     @property
     def current(self) -> AgreementVersion | None:
@@ -254,7 +270,7 @@ class Agreement:
             return AgreementState.SUPERSEDED
         if now >= v.terms.valid_until:
             return AgreementState.EXPIRED
-        if self.suspended_by:
+        if self.suspensions:
             return AgreementState.SUSPENDED
         return AgreementState.ACTIVE
 
@@ -352,50 +368,52 @@ class Agreement:
         kept = tuple(v for v in self.versions if v is not pending)
         return replace(self, versions=(*kept, signed))
 
-    def with_status(self, change: StatusChange) -> Agreement:
-        """Apply a suspension, resumption or revocation (rule 4)."""
+    def with_status(self, change: StatusChange, now: datetime) -> Agreement:
+        """Apply a suspension, resumption or revocation (rule 4), made here or received
+        from the partner, at this node's time `now`."""
         if change.agreement_id != self.agreement_id:
             raise InvalidInput("status change names another agreement")
         if change.issuer not in {self.local_node, self.partner}:
             raise AgreementViolation(f"{change.issuer} is not a party to {self.agreement_id}")
-        # Compared at the millisecond: the precision at which the last one is stored.
-        if self.last_status_at is not None and whole_ms(change.issued_at) <= whole_ms(
-            self.last_status_at
-        ):
-            raise StaleVersion(
-                f"status change issued at {change.issued_at.isoformat()} is not newer than "
-                "the last one applied; replay refused"
-            )
-        self._require_open()
+        received = change.issuer == self.partner
+        if received:
+            if change.issued_at > now + MAX_STATUS_SKEW:  # rule 4c
+                raise InvalidInput(
+                    f"status change is dated {change.issued_at.isoformat()}, more than "
+                    f"{int(MAX_STATUS_SKEW.total_seconds() // 60)} minutes ahead of this "
+                    "node's clock; refused (check the sender's clock)"
+                )
+            # Compared at the millisecond: the precision at which the last one is stored.
+            last = self.partner_status_at
+            if last is not None and whole_ms(change.issued_at) <= whole_ms(last):
+                raise StaleVersion(
+                    f"status change issued at {change.issued_at.isoformat()} is not newer "
+                    "than the last one applied; replay refused"
+                )
+        stamped = replace(self, partner_status_at=change.issued_at) if received else self
         if change.kind is StatusKind.REVOKE:
-            return replace(
-                self,
-                revoked_by=change.issuer,
-                status_reason=change.reason,
-                last_status_at=change.issued_at,
-            )
+            if self.revoked_by:
+                return stamped  # rule 4b: revoked already, and for good
+            return replace(stamped, revoked_by=change.issuer, status_reason=change.reason)
+        self._require_open()
         if self.current is None:
             raise IllegalTransition(
                 f"agreement {self.agreement_id} has no countersigned version to {change.kind.value}"
             )
+        held = set(self.suspensions)
         if change.kind is StatusKind.SUSPEND:
-            if self.suspended_by:
+            if change.issuer in held:
                 raise IllegalTransition(
-                    f"agreement {self.agreement_id} is already suspended by {self.suspended_by}"
+                    f"agreement {self.agreement_id} is already suspended by {change.issuer}"
                 )
-            return replace(
-                self,
-                suspended_by=change.issuer,
-                status_reason=change.reason,
-                last_status_at=change.issued_at,
-            )
-        if not self.suspended_by:
-            raise IllegalTransition(f"agreement {self.agreement_id} is not suspended")
-        if self.suspended_by != change.issuer:
-            raise IllegalTransition(
-                f"only {self.suspended_by}, who suspended agreement {self.agreement_id}, "
-                "may resume it"
-            )
-        return replace(
-            self, suspended_by=None, status_reason=change.reason, last_status_at=change.issued_at
-        )
+            held.add(change.issuer)
+        else:
+            if not held:
+                raise IllegalTransition(f"agreement {self.agreement_id} is not suspended")
+            if change.issuer not in held:
+                raise IllegalTransition(
+                    f"only {self.suspended_by}, who suspended agreement {self.agreement_id}, "
+                    "may resume it"
+                )
+            held.discard(change.issuer)
+        return replace(stamped, suspensions=tuple(sorted(held)), status_reason=change.reason)

@@ -12,10 +12,15 @@ import structlog
 def configure_logging(level: str = "info") -> None:
     # The console renderer prints tracebacks itself; JSON lines need them turned into
     # a field first, or `log.exception` records that something failed but not where.
-    # Tracebacks name code and exception texts, which by design never carry a plate.
+    # Tracebacks name code and exception texts, which by design never carry a plate;
+    # local variables would (a parser failing with the read in scope), and structlog's
+    # rich tracebacks show them by default: never here.
     on_terminal = sys.stderr.isatty()
     renderer = (
-        structlog.dev.ConsoleRenderer(colors=False)
+        structlog.dev.ConsoleRenderer(
+            colors=False,
+            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False),
+        )
         if on_terminal
         else structlog.processors.JSONRenderer()
     )

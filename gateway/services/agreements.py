@@ -149,7 +149,7 @@ class AgreementService:
             reason=reason,
             issued_at=self._ctx.clock(),
         )
-        updated = agreement.with_status(change)
+        updated = agreement.with_status(change, change.issued_at)
         signed = env.sign(
             env.AGREEMENT_STATUS_PAYLOAD, codec.status_payload(change), self._ctx.signing_key
         )
@@ -253,7 +253,7 @@ class AgreementService:
         agreement = self._held(change.agreement_id)
         if agreement is None or agreement.partner != peer:
             raise NotFound(f"no agreement {change.agreement_id} with {peer}")
-        updated = agreement.with_status(change)
+        updated = agreement.with_status(change, self._ctx.now())
         with self._ctx.store.write() as uow:
             uow.agreements.save(updated, envelope)
             if change.kind is StatusKind.REVOKE:

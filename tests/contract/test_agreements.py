@@ -79,9 +79,9 @@ def test_an_agreement_round_trips_as_a_whole(store):
         "agr-1",
         countersigned(terms("agr-1", 1)),
         proposed(terms("agr-1", 2, hit_retention_days=14)),
-        suspended_by=PARTNER,
+        suspensions=(PARTNER,),
         status_reason="audit pending",
-        last_status_at=START + timedelta(hours=1, milliseconds=123),
+        partner_status_at=START + timedelta(hours=1, milliseconds=123),
     )
     save(store, held)
     assert load(store, "agr-1") == held
@@ -93,7 +93,7 @@ def test_a_revoked_agreement_keeps_who_revoked_it(store):
         countersigned(terms("agr-1")),
         revoked_by=NODE,
         status_reason="ended",
-        last_status_at=START,
+        partner_status_at=START,
     )
     save(store, held)
     assert load(store, "agr-1") == held

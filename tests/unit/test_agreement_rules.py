@@ -272,29 +272,49 @@ def test_countersigned_amendment_supersedes_the_previous_version() -> None:
 
 
 def test_suspension_suspends_the_agreement() -> None:
-    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW))
+    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW), NOW)
     assert agreement.state(NOW) is AgreementState.SUSPENDED
     assert agreement.suspended_by == PROPOSER
     assert agreement.in_force(NOW) is None
 
 
-def test_suspending_a_suspended_agreement_is_illegal() -> None:
-    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW))
+def test_suspending_again_by_the_same_party_is_illegal() -> None:
+    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW), NOW)
     later = NOW + timedelta(minutes=1)
     with pytest.raises(IllegalTransition, match="already suspended"):
-        agreement.with_status(status(StatusKind.SUSPEND, LOCAL, later))
+        agreement.with_status(status(StatusKind.SUSPEND, PROPOSER, later), later)
+
+
+def test_a_partners_suspension_does_not_stop_this_node_suspending_too() -> None:
+    """Rule 4a: each party's suspension is its own; the agreement stays suspended until
+    both are lifted, each by the party that made it."""
+    later, latest = NOW + timedelta(minutes=1), NOW + timedelta(minutes=2)
+    both = (
+        active_agreement()
+        .with_status(status(StatusKind.SUSPEND, PROPOSER, NOW), NOW)
+        .with_status(status(StatusKind.SUSPEND, LOCAL, later), later)
+    )
+    assert both.state(later) is AgreementState.SUSPENDED
+    assert both.suspensions == (PROPOSER, LOCAL)
+    partner_lifted = both.with_status(status(StatusKind.RESUME, PROPOSER, latest), latest)
+    assert partner_lifted.state(latest) is AgreementState.SUSPENDED
+    assert partner_lifted.suspended_by == LOCAL
+    lifted = partner_lifted.with_status(status(StatusKind.RESUME, LOCAL, latest), latest)
+    assert lifted.state(latest) is AgreementState.ACTIVE
 
 
 def test_resumption_by_the_party_that_did_not_suspend_is_illegal() -> None:
-    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW))
+    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW), NOW)
     later = NOW + timedelta(minutes=1)
     with pytest.raises(IllegalTransition, match=f"only {PROPOSER}"):
-        agreement.with_status(status(StatusKind.RESUME, LOCAL, later))
+        agreement.with_status(status(StatusKind.RESUME, LOCAL, later), NOW)
 
 
 def test_resumption_by_the_suspender_reactivates_the_agreement() -> None:
-    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW))
-    resumed = agreement.with_status(status(StatusKind.RESUME, PROPOSER, NOW + timedelta(minutes=1)))
+    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW), NOW)
+    resumed = agreement.with_status(
+        status(StatusKind.RESUME, PROPOSER, NOW + timedelta(minutes=1)), NOW
+    )
     assert resumed.state(NOW) is AgreementState.ACTIVE
     assert resumed.suspended_by is None
     assert resumed.in_force(NOW) == make_terms()
@@ -302,35 +322,35 @@ def test_resumption_by_the_suspender_reactivates_the_agreement() -> None:
 
 def test_resuming_an_agreement_that_is_not_suspended_is_illegal() -> None:
     with pytest.raises(IllegalTransition, match="not suspended"):
-        active_agreement().with_status(status(StatusKind.RESUME, PROPOSER, NOW))
+        active_agreement().with_status(status(StatusKind.RESUME, PROPOSER, NOW), NOW)
 
 
 def test_suspending_an_agreement_never_countersigned_is_illegal() -> None:
     agreement = empty_agreement().with_proposal(proposal(make_terms()), sender=PROPOSER)
     with pytest.raises(IllegalTransition):
-        agreement.with_status(status(StatusKind.SUSPEND, PROPOSER, NOW))
+        agreement.with_status(status(StatusKind.SUSPEND, PROPOSER, NOW), NOW)
 
 
 @pytest.mark.parametrize("delta", [timedelta(0), timedelta(seconds=-1)])
 def test_status_change_not_newer_than_the_last_is_stale(delta: timedelta) -> None:
-    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW))
+    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, NOW), NOW)
     with pytest.raises(StaleVersion):
-        agreement.with_status(status(StatusKind.RESUME, PROPOSER, NOW + delta))
+        agreement.with_status(status(StatusKind.RESUME, PROPOSER, NOW + delta), NOW)
 
 
 def test_status_change_from_a_third_party_is_a_violation() -> None:
     with pytest.raises(AgreementViolation):
-        active_agreement().with_status(status(StatusKind.REVOKE, THIRD, NOW))
+        active_agreement().with_status(status(StatusKind.REVOKE, THIRD, NOW), NOW)
 
 
 def test_status_change_for_another_agreement_is_refused() -> None:
     change = dataclasses.replace(status(StatusKind.SUSPEND, PROPOSER, NOW), agreement_id="x")
     with pytest.raises(InvalidInput):
-        active_agreement().with_status(change)
+        active_agreement().with_status(change, NOW)
 
 
 def test_revocation_revokes_the_agreement() -> None:
-    agreement = active_agreement().with_status(status(StatusKind.REVOKE, LOCAL, NOW))
+    agreement = active_agreement().with_status(status(StatusKind.REVOKE, LOCAL, NOW), NOW)
     assert agreement.state(NOW) is AgreementState.REVOKED
     assert agreement.state_of(1, NOW) is AgreementState.REVOKED
     assert agreement.revoked_by == LOCAL
@@ -338,17 +358,57 @@ def test_revocation_revokes_the_agreement() -> None:
 
 
 def test_revoked_agreement_refuses_any_further_proposal() -> None:
-    agreement = active_agreement().with_status(status(StatusKind.REVOKE, LOCAL, NOW))
+    agreement = active_agreement().with_status(status(StatusKind.REVOKE, LOCAL, NOW), NOW)
     with pytest.raises(IllegalTransition, match="revoked"):
         agreement.with_proposal(proposal(make_terms(version=2)), sender=PROPOSER)
 
 
-@pytest.mark.parametrize("kind", list(StatusKind))
+@pytest.mark.parametrize("kind", [StatusKind.SUSPEND, StatusKind.RESUME])
 @pytest.mark.parametrize("issuer", [PROPOSER, LOCAL])
-def test_revoked_agreement_refuses_any_further_status_change(kind: StatusKind, issuer: str) -> None:
-    agreement = active_agreement().with_status(status(StatusKind.REVOKE, LOCAL, NOW))
+def test_revoked_agreement_refuses_any_further_suspension_or_resumption(
+    kind: StatusKind, issuer: str
+) -> None:
+    agreement = active_agreement().with_status(status(StatusKind.REVOKE, LOCAL, NOW), NOW)
+    later = NOW + timedelta(minutes=1)
     with pytest.raises(IllegalTransition, match="revoked"):
-        agreement.with_status(status(kind, issuer, NOW + timedelta(minutes=1)))
+        agreement.with_status(status(kind, issuer, later), later)
+
+
+@pytest.mark.parametrize("first", [PROPOSER, LOCAL])
+@pytest.mark.parametrize("second", [PROPOSER, LOCAL])
+def test_revoking_a_revoked_agreement_changes_nothing_and_is_not_refused(
+    first: str, second: str
+) -> None:
+    """Rule 4b: this node's revocation always holds, whoever revoked first."""
+    revoked = active_agreement().with_status(status(StatusKind.REVOKE, first, NOW), NOW)
+    later = NOW + timedelta(minutes=1)
+    again = revoked.with_status(status(StatusKind.REVOKE, second, later), later)
+    assert again.state(later) is AgreementState.REVOKED
+    assert again.revoked_by == first
+
+
+def test_a_partners_status_change_dated_in_the_future_is_refused() -> None:
+    """Rule 4c: a suspension dated 9999 would otherwise hold back every later change."""
+    far = datetime(9999, 1, 1, tzinfo=UTC)
+    with pytest.raises(InvalidInput, match="ahead of this node's clock"):
+        active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, far), NOW)
+    near = NOW + timedelta(minutes=4)  # within the clock allowance
+    assert active_agreement().with_status(
+        status(StatusKind.SUSPEND, PROPOSER, near), NOW
+    ).suspensions == (PROPOSER,)
+
+
+def test_the_partners_change_times_never_hold_back_this_nodes_own_changes() -> None:
+    """Rule 4c orders the partner's changes among themselves only: whatever time the
+    partner's last change carries, this node can still suspend and revoke at once."""
+    ahead = NOW + timedelta(minutes=4)
+    suspended = active_agreement().with_status(status(StatusKind.SUSPEND, PROPOSER, ahead), NOW)
+    ours = suspended.with_status(status(StatusKind.SUSPEND, LOCAL, NOW), NOW)
+    assert ours.suspensions == (PROPOSER, LOCAL)
+    revoked = ours.with_status(status(StatusKind.REVOKE, LOCAL, NOW), NOW)
+    assert revoked.state(NOW) is AgreementState.REVOKED
+    with pytest.raises(StaleVersion):  # the partner's own replay is still refused
+        ours.with_status(status(StatusKind.RESUME, PROPOSER, ahead), NOW)
 
 
 def test_revoked_agreement_refuses_a_countersignature() -> None:
@@ -356,7 +416,7 @@ def test_revoked_agreement_refuses_a_countersignature() -> None:
     agreement = (
         empty_agreement()
         .with_proposal(v1, sender=PROPOSER)
-        .with_status(status(StatusKind.REVOKE, PROPOSER, NOW))
+        .with_status(status(StatusKind.REVOKE, PROPOSER, NOW), NOW)
     )
     assert agreement.state(NOW) is AgreementState.REVOKED
     with pytest.raises(IllegalTransition):
@@ -375,7 +435,7 @@ def test_agreement_is_expired_from_the_end_of_its_validity_window(after: timedel
 
 
 def test_expiry_overrides_suspension() -> None:
-    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, LOCAL, NOW))
+    agreement = active_agreement().with_status(status(StatusKind.SUSPEND, LOCAL, NOW), NOW)
     assert agreement.state(VALID_UNTIL) is AgreementState.EXPIRED
 
 
@@ -406,22 +466,22 @@ def test_random_status_sequences_respect_the_suspend_resume_revoke_rules(
     steps: list[tuple[StatusKind, str]],
 ) -> None:
     agreement = active_agreement()
-    # Model: what the rules say should happen.
+    # Model: what the rules say should happen (rule 4).
     revoked = False
-    suspender: str | None = None
+    suspenders: set[str] = set()
     for i, (kind, issuer) in enumerate(steps):
         at = NOW + timedelta(minutes=i + 1)
-        if revoked:
+        if kind is StatusKind.REVOKE:
+            allowed = True  # 4b: never refused, final
+        elif revoked:
             allowed = False
-        elif kind is StatusKind.REVOKE:
-            allowed = True
         elif kind is StatusKind.SUSPEND:
-            allowed = suspender is None
+            allowed = issuer not in suspenders  # 4a: each party's own
         else:
-            allowed = suspender == issuer
+            allowed = issuer in suspenders
         before = agreement
         try:
-            agreement = agreement.with_status(status(kind, issuer, at))
+            agreement = agreement.with_status(status(kind, issuer, at), at)
         except IllegalTransition:
             assert not allowed, f"{kind.value} by {issuer} refused but should be allowed"
             assert agreement is before
@@ -430,17 +490,17 @@ def test_random_status_sequences_respect_the_suspend_resume_revoke_rules(
             if kind is StatusKind.REVOKE:
                 revoked = True
             elif kind is StatusKind.SUSPEND:
-                suspender = issuer
+                suspenders.add(issuer)
             else:
-                suspender = None
+                suspenders.discard(issuer)
 
         state = agreement.state(NOW + timedelta(days=1))
         assert state in {AgreementState.ACTIVE, AgreementState.SUSPENDED, AgreementState.REVOKED}
         if revoked:
             assert state is AgreementState.REVOKED
-        elif suspender is not None:
+        elif suspenders:
             assert state is AgreementState.SUSPENDED
-            assert agreement.suspended_by == suspender
+            assert set(agreement.suspensions) == suspenders
         else:
             assert state is AgreementState.ACTIVE
             assert agreement.in_force(NOW) is not None

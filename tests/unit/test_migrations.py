@@ -107,7 +107,7 @@ def test_one_time_form_rewrites_isoformat_times_and_keeps_partner_keys_by_key_id
     monkeypatch.setattr(database, "migration_scripts", lambda: scripts)
     db = Database(path)
     entry = _conn(db).execute("SELECT valid_from, expires_at FROM entries").fetchone()
-    status = _conn(db).execute("SELECT last_status_at FROM agreements").fetchone()
+    status = _conn(db).execute("SELECT partner_status_at FROM agreements").fetchone()
     keys = _conn(db).execute("SELECT node_id, key_id, public_key FROM partner_keys").fetchall()
     with db.read() as uow:
         partner = uow.partners.get("nl-terneuzen")

@@ -24,7 +24,7 @@ class SqliteAgreements:
     def get(self, agreement_id: str) -> Agreement | None:
         row = self._conn.execute(
             "SELECT agreement_id, partner, suspended_by, revoked_by, status_reason, "
-            "last_status_at FROM agreements WHERE agreement_id = ?",
+            "partner_status_at FROM agreements WHERE agreement_id = ?",
             (agreement_id,),
         ).fetchone()
         if row is None:
@@ -39,10 +39,10 @@ class SqliteAgreements:
             local_node=self._local_node,
             partner=row[1],
             versions=tuple(_version(env, bool(cs)) for env, cs in versions),
-            suspended_by=row[2],
+            suspensions=tuple(row[2].split(",")) if row[2] else (),
             revoked_by=row[3],
             status_reason=row[4],
-            last_status_at=parse_time_text(row[5]) if row[5] else None,
+            partner_status_at=parse_time_text(row[5]) if row[5] else None,
         )
 
     def ids(self) -> list[str]:
@@ -64,17 +64,17 @@ class SqliteAgreements:
         now = self._uow.now_text()
         conn.execute(
             "INSERT INTO agreements (agreement_id, partner, suspended_by, revoked_by, "
-            "status_reason, last_status_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "status_reason, partner_status_at) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (agreement_id) DO UPDATE SET suspended_by=excluded.suspended_by, "
             "revoked_by=excluded.revoked_by, status_reason=excluded.status_reason, "
-            "last_status_at=excluded.last_status_at",
+            "partner_status_at=excluded.partner_status_at",
             (
                 agreement.agreement_id,
                 agreement.partner,
-                agreement.suspended_by,
+                ",".join(agreement.suspensions) or None,
                 agreement.revoked_by,
                 agreement.status_reason,
-                time_text(agreement.last_status_at) if agreement.last_status_at else None,
+                time_text(agreement.partner_status_at) if agreement.partner_status_at else None,
             ),
         )
         keep = [v.terms.version for v in agreement.versions]
