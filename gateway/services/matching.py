@@ -146,12 +146,13 @@ class MatchingService:
             state = uow.received.state(agreement_id, "")
             scheme, keys = _keys_in_use(uow, agreement_id)
             index = scheme.index(agreement_id, state.provider, keys)
-            index_key = scheme.index_key
-            for row in uow.received.index_rows(agreement_id):
-                key = index_key(row.plate_token, row.plate, row.country)
+            index_key, add = scheme.index_key, index.add
+            for entry_id, category, token, plate, country, expires_s in uow.received.index_rows(
+                agreement_id
+            ):
+                key = index_key(token, plate, country)
                 if key is not None:
-                    ref = EntryRef(row.entry_id, row.category, 0, row.expires_at_s)
-                    index.add(key, ref, countryless=row.country == "")
+                    add(key, EntryRef(entry_id, category, 0, expires_s), countryless=country == "")
         self._schemes[agreement_id] = scheme
         self.engine.replace_list(index)
 

@@ -115,7 +115,9 @@ def test_a_tombstone_deletes_the_entry_and_reports_it_removed(store):
     assert applied.removed == [(entry_id(1), b"t" * 32, None, None)]
     with store.read() as uow:
         assert uow.received.leaf(AGR, entry_id(1)) is None
-        assert [r.entry_id for r in uow.received.index_rows(AGR)] == [entry_id(2)]
+        assert [ReceivedIndexRow(*r).entry_id for r in uow.received.index_rows(AGR)] == [
+            entry_id(2)
+        ]
 
 
 def test_a_tombstone_for_an_entry_not_held_changes_nothing_held(store):
@@ -151,7 +153,7 @@ def test_index_rows_hold_what_matching_needs_of_each_entry(store):
         ],
     )
     with store.read() as uow:
-        rows = sorted(uow.received.index_rows(AGR))
+        rows = sorted(ReceivedIndexRow(*r) for r in uow.received.index_rows(AGR))
     default = upsert(0).expires_at_s
     assert rows == [
         ReceivedIndexRow(entry_id(1), "stolen_vehicle", None, "1ABC123", "BE", expires),
@@ -289,5 +291,6 @@ def test_the_set_digest_is_always_the_digest_of_the_live_set(open_store, batches
             assert state.live_count == len(live)
         assert held_leaves(store) == sorted(live.values())
         with store.read() as uow:
-            assert sorted(r.entry_id for r in uow.received.index_rows(AGR)) == sorted(live)
+            held = [ReceivedIndexRow(*r).entry_id for r in uow.received.index_rows(AGR)]
+            assert sorted(held) == sorted(live)
             assert uow.received.state(AGR, PARTNER) == state

@@ -97,7 +97,9 @@ class ReceivedRepository(Protocol):
     def checkpoint_versions(self, agreement_id: str) -> set[int]:
         """Agreement versions of the checkpoints held (0: stored before versions were)."""
 
-    def index_rows(self, agreement_id: str) -> Iterator[ReceivedIndexRow]: ...
+    def index_rows(self, agreement_id: str) -> Iterator[tuple]:
+        """Every held entry as a tuple in ReceivedIndexRow's field order (plain tuples:
+        millions are read at start)."""
 
     def leaf(self, agreement_id: str, entry_id: str) -> bytes | None: ...
 
