@@ -15,7 +15,18 @@ from gateway.domain import agreement as ag
 from gateway.domain.envelope import Envelope, Signature
 from gateway.domain.errors import InvalidInput, SignatureInvalid
 from gateway.wire.argos.v1 import agreement_pb2, envelope_pb2
-from gateway.wire.strict import parse_message, to_datetime, to_timestamp
+from gateway.wire.strict import (
+    MAX_LINE_CHARS,
+    bounded_id,
+    bounded_ids,
+    parse_message,
+    to_datetime,
+    to_timestamp,
+)
+
+# An Ed25519 signature has 64 bytes; more than a few signatures is no envelope of ours.
+MAX_SIGNATURE_BYTES = 64
+MAX_ENVELOPE_SIGNATURES = 8
 
 _PURPOSE = {
     agreement_pb2.PURPOSE_CRIMINAL_INVESTIGATION: ag.Purpose.CRIMINAL_INVESTIGATION,
@@ -86,6 +97,13 @@ def envelope_from_pb(msg: envelope_pb2.Envelope) -> Envelope:
         raise InvalidInput("envelope has no payload")
     if not msg.signatures:
         raise SignatureInvalid("envelope carries no signature")
+    bounded_id(msg.payload_type, "envelope payload_type", MAX_LINE_CHARS)
+    if len(msg.signatures) > MAX_ENVELOPE_SIGNATURES:
+        raise InvalidInput(f"envelope carries more than {MAX_ENVELOPE_SIGNATURES} signatures")
+    for s in msg.signatures:
+        bounded_id(s.key_id, "signature key_id")
+        if len(s.sig) > MAX_SIGNATURE_BYTES:
+            raise SignatureInvalid(f"a signature is longer than {MAX_SIGNATURE_BYTES} bytes")
     return Envelope(
         payload_type=msg.payload_type,
         payload=msg.payload,
@@ -144,6 +162,15 @@ def terms_from_pb(
 ) -> ag.AgreementTerms:
     """Decode and validate terms. A draft (from a local administrator) may leave the
     identity fields empty; the node fills them in."""
+    bounded_ids(
+        "agreement",
+        agreement_id=doc.agreement_id,
+        proposer=doc.proposer,
+        partner=doc.partner,
+        handling_code=doc.handling_code,
+    )
+    for category in doc.categories:
+        bounded_id(category, "agreement category")
     terms = ag.AgreementTerms(
         agreement_id=doc.agreement_id or ("draft" if draft else ""),
         version=doc.version or (1 if draft else 0),
@@ -207,6 +234,8 @@ def status_from_payload(payload: bytes) -> ag.StatusChange:
     msg = parse_message(agreement_pb2.AgreementStatusChange, payload, "status change payload")
     if not msg.agreement_id or not msg.issuer:
         raise InvalidInput("status change lacks its agreement id or issuer")
+    bounded_ids("status change", agreement_id=msg.agreement_id, issuer=msg.issuer)
+    bounded_id(msg.reason, "status change reason", MAX_LINE_CHARS)
     return ag.StatusChange(
         agreement_id=msg.agreement_id,
         version=msg.version,

@@ -19,7 +19,7 @@ from gateway.domain.hits import NotifiedLocation
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import agreement_pb2
 from gateway.wire.argos.v1 import confirmations_pb2 as pb
-from gateway.wire.strict import parse_message, to_datetime, to_timestamp
+from gateway.wire.strict import bounded_ids, parse_message, to_datetime, to_timestamp
 
 KINDS = {
     RequestKind.ALERT_CONFIRMATION: pb.CONFIRMATION_KIND_ALERT_CONFIRMATION,
@@ -89,6 +89,17 @@ def request_payload(r: ConfirmationRequest) -> bytes:
 def request_from_pb(m: pb.ConfirmationRequest) -> ConfirmationRequest:
     if not m.HasField("created_at") or not m.HasField("deadline"):
         raise InvalidInput("confirmation request lacks its creation time or deadline")
+    bounded_ids(
+        "confirmation request",
+        request_id=m.request_id,
+        agreement_id=m.agreement_id,
+        requester=m.requester,
+        requester_user=m.requester_user,
+        responder=m.responder,
+        hit_id=m.hit_id,
+        entry_id=m.entry_id,
+        previous_request_id=m.previous_request_id,
+    )
     return ConfirmationRequest(
         request_id=m.request_id,
         kind=enum_from_pb(KINDS, m.kind, "request kind"),
@@ -180,6 +191,7 @@ def event_payload(e: ConfirmationEvent) -> bytes:
 
 def event_from_payload(payload: bytes) -> ConfirmationEvent:
     m = parse_message(pb.ConfirmationEvent, payload, "confirmation event")
+    bounded_ids("confirmation event", request_id=m.request_id, node=m.node, user=m.user)
     kind = enum_from_pb(EVENTS, m.kind, "event kind")
     if not m.HasField("at"):
         raise InvalidInput("confirmation event lacks its time")

@@ -14,7 +14,7 @@ from gateway.domain.errors import InvalidInput
 from gateway.domain.feed import Change, Checkpoint, SyncHead, Tombstone
 from gateway.domain.minimise import MinimisedEntry
 from gateway.wire.argos.v1 import hotlist_pb2 as pb
-from gateway.wire.strict import parse_message, to_datetime, to_timestamp
+from gateway.wire.strict import MAX_ID_CHARS, bounded_ids, parse_message, to_datetime, to_timestamp
 
 TOMBSTONE_REASONS = {
     "withdrawn": pb.TOMBSTONE_REASON_WITHDRAWN,
@@ -54,8 +54,11 @@ def entry_to_pb(m: MinimisedEntry) -> pb.SharedEntry:
 def entry_from_pb(msg: pb.SharedEntry) -> MinimisedEntry:
     # A recipient decodes a million of these per initial sync: each field is read once
     # and the tuple is built positionally, which halves the cost of the obvious code.
-    if not msg.entry_id or not msg.HasField("expires_at") or not msg.HasField("valid_from"):
+    entry_id, owner, category = msg.entry_id, msg.owner, msg.category
+    if not entry_id or not msg.HasField("expires_at") or not msg.HasField("valid_from"):
         raise InvalidInput("shared entry lacks its id or validity")
+    if max(len(entry_id), len(owner), len(category)) > MAX_ID_CHARS:
+        bounded_ids("shared entry", entry_id=entry_id, owner=owner, category=category)
     form = msg.WhichOneof("plate_form")
     token = plate = country = None
     if form == "plate_token":
@@ -65,10 +68,10 @@ def entry_from_pb(msg: pb.SharedEntry) -> MinimisedEntry:
         plate, country = plaintext.plate, plaintext.country
     flags = msg.flags
     return MinimisedEntry(
-        msg.entry_id,
-        msg.owner,
+        entry_id,
+        owner,
         msg.version,
-        msg.category,
+        category,
         _epoch_us(msg.valid_from, "valid_from"),
         _epoch_us(msg.expires_at, "expires_at"),
         token,
@@ -140,6 +143,7 @@ def change_from_leaf(leaf: bytes) -> Change:
         t = msg.tombstone
         if not t.entry_id or t.reason not in _REASON_NAMES:
             raise InvalidInput("tombstone lacks its entry id or reason")
+        bounded_ids("tombstone", entry_id=t.entry_id, owner=t.owner)
         return Change(
             msg.seq,
             msg.agreement_version,
@@ -163,6 +167,9 @@ def checkpoint_payload(cp: Checkpoint) -> bytes:
 
 def checkpoint_from_payload(payload: bytes) -> Checkpoint:
     m = parse_message(pb.Checkpoint, payload, "checkpoint")
+    bounded_ids(
+        "checkpoint", agreement_id=m.agreement_id, provider=m.provider, recipient=m.recipient
+    )
     return Checkpoint(
         m.agreement_id,
         m.agreement_version,
@@ -190,6 +197,9 @@ def head_payload(h: SyncHead) -> bytes:
 
 def head_from_payload(payload: bytes) -> SyncHead:
     m = parse_message(pb.SyncHead, payload, "sync head")
+    bounded_ids(
+        "sync head", agreement_id=m.agreement_id, provider=m.provider, recipient=m.recipient
+    )
     if len(m.set_digest) != 32:
         raise InvalidInput("sync head digest must be 32 bytes")
     return SyncHead(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from gateway.domain.errors import InvalidInput
 from gateway.domain.hits import HitNotification, MatchKind, NotifiedLocation
 from gateway.wire.argos.v1 import hits_pb2, reads_pb2
-from gateway.wire.strict import parse_message, to_datetime, to_timestamp
+from gateway.wire.strict import bounded_ids, parse_message, to_datetime, to_timestamp
 
 MATCH_KINDS = {
     MatchKind.EXACT: hits_pb2.MATCH_KIND_EXACT,
@@ -49,6 +49,14 @@ def notification_payload(n: HitNotification) -> bytes:
 
 def notification_from_payload(payload: bytes) -> HitNotification:
     m = parse_message(hits_pb2.HitNotification, payload, "hit notification")
+    bounded_ids(
+        "hit notification",
+        hit_id=m.hit_id,
+        agreement_id=m.agreement_id,
+        observer=m.observer,
+        owner=m.owner,
+        entry_id=m.entry_id,
+    )
     if m.match not in _MATCH_NAMES:
         raise InvalidInput("hit notification does not say whether the match was exact or fuzzy")
     if not m.HasField("observed_at"):
