@@ -22,11 +22,11 @@ from gateway.services.agreements import AgreementService
 from gateway.services.alerts import AlertHub
 from gateway.services.confirmations import ConfirmationService, ReadHistory
 from gateway.services.context import FederationPort, NodeContext
-from gateway.services.federation import FederationGate
+from gateway.services.federation import FederationGate, FederationLimits
 from gateway.services.feed import FeedService
 from gateway.services.hits import HitService, HitSettings
 from gateway.services.hotlist import HotlistService
-from gateway.services.ingest import IngestService
+from gateway.services.ingest import IngestLimits, IngestService
 from gateway.services.isc import IscService
 from gateway.services.local_export import LocalExportService
 from gateway.services.matching import MatchingService
@@ -121,6 +121,33 @@ def build_application(
         on_queued=outbox_wake.set,
         warning=timedelta(minutes=config.confirmation_warning_minutes),
     )
+    limits = config.limits
+    gate = FederationGate(
+        ctx,
+        administration,
+        FederationLimits(
+            calls_per_s=limits.partner_calls_per_s,
+            call_burst=limits.partner_call_burst,
+            feed_streams=limits.federation_streams,
+            feed_streams_per_partner=limits.feed_streams_per_partner,
+            refusal_records_per_minute=limits.refusal_records_per_minute,
+            refusal_record_burst=limits.refusal_record_burst,
+            refusal_summary_interval_s=limits.refusal_summary_interval_s,
+        ),
+    )
+    ingest = IngestService(
+        ctx,
+        matching,
+        hits,
+        alerts,
+        IngestLimits(
+            alert_watchers=limits.alert_watchers,
+            alert_watchers_per_role=limits.alert_watchers_per_role,
+            alert_watchers_per_user=limits.alert_watchers_per_user,
+            read_streams=limits.read_streams,
+            read_streams_per_user=limits.read_streams_per_user,
+        ),
+    )
     return Application(
         config=config,
         ctx=ctx,
@@ -132,7 +159,7 @@ def build_application(
         sync=sync,
         matching=matching,
         hits=hits,
-        ingest=IngestService(ctx, matching, hits, alerts),
+        ingest=ingest,
         confirmations=confirmations,
         outbox=OutboxService.for_node(ctx, ctx.federation, config.outbox_max_backoff_s),
         isc=IscService(ctx, isc_settings(config), isc_collection_factory(config), hotlist),
@@ -140,6 +167,6 @@ def build_application(
         operations=OperationsService(
             ctx, sync, matching, confirmations, expiry_warning_days=config.expiry_warning_days
         ),
-        gate=FederationGate(ctx, administration),
+        gate=gate,
         outbox_wake=outbox_wake,
     )

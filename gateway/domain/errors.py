@@ -87,6 +87,14 @@ class PartnerUnreachable(ArgosError):
     code = "PARTNER_UNREACHABLE"
 
 
+class ResourceExhausted(PartnerUnreachable):
+    """The node is at a limit it keeps so that no one caller can starve the others
+    (long streams open at once, calls per second): try again later. A kind of
+    PartnerUnreachable, so a caller retries it as it retries any outage."""
+
+    code = "RESOURCE_EXHAUSTED"
+
+
 class BackendUnavailable(ArgosError):
     """A local system the node relies on (the ANPR backend's read history) did not
     answer, or answered something unusable."""

@@ -42,6 +42,63 @@ class IscConfig(Settings):
     ca_file: str = ""
 
 
+class LimitsConfig(Settings):
+    """What no single caller may take of the node ([limits] table).
+
+    gRPC Python serves every call on a thread of its server's pool, and a stream keeps
+    its thread for its whole life: were long streams unbounded, a partner following
+    its feed many times over (or an operator opening many alert windows) would hold
+    every thread, and hit notifications, confirmations and reads would wait behind
+    them. So long streams have caps per caller and in total, each total below its
+    pool, and the rest of the pool is always free for the calls that matter.
+
+    Federation pool 32: feed streams (PullHotlistChanges) take at most 16, at most 4
+    per partner (one per agreement is normal; 4 leaves room for reconnects and a
+    second agreement), so 16 threads always answer NotifyHit, DeliverConfirmation,
+    proposals and status changes. Admin pool 24: alert watchers at most 8 (6 per role,
+    3 per user), read streams (SubmitReads) at most 8 (4 per adapter user), leaving 8
+    for the CLI and every unary call.
+
+    Each partner's calls are metered by a token bucket (partner_calls_per_s, burst
+    partner_call_burst): far above what a node sends (hits are a few per second at
+    national rates), low enough that a flood is refused cheaply. A partner's refused
+    calls are recorded one by one up to refusal_record_burst, then at
+    refusal_records_per_minute; the rest are counted and summed up in one record per
+    refusal_summary_interval_s, so a flood cannot grow the audit log without limit."""
+
+    federation_workers: int = 32
+    federation_streams: int = 16
+    feed_streams_per_partner: int = 4
+    admin_workers: int = 24
+    alert_watchers: int = 8
+    alert_watchers_per_role: int = 6
+    alert_watchers_per_user: int = 3
+    read_streams: int = 8
+    read_streams_per_user: int = 4
+    partner_calls_per_s: float = 100.0
+    partner_call_burst: int = 1000
+    refusal_records_per_minute: float = 30.0
+    refusal_record_burst: int = 20
+    refusal_summary_interval_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            if getattr(self, name) <= 0:
+                raise InvalidInput(f"limits.{name} must be above 0")
+        if self.federation_streams >= self.federation_workers:
+            raise InvalidInput(
+                f"limits.federation_streams ({self.federation_streams}) must be below "
+                f"limits.federation_workers ({self.federation_workers}): the rest of the "
+                "pool serves hit notifications and confirmations"
+            )
+        if self.alert_watchers + self.read_streams >= self.admin_workers:
+            raise InvalidInput(
+                f"limits.alert_watchers + limits.read_streams ({self.alert_watchers} + "
+                f"{self.read_streams}) must be below limits.admin_workers "
+                f"({self.admin_workers}): the rest of the pool serves every other call"
+            )
+
+
 class NodeConfig(Settings):
     """node.toml, checked once when read: an unknown key or a value of the wrong type
     is refused with the key named."""
@@ -82,6 +139,7 @@ class NodeConfig(Settings):
     metrics_address: str = "127.0.0.1"
     # How far ahead `argos status` and the metrics count own entries as expiring soon.
     expiry_warning_days: int = 7
+    limits: LimitsConfig = LimitsConfig()
 
     def __post_init__(self) -> None:
         check_node_id(self.node_id)

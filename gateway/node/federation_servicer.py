@@ -15,6 +15,7 @@ from gateway.services.feed import OutgoingBatch
 from gateway.wire import codec
 from gateway.wire.argos.v1 import federation_pb2 as pb
 from gateway.wire.argos.v1 import federation_pb2_grpc, hotlist_pb2
+from gateway.wire.strict import bounded_id
 
 
 class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
@@ -55,7 +56,7 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
     def GetMatchingKey(self, request, context):
         with self._serving(context, "GetMatchingKey") as peer:
             mode, key = self._app.feed.matching_key(
-                peer, request.agreement_id, request.agreement_version
+                peer, bounded_id(request.agreement_id, "agreement_id"), request.agreement_version
             )
         return pb.GetMatchingKeyResponse(
             matching_mode=codec.matching_mode_to_pb(mode), token_key=key
@@ -77,21 +78,25 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
 
     @grpc_stream
     def PullHotlistChanges(self, request, context):
-        # Only a caller that is no partner is recorded: a partner's stream that ends on
-        # a stopped feed is retried by its sync runner, and is no refusal worth a record.
-        peer = self._gate.identify(peer_certificate(context), "PullHotlistChanges")
+        # A stream holds a thread of the server's pool for its whole life: the gate
+        # caps them per partner and in all, and records a refused admission. Nothing
+        # else is recorded: a stream that ends on a stopped feed is retried by the
+        # partner's sync runner, and is no refusal worth a record.
+        with self._gate.streaming(peer_certificate(context), "PullHotlistChanges") as peer:
+            yield from self._changes(peer, request, context)
+
+    def _changes(self, peer: str, request, context):
+        agreement_id = bounded_id(request.agreement_id, "agreement_id")
         if request.follow:
             items = self._app.feed.follow(
                 peer,
-                request.agreement_id,
+                agreement_id,
                 request.after_seq,
                 request.max_batch,
                 is_active=context.is_active,
             )
         else:
-            items = self._app.feed.pull(
-                peer, request.agreement_id, request.after_seq, request.max_batch
-            )
+            items = self._app.feed.pull(peer, agreement_id, request.after_seq, request.max_batch)
         for item in items:
             if isinstance(item, OutgoingBatch):
                 yield pb.PullHotlistChangesResponse(

@@ -23,6 +23,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
     @grpc_stream
     def SubmitReads(self, request_iterator, context: grpc.ServicerContext):
         caller = local_caller(self._app, context)
+        # A stream holds a thread of the admin pool: capped per adapter user and in all.
+        context.add_callback(self._app.ingest.reading(caller).release)
         for request in request_iterator:
             outcome = self._app.ingest.submit(caller, [wire.read_from_pb(r) for r in request.reads])
             yield pb.SubmitReadsResponse(

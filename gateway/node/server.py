@@ -1,5 +1,9 @@
 """Run one node: the federation server (mutual TLS, partners only), the local admin
-server (a Unix socket in the node folder), and the background delivery loop."""
+server (a Unix socket in the node folder), and the background loops.
+
+Each server serves a call on a thread of its own pool, and a stream keeps its thread:
+the pools are sized, and long streams capped below them, in [limits] (see
+gateway.node.config.LimitsConfig for the numbers and why)."""
 
 from __future__ import annotations
 
@@ -48,6 +52,7 @@ TICK_INTERVAL_S = 1.0
 PROJECT_IDLE_S = 0.5
 OUTBOX_IDLE_S = 5.0
 DEADLINE_CHECK_S = 1.0
+SUMMARY_CHECK_S = 1.0
 
 
 class NodeServer:
@@ -68,7 +73,10 @@ class NodeServer:
 
     def start(self) -> None:
         opts = server_options(self.config.max_message_bytes)
-        fed = grpc.server(futures.ThreadPoolExecutor(max_workers=32), options=opts)
+        limits = self.config.limits
+        fed = grpc.server(
+            futures.ThreadPoolExecutor(limits.federation_workers, "federation"), options=opts
+        )
         self.app.matching.load()
         federation_pb2_grpc.add_FederationServiceServicer_to_server(
             FederationServicer(self.app), fed
@@ -80,7 +88,7 @@ class NodeServer:
         if port == 0:
             raise OSError(f"cannot listen on {self.config.federation_listen}")
 
-        admin = grpc.server(futures.ThreadPoolExecutor(max_workers=8), options=opts)
+        admin = grpc.server(futures.ThreadPoolExecutor(limits.admin_workers, "admin"), options=opts)
         admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(self.app), admin)
         isc_pb2_grpc.add_IscServiceServicer_to_server(IscServicer(self.app), admin)
         ingest_pb2_grpc.add_IngestServiceServicer_to_server(
@@ -120,6 +128,7 @@ class NodeServer:
             (self._purge_loop, "retention"),
             (self._deadline_loop, "deadlines"),
             (self._isc_loop, "isc"),
+            (self._watch_loop, "watch"),
         ):
             worker = threading.Thread(target=target, name=name, daemon=True)
             worker.start()
@@ -195,6 +204,14 @@ class NodeServer:
             except Exception:  # try again next round
                 log.exception("deadlines.failed")
 
+    def _watch_loop(self) -> None:
+        """Sum up refusals counted past each partner's rate into their audit record."""
+        while not self._stop.wait(SUMMARY_CHECK_S):
+            try:
+                self.app.gate.summarise_refusals()
+            except Exception:
+                log.exception("refusals.summary_failed")
+
     def _isc_loop(self) -> None:
         """On the configured schedule: pull the ISC collection, and publish the last
         complete week's statistics once. Either interval 0 leaves it to the CLI."""
@@ -254,6 +271,10 @@ class NodeServer:
         self.federation_client.close()
         for t in self._threads:
             t.join(timeout=grace)
+        try:
+            self.app.gate.summarise_refusals(everything=True)
+        except Exception:  # the node stops all the same
+            log.exception("refusals.summary_failed")
         self.app.close()
         log.info("node.stopped", node_id=self.config.node_id)
 

@@ -35,6 +35,7 @@ CODES: dict[type[e.ArgosError], grpc.StatusCode] = {
     e.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     e.AccessDenied: grpc.StatusCode.PERMISSION_DENIED,
     e.PartnerUnreachable: grpc.StatusCode.UNAVAILABLE,
+    e.ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
     e.BackendUnavailable: grpc.StatusCode.UNAVAILABLE,
 }
 

@@ -2,28 +2,65 @@
 steps - match every read against every list held (gateway.services.matching), record
 each hit with its audit record and the owner's notification in one unit of work, alert
 the control room (gateway.services.hits), count the batch for `argos status`. A read
-that matches nothing leaves no trace. Operators' alert streams are the other end."""
+that matches nothing leaves no trace. Operators' alert streams are the other end.
+
+Both are long streams on the admin server's thread pool: each kind has caps of its own
+(per user, per role, in all), so neither alert watchers nor read streams can take the
+threads the other kind, or any other local call, needs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from gateway.domain.roles import Action
 from gateway.services.access import requires
 from gateway.services.alerts import Alert, AlertHub, ConfirmationNotice
 from gateway.services.context import Caller, NodeContext
 from gateway.services.hits import HitService
+from gateway.services.limits import StreamCaps, StreamSlot, StreamSlots
 from gateway.services.matching import BatchOutcome, IncomingRead, MatchingService
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """See gateway.node.config.LimitsConfig for the reasons behind each default."""
+
+    alert_watchers: int = 8
+    alert_watchers_per_role: int = 6
+    alert_watchers_per_user: int = 3
+    read_streams: int = 8
+    read_streams_per_user: int = 4
 
 
 class IngestService:
     def __init__(
-        self, ctx: NodeContext, matching: MatchingService, hits: HitService, alerts: AlertHub
+        self,
+        ctx: NodeContext,
+        matching: MatchingService,
+        hits: HitService,
+        alerts: AlertHub,
+        limits: IngestLimits | None = None,
     ) -> None:
+        limits = limits or IngestLimits()
         self._ctx = ctx
         self._matching = matching
         self._hits = hits
         self._alerts = alerts
+        self.watchers = StreamSlots(
+            StreamCaps(
+                "alert",
+                limits.alert_watchers,
+                limits.alert_watchers_per_user,
+                limits.alert_watchers_per_role,
+                holder_name="user",
+            )
+        )
+        self.read_streams = StreamSlots(
+            StreamCaps(
+                "read", limits.read_streams, limits.read_streams_per_user, holder_name="user"
+            )
+        )
 
     @requires(Action.READS_SUBMIT)
     def submit(self, caller: Caller, reads: Sequence[IncomingRead]) -> BatchOutcome:
@@ -33,11 +70,30 @@ class IngestService:
         self._matching.seen_from(caller.name, outcome)
         return outcome
 
+    @requires(Action.READS_SUBMIT)
+    def reading(self, caller: Caller) -> StreamSlot:
+        """A slot for one stream of read batches; release it when the stream ends.
+        ResourceExhausted when the adapter user, or all of them, hold their cap."""
+        return self.read_streams.acquire(caller.name)
+
     @requires(Action.ALERTS_WATCH)
     def watch(
         self, caller: Caller, stopped: Callable[[], bool]
     ) -> Iterator[Alert | ConfirmationNotice]:
         """Alerts and confirmation notices from now on, until stopped() says so. Opening
-        the stream is a consultation, and is recorded."""
-        self._ctx.record(caller, "alerts.watch", "alerts", "local")
-        return self._alerts.watch(stopped)
+        the stream is a consultation, and is recorded. ResourceExhausted (not recorded:
+        a local user, counted in /metrics) past the caps on watchers."""
+        role = caller.role.value if caller.role else caller.kind
+        slot = self.watchers.acquire(caller.name, role)
+        try:
+            self._ctx.record(caller, "alerts.watch", "alerts", "local")
+        except BaseException:
+            slot.release()
+            raise
+        return _holding(slot, self._alerts.watch(stopped))
+
+
+def _holding(slot: StreamSlot, items: Iterator) -> Iterator:
+    """`items`, holding `slot` until they end or the stream is closed."""
+    with slot:
+        yield from items
