@@ -9,7 +9,7 @@ exponential backoff, or refused for good.
 
 Body (UTF-8 JSON, one object; JSON Schema in adapters/webhook_schema.json)::
 
-    {"id": ..., "type": "hit" | "confirmation", "occurred_at": ..., "node": ..., ...}
+    {"id": ..., "type": "hit" | "confirmation" | "feed", "occurred_at": ..., "node": ..., ...}
 
 - ``id``: the hit id for a hit; ``request_id + ":" + what`` for a confirmation notice
   (e.g. ``"01J…:deadline approaching"``). The same id is never delivered as two different
@@ -31,6 +31,8 @@ that matched: the read, an OCR candidate or a fuzzy variant), ``entry_owner``,
 ``flags``, ``owner_notified``. Confirmation fields: ``request_id``, ``kind``
 (``"alert_confirmation"``, ``"hit_details"``, ``"retro_query"``, ``"retro_details"``),
 ``what``, ``partner``, ``deadline`` (RFC 3339 UTC), ``urgency`` (``"normal"``/``"urgent"``).
+Feed fields (a partner feed gone stale or fresh again): ``agreement_id``, ``partner``,
+``what`` (``"stale"``/``"fresh"``), ``last_head_at``, ``matching_stopped``.
 A field the node left empty (an empty string, an unspecified enum) is ``null``, never
 omitted. Nothing a partner shared as a plate token is ever in a body: an alert carries
 none.
@@ -177,7 +179,21 @@ def payload(item: ingest_pb2.WatchAlertsResponse, *, node: str, received_at: dat
             "urgency": _enum(confirmations_pb2.Urgency, n.urgency, "URGENCY_"),
             "advisories": [],
         }
-    raise ValueError("a WatchAlertsResponse with neither alert nor confirmation")
+    if item.HasField("feed"):
+        f = item.feed
+        return {
+            "id": f"{f.agreement_id}:{f.what}:{time_text(received_at)}",
+            "type": "feed",
+            "occurred_at": time_text(received_at),
+            "node": node,
+            "agreement_id": f.agreement_id,
+            "partner": _text(f.partner),
+            "what": f.what,
+            "last_head_at": _time(f.last_head_at) if f.HasField("last_head_at") else None,
+            "matching_stopped": f.matching_stopped,
+            "advisories": [],
+        }
+    raise ValueError("a WatchAlertsResponse with neither alert, confirmation nor feed")
 
 
 def encode(body: dict) -> bytes:

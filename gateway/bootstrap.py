@@ -100,10 +100,18 @@ def build_application(
     administration = AdministrationService(ctx, Path(config.home).resolve() / BACKUP_FOLDER)
     feed = FeedService(ctx)
     hotlist = HotlistService(ctx, on_changed=feed.entries_changed)
-    sync = SyncService(ctx, verifier)
+    sync = SyncService(
+        ctx,
+        verifier,
+        alerts=alerts,
+        stale_after_s=config.stale_feed_after_s,
+        stop_matching_when_stale=config.stale_feed_action == "stop_matching",
+    )
     matching = MatchingService(
         ctx, FuzzyPolicy.from_mapping(config.fuzzy), fuzzy=config.fuzzy_matching
     )
+    if sync.stop_matching_when_stale:
+        sync.on_stale.append(matching.skip_lists)
     hits = HitService(
         ctx,
         alerts,

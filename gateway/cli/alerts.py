@@ -21,9 +21,9 @@ def alerts() -> None:
 @click.option("--count", type=int, default=0, help="Stop after this many alerts (0: never).")
 @json_option
 def alerts_watch(home: Path, token_file: Path | None, count: int, as_json: bool) -> None:
-    """Show every hit of this node's cameras as it happens, and every confirmation
-    request that needs a person (incoming, near its deadline, expired, answered).
-    Ctrl-C to stop."""
+    """Show every hit of this node's cameras as it happens, every confirmation
+    request that needs a person (incoming, near its deadline, expired, answered), and
+    every partner feed that goes stale or fresh again. Ctrl-C to stop."""
     from gateway.wire.argos.v1 import ingest_pb2
 
     client = admin_client(home, token_file)
@@ -32,6 +32,8 @@ def alerts_watch(home: Path, token_file: Path | None, count: int, as_json: bool)
         for seen, item in enumerate(stream, start=1):
             if item.HasField("confirmation"):
                 _echo_confirmation(item.confirmation, as_json)
+            elif item.HasField("feed"):
+                _echo_feed(item.feed, as_json)
             else:
                 _echo_hit(item.alert, as_json)
             if count and seen >= count:
@@ -48,6 +50,18 @@ def _echo_confirmation(n: Any, as_json: bool) -> None:
     click.echo(
         f"CONFIRMATION {n.what}: {kind.lower()} {n.request_id} with "
         f"{n.partner}, deadline {n.deadline.ToJsonString()}"
+    )
+
+
+def _echo_feed(n: Any, as_json: bool) -> None:
+    if as_json:
+        echo_json({"feed": message_dict(n)})
+        return
+    head = n.last_head_at.ToJsonString() if n.HasField("last_head_at") else "never"
+    stopped = "; reads are not matched against it" if n.matching_stopped else ""
+    click.echo(
+        f"FEED {n.what.upper()}: {n.partner}'s feed under {n.agreement_id}, last signed "
+        f"head {head}{stopped}"
     )
 
 

@@ -99,6 +99,9 @@ class LimitsConfig(Settings):
             )
 
 
+STALE_FEED_ACTIONS = ("alert", "stop_matching")
+
+
 class NodeConfig(Settings):
     """node.toml, checked once when read: an unknown key or a value of the wrong type
     is refused with the key named."""
@@ -139,10 +142,25 @@ class NodeConfig(Settings):
     metrics_address: str = "127.0.0.1"
     # How far ahead `argos status` and the metrics count own entries as expiring soon.
     expiry_warning_days: int = 7
+    # Provider side: how often an idle feed stream repeats its signed head.
+    feed_heartbeat_s: float = 10.0
+    # Recipient side: a feed whose last verified signed head is older than this is
+    # stale (keep it well above the partners' feed_heartbeat_s). "alert": tell the
+    # operators and show it; "stop_matching": also stop matching reads against that
+    # partner's list until fresh heads arrive.
+    stale_feed_after_s: float = 300.0
+    stale_feed_action: str = "alert"
     limits: LimitsConfig = LimitsConfig()
 
     def __post_init__(self) -> None:
         check_node_id(self.node_id)
+        if self.stale_feed_action not in STALE_FEED_ACTIONS:
+            raise InvalidInput(
+                f"stale_feed_action must be one of {', '.join(STALE_FEED_ACTIONS)}, "
+                f"not {self.stale_feed_action[:40]!r}"
+            )
+        if self.stale_feed_after_s <= 0 or self.feed_heartbeat_s <= 0:
+            raise InvalidInput("stale_feed_after_s and feed_heartbeat_s must be above 0")
 
     @property
     def endpoint(self) -> str:

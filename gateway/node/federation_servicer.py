@@ -94,6 +94,7 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
                 request.after_seq,
                 request.max_batch,
                 is_active=context.is_active,
+                heartbeat_s=self._app.config.feed_heartbeat_s,
             )
         else:
             items = self._app.feed.pull(peer, agreement_id, request.after_seq, request.max_batch)

@@ -52,7 +52,7 @@ TICK_INTERVAL_S = 1.0
 PROJECT_IDLE_S = 0.5
 OUTBOX_IDLE_S = 5.0
 DEADLINE_CHECK_S = 1.0
-SUMMARY_CHECK_S = 1.0
+FRESHNESS_CHECK_S = 1.0
 
 
 class NodeServer:
@@ -78,6 +78,9 @@ class NodeServer:
             futures.ThreadPoolExecutor(limits.federation_workers, "federation"), options=opts
         )
         self.app.matching.load()
+        # Before any read is matched: a list whose feed went stale while the node was
+        # down is set aside from the start (with stale_feed_action = "stop_matching").
+        self.app.sync.check_freshness()
         federation_pb2_grpc.add_FederationServiceServicer_to_server(
             FederationServicer(self.app), fed
         )
@@ -205,8 +208,13 @@ class NodeServer:
                 log.exception("deadlines.failed")
 
     def _watch_loop(self) -> None:
-        """Sum up refusals counted past each partner's rate into their audit record."""
-        while not self._stop.wait(SUMMARY_CHECK_S):
+        """Notice feeds gone stale (or fresh again), and sum up refusals counted past
+        each partner's rate into their audit record."""
+        while not self._stop.wait(FRESHNESS_CHECK_S):
+            try:
+                self.app.sync.check_freshness()
+            except Exception:  # try again next round
+                log.exception("freshness.failed")
             try:
                 self.app.gate.summarise_refusals()
             except Exception:

@@ -1,7 +1,7 @@
 """Alerts for the local control room: every hit of this node's cameras (and every
-confirmation needing a person), handed at once to everyone watching. A watcher that
-falls behind loses its oldest alerts (counted in `dropped`) rather than slow matching
-down."""
+confirmation needing a person, and every partner feed gone stale), handed at once to
+everyone watching. A watcher that falls behind loses its oldest alerts (counted in
+`dropped`) rather than slow matching down."""
 
 from __future__ import annotations
 
@@ -83,6 +83,22 @@ class ConfirmationNotice:
     urgency: str
 
 
+@dataclass(frozen=True)
+class FeedNotice:
+    """A partner's feed went stale (its last verified signed head is older than the
+    bound), or is fresh again. Ids and times only."""
+
+    agreement_id: str
+    partner: str
+    what: str  # "stale" or "fresh"
+    last_head_at: datetime | None  # when the provider signed the last verified head
+    age_s: float | None
+    matching_stopped: bool  # reads are not matched against that list while stale
+
+
+Notice = Alert | ConfirmationNotice | FeedNotice
+
+
 class AlertHub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -92,7 +108,10 @@ class AlertHub:
     def publish_notice(self, notice: ConfirmationNotice) -> None:
         self.publish([notice])
 
-    def publish(self, alerts: list[Alert] | list[ConfirmationNotice]) -> None:
+    def publish_feed_notice(self, notice: FeedNotice) -> None:
+        self.publish([notice])
+
+    def publish(self, alerts: list[Alert] | list[ConfirmationNotice] | list[FeedNotice]) -> None:
         with self._lock:
             watchers = list(self._watchers)
         for q in watchers:
@@ -108,9 +127,7 @@ class AlertHub:
                         except queue.Empty:
                             pass
 
-    def watch(
-        self, stopped: Callable[[], bool], poll_s: float = 0.5
-    ) -> Iterator[Alert | ConfirmationNotice]:
+    def watch(self, stopped: Callable[[], bool], poll_s: float = 0.5) -> Iterator[Notice]:
         """Alerts from now on, until stopped() says so (checked every poll_s)."""
         q: queue.Queue = queue.Queue(maxsize=WATCHER_QUEUE)
         with self._lock:

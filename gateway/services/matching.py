@@ -1,7 +1,9 @@
 """Camera reads in, hits out: keeps the in-memory index of every hotlist this node holds
 current with the store, matches each batch of reads (rules in gateway.domain.matching)
 and hands hits to the hit service. A read that matches nothing leaves no trace: it is
-neither stored, nor logged, nor counted by plate."""
+neither stored, nor logged, nor counted by plate. A partner list whose feed is stale
+may be set aside (skip_lists, when the node is configured to stop matching on stale
+feeds): its entries then produce no hit until fresh heads arrive."""
 
 from __future__ import annotations
 
@@ -86,7 +88,21 @@ class MatchingService:
         # The matching scheme each partner list is indexed by.
         self._schemes: dict[str, MatchingScheme] = {}
         self._adapters: dict[str, AdapterSeen] = {}
+        # Partner lists (agreement ids) not acted on for now: their feed is stale.
+        self._skipped: frozenset[str] = frozenset()
         ctx.received_listeners.append(self)
+
+    def skip_lists(self, agreement_ids: frozenset[str]) -> None:
+        """Match no read against these partner lists until told otherwise (the lists
+        themselves stay current: batches still apply)."""
+        with self._lock:
+            if agreement_ids != self._skipped:
+                log.info("matching.lists_skipped", agreements=sorted(agreement_ids))
+            self._skipped = frozenset(agreement_ids)
+
+    @property
+    def skipped(self) -> frozenset[str]:
+        return self._skipped
 
     # -- keeping the index current -------------------------------------------------
 
@@ -217,6 +233,7 @@ class MatchingService:
         hits: list[ReadHit] = []
         match = self.engine.match
         with self._lock:
+            skipped = self._skipped
             for i, read in enumerate(reads):
                 problem = _problem(read)
                 if problem:
@@ -230,6 +247,8 @@ class MatchingService:
                     outcome.rejected.append((i, str(exc)))
                     continue
                 outcome.accepted += 1
+                if found and skipped:
+                    found = [m for m in found if m.list_id not in skipped]
                 if found:
                     hits.append(ReadHit(read, found, inferred))
         outcome.hits = len(hits)

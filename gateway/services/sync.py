@@ -1,11 +1,22 @@
 """Recipient side of hotlist sync: verify every batch and head the provider sends (rules
 in gateway.domain.feed), apply verified batches atomically, resync on a head mismatch,
-and purge on revocation. Network calls live in the node's sync runner."""
+purge on revocation, and notice a feed gone stale. Network calls live in the node's
+sync runner.
+
+A feed is stale when the provider's last head verified against what is held was
+signed longer ago than the bound (stale_after): the copy may lack a withdrawal or an
+expiry the provider published since. Before the first verified head, the last batch
+applied stands in for it; a feed with nothing received yet is not stale. A head dated
+ahead of its arrival counts from its arrival, so a provider's clock running ahead
+cannot keep a feed fresh. Going stale and fresh again is told to the operators'
+alert stream, logged and audited; with stop_matching, the hooks in on_stale (the
+matching service) stop acting on the partner's list while it is stale."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -15,8 +26,9 @@ from gateway.domain.agreement import Agreement, AgreementTerms
 from gateway.domain.errors import ArgosError, NotFound, PartnerUnknown
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Action
-from gateway.domain.times import time_text
+from gateway.domain.times import parse_time_text, time_text
 from gateway.services.access import requires
+from gateway.services.alerts import AlertHub, FeedNotice
 from gateway.services.context import Caller, NodeContext
 from gateway.services.ports import SyncState
 from gateway.wire import feed_codec
@@ -40,6 +52,32 @@ class SyncOverview:
     rejected_batches: int = 0
     last_error: str = ""
     last_applied_at: str = ""
+    # Recipient: when the provider signed the last verified head, how long ago, and
+    # whether that is past the bound (see the module docstring).
+    last_head_at: str = ""
+    head_age_s: float | None = None
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class FeedFreshness:
+    agreement_id: str
+    partner: str
+    last_head_at: datetime | None
+    age_s: float | None  # None: nothing received yet
+    stale: bool
+
+
+def freshness_of(state: SyncState, now: datetime, stale_after: timedelta) -> FeedFreshness:
+    """How fresh the copy held under one agreement is (rules in the module docstring)."""
+    head = parse_time_text(state.last_head_issued_at) if state.last_head_issued_at else None
+    since = head or (parse_time_text(state.last_applied_at) if state.last_applied_at else None)
+    if since is None:
+        return FeedFreshness(state.agreement_id, state.provider, None, None, False)
+    age = max(timedelta(0), now - since)
+    return FeedFreshness(
+        state.agreement_id, state.provider, head, age.total_seconds(), age > stale_after
+    )
 
 
 # Verifies one batch: (party, cursor, leaves, checkpoint, terms by agreement version)
@@ -78,11 +116,25 @@ class HeadCheck:
 
 
 class SyncService:
-    def __init__(self, ctx: NodeContext, verifier: Verifier = verify_received) -> None:
+    def __init__(
+        self,
+        ctx: NodeContext,
+        verifier: Verifier = verify_received,
+        *,
+        alerts: AlertHub | None = None,
+        stale_after_s: float = 300.0,
+        stop_matching_when_stale: bool = False,
+    ) -> None:
         self._ctx = ctx
         self._verifier = verifier
+        self._alerts = alerts
+        self.stale_after = timedelta(seconds=stale_after_s)
+        self.stop_matching_when_stale = stop_matching_when_stale
         # Called with an agreement id after its received state was reset.
         self.on_reset: list[Callable[[str], None]] = []
+        # Called with the agreements whose feed is stale, each time that set changes.
+        self.on_stale: list[Callable[[frozenset[str]], None]] = []
+        self.stale: frozenset[str] = frozenset()
 
     def received_agreements(self) -> list[tuple[Agreement, AgreementTerms]]:
         """Agreements in force under which the partner shares its entries with us."""
@@ -189,8 +241,10 @@ class SyncService:
                 uow.commit()
                 return HeadCheck(False)
             if (head.count, head.set_digest) == (state.live_count, state.set_digest):
+                now = self._ctx.now()
                 state.last_verified_seq = head.seq
-                state.last_verified_at = time_text(self._ctx.now())
+                state.last_verified_at = time_text(now)
+                state.last_head_issued_at = time_text(min(head.issued_at, now))
                 uow.received.save_state(state)
                 uow.commit()
                 return HeadCheck(True)
@@ -209,6 +263,60 @@ class SyncService:
         self._ctx.received_reset(agreement.agreement_id)
         log.warning("sync.head_mismatch", agreement_id=agreement.agreement_id, seq=head.seq)
         return HeadCheck(False, resynced=True)
+
+    # -- freshness ----------------------------------------------------------------------
+
+    def freshness(self) -> list[FeedFreshness]:
+        """Every feed received under an agreement in force, and how fresh it is."""
+        now = self._ctx.now()
+        received = self.received_agreements()
+        with self._ctx.store.read() as uow:
+            states = [uow.received.state(a.agreement_id, a.partner) for a, _ in received]
+        return [freshness_of(s, now, self.stale_after) for s in states]
+
+    def check_freshness(self) -> frozenset[str]:
+        """Compare every feed with the bound; tell, log and audit each one that went
+        stale or fresh again since the last check; return the stale ones."""
+        feeds = self.freshness()
+        stale = frozenset(f.agreement_id for f in feeds if f.stale)
+        if stale == self.stale:
+            return stale
+        for f in feeds:
+            if (f.agreement_id in stale) != (f.agreement_id in self.stale):
+                self._told(f)
+        self.stale = stale
+        for hook in self.on_stale:
+            hook(stale)
+        return stale
+
+    def _told(self, f: FeedFreshness) -> None:
+        what = "stale" if f.stale else "fresh"
+        stopped = f.stale and self.stop_matching_when_stale
+        age = None if f.age_s is None else round(f.age_s)
+        log_line = log.warning if f.stale else log.info
+        log_line(
+            f"sync.feed_{what}",
+            agreement_id=f.agreement_id,
+            partner=f.partner,
+            head_age_s=age,
+            matching_stopped=stopped,
+        )
+        self._ctx.record(
+            Caller("system", "sync"),
+            f"hotlist.feed_{what}",
+            "agreement",
+            f.agreement_id,
+            justification=(
+                f"last verified head of {f.partner} signed {age} s ago, "
+                f"{'over' if f.stale else 'within'} the bound of "
+                f"{self.stale_after.total_seconds():g} s"
+            ),
+            details={"partner": f.partner, "head_age_s": age, "matching_stopped": stopped},
+        )
+        if self._alerts is not None:
+            self._alerts.publish_feed_notice(
+                FeedNotice(f.agreement_id, f.partner, what, f.last_head_at, f.age_s, stopped)
+            )
 
     def record_rejection(self, agreement: Agreement, error: Exception) -> None:
         with self._ctx.store.write() as uow:
@@ -323,6 +431,7 @@ class SyncService:
                     s = held.get(agreement.agreement_id) or SyncState(
                         agreement.agreement_id, agreement.partner, 0, 0, 0
                     )
+                    fresh = freshness_of(s, now, self.stale_after)
                     rows.append(
                         SyncOverview(
                             agreement.agreement_id,
@@ -337,6 +446,9 @@ class SyncService:
                             rejected_batches=s.rejected_batches,
                             last_error=s.last_error or stopped,
                             last_applied_at=s.last_applied_at,
+                            last_head_at=s.last_head_issued_at,
+                            head_age_s=fresh.age_s,
+                            stale=fresh.stale and state == "active",
                         )
                     )
         return rows

@@ -14,7 +14,7 @@ from gateway.domain.local_export import LocalEntry
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Role, User
 from gateway.domain.times import from_epoch_ms
-from gateway.services.alerts import Alert, ConfirmationNotice
+from gateway.services.alerts import Alert, ConfirmationNotice, FeedNotice, Notice
 from gateway.services.confirmations import AnswerDraft, ConfirmationView, RequestDraft
 from gateway.services.hits import HitView
 from gateway.services.hotlist import EntryDraft, EntryView
@@ -346,7 +346,21 @@ def notice_pb(n: ConfirmationNotice) -> ingest_pb2.ConfirmationNotice:
     return msg
 
 
-def watch_item_pb(item: Alert | ConfirmationNotice) -> ingest_pb2.WatchAlertsResponse:
+def feed_notice_pb(n: FeedNotice) -> ingest_pb2.FeedNotice:
+    msg = ingest_pb2.FeedNotice(
+        agreement_id=n.agreement_id,
+        partner=n.partner,
+        what=n.what,
+        matching_stopped=n.matching_stopped,
+    )
+    if n.last_head_at is not None:
+        msg.last_head_at.CopyFrom(to_timestamp(n.last_head_at))
+    return msg
+
+
+def watch_item_pb(item: Notice) -> ingest_pb2.WatchAlertsResponse:
     if isinstance(item, ConfirmationNotice):
         return ingest_pb2.WatchAlertsResponse(confirmation=notice_pb(item))
+    if isinstance(item, FeedNotice):
+        return ingest_pb2.WatchAlertsResponse(feed=feed_notice_pb(item))
     return ingest_pb2.WatchAlertsResponse(alert=alert_pb(item))

@@ -71,6 +71,7 @@ def test_a_saved_state_round_trips_with_every_field(store):
         rejected_batches=2,
         last_error="batch continues from seq 3 but this node is at 4",
         max_entry_id=entry_id(9),
+        last_head_issued_at="2026-03-01T11:59:58.500Z",
     )
     other = SyncState("agr-0", "nl-rotterdam", 1, 1, 12345)
     with store.write() as uow:
@@ -81,6 +82,23 @@ def test_a_saved_state_round_trips_with_every_field(store):
         assert uow.received.state(AGR, PARTNER) == state
         assert sorted(uow.received.states(), key=lambda s: s.agreement_id) == [other, state]
         assert sorted(uow.received.agreement_ids()) == ["agr-0", AGR]
+
+
+def test_the_time_of_the_last_verified_head_survives_a_batch_and_goes_with_a_purge(store):
+    with store.write() as uow:
+        state = uow.received.state(AGR, PARTNER)
+        state.last_head_issued_at = "2026-03-01T12:00:00.000Z"
+        uow.received.save_state(state)
+        uow.commit()
+    state, _ = apply(store, [upsert(1)])
+    assert state.last_head_issued_at == "2026-03-01T12:00:00.000Z"
+    with store.read() as uow:
+        assert uow.received.state(AGR, PARTNER).last_head_issued_at == state.last_head_issued_at
+    with store.write() as uow:
+        uow.received.purge(AGR)
+        uow.commit()
+    with store.read() as uow:
+        assert uow.received.state(AGR, PARTNER).last_head_issued_at == ""
 
 
 def test_a_batch_moves_the_cursor_count_and_set_digest_and_saves_them(store, clock):

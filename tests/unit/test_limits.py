@@ -135,3 +135,10 @@ def test_limits_that_would_leave_no_thread_for_unary_calls_are_refused(limits, m
     with pytest.raises(InvalidInput) as refused:
         settings_from(_node_toml(limits=limits), NodeConfig, base=Path("/"), source="node.toml")
     assert message in str(refused.value)
+
+
+def test_an_unknown_stale_feed_action_is_refused_by_name():
+    with pytest.raises(InvalidInput, match="stale_feed_action must be one of alert, stop_matching"):
+        settings_from(
+            _node_toml(stale_feed_action="ignore"), NodeConfig, base=Path("/"), source="node.toml"
+        )

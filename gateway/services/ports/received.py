@@ -29,6 +29,9 @@ class SyncState:
     last_error: str = ""
     # Highest entry id held: ids above it cannot be held yet (ids are time-ordered).
     max_entry_id: str = ""
+    # When the provider signed the last head verified against what is held (its
+    # issued_at, or when it arrived if that was earlier): how fresh the copy is.
+    last_head_issued_at: str = ""
 
 
 # What a matching index needs to find an entry again: id, token, plate, country.

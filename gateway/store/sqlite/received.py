@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 _STATE_COLUMNS = (
     "agreement_id, provider, cursor, live_count, set_digest, provider_seq, last_verified_seq, "
-    "last_verified_at, last_applied_at, rejected_batches, last_error, max_entry_id"
+    "last_verified_at, last_applied_at, rejected_batches, last_error, max_entry_id, "
+    "last_head_issued_at"
 )
 _INSERT = (
     "INSERT OR REPLACE INTO received_entries (agreement_id, entry_id, leaf, checkpoint_id, "
@@ -49,7 +50,7 @@ class SqliteReceived:
     def save_state(self, s: SyncState) -> None:
         self._conn.execute(
             f"INSERT OR REPLACE INTO sync_state ({_STATE_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 s.agreement_id,
                 s.provider,
@@ -63,6 +64,7 @@ class SqliteReceived:
                 s.rejected_batches,
                 s.last_error,
                 s.max_entry_id,
+                s.last_head_issued_at,
             ),
         )
 

@@ -104,10 +104,26 @@ class ConfirmationNotice(_message.Message):
     urgency: _confirmations_pb2.Urgency
     def __init__(self, request_id: _Optional[str] = ..., kind: _Optional[_Union[_confirmations_pb2.ConfirmationKind, str]] = ..., what: _Optional[str] = ..., partner: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., urgency: _Optional[_Union[_confirmations_pb2.Urgency, str]] = ...) -> None: ...
 
+class FeedNotice(_message.Message):
+    __slots__ = ("agreement_id", "partner", "what", "last_head_at", "matching_stopped")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    WHAT_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEAD_AT_FIELD_NUMBER: _ClassVar[int]
+    MATCHING_STOPPED_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    partner: str
+    what: str
+    last_head_at: _timestamp_pb2.Timestamp
+    matching_stopped: bool
+    def __init__(self, agreement_id: _Optional[str] = ..., partner: _Optional[str] = ..., what: _Optional[str] = ..., last_head_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., matching_stopped: _Optional[bool] = ...) -> None: ...
+
 class WatchAlertsResponse(_message.Message):
-    __slots__ = ("alert", "confirmation")
+    __slots__ = ("alert", "confirmation", "feed")
     ALERT_FIELD_NUMBER: _ClassVar[int]
     CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
+    FEED_FIELD_NUMBER: _ClassVar[int]
     alert: Alert
     confirmation: ConfirmationNotice
-    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ..., confirmation: _Optional[_Union[ConfirmationNotice, _Mapping]] = ...) -> None: ...
+    feed: FeedNotice
+    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ..., confirmation: _Optional[_Union[ConfirmationNotice, _Mapping]] = ..., feed: _Optional[_Union[FeedNotice, _Mapping]] = ...) -> None: ...
