@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from gateway.domain.certificates import OWN_CA, OWN_CERTIFICATE
 from gateway.domain.ocr import FuzzyPolicy
 from gateway.domain.times import Clock, utc_now
 from gateway.node.config import NodeConfig, load_signing_key, load_token_master
@@ -173,8 +174,26 @@ def build_application(
         isc=IscService(ctx, isc_settings(config), isc_collection_factory(config), hotlist),
         local_export=LocalExportService(ctx),
         operations=OperationsService(
-            ctx, sync, matching, confirmations, expiry_warning_days=config.expiry_warning_days
+            ctx,
+            sync,
+            matching,
+            confirmations,
+            expiry_warning_days=config.expiry_warning_days,
+            gate=gate,
+            ingest=ingest,
+            own_certificates=lambda: [
+                (OWN_CERTIFICATE, _read_or_none(config.tls_cert)),
+                (OWN_CA, _read_or_none(config.tls_ca)),
+            ],
+            certificate_warning_days=config.certificate_warning_days,
         ),
         gate=gate,
         outbox_wake=outbox_wake,
     )
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

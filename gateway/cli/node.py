@@ -5,6 +5,7 @@ and backup ask the running node."""
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -135,8 +136,9 @@ def identity(home: Path, as_json: bool, field: str) -> None:
 )
 def status(home: Path, token_file: Path | None, wait_s: float) -> None:
     """One screen on the node: identity, partners (reachable now?, sync lag, outbox),
-    agreements, own entries near review, open confirmations near their deadline,
-    camera adapters, audit log size."""
+    how fresh each partner feed is, agreements, own entries near review, open
+    confirmations near their deadline, camera adapters, certificates near their end,
+    audit log size."""
     client = admin_client(home, token_file)
     r = client.call("GetStatus", pb.GetStatusRequest(), wait_s=wait_s)
     click.echo(f"node            {r.node_id} at {r.federation_address} (key {r.key_id})")
@@ -150,6 +152,7 @@ def status(home: Path, token_file: Path | None, wait_s: float) -> None:
             f"{p.entries_held} entries held, {p.rejected_batches} batches rejected; "
             f"outbox {p.outbox_pending} waiting"
         )
+    _echo_feeds(r)
     click.echo(
         f"outbox          {r.outbox_pending} waiting, {r.outbox_delivered} delivered, "
         f"{r.outbox_refused} refused"
@@ -177,7 +180,47 @@ def status(home: Path, token_file: Path | None, wait_s: float) -> None:
         )
     if not r.adapters:
         click.echo("adapters        none has handed in reads since the node started")
+    _echo_certificates(r)
     click.echo(f"audit records   {r.audit_records}")
+
+
+def _echo_feeds(r: pb.GetStatusResponse) -> None:
+    stale = sum(f.stale for f in r.feeds)
+    bound = f"signed head older than {r.stale_feed_after_seconds} s"
+    click.echo(
+        f"feeds           {len(r.feeds)} received"
+        + (f", {stale} STALE ({bound})" if stale else f", none stale (stale: {bound})")
+    )
+    for f in r.feeds:
+        if not f.HasField("head_age_seconds"):
+            seen = "nothing received yet"
+        elif f.HasField("last_head_at"):
+            seen = f"last signed head {f.head_age_seconds:.0f} s ago"
+        else:
+            seen = f"no verified head yet, last batch {f.head_age_seconds:.0f} s ago"
+        flag = "STALE: " if f.stale else ""
+        stopped = "; matching stopped" if f.matching_stopped else ""
+        click.echo(f"  {f.agreement_id}  from {f.partner}: {flag}{seen}{stopped}")
+
+
+def _echo_certificates(r: pb.GetStatusResponse) -> None:
+    warned = sum(c.warning for c in r.certificates)
+    click.echo(
+        f"certificates    {len(r.certificates)} checked, {warned} ending within "
+        f"{r.certificate_warning_days} days or unreadable"
+    )
+    now = datetime.now(UTC)
+    for c in r.certificates:
+        if c.problem:
+            when = f"UNREADABLE ({c.problem})"
+        else:
+            end = c.not_after.ToDatetime(tzinfo=UTC)
+            left = (end - now).days
+            when = f"ends {c.not_after.ToJsonString()}, " + (
+                f"in {left} days" if end > now else "ENDED"
+            )
+        mark = "  WARNING" if c.warning else ""
+        click.echo(f"  {c.owner:14}{c.kind:18}{when}{mark}")
 
 
 passphrase_option = click.option(

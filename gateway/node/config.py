@@ -142,6 +142,9 @@ class NodeConfig(Settings):
     metrics_address: str = "127.0.0.1"
     # How far ahead `argos status` and the metrics count own entries as expiring soon.
     expiry_warning_days: int = 7
+    # How far ahead `argos status` warns that a certificate (this node's, its CA, a
+    # partner's CA or pinned certificate) expires.
+    certificate_warning_days: int = 30
     # Provider side: how often an idle feed stream repeats its signed head.
     feed_heartbeat_s: float = 10.0
     # Recipient side: a feed whose last verified signed head is older than this is
@@ -161,6 +164,8 @@ class NodeConfig(Settings):
             )
         if self.stale_feed_after_s <= 0 or self.feed_heartbeat_s <= 0:
             raise InvalidInput("stale_feed_after_s and feed_heartbeat_s must be above 0")
+        if self.certificate_warning_days < 0:
+            raise InvalidInput("certificate_warning_days must not be negative")
 
     @property
     def endpoint(self) -> str:

@@ -2,7 +2,8 @@
 
 Every figure is read from the node at scrape time (OperationsService), so the endpoint
 adds no bookkeeping to the read path. Labels carry only partner ids, agreement ids,
-adapter user names, states and kinds: never a plate, a token, a camera or a site."""
+adapter user names, states, kinds and error names: never a plate, a token, a camera, a
+site, or a certificate's subject."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ class NodeCollector(Collector):
         yield from self._hits(f)
         yield from self._hotlists(f)
         yield from self._confirmations(f)
+        yield from self._freshness(f)
+        yield from self._certificates(f)
+        yield from self._limits(f)
 
     def _sync(self, f) -> Iterator[Metric]:
         labels = ["partner", "agreement", "role"]
@@ -182,6 +186,96 @@ class NodeCollector(Collector):
         near.add_metric(["outgoing"], out)
         near.add_metric(["incoming"], len(f.confirmations_near_deadline) - out)
         yield from (open_, near)
+
+
+    def _freshness(self, f) -> Iterator[Metric]:
+        labels = ["agreement", "partner"]
+        age = GaugeMetricFamily(
+            "argos_feed_last_verified_head_age_seconds",
+            "Seconds since the partner signed the last head this node verified against "
+            "what it holds (before any, since the last batch applied).",
+            labels=labels,
+        )
+        stale = GaugeMetricFamily(
+            "argos_feed_stale",
+            "1 while the feed's last verified head is older than stale_feed_after_s.",
+            labels=labels,
+        )
+        skipped = GaugeMetricFamily(
+            "argos_feed_matching_stopped",
+            "1 while reads are not matched against the partner's list (stale feed).",
+            labels=labels,
+        )
+        for s in f.sync:
+            if s.role != "recipient":
+                continue
+            key = [s.agreement_id, s.partner]
+            if s.head_age_s is not None:
+                age.add_metric(key, s.head_age_s)
+            stale.add_metric(key, int(s.stale))
+            skipped.add_metric(key, int(s.agreement_id in f.lists_skipped))
+        yield from (age, stale, skipped)
+
+    def _certificates(self, f) -> Iterator[Metric]:
+        left = GaugeMetricFamily(
+            "argos_certificate_expiry_seconds",
+            "Seconds until a certificate this node relies on ends (negative: ended): its "
+            "own (subject = this node) and each partner's CA or pinned certificate.",
+            labels=["subject", "kind"],
+        )
+        warning = GaugeMetricFamily(
+            "argos_certificate_warning",
+            "1 when the certificate ends within certificate_warning_days, or is unreadable.",
+            labels=["subject", "kind"],
+        )
+        for check in f.certificates:
+            key = [check.certificate.owner, check.certificate.kind]
+            if check.seconds_left is not None:
+                left.add_metric(key, check.seconds_left)
+            warning.add_metric(key, int(check.warning))
+        yield from (left, warning)
+
+    def _limits(self, f) -> Iterator[Metric]:
+        open_ = GaugeMetricFamily(
+            "argos_streams_open",
+            "Long streams open now: feed (partners following a feed), alert (alert "
+            "watchers), read (adapters' read streams).",
+            labels=["kind"],
+        )
+        refused = CounterMetricFamily(
+            "argos_streams_refused",
+            "Long streams refused at their caps since start.",
+            labels=["kind"],
+        )
+        for kind, (n_open, n_refused) in sorted(f.streams.items()):
+            open_.add_metric([kind], n_open)
+            refused.add_metric([kind], n_refused)
+        yield from (open_, refused)
+        if f.gate is None:
+            return
+        refusals = CounterMetricFamily(
+            "argos_federation_refusals",
+            "Partner calls refused since start, by partner (or unidentified) and error.",
+            labels=["partner", "error"],
+        )
+        for (partner, error), n in sorted(f.gate.refusals.items()):
+            refusals.add_metric([partner, error], n)
+        unrecorded = CounterMetricFamily(
+            "argos_federation_refusals_summarised",
+            "Refusals past the partner's record rate: counted, and summed up in one audit "
+            "record per interval instead of one each.",
+            labels=["partner"],
+        )
+        for partner, n in sorted(f.gate.refusals_unrecorded.items()):
+            unrecorded.add_metric([partner], n)
+        limited = CounterMetricFamily(
+            "argos_federation_rate_limited",
+            "Partner calls refused for coming faster than partner_calls_per_s.",
+            labels=["partner"],
+        )
+        for partner, n in sorted(f.gate.rate_limited.items()):
+            limited.add_metric([partner], n)
+        yield from (refusals, unrecorded, limited)
 
 
 def serve_metrics(

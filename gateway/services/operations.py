@@ -1,28 +1,51 @@
 """What a node knows about its own daily running, gathered in one place for `argos
-status` and the Prometheus endpoint: sync per partner, outbox, ingest, hits, adapters,
-entries near review, confirmations near their deadline, partners' reachability. Ids
-and counts only: nothing here ever carries a plate, a token, a camera or a case
-reference."""
+status` and the Prometheus endpoint: sync per partner (and how fresh each received
+feed is), outbox, ingest, hits, adapters, entries near review, confirmations near their
+deadline, partners' reachability, certificates near their end, long streams open and
+calls refused at the limits. Ids and counts only: nothing here ever carries a plate, a
+token, a camera or a case reference."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from gateway.domain.agreement import AgreementState
+from gateway.domain.certificates import (
+    PARTNER_CA,
+    PARTNER_PINNED,
+    CertificateExpiry,
+    certificate_expiry,
+)
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Action
 from gateway.services.access import requires
 from gateway.services.confirmations import ConfirmationService
 from gateway.services.context import Caller, NodeContext
+from gateway.services.federation import FederationGate, GateFigures
+from gateway.services.ingest import IngestService
 from gateway.services.matching import AdapterSeen, MatchingService
 from gateway.services.ports import HeldConfirmation
 from gateway.services.sync import SyncOverview, SyncService
 
 DEFAULT_EXPIRY_WARNING_DAYS = 7
+DEFAULT_CERTIFICATE_WARNING_DAYS = 30
+# This node's own certificates as (kind, PEM bytes or None when unreadable): read
+# afresh at each look, so a replaced file shows at once.
+OwnCertificates = Callable[[], list[tuple[str, bytes | None]]]
 # How long `argos status` waits for each partner's health check (all in parallel).
 REACH_TIMEOUT_S = 3.0
+
+
+@dataclass(frozen=True)
+class CertificateCheck:
+    """One certificate the node relies on, looked at now."""
+
+    certificate: CertificateExpiry
+    seconds_left: float | None  # None: unreadable
+    warning: bool  # ended, ending within the warning window, or unreadable
 
 
 @dataclass(frozen=True)
@@ -50,6 +73,14 @@ class NodeFigures:
     # (kind, state) -> messages; kind hit_notification or confirmation.
     outbox_kinds: dict[tuple[str, str], int] = field(default_factory=dict)
     pending_agreements: int = 0
+    stale_after: timedelta = timedelta(0)
+    # Partner lists not matched against while their feed is stale.
+    lists_skipped: frozenset[str] = frozenset()
+    certificates: list[CertificateCheck] = field(default_factory=list)
+    certificate_warning: timedelta = timedelta(0)
+    # kind (feed, alert, read) -> (streams open now, refused since start)
+    streams: dict[str, tuple[int, int]] = field(default_factory=dict)
+    gate: GateFigures | None = None
 
     def outbox_total(self, state: str) -> int:
         return sum(n for (_, s), n in self.outbox.items() if s == state)
@@ -84,12 +115,20 @@ class OperationsService:
         confirmations: ConfirmationService,
         *,
         expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
+        gate: FederationGate | None = None,
+        ingest: IngestService | None = None,
+        own_certificates: OwnCertificates | None = None,
+        certificate_warning_days: int = DEFAULT_CERTIFICATE_WARNING_DAYS,
     ) -> None:
         self._ctx = ctx
         self._sync = sync
         self._matching = matching
         self._confirmations = confirmations
         self._expiry_warning = timedelta(days=expiry_warning_days)
+        self._gate = gate
+        self._ingest = ingest
+        self._own_certificates = own_certificates or (lambda: [])
+        self._certificate_warning = timedelta(days=certificate_warning_days)
 
     @requires(Action.STATUS)
     def status(self, caller: Caller) -> NodeStatus:
@@ -110,6 +149,7 @@ class OperationsService:
             due = own.due_for_review(now)
             expiring = own.expiring(now, now + self._expiry_warning)
             audit_records = uow.audit.count()
+            partners = uow.partners.all()
         agreements: dict[str, int] = {state.value: 0 for state in AgreementState}
         for agreement in held:
             agreements[agreement.state(now).value] += 1
@@ -131,7 +171,37 @@ class OperationsService:
             audit_records=audit_records,
             outbox_kinds=outbox_kinds,
             pending_agreements=sum(a.pending is not None for a in held),
+            stale_after=self._sync.stale_after,
+            lists_skipped=self._matching.skipped,
+            certificates=[
+                CertificateCheck(c, c.seconds_left(now), c.warning(now, self._certificate_warning))
+                for c in self._certificates(partners)
+            ],
+            certificate_warning=self._certificate_warning,
+            streams=self._streams(),
+            gate=self._gate.figures() if self._gate is not None else None,
         )
+
+    def _certificates(self, partners: list[Partner]) -> list[CertificateExpiry]:
+        """This node's certificate and CA, and each partner's CA or pinned certificate."""
+        out = [
+            certificate_expiry(self._ctx.node_id, kind, pem)
+            if pem is not None
+            else CertificateExpiry(self._ctx.node_id, kind, None, "cannot be read")
+            for kind, pem in self._own_certificates()
+        ]
+        for p in sorted(partners, key=lambda p: p.node_id):
+            kind = PARTNER_PINNED if p.tls_pin_sha256 else PARTNER_CA
+            out.append(certificate_expiry(p.node_id, kind, p.tls_ca_pem))
+        return out
+
+    def _streams(self) -> dict[str, tuple[int, int]]:
+        slots = []
+        if self._gate is not None:
+            slots.append(self._gate.feed_streams)
+        if self._ingest is not None:
+            slots += [self._ingest.watchers, self._ingest.read_streams]
+        return {s.caps.kind: (s.open, s.refused) for s in slots}
 
     def _partner_status(self, partners: list[Partner], f: NodeFigures) -> list[PartnerStatus]:
         """Each partner, health-checked over mutual TLS in parallel, with its sync and

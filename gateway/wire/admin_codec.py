@@ -13,13 +13,14 @@ from gateway.domain.hits import MatchKind, ObservedHit
 from gateway.domain.local_export import LocalEntry
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Role, User
-from gateway.domain.times import from_epoch_ms
+from gateway.domain.times import from_epoch_ms, parse_time_text
 from gateway.services.alerts import Alert, ConfirmationNotice, FeedNotice, Notice
 from gateway.services.confirmations import AnswerDraft, ConfirmationView, RequestDraft
 from gateway.services.hits import HitView
 from gateway.services.hotlist import EntryDraft, EntryView
 from gateway.services.matching import AdapterSeen, IncomingRead
-from gateway.services.operations import NodeStatus
+from gateway.services.operations import CertificateCheck, NodeStatus
+from gateway.services.sync import SyncOverview
 from gateway.wire import codec, hits_codec
 from gateway.wire import confirmations_codec as cwire
 from gateway.wire.argos.v1 import admin_pb2 as pb
@@ -98,7 +99,35 @@ def status_pb(status: NodeStatus, node_id: str, key_id: str, endpoint: str) -> p
             for c in f.confirmations_near_deadline
         ],
         confirmation_warning_minutes=int(f.confirmation_warning.total_seconds() // 60),
+        feeds=[
+            _feed_pb(s, s.agreement_id in f.lists_skipped) for s in f.sync if s.role == "recipient"
+        ],
+        stale_feed_after_seconds=int(f.stale_after.total_seconds()),
+        certificates=[_certificate_pb(c) for c in f.certificates],
+        certificate_warning_days=f.certificate_warning.days,
     )
+
+
+def _feed_pb(s: SyncOverview, matching_stopped: bool) -> pb.FeedFreshness:
+    msg = pb.FeedFreshness(
+        agreement_id=s.agreement_id,
+        partner=s.partner,
+        stale=s.stale,
+        matching_stopped=matching_stopped,
+    )
+    if s.last_head_at:
+        msg.last_head_at.CopyFrom(to_timestamp(parse_time_text(s.last_head_at)))
+    if s.head_age_s is not None:
+        msg.head_age_seconds = s.head_age_s
+    return msg
+
+
+def _certificate_pb(check: CertificateCheck) -> pb.CertificateStatus:
+    c = check.certificate
+    msg = pb.CertificateStatus(owner=c.owner, kind=c.kind, warning=check.warning, problem=c.problem)
+    if c.not_after is not None:
+        msg.not_after.CopyFrom(to_timestamp(c.not_after))
+    return msg
 
 
 def _adapter_pb(a: AdapterSeen) -> pb.AdapterHealth:

@@ -52,7 +52,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role", "hotlist_entries", "entries_due_for_review", "adapters", "outbox_pending", "outbox_refused", "open_confirmations", "partner_status", "entries_expiring", "expiry_warning_days", "confirmations_near_deadline", "confirmation_warning_minutes", "outbox_delivered")
+    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role", "hotlist_entries", "entries_due_for_review", "adapters", "outbox_pending", "outbox_refused", "open_confirmations", "partner_status", "entries_expiring", "expiry_warning_days", "confirmations_near_deadline", "confirmation_warning_minutes", "outbox_delivered", "feeds", "stale_feed_after_seconds", "certificates", "certificate_warning_days")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     FEDERATION_ADDRESS_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,10 @@ class GetStatusResponse(_message.Message):
     CONFIRMATIONS_NEAR_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     CONFIRMATION_WARNING_MINUTES_FIELD_NUMBER: _ClassVar[int]
     OUTBOX_DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    FEEDS_FIELD_NUMBER: _ClassVar[int]
+    STALE_FEED_AFTER_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_WARNING_DAYS_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     key_id: str
     federation_address: str
@@ -95,7 +99,41 @@ class GetStatusResponse(_message.Message):
     confirmations_near_deadline: _containers.RepeatedCompositeFieldContainer[ConfirmationDue]
     confirmation_warning_minutes: int
     outbox_delivered: int
-    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., hotlist_entries: _Optional[int] = ..., entries_due_for_review: _Optional[int] = ..., adapters: _Optional[_Iterable[_Union[AdapterHealth, _Mapping]]] = ..., outbox_pending: _Optional[int] = ..., outbox_refused: _Optional[int] = ..., open_confirmations: _Optional[int] = ..., partner_status: _Optional[_Iterable[_Union[PartnerStatus, _Mapping]]] = ..., entries_expiring: _Optional[int] = ..., expiry_warning_days: _Optional[int] = ..., confirmations_near_deadline: _Optional[_Iterable[_Union[ConfirmationDue, _Mapping]]] = ..., confirmation_warning_minutes: _Optional[int] = ..., outbox_delivered: _Optional[int] = ...) -> None: ...
+    feeds: _containers.RepeatedCompositeFieldContainer[FeedFreshness]
+    stale_feed_after_seconds: int
+    certificates: _containers.RepeatedCompositeFieldContainer[CertificateStatus]
+    certificate_warning_days: int
+    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., hotlist_entries: _Optional[int] = ..., entries_due_for_review: _Optional[int] = ..., adapters: _Optional[_Iterable[_Union[AdapterHealth, _Mapping]]] = ..., outbox_pending: _Optional[int] = ..., outbox_refused: _Optional[int] = ..., open_confirmations: _Optional[int] = ..., partner_status: _Optional[_Iterable[_Union[PartnerStatus, _Mapping]]] = ..., entries_expiring: _Optional[int] = ..., expiry_warning_days: _Optional[int] = ..., confirmations_near_deadline: _Optional[_Iterable[_Union[ConfirmationDue, _Mapping]]] = ..., confirmation_warning_minutes: _Optional[int] = ..., outbox_delivered: _Optional[int] = ..., feeds: _Optional[_Iterable[_Union[FeedFreshness, _Mapping]]] = ..., stale_feed_after_seconds: _Optional[int] = ..., certificates: _Optional[_Iterable[_Union[CertificateStatus, _Mapping]]] = ..., certificate_warning_days: _Optional[int] = ...) -> None: ...
+
+class FeedFreshness(_message.Message):
+    __slots__ = ("agreement_id", "partner", "last_head_at", "head_age_seconds", "stale", "matching_stopped")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEAD_AT_FIELD_NUMBER: _ClassVar[int]
+    HEAD_AGE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    STALE_FIELD_NUMBER: _ClassVar[int]
+    MATCHING_STOPPED_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    partner: str
+    last_head_at: _timestamp_pb2.Timestamp
+    head_age_seconds: float
+    stale: bool
+    matching_stopped: bool
+    def __init__(self, agreement_id: _Optional[str] = ..., partner: _Optional[str] = ..., last_head_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., head_age_seconds: _Optional[float] = ..., stale: _Optional[bool] = ..., matching_stopped: _Optional[bool] = ...) -> None: ...
+
+class CertificateStatus(_message.Message):
+    __slots__ = ("owner", "kind", "not_after", "warning", "problem")
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NOT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    WARNING_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    owner: str
+    kind: str
+    not_after: _timestamp_pb2.Timestamp
+    warning: bool
+    problem: str
+    def __init__(self, owner: _Optional[str] = ..., kind: _Optional[str] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., warning: _Optional[bool] = ..., problem: _Optional[str] = ...) -> None: ...
 
 class PartnerStatus(_message.Message):
     __slots__ = ("node_id", "reachable", "problem", "sync_lag_changes", "entries_held", "rejected_batches", "outbox_pending")
