@@ -592,7 +592,7 @@ class ImportEntriesResponse(_message.Message):
     def __init__(self, accepted: _Optional[int] = ..., rejected: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[RowError, _Mapping]]] = ..., committed: _Optional[bool] = ...) -> None: ...
 
 class SyncStatus(_message.Message):
-    __slots__ = ("agreement_id", "partner", "role", "agreement_version", "cursor", "lag_changes", "entries", "last_verified_head_seq", "last_verified_at", "rejected_batches", "last_error", "last_applied_at")
+    __slots__ = ("agreement_id", "partner", "role", "agreement_version", "cursor", "lag_changes", "entries", "last_verified_head_seq", "last_verified_at", "rejected_batches", "last_error", "last_applied_at", "last_head_at", "head_age_s", "stale")
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     PARTNER_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
@@ -605,6 +605,9 @@ class SyncStatus(_message.Message):
     REJECTED_BATCHES_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     LAST_APPLIED_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEAD_AT_FIELD_NUMBER: _ClassVar[int]
+    HEAD_AGE_S_FIELD_NUMBER: _ClassVar[int]
+    STALE_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
     partner: str
     role: str
@@ -617,7 +620,10 @@ class SyncStatus(_message.Message):
     rejected_batches: int
     last_error: str
     last_applied_at: str
-    def __init__(self, agreement_id: _Optional[str] = ..., partner: _Optional[str] = ..., role: _Optional[str] = ..., agreement_version: _Optional[int] = ..., cursor: _Optional[int] = ..., lag_changes: _Optional[int] = ..., entries: _Optional[int] = ..., last_verified_head_seq: _Optional[int] = ..., last_verified_at: _Optional[str] = ..., rejected_batches: _Optional[int] = ..., last_error: _Optional[str] = ..., last_applied_at: _Optional[str] = ...) -> None: ...
+    last_head_at: str
+    head_age_s: float
+    stale: bool
+    def __init__(self, agreement_id: _Optional[str] = ..., partner: _Optional[str] = ..., role: _Optional[str] = ..., agreement_version: _Optional[int] = ..., cursor: _Optional[int] = ..., lag_changes: _Optional[int] = ..., entries: _Optional[int] = ..., last_verified_head_seq: _Optional[int] = ..., last_verified_at: _Optional[str] = ..., rejected_batches: _Optional[int] = ..., last_error: _Optional[str] = ..., last_applied_at: _Optional[str] = ..., last_head_at: _Optional[str] = ..., head_age_s: _Optional[float] = ..., stale: _Optional[bool] = ...) -> None: ...
 
 class GetSyncStatusRequest(_message.Message):
     __slots__ = ()
