@@ -14,6 +14,7 @@ matching service) stop acting on the partner's list while it is stale."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -135,6 +136,7 @@ class SyncService:
         # Called with the agreements whose feed is stale, each time that set changes.
         self.on_stale: list[Callable[[frozenset[str]], None]] = []
         self.stale: frozenset[str] = frozenset()
+        self._freshness_lock = threading.Lock()
 
     def received_agreements(self) -> list[tuple[Agreement, AgreementTerms]]:
         """Agreements in force under which the partner shares its entries with us."""
@@ -240,26 +242,30 @@ class SyncService:
                 uow.received.save_state(state)
                 uow.commit()
                 return HeadCheck(False)
-            if (head.count, head.set_digest) == (state.live_count, state.set_digest):
+            verified = (head.count, head.set_digest) == (state.live_count, state.set_digest)
+            if verified:
                 now = self._ctx.now()
                 state.last_verified_seq = head.seq
                 state.last_verified_at = time_text(now)
                 state.last_head_issued_at = time_text(min(head.issued_at, now))
                 uow.received.save_state(state)
-                uow.commit()
-                return HeadCheck(True)
-            # Same position, different set: something was lost or doubled. Start over.
-            purged = uow.received.purge(agreement.agreement_id)
-            self._ctx.record(
-                Caller("system", "sync"),
-                "hotlist.resync",
-                "agreement",
-                agreement.agreement_id,
-                uow=uow,
-                justification="signed head differs from the set held at the same seq",
-                details={"seq": head.seq, "purged": purged},
-            )
+            else:
+                # Same position, different set: something was lost or doubled. Start over.
+                purged = uow.received.purge(agreement.agreement_id)
+                self._ctx.record(
+                    Caller("system", "sync"),
+                    "hotlist.resync",
+                    "agreement",
+                    agreement.agreement_id,
+                    uow=uow,
+                    justification="signed head differs from the set held at the same seq",
+                    details={"seq": head.seq, "purged": purged},
+                )
             uow.commit()
+        if verified:
+            if agreement.agreement_id in self.stale:
+                self.check_freshness()  # fresh again: act on the list at once
+            return HeadCheck(True)
         self._ctx.received_reset(agreement.agreement_id)
         log.warning("sync.head_mismatch", agreement_id=agreement.agreement_id, seq=head.seq)
         return HeadCheck(False, resynced=True)
@@ -277,17 +283,18 @@ class SyncService:
     def check_freshness(self) -> frozenset[str]:
         """Compare every feed with the bound; tell, log and audit each one that went
         stale or fresh again since the last check; return the stale ones."""
-        feeds = self.freshness()
-        stale = frozenset(f.agreement_id for f in feeds if f.stale)
-        if stale == self.stale:
+        with self._freshness_lock:  # the watch loop and a sync thread may both ask
+            feeds = self.freshness()
+            stale = frozenset(f.agreement_id for f in feeds if f.stale)
+            if stale == self.stale:
+                return stale
+            for f in feeds:
+                if (f.agreement_id in stale) != (f.agreement_id in self.stale):
+                    self._told(f)
+            self.stale = stale
+            for hook in self.on_stale:
+                hook(stale)
             return stale
-        for f in feeds:
-            if (f.agreement_id in stale) != (f.agreement_id in self.stale):
-                self._told(f)
-        self.stale = stale
-        for hook in self.on_stale:
-            hook(stale)
-        return stale
 
     def _told(self, f: FeedFreshness) -> None:
         what = "stale" if f.stale else "fresh"
