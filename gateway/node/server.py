@@ -26,6 +26,7 @@ from gateway.node.federation_servicer import FederationServicer
 from gateway.node.ingest_servicer import IngestServicer
 from gateway.node.isc_servicer import IscServicer
 from gateway.node.metrics import serve_metrics
+from gateway.node.partners_only import PartnersOnly
 from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
 from gateway.node.verifier import ProcessVerifier
@@ -68,7 +69,11 @@ class NodeServer:
 
     def start(self) -> None:
         opts = server_options(self.config.max_message_bytes)
-        fed = grpc.server(futures.ThreadPoolExecutor(max_workers=32), options=opts)
+        fed = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=32),
+            options=opts,
+            interceptors=[PartnersOnly(self.app.gate)],  # first: strangers get no further
+        )
         self.app.matching.load()
         federation_pb2_grpc.add_FederationServiceServicer_to_server(
             FederationServicer(self.app), fed

@@ -1,7 +1,9 @@
 """The door partners come in by: every call a partner node makes is identified from its
 mutual-TLS certificate against the partner registry (gateway.domain.peer), handed to
 its use case, and, when it is refused, the refusal is audited here with who asked for
-what and why. The federation servicer only translates protobuf around this."""
+what and why. The federation servicer only translates protobuf around this; an
+interceptor on the federation server identifies every call, health checks included,
+before any servicer sees it."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from gateway.services.context import Caller, NodeContext
 log = structlog.get_logger(__name__)
 
 MAX_REFUSAL_TEXT = 500
+# What a caller names (a method, a node id) is its own choice: recorded this long at most.
+MAX_NAME_CHARS = 100
 
 
 class FederationGate:
@@ -46,6 +50,7 @@ class FederationGate:
             raise
 
     def refused(self, peer: str, method: str, error: ArgosError) -> None:
+        method = method[:MAX_NAME_CHARS]
         log.warning("federation.refused", peer=peer, method=method, error=type(error).__name__)
         self._ctx.record(
             Caller("partner", peer),
@@ -55,3 +60,4 @@ class FederationGate:
             justification=str(error)[:MAX_REFUSAL_TEXT],
             details={"error": type(error).__name__},
         )
+
