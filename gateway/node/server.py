@@ -61,6 +61,8 @@ class NodeServer:
         )
         self.ctx = self.app.ctx
         self.sync_runner = SyncRunner(self.app.sync, self.federation_client)
+        # A partner endpoint refused for its certificate is audited (by the gate).
+        self.federation_client.on_identity_refused = self.app.gate.partner_server_refused
         self._stop = threading.Event()
         self._metrics = None
         self._federation: grpc.Server | None = None

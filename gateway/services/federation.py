@@ -3,7 +3,8 @@ mutual-TLS certificate against the partner registry (gateway.domain.peer), hande
 its use case, and, when it is refused, the refusal is audited here with who asked for
 what and why. The federation servicer only translates protobuf around this; an
 interceptor on the federation server identifies every call, health checks included,
-before any servicer sees it."""
+before any servicer sees it. Calls this node would have made to a partner whose
+endpoint did not prove to be that partner are audited here too."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import structlog
 
 from gateway.domain.errors import ArgosError, PeerIdentityMismatch
 from gateway.services.administration import AdministrationService
-from gateway.services.context import Caller, NodeContext
+from gateway.services.context import SYSTEM, Caller, NodeContext
 
 log = structlog.get_logger(__name__)
 
@@ -61,3 +62,17 @@ class FederationGate:
             details={"error": type(error).__name__},
         )
 
+    def partner_server_refused(
+        self, partner: str, method: str, error: ArgosError, details: dict[str, str]
+    ) -> None:
+        """A call this node did not make: the endpoint registered for `partner` presented
+        a certificate that is not the partner's (domain.peer rule 4). Fingerprints only,
+        never a key; the federation client tells each certificate once."""
+        self._ctx.record(
+            SYSTEM,
+            "federation.partner_server_refused",
+            "partner",
+            partner,
+            justification=str(error)[:MAX_REFUSAL_TEXT],
+            details={"error": type(error).__name__, "method": method, **details},
+        )
