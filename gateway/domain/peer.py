@@ -17,6 +17,7 @@ Rules (each check below cites one):
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -119,9 +120,28 @@ def _check_trusted(cert_pem: str | bytes, trust: PartnerTrust) -> None:
 
 
 def check_ca_pem(pem: str) -> str:
-    """Validate a CA or pinned certificate given by an administrator."""
-    _load(pem)
+    """Validate a CA or pinned certificate (or a bundle of them) given by an
+    administrator: every certificate in it must parse."""
+    bundle_fingerprints(pem)
     return pem
+
+
+def check_pin(pin: str) -> str:
+    """A certificate pin as an administrator gives it: 64 hex digits of SHA-256, or ""
+    for none. Returned lowercase, as fingerprints are compared."""
+    if pin and not re.fullmatch(r"[0-9a-f]{64}", pin.lower()):
+        raise InvalidInput("a certificate pin is 64 hex digits of SHA-256")
+    return pin.lower()
+
+
+def bundle_fingerprints(pem: str) -> tuple[str, ...]:
+    """SHA-256 of every certificate in a PEM bundle, in order: how a registered CA is
+    named in the audit log and on screen (the PEM itself is too long to compare)."""
+    try:
+        certs = x509.load_pem_x509_certificates(pem.encode())
+    except ValueError:
+        raise InvalidInput("not a PEM X.509 certificate") from None
+    return tuple(hashlib.sha256(c.public_bytes(Encoding.DER)).hexdigest() for c in certs)
 
 
 def _load(pem: str | bytes) -> x509.Certificate:

@@ -61,8 +61,9 @@ class NodeServer:
         )
         self.ctx = self.app.ctx
         self.sync_runner = SyncRunner(self.app.sync, self.federation_client)
-        # A partner endpoint refused for its certificate is audited (by the gate).
+        # Refused partner endpoints are audited; a partner's changed trust drops its channel.
         self.federation_client.on_identity_refused = self.app.gate.partner_server_refused
+        self.app.administration.on_partner_changed.append(self.federation_client.forget)
         self._stop = threading.Event()
         self._metrics = None
         self._federation: grpc.Server | None = None

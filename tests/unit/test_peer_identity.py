@@ -13,8 +13,10 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from gateway.domain.errors import InvalidInput, PartnerUnknown, PeerIdentityMismatch
 from gateway.domain.peer import (
     PartnerTrust,
+    bundle_fingerprints,
     certificate_fingerprint,
     check_partner_server,
+    check_pin,
     identify_peer,
     node_id_of,
 )
@@ -181,6 +183,27 @@ def test_partner_server_naming_another_node_fails(dev: Pki) -> None:
 def test_partner_server_from_another_ca_fails(dev: Pki, other: Pki) -> None:
     with pytest.raises(PeerIdentityMismatch, match="not issued by the CA"):
         check_partner_server(other.certs["be-gent"], PartnerTrust("be-gent", dev.ca_pem, ""))
+
+
+# -- pins and fingerprints as an administrator gives and reads them ----------------------
+
+
+def test_a_pin_is_64_hex_digits_kept_lowercase() -> None:
+    assert check_pin("AB" * 32) == "ab" * 32
+    assert check_pin("") == ""
+    for bad in ("ab" * 31, "zz" * 32, "ab" * 33):
+        with pytest.raises(InvalidInput, match="64 hex digits"):
+            check_pin(bad)
+
+
+def test_a_bundle_is_named_by_the_fingerprint_of_each_certificate(dev: Pki, other: Pki) -> None:
+    bundle = dev.ca_pem + other.ca_pem
+    assert bundle_fingerprints(bundle) == (
+        certificate_fingerprint(dev.ca_pem),
+        certificate_fingerprint(other.ca_pem),
+    )
+    with pytest.raises(InvalidInput):
+        bundle_fingerprints("no certificate here")
 
 
 # -- node_id_of / certificate_fingerprint ------------------------------------------------
