@@ -18,6 +18,7 @@ from gateway.domain.audit import AuditRecord, ChainBreak
 from gateway.domain.errors import (
     AgreementViolation,
     ArgosError,
+    Conflict,
     InvalidInput,
     NotFound,
     Unauthenticated,
@@ -146,19 +147,42 @@ class AdministrationService:
             tls_pin_sha256=check_pin(tls_pin_sha256),
             added_at=self._ctx.now(),
         )
+        key_id = partner.public_key.key_id
         with self._ctx.store.write() as uow:
-            uow.partners.add(partner)
+            refusal = self._key_refusal(uow, partner)
+            if refusal is None:
+                uow.partners.add(partner)
             self._ctx.record(
                 caller,
-                "partner.add",
+                "partner.add" if refusal is None else "partner.add_refused",
                 "partner",
                 node_id,
                 uow=uow,
-                details={"key_id": partner.public_key.key_id, "endpoint": endpoint},
+                justification="" if refusal is None else str(refusal),
+                details={"key_id": key_id, "endpoint": endpoint},
             )
             uow.commit()
-        log.info("partner.added", partner=node_id, key_id=partner.public_key.key_id)
+        if refusal is not None:
+            raise refusal
+        log.info("partner.added", partner=node_id, key_id=key_id)
         return partner
+
+    def _key_refusal(self, uow, partner: Partner) -> ArgosError | None:
+        """A partner's signing key is its own: not this node's (whatever "the partner"
+        then signed, this node could have signed), and not another partner's (one
+        partner's envelopes would verify as the other's). Named by holder, never shown."""
+        key = partner.public_key
+        if key.raw == self._ctx.signing_key.public.raw:
+            return InvalidInput(
+                f"the public key given for {partner.node_id} is this node's own signing key"
+            )
+        for other in uow.partners.all():
+            if other.node_id != partner.node_id and other.key(key.key_id) is not None:
+                return Conflict(
+                    f"the public key given for {partner.node_id} is already registered "
+                    f"for partner {other.node_id}"
+                )
+        return None
 
     @requires(Action.PARTNER_MANAGE)
     def change_partner_trust(

@@ -1,8 +1,8 @@
-"""A partner's trust as an administrator manages it: how its TLS certificate is
-recognised (its CA, its pin) can be replaced in place, audited with old and new
-fingerprints, without revoking an agreement or purging anything received. Real nodes,
-mutual TLS, SQLite and the CLI throughout; the partner's new certificates come from
-the dev PKI generator."""
+"""A partner's trust as an administrator manages it: its signing key is its own (never
+this node's, never another partner's), and how its TLS certificate is recognised (its
+CA, its pin) can be replaced in place, audited with old and new fingerprints, without
+revoking an agreement or purging anything received. Real nodes, mutual TLS, SQLite and
+the CLI throughout; the partner's new certificates come from the dev PKI generator."""
 
 from __future__ import annotations
 
@@ -201,3 +201,27 @@ def test_changing_a_partners_trust_is_refused_to_anyone_but_an_administrator(pai
     assert _partners(terneuzen) == before
     assert "reachable;" in _reach(terneuzen, "be-gent")
     assert _audit(gent, "federation.refused") == []
+
+
+def test_partner_add_refuses_this_nodes_own_key_and_a_key_another_partner_has(pair):
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    own_key = terneuzen.identity()["public_key"]
+    gents_key = gent.identity()["public_key"]
+    before = _partners(terneuzen)
+    for key, why in (
+        (own_key, "the public key given for nl-rotterdam is this node's own signing key"),
+        (gents_key, "is already registered for partner be-gent"),
+    ):
+        result = terneuzen.argos(
+            "partner", "add", "nl-rotterdam", "--endpoint", "127.0.0.1:1",
+            "--public-key", key, "--ca-cert", str(pair.certs / "ca.pem"), check=False,
+        )  # fmt: skip
+        assert result.returncode != 0
+        assert why in result.stderr
+        assert key not in result.stdout + result.stderr
+    assert _partners(terneuzen) == before
+    refused = _audit(terneuzen, "partner.add_refused")
+    assert [r["object_id"] for r in refused] == ["nl-rotterdam", "nl-rotterdam"]
+    assert "own signing key" in refused[0]["justification"]
+    assert "already registered for partner be-gent" in refused[1]["justification"]
+    assert not any(key in json.dumps(refused) for key in (own_key, gents_key))
