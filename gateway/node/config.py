@@ -40,6 +40,9 @@ class IscConfig(Settings):
     page_size: int = 1000
     timeout_s: float = 600.0
     ca_file: str = ""
+    # collection_url must be https; plain http only to a loopback address, and only
+    # with this set (a TAXII server on the same machine, as in tests).
+    allow_plain_http_loopback: bool = False
 
 
 class NodeConfig(Settings):
