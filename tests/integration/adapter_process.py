@@ -5,10 +5,14 @@ logs as it does for a person watching it), pushes over its real HTTP listener.""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
+import struct
 import subprocess
+import sys
+import termios
 import threading
 import time
 import urllib.error
@@ -40,14 +44,28 @@ def adapter_settings(home: Path, node, token: Path, **settings: object) -> Path:
 
 class AdapterProcess:
     def __init__(
-        self, kind: str, config: Path, *, umask: int | None = None, terminal: bool = False
+        self,
+        kind: str,
+        config: Path,
+        *,
+        umask: int | None = None,
+        terminal: bool = False,
+        before: str = "",
     ) -> None:
+        """`before`: Python run in the adapter's process before the argos command (a
+        fault to inject); `terminal`: on a pseudo-terminal 400 columns wide."""
         self.output = config.with_suffix(f".{time.monotonic_ns()}.out")
-        command = [*argos_command(), "adapter", "run", kind, "--config", str(config)]
+        arguments = ["adapter", "run", kind, "--config", str(config)]
+        command = [*argos_command(), *arguments]
+        if before:
+            run = "from gateway.cli.main import main; main()"
+            command = [sys.executable, "-c", f"{before}\n{run}", *arguments]
         self._copier: threading.Thread | None = None
         umask = -1 if umask is None else umask  # -1: the test process's own
         if terminal:
             leader, follower = pty.openpty()
+            # Wide enough that no line is wrapped: a wrapped line could split a plate.
+            fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 400, 0, 0))
             self.process = subprocess.Popen(
                 command, stdout=follower, stderr=follower, stdin=subprocess.DEVNULL, umask=umask
             )
@@ -112,3 +130,11 @@ class AdapterProcess:
         if self._copier is not None:
             self._copier.join(timeout=10)
         return self.text()
+
+
+def drop_file(folder: Path, name: str, text: str) -> Path:
+    """Drop a file of reads as a backend should: written beside the folder, then moved
+    in whole, so that the adapter never takes it half written."""
+    staged = folder.parent / f".{name}.staged"
+    staged.write_text(text)
+    return staged.replace(folder / name)

@@ -20,7 +20,7 @@ import pytest
 from gateway.federation import LocalFederation, argos_command
 from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
 from gateway.wire.local_api import LocalApi
-from tests.integration.adapter_process import AdapterProcess, adapter_settings
+from tests.integration.adapter_process import AdapterProcess, adapter_settings, drop_file
 from tests.integration.hits_support import hits
 from tests.integration.hotlist_support import add_entry, wait_until
 
@@ -193,11 +193,13 @@ def test_a_processed_dropped_file_and_its_report_go_on_their_schedules(gent, tmp
     adapter = AdapterProcess("folder", config, umask=0)
     try:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        (drop / "reads.csv").write_text(
+        drop_file(
+            drop,
+            "reads.csv",
             "plate,country,confidence,time,camera,site\n"
             f"1-ABC-123,BE,0.9,{now},cam-1,kennedy-tunnel\n"
             f"9-XYZ-999,BE,0.9,{now},cam-1,kennedy-tunnel\n"
-            "8-XYZ-888,BE,0.9,not a time,cam-1,kennedy-tunnel\n"
+            "8-XYZ-888,BE,0.9,not a time,cam-1,kennedy-tunnel\n",
         )
         wait_until(lambda: hits(node, ivan), what="the dropped read's hit")
         report = home / "quarantine" / "reads.csv.reason.json"

@@ -22,7 +22,7 @@ import pytest
 from adapters.model import PayloadError
 from adapters.vendors import folder_drop
 from gateway.federation import LocalFederation
-from tests.integration.adapter_process import AdapterProcess, adapter_settings
+from tests.integration.adapter_process import AdapterProcess, adapter_settings, drop_file
 from tests.integration.hits_support import hits
 from tests.integration.hotlist_support import add_entry, wait_until
 
@@ -65,7 +65,7 @@ def test_links_and_fifos_dropped_into_the_folder_are_refused_and_never_followed(
     adapter = AdapterProcess("folder", config)
     try:
         # Taken in name order: the good file comes last, after the three attacks.
-        (drop / "d-good.csv").write_text(HEADER + _line("1-ABC-123"))
+        drop_file(drop, "d-good.csv", HEADER + _line("1-ABC-123"))
         (hit,) = wait_until(lambda: hits(gent, ivan), what="the good file's hit")
         assert hit["entry_id"] == good_entry
         wait_until(lambda: not any(drop.glob("*.csv")), what="every dropped name handled")
