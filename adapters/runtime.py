@@ -22,6 +22,7 @@ import structlog
 from adapters.listener import Listener, push_handler
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
 from adapters.process import run_until_interrupted, start_process
+from adapters.retention import Leftovers, RetentionSettings, tie_images
 from adapters.settings import (
     check_listen,
     check_one_of,
@@ -29,7 +30,7 @@ from adapters.settings import (
     check_time_zone,
     load_adapter_settings,
 )
-from adapters.spool import SYNC, ReadSpool, SpoolError
+from adapters.spool import SYNC, Push, ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
 from gateway.domain.retry import Backoff
 from gateway.domain.times import epoch_ms
@@ -67,6 +68,8 @@ class AdapterConfig(Settings):
     # offset (Hikvision dateTime, Axis datetime, a dropped file's time): such times
     # are refused unless it is given, since a guessed zone shifts every read by hours.
     camera_timezone: str | None = None
+    # How long what reads leave on disk is kept ([retention]: adapters/retention.py).
+    retention: RetentionSettings = msgspec.field(default_factory=RetentionSettings)
 
     def __post_init__(self) -> None:
         check_one_of("kind", self.kind, KINDS)
@@ -142,10 +145,17 @@ class Forwarder:
     to one SubmitReads message; retries while the node is away. A read leaves the spool
     only once the node has answered for it."""
 
-    def __init__(self, config: AdapterConfig, spool: ReadSpool, health: Health) -> None:
+    def __init__(
+        self,
+        config: AdapterConfig,
+        spool: ReadSpool,
+        health: Health,
+        answered: Callable[[list[tuple[int, bytes]], ingest_pb2.SubmitReadsResponse], None],
+    ) -> None:
         self._config = config
         self._spool = spool
         self._health = health
+        self._answered = answered  # forgets the rows; what they left gets its time
         self._stop = threading.Event()
         self._wake = threading.Event()  # a full batch is waiting
         self._thread = threading.Thread(target=self._run, name="forwarder", daemon=True)
@@ -189,7 +199,7 @@ class Forwarder:
                     break
                 continue  # the reads stay spooled: nothing is dropped while the node is away
             backoff.reset()
-            self._spool.forget(rows[-1][0])
+            self._answered(rows, answer)
             self._health.add(
                 forwarded=answer.accepted, hits=answer.hits, rejected_by_node=len(answer.rejected)
             )
@@ -256,19 +266,23 @@ class FolderDrop:
     SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 
     def __init__(
-        self, config: AdapterConfig, keep: Callable[[list[AdapterRead]], bool], health: Health
+        self,
+        config: AdapterConfig,
+        keep: Callable[[list[AdapterRead]], bool],
+        health: Health,
+        leftovers: Leftovers,
     ) -> None:
         assert config.folder is not None  # AdapterConfig requires it for kind "folder"
         self._config = config
         self._folder = config.folder
         self._keep = keep
         self._health = health
+        self._leftovers = leftovers
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="folder", daemon=True)
 
     def start(self) -> None:
-        (self._folder / "done").mkdir(parents=True, exist_ok=True)
-        self._thread.start()
+        self._thread.start()  # done/ is made by the adapter's Leftovers
 
     def stop(self) -> None:
         self._stop.set()
@@ -277,7 +291,9 @@ class FolderDrop:
     def _run(self) -> None:
         while not self._stop.wait(self._config.poll_interval_s):
             for path in sorted(self._folder.iterdir()):
-                if path.is_file() and path.suffix in self.SUFFIXES:
+                # Not only regular files: a link or a FIFO is refused by the parser, and
+                # moved to the quarantine with the reason, rather than left unexplained.
+                if path.suffix in self.SUFFIXES and (path.is_symlink() or not path.is_dir()):
                     self.take(path)
 
     def take(self, path: Path) -> None:
@@ -287,24 +303,34 @@ class FolderDrop:
                 path, default_site=self._config.site, naive_zone=self._config.naive_zone
             )
         except PayloadError as exc:
-            _write_reason(self._config.quarantine_dir, path.name, str(exc), [])
-            path.replace(self._config.quarantine_dir / path.name)
-            self._health.add(quarantined=1)
+            self._refuse(path, str(exc))
+            return
+        except Exception:  # a parser bug must not stop the folder (nor log a plate)
+            log.exception("adapter.parser_failed", kind=self._config.kind)
+            self._refuse(path, "internal parser error")
             return
         if not self._keep(reads):
             return  # the spool is full: the file waits for the next round
         if errors:
-            _write_reason(self._config.quarantine_dir, path.name, "bad lines", errors)
+            self._report(path.name, "bad lines", errors)
             self._health.add(quarantined=1)
         self._health.add(reads=len(reads))
-        path.replace(self._folder / "done" / path.name)
+        done = self._folder / "done" / path.name
+        path.replace(done)
+        self._leftovers.delete_after(done, self._config.retention.keep_no_hit_s)
 
+    def _refuse(self, path: Path, reason: str) -> None:
+        self._report(path.name, reason, [])
+        kept = self._config.quarantine_dir / path.name
+        path.replace(kept)  # the entry itself: a link is moved, never followed
+        self._leftovers.delete_after(kept, self._config.retention.keep_quarantined_s)
+        self._health.add(quarantined=1)
+        log.warning("adapter.quarantined", kind=self._config.kind, reason=reason[:300])
 
-def _write_reason(folder: Path, name: str, reason: str, lines: list[tuple[int, str]]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.reason.json").write_text(
-        json.dumps({"reason": reason, "lines": [{"line": n, "reason": r} for n, r in lines]})
-    )
+    def _report(self, name: str, reason: str, lines: list[tuple[int, str]]) -> None:
+        report = {"reason": reason, "lines": [{"line": n, "reason": r} for n, r in lines]}
+        path = self._config.quarantine_dir / f"{name}.reason.json"
+        self._leftovers.quarantined(path, json.dumps(report).encode())
 
 
 class GroupCommit:
@@ -318,9 +344,9 @@ class GroupCommit:
         self._spool = spool
         self._loop = loop
         self._after = after
-        self._waiting: list[tuple[list[bytes], asyncio.Future[bool]]] = []
+        self._waiting: list[tuple[list[bytes] | Push, asyncio.Future[bool]]] = []
 
-    def keep(self, reads: list[bytes]) -> asyncio.Future[bool]:
+    def keep(self, reads: list[bytes] | Push) -> asyncio.Future[bool]:
         """A future: True once the reads are committed, False if the spool is full."""
         future = self._loop.create_future()
         if not self._waiting:
@@ -347,9 +373,17 @@ class Adapter:
         self.config = config
         self.health = Health()
         self.spool = ReadSpool(config.spool_path, config.spool_max_reads, config.spool_sync)
-        self.forwarder = Forwarder(config, self.spool, self.health)
+        keep = config.retention
+        folders = {config.images_dir: keep.keep_no_hit_s}
+        folders[config.quarantine_dir] = keep.keep_quarantined_s
+        if config.folder is not None:
+            folders[config.folder / "done"] = keep.keep_no_hit_s
+        self.leftovers = Leftovers(self.spool, keep, folders)
+        self.forwarder = Forwarder(config, self.spool, self.health, self.leftovers.answered)
         self._folder = (
-            FolderDrop(config, self._keep_now, self.health) if config.kind == "folder" else None
+            FolderDrop(config, self._keep_now, self.health, self.leftovers)
+            if config.kind == "folder"
+            else None
         )
         self._parse = vendor_parser(config)
         self._quarantined = itertools.count()  # two payloads in one microsecond: two files
@@ -362,8 +396,7 @@ class Adapter:
         return self._listener.port
 
     def start(self) -> None:
-        self.config.quarantine_dir.mkdir(parents=True, exist_ok=True)
-        self.config.images_dir.mkdir(parents=True, exist_ok=True)
+        self.leftovers.start()  # first: it makes the folders, owner-only
         self.forwarder.start()
         if self._folder is not None:
             self._folder.start()
@@ -375,6 +408,7 @@ class Adapter:
         if self._folder is not None:
             self._folder.stop()
         self.forwarder.stop()
+        self.leftovers.stop()
         self.spool.close()
 
     async def receive(self, body: bytes, content_type: str) -> tuple[int, dict]:
@@ -390,14 +424,22 @@ class Adapter:
             log.exception("adapter.parser_failed", kind=self.config.kind)
             self._quarantine(body, content_type, "internal parser error")
             return 500, {"error": "internal parser error; payload kept in quarantine"}
-        for image_id, data in images.items():
-            (self.config.images_dir / _safe_name(image_id)).write_bytes(data)
-        if reads:
+        if reads:  # images go with their reads into the spool (adapters/retention.py)
+            stored = {
+                image_id: self.leftovers.write(self.config.images_dir / _safe_name(image_id), data)
+                for image_id, data in images.items()
+            }
+            push = Push(
+                [to_pb(r).SerializeToString() for r in reads],
+                tie_images([r.image_ref for r in reads], stored),
+            )
             try:
-                kept = await self._group.keep([to_pb(r).SerializeToString() for r in reads])
+                kept = await self._group.keep(push)
             except SpoolError:
+                self.leftovers.discard(stored.values())
                 return 503, {"error": "the adapter could not store the reads; retry"}
             if not kept:
+                self.leftovers.discard(stored.values())
                 return 503, {"error": "the adapter holds as many reads as it may; retry"}
         self.health.add(reads=len(reads), ignored=ignored)
         return 200, {"accepted": len(reads), "ignored": ignored}
@@ -417,10 +459,9 @@ class Adapter:
     def _quarantine(self, body: bytes, content_type: str, reason: str) -> None:
         stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{next(self._quarantined)}"
         base = self.config.quarantine_dir / stamp
-        base.with_suffix(".body").write_bytes(body)
-        base.with_suffix(".json").write_text(
-            json.dumps({"reason": reason, "content_type": content_type, "bytes": len(body)})
-        )
+        self.leftovers.quarantined(base.with_suffix(".body"), body)
+        about = {"reason": reason, "content_type": content_type, "bytes": len(body)}
+        self.leftovers.quarantined(base.with_suffix(".json"), json.dumps(about).encode())
         self.health.add(quarantined=1)
         self.health.last_error = reason[:300]
         log.warning("adapter.quarantined", kind=self.config.kind, reason=reason[:300])

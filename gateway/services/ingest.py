@@ -7,6 +7,8 @@ that matches nothing leaves no trace. Operators' alert streams are the other end
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from gateway.domain.roles import Action
 from gateway.services.access import requires
@@ -14,6 +16,25 @@ from gateway.services.alerts import Alert, AlertHub, ConfirmationNotice
 from gateway.services.context import Caller, NodeContext
 from gateway.services.hits import HitService
 from gateway.services.matching import BatchOutcome, IncomingRead, MatchingService
+
+
+@dataclass(frozen=True)
+class BatchHit:
+    """A hit of one read of a batch: the read's position in the batch, the hit, and
+    when the node erases it (the adapter keeps the read's image that long, no longer)."""
+
+    index: int
+    hit_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """What the adapter is told of its batch: the counts, the reads refused, and which
+    reads hit (every other read matched nothing and leaves no trace here)."""
+
+    outcome: BatchOutcome
+    hits: tuple[BatchHit, ...] = ()
 
 
 class IngestService:
@@ -26,12 +47,20 @@ class IngestService:
         self._alerts = alerts
 
     @requires(Action.READS_SUBMIT)
-    def submit(self, caller: Caller, reads: Sequence[IncomingRead]) -> BatchOutcome:
+    def submit(self, caller: Caller, reads: Sequence[IncomingRead]) -> BatchAnswer:
         """One batch of reads from an adapter: matched, hits recorded and alerted."""
         read_hits, outcome = self._matching.match_batch(reads)
-        self._hits.record(read_hits)
+        recorded = self._hits.record(read_hits)
         self._matching.seen_from(caller.name, outcome)
-        return outcome
+        if not recorded:
+            return BatchAnswer(outcome)
+        # A ReadHit holds the very read it was matched from: its position by identity.
+        position = {id(read): index for index, read in enumerate(reads)}
+        hits = tuple(
+            BatchHit(position[id(read_hits[r.read].read)], r.hit_id, r.expires_at)
+            for r in recorded
+        )
+        return BatchAnswer(outcome, hits)
 
     @requires(Action.ALERTS_WATCH)
     def watch(
