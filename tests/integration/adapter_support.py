@@ -100,7 +100,10 @@ def push(
     try:
         connection.request("POST", "/", body, {"Content-Type": content_type, **(headers or {})})
         response = connection.getresponse()
-        return Answer(response.status, json.loads(response.read()), dict(response.getheaders()))
+        headers: dict[str, str] = {}
+        for name, value in response.getheaders():  # a header sent twice: both, joined
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return Answer(response.status, json.loads(response.read()), headers)
     finally:
         if own:
             connection.close()
@@ -117,7 +120,9 @@ def health(port: int, tls: ssl.SSLContext) -> dict:
         connection.close()
 
 
-def run_adapter(kind: str, config: Path, tls: ssl.SSLContext) -> tuple[subprocess.Popen, int]:
+def run_adapter(
+    kind: str, config: Path, tls: ssl.SSLContext, *, check_health: bool = True
+) -> tuple[subprocess.Popen, int]:
     """`argos adapter run KIND` as its own process; (process, port it listens on). Its
     output goes to a file beside the settings file (config.<kind>.<n>.out)."""
     output = config.with_suffix(f".{kind}.{time.monotonic_ns()}.out")
@@ -136,7 +141,8 @@ def run_adapter(kind: str, config: Path, tls: ssl.SSLContext) -> tuple[subproces
         return None
 
     port = wait_until(listening, what=f"the {kind} adapter to listen")
-    health(port, tls)
+    if check_health:
+        health(port, tls)
     return process, port
 
 
