@@ -207,16 +207,18 @@ class Forwarder:
                 self._wake.clear()
 
 
-Parser = Callable[[bytes, str], tuple[list[AdapterRead], dict[str, bytes], int]]
+# (body, content type, the camera the gate admitted) -> (reads, images by id, ignored)
+Parser = Callable[..., tuple[list[AdapterRead], dict[str, bytes], int]]
 
 
 def vendor_parser(config: AdapterConfig) -> Parser:
-    """(body, content type) -> (reads, images by id, events ignored) for the kind."""
+    """(body, content type, camera) -> (reads, images by id, events ignored) for the
+    kind. `camera` is the configured camera that pushed (as the gate admitted it)."""
     directions = config.directions or None
     zone = config.naive_zone
     if config.kind == "hikvision":
 
-        def parse_hikvision(body: bytes, content_type: str):
+        def parse_hikvision(body: bytes, content_type: str, camera: str = ""):
             event = hikvision.parse(
                 body, content_type, site=config.site, directions=directions, naive_zone=zone
             )
@@ -224,16 +226,21 @@ def vendor_parser(config: AdapterConfig) -> Parser:
 
         return parse_hikvision
     if config.kind == "axis":
-        dedupe = axis.AxisDeduplicator(site=config.site)
+        # One deduplicator per pushing camera: the serial and carID an event names are
+        # whatever its sender wrote, so one camera must not be able to mark another's
+        # car as seen and have its read dropped.
+        dedupers: dict[str, axis.AxisDeduplicator] = {}
 
-        def parse_axis(body: bytes, content_type: str):
-            read = dedupe.feed(axis.parse(body, naive_zone=zone))
+        def parse_axis(body: bytes, content_type: str, camera: str = ""):
+            if camera not in dedupers:
+                dedupers[camera] = axis.AxisDeduplicator(site=config.site)
+            read = dedupers[camera].feed(axis.parse(body, naive_zone=zone))
             return ([read] if read else []), {}, int(read is None)
 
         return parse_axis
     if config.kind == "openalpr":
 
-        def parse_openalpr(body: bytes, content_type: str):
+        def parse_openalpr(body: bytes, content_type: str, camera: str = ""):
             event = openalpr.parse(body, default_site=config.site)
             return list(event.reads), {}, len(event.ignored)
 
@@ -241,12 +248,12 @@ def vendor_parser(config: AdapterConfig) -> Parser:
 
     if config.kind == "folder":
 
-        def refuse(body: bytes, content_type: str):
+        def refuse(body: bytes, content_type: str, camera: str = ""):
             raise PayloadError("this adapter takes files dropped into its folder, not pushes")
 
         return refuse
 
-    def parse_genetec(body: bytes, content_type: str):
+    def parse_genetec(body: bytes, content_type: str, camera: str = ""):
         batch = genetec.parse(body, site=config.site, directions=directions)
         if batch.errors and not batch.reads:
             raise PayloadError("; ".join(reason for _, reason in batch.errors[:5]))
@@ -392,7 +399,7 @@ class Adapter:
         by the gate); 200 only once its reads are on disk."""
         self.health.add(received=1)
         try:
-            reads, images, ignored = self._parse(body, content_type)
+            reads, images, ignored = self._parse(body, content_type, camera)
         except PayloadError as exc:
             self._quarantine(body, content_type, str(exc))
             return 400, {"error": str(exc)}

@@ -18,7 +18,7 @@ from adapters.edge.gate import CameraGate, Knock, Refusal
 from adapters.edge.rate_limit import RateLimits, retry_after
 from adapters.edge.settings import CameraSettings, EdgeSettings
 from adapters.evidence import image_ref, keep_images
-from adapters.runtime import AdapterConfig
+from adapters.runtime import AdapterConfig, vendor_parser
 from gateway.domain.errors import InvalidInput
 
 SECRET = "camera-secret-0123456789"
@@ -471,3 +471,30 @@ def test_a_payload_reference_posing_as_an_adapter_made_name_is_dropped():
     assert image_ref("P1", kept) == kept["P1"]
     assert image_ref("img-" + "b" * 40 + ".jpg", kept) == ""
     assert image_ref("agent-7-1234", kept) == "agent-7-1234"  # the agent's own image id
+
+
+# -- what the admitted camera's id is used for ---------------------------------------------
+
+
+def test_one_camera_cannot_mark_another_cameras_axis_car_as_seen(tmp_path):
+    """Axis cars are told apart by the serial and carID an event names: whatever its
+    sender wrote. Camera b sends camera a's car, later in time, first; a's own event
+    still makes its read, because each admitted camera has a deduplicator of its own."""
+    config = AdapterConfig(
+        kind="axis",
+        node_socket=tmp_path / "a.sock",
+        token_file=tmp_path / "t",
+        site="s",
+        allow_plain_http=True,
+        cameras={
+            name: CameraSettings(secret_header="X-K", secret_file=tmp_path / name)
+            for name in ("a", "b")
+        },
+    )
+    parse = vendor_parser(config)
+    genuine = (Path(__file__).parent / "vendor_samples" / "axis_lpv_new.json").read_bytes()
+    forged = genuine.replace(b"20240614 160436372", b"20240614 170436372")
+    assert parse(forged, "application/json", "b")[0]  # b's own (forged) car
+    (read,), _, ignored = parse(genuine, "application/json", "a")
+    assert ignored == 0 and read.camera == "B8A44F960ACE"
+    assert parse(genuine, "application/json", "a")[0] == []  # a's re-send: still one read
