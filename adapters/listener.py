@@ -23,10 +23,10 @@ from aiohttp.web_protocol import RequestHandler
 from adapters.edge.gate import CameraGate, Knock, Refusal
 
 MAX_BODY = 32 * 1024 * 1024
-# A refused request's body is read and dropped (so the connection can go on, as a
-# Digest client expects after its challenge) only up to this size; a larger or chunked
-# one ends the connection unread.
-DRAIN_REFUSED = 64 * 1024
+# A refused request's body is read and dropped, never kept (so the connection can go
+# on, as a Digest client expects after its challenge), only up to this size: a camera's
+# event with its pictures fits; a larger or chunked one ends the connection unread.
+DRAIN_REFUSED = 1024 * 1024
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
