@@ -163,12 +163,20 @@ def _cameras(workdir: Path, name: str) -> tuple[str, list[str]]:
     return "".join(tables), keys
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user and system, all threads) a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _adapter_rate(
     workdir: Path, gent, bodies: list[bytes], spool_sync: str, certs: Path | None = None
-) -> float:
+) -> tuple[float, float]:
     """Reads per second the node took through one adapter process (its spool committed
     with `spool_sync`; HTTPS with `certs`' be-gent certificate when given, else plain
-    HTTP), from the first POST until the node has them all."""
+    HTTP), from the first POST until the node has them all; and the adapter process's
+    CPU microseconds per read meanwhile, which the other processes on a busy machine
+    change far less than they change the rate."""
     port = free_port()
     name = f"alpr-{spool_sync}" + ("-https" if certs else "")
     cameras, keys = _cameras(workdir, name)
@@ -209,15 +217,16 @@ def _adapter_rate(
         while _health(port, tls)["forwarded"] < 100 and time.monotonic() < deadline:
             time.sleep(0.05)
         warm = _health(port, tls)["forwarded"]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_s(adapter.pid)
         _post_all(port, bodies, keys, tls)
         while (
             _health(port, tls)["forwarded"] < warm + len(bodies)
             and time.monotonic() < deadline + 300
         ):
             time.sleep(0.02)
-        elapsed = time.perf_counter() - start
-        return (_health(port, tls)["forwarded"] - warm) / elapsed
+        elapsed, cpu = time.perf_counter() - start, _cpu_s(adapter.pid) - cpu
+        reads = _health(port, tls)["forwarded"] - warm
+        return reads / elapsed, cpu / reads * 1e6
     finally:
         adapter.terminate()
         adapter.wait(timeout=10)
@@ -229,9 +238,9 @@ def run(workdir: Path, certs: Path, n: int) -> dict[str, float]:
         fed.start()
         gent = fed["be-gent"]
         bodies = _bodies(n)
-        rate = _adapter_rate(workdir, gent, bodies, "normal")
-        rate_https = _adapter_rate(workdir, gent, bodies, "normal", certs)
-        rate_full = _adapter_rate(workdir, gent, bodies, "full")
+        rate, cpu = _adapter_rate(workdir, gent, bodies, "normal")
+        rate_https, cpu_https = _adapter_rate(workdir, gent, bodies, "normal", certs)
+        rate_full, _ = _adapter_rate(workdir, gent, bodies, "full")
     finally:
         fed.stop()
     bare = _bare_listener_rate(_bodies(min(n, 5000)))
@@ -239,6 +248,8 @@ def run(workdir: Path, certs: Path, n: int) -> dict[str, float]:
         "adapter_http_reads_per_s": rate,
         "adapter_https_auth_reads_per_s": rate_https,
         "adapter_https_auth_over_http": rate_https / rate,
+        "adapter_http_cpu_us_per_read": cpu,
+        "adapter_https_auth_cpu_us_per_read": cpu_https,
         "adapter_http_reads_per_s_spool_fsync": rate_full,
         "adapter_bare_http_posts_per_s": bare,
         "adapter_http_over_bare_http": rate / bare,
