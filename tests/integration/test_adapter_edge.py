@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -428,3 +429,23 @@ def test_health_is_refused_to_addresses_it_is_not_shown_to(tmp_path, certs):
         assert push(port, UNLISTED, XML, tls=tls, headers=camera.headers).status == 200
     finally:
         stop(process)
+
+
+def test_a_camera_reconnecting_resumes_its_tls_session_and_stays_who_it_was(edge, certs):
+    """The listener hands out session tickets: a camera that reconnects skips the full
+    handshake, and a camera known by its client certificate is still that camera on
+    the resumed session (the certificate travels in the session, not anew)."""
+    tls = client_tls(certs, identity=edge.pki / "cameras" / "be-cam-axis-1")
+    session = None
+    for attempt in ("first", "resumed"):
+        connection = http.client.HTTPSConnection("127.0.0.1", edge.port, timeout=10, context=tls)
+        connection.sock = tls.wrap_socket(
+            socket.create_connection(("127.0.0.1", edge.port), 10),
+            server_hostname="127.0.0.1",
+            session=session,
+        )
+        answer = push(edge.port, UNLISTED, XML, tls=tls, connection=connection)
+        assert answer.status == 200, attempt
+        assert connection.sock.session_reused == (attempt == "resumed")
+        session = connection.sock.session
+        connection.close()
