@@ -84,10 +84,20 @@ class Listener:
     def stop(self) -> None:
         if self._thread.is_alive():
             if self._runner is not None:
-                self.run(self._runner.cleanup())
+                self.run(self._close(self._runner))
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=5)
         self.loop.close()
+
+    @staticmethod
+    async def _close(runner: web.ServerRunner) -> None:
+        """Stop serving, then end what the connections still run (a TLS connection's
+        handler can outlive the server's cleanup while its close is under way)."""
+        await runner.cleanup()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         """Run a coroutine on the listener's loop from another thread; its result."""
