@@ -1,11 +1,13 @@
-"""Running an inbound adapter: a real HTTP listener for one vendor's push, the vendor's
-parser (adapters/vendors), a quarantine for what cannot be used, and a forwarder that
-hands reads to the node's ingest API in batches. A bad payload gets a 4xx with its
-reason and is kept for inspection; it never takes a good read down with it."""
+"""Running an inbound adapter: a real HTTPS listener for one vendor's push that admits
+configured cameras only (adapters/edge), the vendor's parser (adapters/vendors), a
+quarantine for what cannot be used, and a forwarder that hands reads to the node's
+ingest API in batches. A bad payload gets a 4xx with its reason and is kept for
+inspection; it never takes a good read down with it."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import threading
@@ -19,6 +21,11 @@ import grpc
 import msgspec
 import structlog
 
+from adapters.edge.credentials import CameraRegistry
+from adapters.edge.gate import CameraGate
+from adapters.edge.settings import EdgeSettings
+from adapters.edge.tls import server_context
+from adapters.evidence import image_ref, keep_images
 from adapters.listener import Listener, push_handler
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
 from adapters.process import run_until_interrupted, start_process
@@ -34,7 +41,6 @@ from adapters.spool import SYNC, Push, ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
 from gateway.domain.retry import Backoff
 from gateway.domain.times import epoch_ms
-from gateway.settings import Settings
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
 from gateway.wire.local_api import LocalApi
@@ -45,8 +51,9 @@ KINDS = ("hikvision", "axis", "openalpr", "genetec", "folder")
 SPOOL_READS = 5_000_000  # held while the node is away; beyond it cameras are told to retry
 
 
-class AdapterConfig(Settings):
-    """An inbound adapter's settings file; its kind comes from the command line."""
+class AdapterConfig(EdgeSettings, kw_only=True):
+    """An inbound adapter's settings file; its kind comes from the command line. Who may
+    push to its listener (TLS, [cameras.<id>], rates) is EdgeSettings'."""
 
     kind: str
     node_socket: Path  # the node's admin socket (ingest API)
@@ -87,6 +94,7 @@ class AdapterConfig(Settings):
             raise ValueError("folder: required for a folder adapter")
         if self.camera_timezone is not None:
             check_time_zone("camera_timezone", self.camera_timezone)
+        self.check_edge(takes_pushes=self.kind != "folder")
 
     @property
     def naive_zone(self) -> tzinfo | None:
@@ -100,12 +108,13 @@ class AdapterConfig(Settings):
 
 @dataclass
 class Health:
-    """What `argos status` and GET /health show: counts, never content."""
+    """What GET /health shows: counts, never content, and no count of hits, which would
+    tell whoever pushes a plate whether it is on a list (`argos status` shows the
+    adapter's hits as the node counts them, to the node's users)."""
 
     received: int = 0
     reads: int = 0
     forwarded: int = 0
-    hits: int = 0
     rejected_by_node: int = 0
     quarantined: int = 0
     ignored: int = 0
@@ -200,9 +209,7 @@ class Forwarder:
                 continue  # the reads stay spooled: nothing is dropped while the node is away
             backoff.reset()
             self._answered(rows, answer)
-            self._health.add(
-                forwarded=answer.accepted, hits=answer.hits, rejected_by_node=len(answer.rejected)
-            )
+            self._health.add(forwarded=answer.accepted, rejected_by_node=len(answer.rejected))
             self._health.last_forward_at = datetime.now(UTC).isoformat(timespec="seconds")
             if len(rows) < self._config.batch_size:
                 # Let a batch gather rather than send each request's reads on its own.
@@ -210,16 +217,18 @@ class Forwarder:
                 self._wake.clear()
 
 
-Parser = Callable[[bytes, str], tuple[list[AdapterRead], dict[str, bytes], int]]
+# (body, content type, the camera the gate admitted) -> (reads, images by id, ignored)
+Parser = Callable[..., tuple[list[AdapterRead], dict[str, bytes], int]]
 
 
 def vendor_parser(config: AdapterConfig) -> Parser:
-    """(body, content type) -> (reads, images by id, events ignored) for the kind."""
+    """(body, content type, camera) -> (reads, images by id, events ignored) for the
+    kind. `camera` is the configured camera that pushed (as the gate admitted it)."""
     directions = config.directions or None
     zone = config.naive_zone
     if config.kind == "hikvision":
 
-        def parse_hikvision(body: bytes, content_type: str):
+        def parse_hikvision(body: bytes, content_type: str, camera: str = ""):
             event = hikvision.parse(
                 body, content_type, site=config.site, directions=directions, naive_zone=zone
             )
@@ -227,16 +236,21 @@ def vendor_parser(config: AdapterConfig) -> Parser:
 
         return parse_hikvision
     if config.kind == "axis":
-        dedupe = axis.AxisDeduplicator(site=config.site)
+        # One deduplicator per pushing camera: the serial and carID an event names are
+        # whatever its sender wrote, so one camera must not be able to mark another's
+        # car as seen and have its read dropped.
+        dedupers: dict[str, axis.AxisDeduplicator] = {}
 
-        def parse_axis(body: bytes, content_type: str):
-            read = dedupe.feed(axis.parse(body, naive_zone=zone))
+        def parse_axis(body: bytes, content_type: str, camera: str = ""):
+            if camera not in dedupers:
+                dedupers[camera] = axis.AxisDeduplicator(site=config.site)
+            read = dedupers[camera].feed(axis.parse(body, naive_zone=zone))
             return ([read] if read else []), {}, int(read is None)
 
         return parse_axis
     if config.kind == "openalpr":
 
-        def parse_openalpr(body: bytes, content_type: str):
+        def parse_openalpr(body: bytes, content_type: str, camera: str = ""):
             event = openalpr.parse(body, default_site=config.site)
             return list(event.reads), {}, len(event.ignored)
 
@@ -244,12 +258,12 @@ def vendor_parser(config: AdapterConfig) -> Parser:
 
     if config.kind == "folder":
 
-        def refuse(body: bytes, content_type: str):
+        def refuse(body: bytes, content_type: str, camera: str = ""):
             raise PayloadError("this adapter takes files dropped into its folder, not pushes")
 
         return refuse
 
-    def parse_genetec(body: bytes, content_type: str):
+    def parse_genetec(body: bytes, content_type: str, camera: str = ""):
         batch = genetec.parse(body, site=config.site, directions=directions)
         if batch.errors and not batch.reads:
             raise PayloadError("; ".join(reason for _, reason in batch.errors[:5]))
@@ -371,6 +385,9 @@ class GroupCommit:
 class Adapter:
     def __init__(self, config: AdapterConfig) -> None:
         self.config = config
+        # Secrets and TLS files first: a file that cannot be used ends the start here.
+        self.gate = CameraGate(config, CameraRegistry.load(config))
+        tls = server_context(config.tls) if config.tls is not None else None
         self.health = Health()
         self.spool = ReadSpool(config.spool_path, config.spool_max_reads, config.spool_sync)
         keep = config.retention
@@ -388,7 +405,7 @@ class Adapter:
         self._parse = vendor_parser(config)
         self._quarantined = itertools.count()  # two payloads in one microsecond: two files
         host, port = config.listen.rsplit(":", 1)
-        self._listener = Listener(push_handler(self), host, int(port))
+        self._listener = Listener(push_handler(self, self.gate), host, int(port), ssl_context=tls)
         self._group = GroupCommit(self.spool, self._listener.loop, self.forwarder.spooled)
 
     @property
@@ -411,12 +428,12 @@ class Adapter:
         self.leftovers.stop()
         self.spool.close()
 
-    async def receive(self, body: bytes, content_type: str) -> tuple[int, dict]:
-        """(HTTP status, JSON answer) for one pushed payload; 200 only once its reads
-        are on disk."""
+    async def receive(self, body: bytes, content_type: str, camera: str) -> tuple[int, dict]:
+        """(HTTP status, JSON answer) for one payload pushed by `camera` (authenticated
+        by the gate); 200 only once its reads are on disk."""
         self.health.add(received=1)
         try:
-            reads, images, ignored = self._parse(body, content_type)
+            reads, images, ignored = self._parse(body, content_type, camera)
         except PayloadError as exc:
             self._quarantine(body, content_type, str(exc))
             return 400, {"error": str(exc)}
@@ -424,22 +441,26 @@ class Adapter:
             log.exception("adapter.parser_failed", kind=self.config.kind)
             self._quarantine(body, content_type, "internal parser error")
             return 500, {"error": "internal parser error; payload kept in quarantine"}
-        if reads:  # images go with their reads into the spool (adapters/retention.py)
-            stored = {
-                image_id: self.leftovers.write(self.config.images_dir / _safe_name(image_id), data)
-                for image_id, data in images.items()
-            }
+        if reads:
+            # Images under names of the adapter's making (adapters/evidence.py), each read
+            # pointing at its image by that name; the images go with their reads into
+            # the spool, which keeps them as long as the reads' fate asks
+            # (adapters/retention.py).
+            created: list[Path] = []
+            names = keep_images(self.config.images_dir, camera, images, created)
+            reads = [_with_image_ref(r, names) for r in reads]
+            stored = {name: self.config.images_dir / name for name in names.values()}
             push = Push(
                 [to_pb(r).SerializeToString() for r in reads],
                 tie_images([r.image_ref for r in reads], stored),
             )
             try:
-                kept = await self._group.keep(push)
+                spooled = await self._group.keep(push)
             except SpoolError:
-                self.leftovers.discard(stored.values())
+                self.leftovers.discard(created)
                 return 503, {"error": "the adapter could not store the reads; retry"}
-            if not kept:
-                self.leftovers.discard(stored.values())
+            if not spooled:
+                self.leftovers.discard(created)
                 return 503, {"error": "the adapter holds as many reads as it may; retry"}
         self.health.add(reads=len(reads), ignored=ignored)
         return 200, {"accepted": len(reads), "ignored": ignored}
@@ -448,7 +469,12 @@ class Adapter:
         self._quarantine(b"", content_type, "too large")
 
     def health_view(self) -> dict:
-        return {"kind": self.config.kind, **self.health.as_dict(), "spooled": self.spool.pending}
+        return {
+            "kind": self.config.kind,
+            **self.health.as_dict(),
+            **self.gate.counts,
+            "spooled": self.spool.pending,
+        }
 
     def _keep_now(self, reads: list[AdapterRead]) -> bool:
         """For the folder drop's thread: spool reads; False if the spool is full."""
@@ -467,13 +493,14 @@ class Adapter:
         log.warning("adapter.quarantined", kind=self.config.kind, reason=reason[:300])
 
 
-def _safe_name(image_id: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in image_id)[:128] + ".jpg"
+def _with_image_ref(read: AdapterRead, kept: dict[str, str]) -> AdapterRead:
+    ref = image_ref(read.image_ref, kept)
+    return read if ref == read.image_ref else dataclasses.replace(read, image_ref=ref)
 
 
 def run(kind: str, config_path: Path) -> None:
     """Run until interrupted (argos adapter run)."""
-    adapter = Adapter(start_process(lambda: AdapterConfig.load(config_path, kind)))
+    adapter = start_process(lambda: Adapter(AdapterConfig.load(config_path, kind)))
     adapter.start()
     print(f"{kind} adapter listening on port {adapter.port}", flush=True)
     run_until_interrupted(adapter.stop)
