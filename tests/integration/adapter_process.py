@@ -20,22 +20,44 @@ import urllib.request
 from pathlib import Path
 
 from gateway.federation import argos_command
+from tests.integration.adapter_support import KEY_HEADER
 from tests.integration.hotlist_support import wait_until
+
+# The one camera these adapters take pushes from: a shared secret in a header, over
+# plain HTTP on loopback (what is attacked here is not the camera edge: that is
+# tests/integration/test_adapter_edge.py).
+CAMERA = "cam-test"
+CAMERA_SECRET = "cam-test-secret-0123456789"
 
 
 def adapter_settings(home: Path, node, token: Path, **settings: object) -> Path:
     """An adapter's settings file in `home` (which the adapter's relative defaults
     put everything under), for `node`; TOML tables as dicts."""
     home.mkdir(parents=True, exist_ok=True)
+    secret = home / f"{CAMERA}.secret"
+    secret.write_text(CAMERA_SECRET + "\n")
+    secret.chmod(0o600)
     lines = [
         f"node_socket = {json.dumps(str(node.home / 'admin.sock'))}",
         f"token_file = {json.dumps(str(token))}",
         'site = "kennedy-tunnel"',
         'listen = "127.0.0.1:0"',
+        "allow_plain_http = true",
     ]
+    settings = {
+        **settings,
+        "cameras": {CAMERA: {"secret_header": KEY_HEADER, "secret_file": str(secret)}},
+    }
     tables = {k: v for k, v in settings.items() if isinstance(v, dict)}
     lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items() if k not in tables]
     for name, table in tables.items():
+        if name == "cameras":
+            for camera, fields in table.items():
+                lines += [
+                    f"[cameras.{camera}]",
+                    *(f"{k} = {json.dumps(v)}" for k, v in fields.items()),
+                ]
+            continue
         lines += [f"[{name}]", *(f"{k} = {json.dumps(v)}" for k, v in table.items())]
     path = home / "adapter.toml"
     path.write_text("\n".join(lines) + "\n")
@@ -110,7 +132,9 @@ class AdapterProcess:
 
     def post(self, body: bytes, content_type: str) -> tuple[int, dict]:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/", data=body, headers={"Content-Type": content_type}
+            f"http://127.0.0.1:{self.port}/",
+            data=body,
+            headers={"Content-Type": content_type, KEY_HEADER: CAMERA_SECRET},
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
