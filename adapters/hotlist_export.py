@@ -1,11 +1,12 @@
 """Hotlists out to the port's own ANPR backend: follows the node's ExportHotlist (what
 the backend may hold, decided by the node) and rewrites the vendor's hotlist file
 whenever that changes. The file is replaced whole and atomically, so a backend that
-reads it mid-write sees the old list or the new one, never half of either."""
+reads it mid-write sees the old list or the new one, never half of either, and it is
+its owner's alone (0600 from the first byte: adapters/private_files.py): the backend
+reads it as the adapter's user."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ import structlog
 
 from adapters.exports import axis, genetec, hikvision, nedap
 from adapters.exports.model import ExportEntry, ExportError
+from adapters.private_files import write_private
 from adapters.process import run_until_interrupted, start_process
 from adapters.settings import check_one_of, check_positive, load_adapter_settings
 from gateway.settings import Settings
@@ -114,9 +116,8 @@ class HotlistExporter:
         data = FORMATS[self.config.format](
             entries, list_name=self.config.list_name, generated_at=now
         )
-        temporary = self.config.output.with_name(self.config.output.name + ".tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, self.config.output)
+        # Owner-only from the first byte (the list holds plates), replaced whole.
+        write_private(self.config.output, data)
         self.version = answers[0].version
         self.written += 1
         log.info("export.written", format=self.config.format, entries=len(entries))

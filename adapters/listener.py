@@ -1,14 +1,16 @@
 """The HTTP side of the adapters: aiohttp's low-level server (C HTTP parser, HTTP/1.1
 keep-alive) on one asyncio event loop, on a thread of its own. It knows HTTP only; what
 a request means is its handler's business. Two kinds of handler use it: a vendor's push
-(`push_handler`: `POST` any path hands the payload to a receiver, adapters/runtime.py,
-`GET /health` shows its counts) and the node's read-history search
-(adapters/read_store.py)."""
+(`push_handler`: `POST` any path from a camera the gate admits hands the payload to a
+receiver, adapters/runtime.py; `GET /health` shows its counts) and the node's
+read-history search (adapters/read_store.py). With an ssl.SSLContext it serves HTTPS
+only (adapters/edge/tls.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
@@ -18,7 +20,13 @@ from aiohttp.http_parser import RawRequestMessage
 from aiohttp.streams import StreamReader
 from aiohttp.web_protocol import RequestHandler
 
+from adapters.edge.gate import CameraGate, Knock, Refusal
+
 MAX_BODY = 32 * 1024 * 1024
+# A refused request's body is read and dropped, never kept (so the connection can go
+# on, as a Digest client expects after its challenge), only up to this size: a camera's
+# event with its pictures fits; a larger or chunked one ends the connection unread.
+DRAIN_REFUSED = 1024 * 1024
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
@@ -49,10 +57,19 @@ def too_large(what: str, max_body: int) -> web.Response:
 
 
 class Listener:
-    def __init__(self, handle: Handler, host: str, port: int, *, max_body: int = MAX_BODY):
+    def __init__(
+        self,
+        handle: Handler,
+        host: str,
+        port: int,
+        *,
+        max_body: int = MAX_BODY,
+        ssl_context: ssl.SSLContext | None = None,
+    ):
         self._handle = handle
         self._host, self._wanted_port = host, port
         self._max_body = max_body
+        self._ssl_context = ssl_context
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="http", daemon=True)
         self._runner: web.ServerRunner | None = None
@@ -67,10 +84,20 @@ class Listener:
     def stop(self) -> None:
         if self._thread.is_alive():
             if self._runner is not None:
-                self.run(self._runner.cleanup())
+                self.run(self._close(self._runner))
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=5)
         self.loop.close()
+
+    @staticmethod
+    async def _close(runner: web.ServerRunner) -> None:
+        """Stop serving, then end what the connections still run (a TLS connection's
+        handler can outlive the server's cleanup while its close is under way)."""
+        await runner.cleanup()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         """Run a coroutine on the listener's loop from another thread; its result."""
@@ -84,7 +111,13 @@ class Listener:
         )
         self._runner = web.ServerRunner(server, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._wanted_port, backlog=512)
+        site = web.TCPSite(
+            self._runner,
+            self._host,
+            self._wanted_port,
+            backlog=512,
+            ssl_context=self._ssl_context,
+        )
         await site.start()
         return self._runner.addresses[0][1]
 
@@ -105,8 +138,9 @@ class Listener:
 
 
 class PushReceiver(Protocol):
-    def receive(self, body: bytes, content_type: str) -> Awaitable[tuple[int, dict]]:
-        """(HTTP status, JSON answer) for one pushed payload; runs on the loop."""
+    def receive(self, body: bytes, content_type: str, camera: str) -> Awaitable[tuple[int, dict]]:
+        """(HTTP status, JSON answer) for one payload pushed by `camera` (a configured
+        camera's id, authenticated by the gate); runs on the loop."""
         ...
 
     def too_large(self, content_type: str) -> None:
@@ -114,27 +148,55 @@ class PushReceiver(Protocol):
         ...
 
     def health_view(self) -> dict:
-        """What GET /health shows: counts, never content."""
+        """What GET /health shows: counts, never content, never a hit count."""
         ...
 
 
-def push_handler(receiver: PushReceiver) -> Handler:
-    """`POST` (any path) is a vendor push handed to the receiver; `GET /health` shows
-    its counts."""
+def push_handler(receiver: PushReceiver, gate: CameraGate) -> Handler:
+    """`POST` (any path) from a camera the gate admits is a vendor push handed to the
+    receiver, anything else refused before its body is read; `GET /health` shows the
+    receiver's counts to the addresses allowed to see them."""
 
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        peer = request.remote or ""
         if request.method == "GET":
             if request.path != "/health":
                 return answer(404, {"error": "GET /health only"})
+            if not gate.may_see_health(peer):
+                return answer(403, {"error": "GET /health is served to health_allow_from only"})
             return answer(200, receiver.health_view())
         if request.method != "POST":
             return answer(405, {"error": "POST a payload, or GET /health"})
+        transport = request.transport
+        admitted = gate.admit(
+            Knock(
+                method=request.method,
+                target=request.raw_path,
+                headers=request.headers,
+                peer=peer,
+                peer_certificate=(
+                    transport.get_extra_info("peercert") if transport is not None else None
+                ),
+            )
+        )
+        if isinstance(admitted, Refusal):
+            return _refused(request, admitted)
         content_type = request.headers.get("Content-Type", "")
         body = await read_body(request, MAX_BODY)
         if body is None:
             receiver.too_large(content_type)
             return too_large("payload", MAX_BODY)
-        status, body_answer = await receiver.receive(body, content_type)
+        status, body_answer = await receiver.receive(body, content_type, admitted)
         return answer(status, body_answer)
 
     return handle
+
+
+def _refused(request: web.BaseRequest, refusal: Refusal) -> web.Response:
+    response = answer(refusal.status, {"error": refusal.reason})
+    for name, value in refusal.headers:
+        response.headers.add(name, value)
+    length = request.content_length
+    if (length is None and request.body_exists) or (length or 0) > DRAIN_REFUSED:
+        response.force_close()
+    return response

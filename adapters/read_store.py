@@ -7,13 +7,23 @@ runs at the port, beside the backend.
 
 Contract:
   POST /search  {"plate": "1ABC123", "country": "BE", "from": ISO, "to": ISO, "limit": 100}
+                with "Authorization: Bearer <the secret shared with the node>"
   200           {"sightings": [{"time": ISO, "camera": "...", "site": "...",
                                 "direction": "in"|"out"|"", "image_ref": "..."}]}
-  4xx           {"error": "reason"} for a malformed query (never echoing the plate)."""
+  401           {"error": ...} without the node's secret: the body is not read, so the
+                answer is the same whatever plate was asked (the service is no oracle)
+  4xx           {"error": "reason"} for a malformed query (never echoing the plate).
+
+Only the node may ask: every search it answers is one the node asked for a person's
+approved retrospective query, and records in its audit log ("reads.searched"). The
+secret is read from an owner-only file on each side (`secret_file` here,
+`read_history_secret_file` in node.toml) and compared in constant time. A refused
+search is counted and logged with the reason and the asker's address, never the plate."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import threading
 from collections import defaultdict
@@ -27,6 +37,7 @@ import structlog
 from aiohttp import web
 
 from adapters.listener import Listener, answer, read_body, too_large
+from adapters.private_files import read_secret
 from adapters.process import run_until_interrupted, start_process
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.plates import normalise_country, normalise_plate
@@ -126,15 +137,23 @@ class ReadStore:
 
 
 class ReadHistoryListener:
-    """POST /search on the adapters' aiohttp listener (adapters/listener.py). A search
-    runs on a worker thread, since a vendor's search is a blocking HTTP call, and the
-    loop goes on answering. `server_address` and `shutdown` keep the names of the
-    http.server listener this replaced."""
+    """POST /search on the adapters' aiohttp listener (adapters/listener.py), for the
+    node only (its secret, see Contract). A search runs on a worker thread, since a
+    vendor's search is a blocking HTTP call, and the loop goes on answering.
+    `server_address` and `shutdown` keep the names of the http.server listener this
+    replaced."""
 
-    def __init__(self, source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0, *, secret: bytes
+    ):
+        if not secret:
+            raise ValueError("the read-history listener needs the node's secret")
         self._source = source
         self._host = host
+        self._expected = b"Bearer " + secret
         self._listener = Listener(self._handle, host, port, max_body=MAX_BODY)
+        self.searched = 0
+        self.refused = 0
 
     def start(self) -> ReadHistoryListener:
         self._listener.start()
@@ -150,6 +169,22 @@ class ReadHistoryListener:
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         if request.method != "POST" or request.path != "/search":
             return answer(404, {"error": "only POST /search is served"})
+        given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, self._expected):
+            # Before the body is read: what was asked never shapes the answer.
+            self.refused += 1
+            log.warning(
+                "read_history.refused",
+                reason="wrong secret" if given else "no secret",
+                peer=request.remote,
+                refused=self.refused,
+            )
+            refused = answer(
+                401, {"error": "only the node may search: its secret is missing or wrong"}
+            )
+            refused.headers["WWW-Authenticate"] = 'Bearer realm="argos-read-history"'
+            refused.force_close()  # the body was not read
+            return refused
         body = await read_body(request, MAX_BODY)
         if body is None:
             return too_large("query", MAX_BODY)
@@ -167,12 +202,17 @@ class ReadHistoryListener:
         except BackendUnavailable as exc:
             log.warning("read_history.backend_unavailable", reason=str(exc)[:300])
             return answer(502, {"error": str(exc)})
+        self.searched += 1
+        log.info("read_history.searched", found=len(sightings), searched=self.searched)
         return answer(200, {"sightings": sightings})
 
 
-def serve(source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0) -> ReadHistoryListener:
-    """Start the search listener on a thread of its own; `server_address` says where."""
-    return ReadHistoryListener(source, host, port).start()
+def serve(
+    source: ReadHistorySource, host: str = "127.0.0.1", port: int = 0, *, secret: bytes
+) -> ReadHistoryListener:
+    """Start the search listener on a thread of its own; `server_address` says where.
+    Only a request carrying `secret` is answered."""
+    return ReadHistoryListener(source, host, port, secret=secret).start()
 
 
 def main() -> None:
@@ -181,10 +221,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=Path, action="append", default=[])
     parser.add_argument("--listen", default="127.0.0.1:8470")
+    parser.add_argument("--secret-file", type=Path, required=True)
     args = parser.parse_args()
-    store = start_process(lambda: ReadStore.of_files(args.reads))
+    store, secret = start_process(
+        lambda: (ReadStore.of_files(args.reads), read_secret(args.secret_file, "secret file"))
+    )
     host, port = args.listen.rsplit(":", 1)
-    server = serve(store, host, int(port))
+    server = serve(store, host, int(port), secret=secret)
     print(f"read store on http://{host}:{server.server_address[1]}/search", flush=True)
     run_until_interrupted(server.shutdown)
 

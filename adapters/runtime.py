@@ -1,11 +1,13 @@
-"""Running an inbound adapter: a real HTTP listener for one vendor's push, the vendor's
-parser (adapters/vendors), a quarantine for what cannot be used, and a forwarder that
-hands reads to the node's ingest API in batches. A bad payload gets a 4xx with its
-reason and is kept for inspection; it never takes a good read down with it."""
+"""Running an inbound adapter: a real HTTPS listener for one vendor's push that admits
+configured cameras only (adapters/edge), the vendor's parser (adapters/vendors), a
+quarantine for what cannot be used, and a forwarder that hands reads to the node's
+ingest API in batches. A bad payload gets a 4xx with its reason and is kept for
+inspection; it never takes a good read down with it."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import threading
@@ -19,9 +21,15 @@ import grpc
 import msgspec
 import structlog
 
+from adapters.edge.credentials import CameraRegistry
+from adapters.edge.gate import CameraGate
+from adapters.edge.settings import EdgeSettings
+from adapters.edge.tls import server_context
+from adapters.evidence import image_ref, keep_images
 from adapters.listener import Listener, push_handler
 from adapters.model import DIRECTIONS, AdapterRead, PayloadError
 from adapters.process import run_until_interrupted, start_process
+from adapters.retention import Leftovers, RetentionSettings, tie_images
 from adapters.settings import (
     check_listen,
     check_one_of,
@@ -29,11 +37,10 @@ from adapters.settings import (
     check_time_zone,
     load_adapter_settings,
 )
-from adapters.spool import SYNC, ReadSpool, SpoolError
+from adapters.spool import SYNC, Push, ReadSpool, SpoolError
 from adapters.vendors import axis, folder_drop, genetec, hikvision, openalpr
 from gateway.domain.retry import Backoff
 from gateway.domain.times import epoch_ms
-from gateway.settings import Settings
 from gateway.wire import hits_codec
 from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
 from gateway.wire.local_api import LocalApi
@@ -44,8 +51,9 @@ KINDS = ("hikvision", "axis", "openalpr", "genetec", "folder")
 SPOOL_READS = 5_000_000  # held while the node is away; beyond it cameras are told to retry
 
 
-class AdapterConfig(Settings):
-    """An inbound adapter's settings file; its kind comes from the command line."""
+class AdapterConfig(EdgeSettings, kw_only=True):
+    """An inbound adapter's settings file; its kind comes from the command line. Who may
+    push to its listener (TLS, [cameras.<id>], rates) is EdgeSettings'."""
 
     kind: str
     node_socket: Path  # the node's admin socket (ingest API)
@@ -67,6 +75,8 @@ class AdapterConfig(Settings):
     # offset (Hikvision dateTime, Axis datetime, a dropped file's time): such times
     # are refused unless it is given, since a guessed zone shifts every read by hours.
     camera_timezone: str | None = None
+    # How long what reads leave on disk is kept ([retention]: adapters/retention.py).
+    retention: RetentionSettings = msgspec.field(default_factory=RetentionSettings)
 
     def __post_init__(self) -> None:
         check_one_of("kind", self.kind, KINDS)
@@ -84,6 +94,7 @@ class AdapterConfig(Settings):
             raise ValueError("folder: required for a folder adapter")
         if self.camera_timezone is not None:
             check_time_zone("camera_timezone", self.camera_timezone)
+        self.check_edge(takes_pushes=self.kind != "folder")
 
     @property
     def naive_zone(self) -> tzinfo | None:
@@ -97,12 +108,13 @@ class AdapterConfig(Settings):
 
 @dataclass
 class Health:
-    """What `argos status` and GET /health show: counts, never content."""
+    """What GET /health shows: counts, never content, and no count of hits, which would
+    tell whoever pushes a plate whether it is on a list (`argos status` shows the
+    adapter's hits as the node counts them, to the node's users)."""
 
     received: int = 0
     reads: int = 0
     forwarded: int = 0
-    hits: int = 0
     rejected_by_node: int = 0
     quarantined: int = 0
     ignored: int = 0
@@ -142,10 +154,17 @@ class Forwarder:
     to one SubmitReads message; retries while the node is away. A read leaves the spool
     only once the node has answered for it."""
 
-    def __init__(self, config: AdapterConfig, spool: ReadSpool, health: Health) -> None:
+    def __init__(
+        self,
+        config: AdapterConfig,
+        spool: ReadSpool,
+        health: Health,
+        answered: Callable[[list[tuple[int, bytes]], ingest_pb2.SubmitReadsResponse], None],
+    ) -> None:
         self._config = config
         self._spool = spool
         self._health = health
+        self._answered = answered  # forgets the rows; what they left gets its time
         self._stop = threading.Event()
         self._wake = threading.Event()  # a full batch is waiting
         self._thread = threading.Thread(target=self._run, name="forwarder", daemon=True)
@@ -189,10 +208,8 @@ class Forwarder:
                     break
                 continue  # the reads stay spooled: nothing is dropped while the node is away
             backoff.reset()
-            self._spool.forget(rows[-1][0])
-            self._health.add(
-                forwarded=answer.accepted, hits=answer.hits, rejected_by_node=len(answer.rejected)
-            )
+            self._answered(rows, answer)
+            self._health.add(forwarded=answer.accepted, rejected_by_node=len(answer.rejected))
             self._health.last_forward_at = datetime.now(UTC).isoformat(timespec="seconds")
             if len(rows) < self._config.batch_size:
                 # Let a batch gather rather than send each request's reads on its own.
@@ -200,16 +217,18 @@ class Forwarder:
                 self._wake.clear()
 
 
-Parser = Callable[[bytes, str], tuple[list[AdapterRead], dict[str, bytes], int]]
+# (body, content type, the camera the gate admitted) -> (reads, images by id, ignored)
+Parser = Callable[..., tuple[list[AdapterRead], dict[str, bytes], int]]
 
 
 def vendor_parser(config: AdapterConfig) -> Parser:
-    """(body, content type) -> (reads, images by id, events ignored) for the kind."""
+    """(body, content type, camera) -> (reads, images by id, events ignored) for the
+    kind. `camera` is the configured camera that pushed (as the gate admitted it)."""
     directions = config.directions or None
     zone = config.naive_zone
     if config.kind == "hikvision":
 
-        def parse_hikvision(body: bytes, content_type: str):
+        def parse_hikvision(body: bytes, content_type: str, camera: str = ""):
             event = hikvision.parse(
                 body, content_type, site=config.site, directions=directions, naive_zone=zone
             )
@@ -217,16 +236,21 @@ def vendor_parser(config: AdapterConfig) -> Parser:
 
         return parse_hikvision
     if config.kind == "axis":
-        dedupe = axis.AxisDeduplicator(site=config.site)
+        # One deduplicator per pushing camera: the serial and carID an event names are
+        # whatever its sender wrote, so one camera must not be able to mark another's
+        # car as seen and have its read dropped.
+        dedupers: dict[str, axis.AxisDeduplicator] = {}
 
-        def parse_axis(body: bytes, content_type: str):
-            read = dedupe.feed(axis.parse(body, naive_zone=zone))
+        def parse_axis(body: bytes, content_type: str, camera: str = ""):
+            if camera not in dedupers:
+                dedupers[camera] = axis.AxisDeduplicator(site=config.site)
+            read = dedupers[camera].feed(axis.parse(body, naive_zone=zone))
             return ([read] if read else []), {}, int(read is None)
 
         return parse_axis
     if config.kind == "openalpr":
 
-        def parse_openalpr(body: bytes, content_type: str):
+        def parse_openalpr(body: bytes, content_type: str, camera: str = ""):
             event = openalpr.parse(body, default_site=config.site)
             return list(event.reads), {}, len(event.ignored)
 
@@ -234,12 +258,12 @@ def vendor_parser(config: AdapterConfig) -> Parser:
 
     if config.kind == "folder":
 
-        def refuse(body: bytes, content_type: str):
+        def refuse(body: bytes, content_type: str, camera: str = ""):
             raise PayloadError("this adapter takes files dropped into its folder, not pushes")
 
         return refuse
 
-    def parse_genetec(body: bytes, content_type: str):
+    def parse_genetec(body: bytes, content_type: str, camera: str = ""):
         batch = genetec.parse(body, site=config.site, directions=directions)
         if batch.errors and not batch.reads:
             raise PayloadError("; ".join(reason for _, reason in batch.errors[:5]))
@@ -256,19 +280,23 @@ class FolderDrop:
     SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 
     def __init__(
-        self, config: AdapterConfig, keep: Callable[[list[AdapterRead]], bool], health: Health
+        self,
+        config: AdapterConfig,
+        keep: Callable[[list[AdapterRead]], bool],
+        health: Health,
+        leftovers: Leftovers,
     ) -> None:
         assert config.folder is not None  # AdapterConfig requires it for kind "folder"
         self._config = config
         self._folder = config.folder
         self._keep = keep
         self._health = health
+        self._leftovers = leftovers
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="folder", daemon=True)
 
     def start(self) -> None:
-        (self._folder / "done").mkdir(parents=True, exist_ok=True)
-        self._thread.start()
+        self._thread.start()  # done/ is made by the adapter's Leftovers
 
     def stop(self) -> None:
         self._stop.set()
@@ -277,7 +305,9 @@ class FolderDrop:
     def _run(self) -> None:
         while not self._stop.wait(self._config.poll_interval_s):
             for path in sorted(self._folder.iterdir()):
-                if path.is_file() and path.suffix in self.SUFFIXES:
+                # Not only regular files: a link or a FIFO is refused by the parser, and
+                # moved to the quarantine with the reason, rather than left unexplained.
+                if path.suffix in self.SUFFIXES and (path.is_symlink() or not path.is_dir()):
                     self.take(path)
 
     def take(self, path: Path) -> None:
@@ -287,24 +317,34 @@ class FolderDrop:
                 path, default_site=self._config.site, naive_zone=self._config.naive_zone
             )
         except PayloadError as exc:
-            _write_reason(self._config.quarantine_dir, path.name, str(exc), [])
-            path.replace(self._config.quarantine_dir / path.name)
-            self._health.add(quarantined=1)
+            self._refuse(path, str(exc))
+            return
+        except Exception:  # a parser bug must not stop the folder (nor log a plate)
+            log.exception("adapter.parser_failed", kind=self._config.kind)
+            self._refuse(path, "internal parser error")
             return
         if not self._keep(reads):
             return  # the spool is full: the file waits for the next round
         if errors:
-            _write_reason(self._config.quarantine_dir, path.name, "bad lines", errors)
+            self._report(path.name, "bad lines", errors)
             self._health.add(quarantined=1)
         self._health.add(reads=len(reads))
-        path.replace(self._folder / "done" / path.name)
+        done = self._folder / "done" / path.name
+        path.replace(done)
+        self._leftovers.delete_after(done, self._config.retention.keep_no_hit_s)
 
+    def _refuse(self, path: Path, reason: str) -> None:
+        self._report(path.name, reason, [])
+        kept = self._config.quarantine_dir / path.name
+        path.replace(kept)  # the entry itself: a link is moved, never followed
+        self._leftovers.delete_after(kept, self._config.retention.keep_quarantined_s)
+        self._health.add(quarantined=1)
+        log.warning("adapter.quarantined", kind=self._config.kind, reason=reason[:300])
 
-def _write_reason(folder: Path, name: str, reason: str, lines: list[tuple[int, str]]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.reason.json").write_text(
-        json.dumps({"reason": reason, "lines": [{"line": n, "reason": r} for n, r in lines]})
-    )
+    def _report(self, name: str, reason: str, lines: list[tuple[int, str]]) -> None:
+        report = {"reason": reason, "lines": [{"line": n, "reason": r} for n, r in lines]}
+        path = self._config.quarantine_dir / f"{name}.reason.json"
+        self._leftovers.quarantined(path, json.dumps(report).encode())
 
 
 class GroupCommit:
@@ -318,9 +358,9 @@ class GroupCommit:
         self._spool = spool
         self._loop = loop
         self._after = after
-        self._waiting: list[tuple[list[bytes], asyncio.Future[bool]]] = []
+        self._waiting: list[tuple[list[bytes] | Push, asyncio.Future[bool]]] = []
 
-    def keep(self, reads: list[bytes]) -> asyncio.Future[bool]:
+    def keep(self, reads: list[bytes] | Push) -> asyncio.Future[bool]:
         """A future: True once the reads are committed, False if the spool is full."""
         future = self._loop.create_future()
         if not self._waiting:
@@ -345,16 +385,27 @@ class GroupCommit:
 class Adapter:
     def __init__(self, config: AdapterConfig) -> None:
         self.config = config
+        # Secrets and TLS files first: a file that cannot be used ends the start here.
+        self.gate = CameraGate(config, CameraRegistry.load(config))
+        tls = server_context(config.tls) if config.tls is not None else None
         self.health = Health()
         self.spool = ReadSpool(config.spool_path, config.spool_max_reads, config.spool_sync)
-        self.forwarder = Forwarder(config, self.spool, self.health)
+        keep = config.retention
+        folders = {config.images_dir: keep.keep_no_hit_s}
+        folders[config.quarantine_dir] = keep.keep_quarantined_s
+        if config.folder is not None:
+            folders[config.folder / "done"] = keep.keep_no_hit_s
+        self.leftovers = Leftovers(self.spool, keep, folders)
+        self.forwarder = Forwarder(config, self.spool, self.health, self.leftovers.answered)
         self._folder = (
-            FolderDrop(config, self._keep_now, self.health) if config.kind == "folder" else None
+            FolderDrop(config, self._keep_now, self.health, self.leftovers)
+            if config.kind == "folder"
+            else None
         )
         self._parse = vendor_parser(config)
         self._quarantined = itertools.count()  # two payloads in one microsecond: two files
         host, port = config.listen.rsplit(":", 1)
-        self._listener = Listener(push_handler(self), host, int(port))
+        self._listener = Listener(push_handler(self, self.gate), host, int(port), ssl_context=tls)
         self._group = GroupCommit(self.spool, self._listener.loop, self.forwarder.spooled)
 
     @property
@@ -362,8 +413,7 @@ class Adapter:
         return self._listener.port
 
     def start(self) -> None:
-        self.config.quarantine_dir.mkdir(parents=True, exist_ok=True)
-        self.config.images_dir.mkdir(parents=True, exist_ok=True)
+        self.leftovers.start()  # first: it makes the folders, owner-only
         self.forwarder.start()
         if self._folder is not None:
             self._folder.start()
@@ -375,14 +425,15 @@ class Adapter:
         if self._folder is not None:
             self._folder.stop()
         self.forwarder.stop()
+        self.leftovers.stop()
         self.spool.close()
 
-    async def receive(self, body: bytes, content_type: str) -> tuple[int, dict]:
-        """(HTTP status, JSON answer) for one pushed payload; 200 only once its reads
-        are on disk."""
+    async def receive(self, body: bytes, content_type: str, camera: str) -> tuple[int, dict]:
+        """(HTTP status, JSON answer) for one payload pushed by `camera` (authenticated
+        by the gate); 200 only once its reads are on disk."""
         self.health.add(received=1)
         try:
-            reads, images, ignored = self._parse(body, content_type)
+            reads, images, ignored = self._parse(body, content_type, camera)
         except PayloadError as exc:
             self._quarantine(body, content_type, str(exc))
             return 400, {"error": str(exc)}
@@ -390,14 +441,26 @@ class Adapter:
             log.exception("adapter.parser_failed", kind=self.config.kind)
             self._quarantine(body, content_type, "internal parser error")
             return 500, {"error": "internal parser error; payload kept in quarantine"}
-        for image_id, data in images.items():
-            (self.config.images_dir / _safe_name(image_id)).write_bytes(data)
         if reads:
+            # Images under names of the adapter's making (adapters/evidence.py), each read
+            # pointing at its image by that name; the images go with their reads into
+            # the spool, which keeps them as long as the reads' fate asks
+            # (adapters/retention.py).
+            created: list[Path] = []
+            names = keep_images(self.config.images_dir, camera, images, created)
+            reads = [_with_image_ref(r, names) for r in reads]
+            stored = {name: self.config.images_dir / name for name in names.values()}
+            push = Push(
+                [to_pb(r).SerializeToString() for r in reads],
+                tie_images([r.image_ref for r in reads], stored),
+            )
             try:
-                kept = await self._group.keep([to_pb(r).SerializeToString() for r in reads])
+                spooled = await self._group.keep(push)
             except SpoolError:
+                self.leftovers.discard(created)
                 return 503, {"error": "the adapter could not store the reads; retry"}
-            if not kept:
+            if not spooled:
+                self.leftovers.discard(created)
                 return 503, {"error": "the adapter holds as many reads as it may; retry"}
         self.health.add(reads=len(reads), ignored=ignored)
         return 200, {"accepted": len(reads), "ignored": ignored}
@@ -406,7 +469,12 @@ class Adapter:
         self._quarantine(b"", content_type, "too large")
 
     def health_view(self) -> dict:
-        return {"kind": self.config.kind, **self.health.as_dict(), "spooled": self.spool.pending}
+        return {
+            "kind": self.config.kind,
+            **self.health.as_dict(),
+            **self.gate.counts,
+            "spooled": self.spool.pending,
+        }
 
     def _keep_now(self, reads: list[AdapterRead]) -> bool:
         """For the folder drop's thread: spool reads; False if the spool is full."""
@@ -417,22 +485,22 @@ class Adapter:
     def _quarantine(self, body: bytes, content_type: str, reason: str) -> None:
         stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{next(self._quarantined)}"
         base = self.config.quarantine_dir / stamp
-        base.with_suffix(".body").write_bytes(body)
-        base.with_suffix(".json").write_text(
-            json.dumps({"reason": reason, "content_type": content_type, "bytes": len(body)})
-        )
+        self.leftovers.quarantined(base.with_suffix(".body"), body)
+        about = {"reason": reason, "content_type": content_type, "bytes": len(body)}
+        self.leftovers.quarantined(base.with_suffix(".json"), json.dumps(about).encode())
         self.health.add(quarantined=1)
         self.health.last_error = reason[:300]
         log.warning("adapter.quarantined", kind=self.config.kind, reason=reason[:300])
 
 
-def _safe_name(image_id: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in image_id)[:128] + ".jpg"
+def _with_image_ref(read: AdapterRead, kept: dict[str, str]) -> AdapterRead:
+    ref = image_ref(read.image_ref, kept)
+    return read if ref == read.image_ref else dataclasses.replace(read, image_ref=ref)
 
 
 def run(kind: str, config_path: Path) -> None:
     """Run until interrupted (argos adapter run)."""
-    adapter = Adapter(start_process(lambda: AdapterConfig.load(config_path, kind)))
+    adapter = start_process(lambda: Adapter(AdapterConfig.load(config_path, kind)))
     adapter.start()
     print(f"{kind} adapter listening on port {adapter.port}", flush=True)
     run_until_interrupted(adapter.stop)

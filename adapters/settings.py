@@ -6,6 +6,7 @@ is relative to the settings file's folder, also when it is a schema's default.""
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -13,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from gateway.settings import Settings, load_settings
+from gateway.domain.errors import InvalidInput
+from gateway.settings import Settings, load_settings, read_toml, settings_from
 
 S = TypeVar("S", bound=Settings)
 
@@ -22,8 +24,11 @@ _LISTEN = re.compile(r"[^\s]+:[0-9]{1,5}")
 
 def load_adapter_settings(path: Path, schema: type[S], **given: Any) -> S:
     """`path` read as `schema` (gateway.settings.load_settings); InvalidInput names the
-    file and the key of anything refused."""
-    settings = load_settings(path, schema, **given)
+    file and the key of anything refused, in a table of tables too ([cameras.<id>])."""
+    try:
+        settings = load_settings(path, schema, **given)
+    except InvalidInput as refused:
+        raise _naming_the_table(path, schema, refused) from None
     base = path.parent
     defaults = {
         name: (base / value).resolve()
@@ -31,6 +36,27 @@ def load_adapter_settings(path: Path, schema: type[S], **given: Any) -> S:
         if isinstance(value, Path) and not value.is_absolute()
     }
     return msgspec.structs.replace(settings, **defaults) if defaults else settings
+
+
+def _naming_the_table(path: Path, schema: type[Settings], refused: InvalidInput) -> InvalidInput:
+    """msgspec says `cameras[...].secret` for a key refused in one of a table's tables;
+    find which one, by reading each alone, and name it: `cameras.gate-1.secret`."""
+    if "[...]" not in str(refused):
+        return refused
+    raw = read_toml(path)
+    for field in msgspec.structs.fields(schema):
+        origin, args = typing.get_origin(field.type), typing.get_args(field.type)
+        if origin is not dict or not isinstance(raw.get(field.encode_name), dict):
+            continue
+        for key, table in raw[field.encode_name].items():
+            try:
+                settings_from(table, args[1], base=path.parent, source=path.name)
+            except InvalidInput as inner:
+                where = str(inner).removeprefix(f"{path.name}: ")
+                return InvalidInput(f"{path.name}: {field.encode_name}.{key}.{where}")
+            except (TypeError, ValueError):
+                continue
+    return refused
 
 
 # Checks for a schema's __post_init__: each raises ValueError naming the key, which the

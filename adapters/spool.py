@@ -3,23 +3,28 @@ on disk, so that an adapter process dying loses none of it. Two spools, kept one
 
 - `ReadSpool`: reads an inbound adapter has accepted (answered 2xx) and the node has not
   yet taken; the forwarder takes the oldest first and forgets them once the node has
-  answered for them.
+  answered for them. Beside them, the ledger of the files the adapter left on disk
+  (images, quarantined payloads, processed dropped files) and when each is deleted
+  (adapters/retention.py decides; this keeps it).
 - `DeliverySpool`: the alerts webhook's events, from the node's stream until the control
   room has taken them (or refused them for good).
 
-Each is one SQLite file (WAL, secure_delete, created for its owner only: both hold
-plates) behind one connection used under a lock. This is the only module of the
-adapters that touches SQLite; whatever goes wrong in it is a `SpoolError`."""
+Each is one SQLite file (WAL, secure_delete, created for its owner only, in a folder
+created for its owner only: both hold plates) behind one connection used under a lock.
+This is the only module of the adapters that touches SQLite; whatever goes wrong in it
+is a `SpoolError`."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from adapters.private_files import private_folder
 from gateway.domain.times import time_text, utc_now
 
 # How a commit reaches the disk. "normal" (WAL, no fsync per commit): a committed row
@@ -45,7 +50,7 @@ class SpoolFile:
             raise ValueError(f"spool sync must be one of {', '.join(SYNC)}")
         self.name = path.name
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         path.touch(mode=0o600, exist_ok=True)  # spooled rows hold plates: not for others
         with self._failing_as_spool_error():
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -54,7 +59,7 @@ class SpoolFile:
             # A row's bytes are overwritten when it is deleted or cleared, not left in
             # free pages for whoever reads the file later.
             self._db.execute("PRAGMA secure_delete=ON")
-            self._db.execute(schema)
+            self._db.executescript(schema)
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
@@ -93,8 +98,27 @@ READS = """
 CREATE TABLE IF NOT EXISTS reads (
     id INTEGER PRIMARY KEY AUTOINCREMENT,  -- arrival order; the forwarder keeps it
     read BLOB NOT NULL                     -- one argos.v1.PlateRead, serialised
-)
+);
+-- Files the adapter left on disk. A file has one row per read it waits for (read_id,
+-- until the node has answered for that read), or one row with its time of deletion.
+-- It is deleted once every row of its path is due.
+CREATE TABLE IF NOT EXISTS leftovers (
+    path TEXT NOT NULL,
+    read_id INTEGER,  -- the spooled read whose answer decides; NULL once decided
+    delete_at REAL    -- unix seconds; NULL while the read waits for the node
+);
+CREATE INDEX IF NOT EXISTS leftovers_by_read ON leftovers (read_id);
+CREATE INDEX IF NOT EXISTS leftovers_by_path ON leftovers (path);
+CREATE INDEX IF NOT EXISTS leftovers_by_time ON leftovers (delete_at);
 """
+
+
+class Push(NamedTuple):
+    """One request's reads (serialised PlateRead) and the files it left that wait for
+    the node's answer on them: (path, positions in `reads` of the reads it belongs to)."""
+
+    reads: Sequence[bytes]
+    files: Sequence[tuple[str, Sequence[int]]] = ()
 
 
 class ReadSpool:
@@ -103,7 +127,10 @@ class ReadSpool:
 
     Delivery to the node is at least once: a read is forgotten only after the node's
     answer, so an adapter killed between the node's commit and that answer sends the
-    batch again after restart (the ingest API has no batch id it remembers)."""
+    batch again after restart (the ingest API has no batch id it remembers).
+
+    The leftovers ledger lives in the same file, so that a read and the files waiting
+    for it are kept in one transaction, and forgotten with their deletion time in one."""
 
     def __init__(self, path: Path, max_reads: int, sync: str = "normal") -> None:
         self._file = SpoolFile(path, READS, sync)
@@ -115,33 +142,105 @@ class ReadSpool:
     def pending(self) -> int:
         return self._pending
 
-    def append(self, groups: list[list[bytes]]) -> list[bool]:
-        """Commit several requests' reads in one transaction; per group, True if kept,
-        False if the spool could not take that group whole (nothing of it is kept)."""
+    def append(self, groups: Sequence[Sequence[bytes] | Push]) -> list[bool]:
+        """Commit several requests' reads (with the files each left, for a `Push`) in
+        one transaction; per group, True if kept, False if the spool could not take that
+        group whole (nothing of it is kept)."""
         kept: list[bool] = []
         with self._file.connection() as db:
-            rows: list[tuple[bytes]] = []
+            taken: list[Push] = []
             room = self._max - self._pending
-            for reads in groups:
-                fits = len(reads) <= room
+            for group in groups:
+                push = group if isinstance(group, Push) else Push(group)
+                fits = len(push.reads) <= room
                 kept.append(fits)
-                if fits:
-                    rows += [(r,) for r in reads]
-                    room -= len(reads)
-            if rows:
+                if fits and push.reads:
+                    taken.append(push)
+                    room -= len(push.reads)
+            if taken:
                 with transaction(db):
-                    db.executemany("INSERT INTO reads (read) VALUES (?)", rows)
-                self._pending += len(rows)
+                    for push in taken:
+                        db.executemany(
+                            "INSERT INTO reads (read) VALUES (?)", [(r,) for r in push.reads]
+                        )
+                        if push.files:
+                            # One writer in one transaction: the ids just given are consecutive.
+                            (last,) = db.execute("SELECT last_insert_rowid()").fetchone()
+                            first = last - len(push.reads) + 1
+                            db.executemany(
+                                "INSERT INTO leftovers (path, read_id) VALUES (?, ?)",
+                                [(path, first + i) for path, reads in push.files for i in reads],
+                            )
+                self._pending += sum(len(push.reads) for push in taken)
         return kept
 
     def oldest(self, limit: int) -> list[tuple[int, bytes]]:
         with self._file.connection() as db:
             return db.execute("SELECT id, read FROM reads ORDER BY id LIMIT ?", (limit,)).fetchall()
 
-    def forget(self, up_to_id: int) -> None:
-        """The node has answered for every read up to this id."""
+    def forget(
+        self,
+        up_to_id: int,
+        *,
+        kept_until: Mapping[int, float] | None = None,
+        then: float | None = None,
+    ) -> None:
+        """The node has answered for every read up to this id. The files those reads
+        left are due: a read's in `kept_until` (read id -> unix seconds: its hit ends)
+        then, every other's at `then` (default: now)."""
+        then = time.time() if then is None else then
+        with self._file.connection() as db, transaction(db):
+            if kept_until:
+                db.executemany(
+                    "UPDATE leftovers SET delete_at = ?, read_id = NULL WHERE read_id = ?",
+                    [(at, read_id) for read_id, at in kept_until.items() if read_id <= up_to_id],
+                )
+            db.execute(
+                "UPDATE leftovers SET delete_at = ?, read_id = NULL WHERE read_id <= ?",
+                (then, up_to_id),
+            )
+            forgotten = db.execute("DELETE FROM reads WHERE id <= ?", (up_to_id,)).rowcount
+        self._pending -= forgotten
+
+    # -- the leftovers ledger ---------------------------------------------------------
+
+    def delete_later(self, paths: Sequence[str], at: float) -> None:
+        """Files not tied to a read (a quarantined payload, a processed file), due at `at`."""
+        with self._file.connection() as db, transaction(db):
+            db.executemany(
+                "INSERT INTO leftovers (path, delete_at) VALUES (?, ?)", [(p, at) for p in paths]
+            )
+
+    def due(self, now: float, limit: int = 1000) -> list[str]:
+        """Paths whose every row is due at `now` (a file waiting for any read is not)."""
         with self._file.connection() as db:
-            self._pending -= db.execute("DELETE FROM reads WHERE id <= ?", (up_to_id,)).rowcount
+            rows = db.execute(
+                "SELECT DISTINCT path FROM leftovers AS l WHERE delete_at <= ?1 AND NOT EXISTS "
+                "(SELECT 1 FROM leftovers WHERE path = l.path "
+                "AND (delete_at IS NULL OR delete_at > ?1)) LIMIT ?2",
+                (now, limit),
+            ).fetchall()
+        return [path for (path,) in rows]
+
+    def deleted(self, paths: Sequence[str]) -> None:
+        """These files are gone: their rows with them."""
+        with self._file.connection() as db, transaction(db):
+            db.executemany("DELETE FROM leftovers WHERE path = ?", [(p,) for p in paths])
+
+    def holds(self, path: str) -> bool:
+        """Whether the ledger names this file."""
+        with self._file.connection() as db:
+            row = db.execute("SELECT 1 FROM leftovers WHERE path = ? LIMIT 1", (path,)).fetchone()
+        return row is not None
+
+    def leftovers(self) -> dict[str, int]:
+        """Counts for health views: files waiting for the node, files with a time."""
+        with self._file.connection() as db:
+            waiting, timed = db.execute(
+                "SELECT COUNT(DISTINCT CASE WHEN delete_at IS NULL THEN path END), "
+                "COUNT(DISTINCT CASE WHEN delete_at IS NOT NULL THEN path END) FROM leftovers"
+            ).fetchone()
+        return {"files_waiting": waiting, "files_scheduled": timed}
 
     def close(self) -> None:
         self._file.close()

@@ -46,6 +46,12 @@ compare with ``hmac.compare_digest`` (constant time), and refuse a timestamp mor
 Within the window, dedupe by ``id``. Answer 2xx once stored; 4xx (other than 408/429)
 refuses the event for good (it stays in the spool with the reason); 408, 429, 5xx,
 timeouts and anything else are retried with the same body.
+
+Transport. An alert carries the plate this port's camera read, so it travels over
+HTTPS (the system's trusted CAs, or the control room's own CA as ``ca_file``). A plain
+``http://`` URL is refused when the settings are read, unless the receiver is on this
+host's loopback (127.0.0.0/8, ::1, localhost) and ``allow_plain_http_loopback = true``
+says so: a receiver beside the adapter, where nothing crosses a wire.
 """
 
 from __future__ import annotations
@@ -53,7 +59,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
+import ssl
 import threading
 import time
 import urllib.error
@@ -95,15 +103,46 @@ class WebhookConfig(Settings):
     spool_path: Path = Path("webhook-spool.sqlite")
     max_backoff_s: float = 300.0
     timeout_s: float = 10.0
+    # The CA that signed the receiver's certificate, when not one the system trusts.
+    ca_file: Path | None = None
+    # Plain http:// to a receiver on this host's loopback only, and only when set.
+    allow_plain_http_loopback: bool = False
 
     def __post_init__(self) -> None:
         check_http_url("url", self.url)
+        check_plain_http("url", self.url, allowed=self.allow_plain_http_loopback)
         check_positive(max_backoff_s=self.max_backoff_s, timeout_s=self.timeout_s)
 
     @classmethod
     def load(cls, path: Path) -> WebhookConfig:
         """Read the TOML; relative paths are relative to the file's folder."""
         return load_adapter_settings(path, cls)
+
+
+def check_plain_http(key: str, url: str, *, allowed: bool) -> None:
+    """Refuse http:// unless to loopback with allow_plain_http_loopback (see Transport)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http":
+        return
+    if not is_loopback(parts.hostname or ""):
+        raise ValueError(
+            f"{key}: plain http:// sends alerts (plates) readable on the wire: use https://"
+            " (allow_plain_http_loopback allows http:// only to 127.0.0.1, ::1 or localhost)"
+        )
+    if not allowed:
+        raise ValueError(
+            f"{key}: plain http:// is refused: use https://, or, for a receiver on this "
+            "host's loopback, set allow_plain_http_loopback = true"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve anywhere
 
 
 def read_secret(path: Path) -> bytes:
@@ -272,7 +311,12 @@ class AlertWebhook:
         self.config = config
         self._secret = read_secret(config.secret_file)
         self._spool = DeliverySpool(config.spool_path)
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        tls = ssl.create_default_context(
+            cafile=str(config.ca_file) if config.ca_file is not None else None
+        )
+        self._opener = urllib.request.build_opener(
+            _NoRedirect, urllib.request.HTTPSHandler(context=tls)
+        )
         self._node = ""
         self._stopping = threading.Event()
         self._wake = threading.Event()

@@ -121,7 +121,10 @@ def build_application(
     )
     if read_history is None and config.read_history_url:
         read_history = HttpReadHistory(
-            config.read_history_url, dict(config.zones), config.default_zone or config.node_id
+            config.read_history_url,
+            dict(config.zones),
+            config.default_zone or config.node_id,
+            secret_file=config.read_history_secret_file,
         )
     confirmations = ConfirmationService(
         ctx,

@@ -135,6 +135,18 @@ class Medallion:
             self.process.wait()
 
 
+def node_isc_table(collection_url: str, *settings: str) -> str:
+    """The [isc] table of a node whose ISC is this stand-in, with `settings` (TOML lines)
+    added: medallion serves plain http on loopback, which a node allows only when its
+    settings say so."""
+    lines = [
+        f"collection_url = {json.dumps(collection_url)}",
+        "allow_plain_http_loopback = true",
+        *settings,
+    ]
+    return "\n[isc]\n" + "".join(f"{line}\n" for line in lines)
+
+
 def start_medallion(
     folder: Path, preload: Iterable[tuple[dict, str]] = (), max_page_size: int = 100
 ) -> Medallion:

@@ -7,6 +7,7 @@ generic read store of JSON-lines files.
 backend = "hikvision"            # or "openalpr", "store"
 listen = "127.0.0.1:8470"
 site = "kennedy-tunnel"          # what sightings name as their site
+secret_file = "node.secret"      # shared with the node (read_history_secret_file), 0600
 
 [hikvision]
 url = "http://10.0.0.7"
@@ -24,7 +25,9 @@ cameras = { "2090267338" = "gate-1-in" }
 [store]
 reads = ["reads.jsonl"]
 ```
-Relative paths are relative to the file's folder; secrets are read from files."""
+Relative paths are relative to the file's folder; secrets are read from files. Only the
+node is answered: a search without its secret is refused (401) before the query is read
+(adapters/read_store.py)."""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ import msgspec
 
 from adapters.history.hikvision import HikvisionPlateSearch, HikvisionSearchConfig
 from adapters.history.openalpr import OpenAlprPlateSearch, OpenAlprSearchConfig
+from adapters.private_files import read_secret
 from adapters.process import run_until_interrupted, start_process
 from adapters.read_store import ReadHistorySource, ReadStore, serve
 from adapters.settings import (
@@ -83,6 +87,7 @@ class StoreSection(Settings):
 
 class ReadHistorySettings(Settings):
     backend: str
+    secret_file: Path  # the secret the node sends; owner-only
     listen: str = "127.0.0.1:8470"
     site: str = ""  # what sightings name as their site
     hikvision: HikvisionSection | None = None
@@ -96,10 +101,11 @@ class ReadHistorySettings(Settings):
             raise ValueError(f"{self.backend}: the [{self.backend}] table is missing")
 
 
-def load(path: Path) -> tuple[ReadHistorySource, str]:
-    """(the configured source, listen address) from the TOML file."""
+def load(path: Path) -> tuple[ReadHistorySource, str, bytes]:
+    """(the configured source, listen address, the node's secret) from the TOML file."""
     settings = load_adapter_settings(path, ReadHistorySettings)
-    return source_of(settings), settings.listen
+    secret = read_secret(settings.secret_file, f"{path.name}: secret_file")
+    return source_of(settings), settings.listen, secret
 
 
 def source_of(settings: ReadHistorySettings) -> ReadHistorySource:
@@ -133,8 +139,8 @@ def source_of(settings: ReadHistorySettings) -> ReadHistorySource:
 
 def run(config_path: Path) -> None:
     """Serve until interrupted (argos adapter run read-history)."""
-    source, listen = start_process(lambda: load(config_path))
+    source, listen, secret = start_process(lambda: load(config_path))
     host, port = listen.rsplit(":", 1)
-    server = serve(source, host, int(port))
+    server = serve(source, host, int(port), secret=secret)
     print(f"read history on http://{host}:{server.server_address[1]}/search", flush=True)
     run_until_interrupted(server.shutdown)

@@ -5,7 +5,10 @@ reason (never the plate) and the good ones beside it are kept."""
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
+import stat
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from functools import partial
@@ -36,6 +39,13 @@ from gateway.domain.times import parse_time
 # header); .jsonl, .ndjson and .json are one JSON object per line. Blank lines and lines
 # starting with "#" are skipped. A CSV record may not span lines, so that one unclosed
 # quote cannot swallow the rest of the file.
+#
+# What is dropped is opened before anything about it is believed: a symbolic link is
+# refused at open (O_NOFOLLOW: a link to /etc/passwd or to another adapter's spool is
+# never read), the opened descriptor must be a regular file (a FIFO, socket or device is
+# refused; O_NONBLOCK so that opening a FIFO cannot hang the folder), and the size limit
+# holds for what is read from that descriptor, so a file that grows after its size was
+# looked at is refused at the limit rather than read on.
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024
@@ -70,32 +80,80 @@ def parse_file(
     A time without a zone is in `naive_zone` (the cameras' configured zone), refused
     without one.
 
-    Raises PayloadError only for the file as a whole: unknown suffix, too large, or
-    unreadable."""
+    Raises PayloadError only for the file as a whole: unknown suffix, not a regular
+    file (a symbolic link, a FIFO, ...), too large, or unreadable."""
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES | JSON_LINES_SUFFIXES:
         raise PayloadError(
             f"unknown file type {suffix or '(none)'!r}; expected .csv, .jsonl, .ndjson or .json"
         )
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise PayloadError(f"cannot read the file ({exc.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise PayloadError(f"file larger than {MAX_FILE_BYTES} bytes")
     reads: list[AdapterRead] = []
     errors = _Errors()
     to_read = partial(_read, default_site=default_site, naive_zone=naive_zone)
     try:
-        with path.open("rb") as f:
-            lines = _lines(f, errors)
+        with _open_regular(path) as f:
+            lines = _lines(_Limited(f, MAX_FILE_BYTES), errors)
             if suffix in CSV_SUFFIXES:
                 _parse_csv(lines, to_read, reads, errors)
             else:
                 _parse_json_lines(lines, to_read, reads, errors)
+    except _TooLarge:
+        raise PayloadError(f"file larger than {MAX_FILE_BYTES} bytes") from None
     except OSError as exc:
         raise PayloadError(f"cannot read the file ({exc.strerror})") from None
     return reads, errors.listed()
+
+
+_FILE_TYPES = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading if, once opened, it is a regular file of at most
+    MAX_FILE_BYTES; PayloadError otherwise (checked on the descriptor, not the name)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PayloadError("a symbolic link, not a file: refused") from None
+        raise PayloadError(f"cannot read the file ({exc.strerror})") from None
+    f = os.fdopen(fd, "rb")
+    try:
+        opened = os.fstat(f.fileno())
+        if not stat.S_ISREG(opened.st_mode):
+            kind = _FILE_TYPES.get(stat.S_IFMT(opened.st_mode), "not a regular file")
+            raise PayloadError(f"{kind}, not a regular file: refused")
+        if opened.st_size > MAX_FILE_BYTES:
+            raise _TooLarge
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+class _TooLarge(Exception):
+    """More than MAX_FILE_BYTES were read."""
+
+
+class _Limited:
+    """A file's readline that raises _TooLarge once more than `limit` bytes were read."""
+
+    def __init__(self, f: BinaryIO, limit: int) -> None:
+        self._f = f
+        self._left = limit
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._f.readline(size)
+        self._left -= len(line)
+        if self._left < 0:
+            raise _TooLarge
+        return line
 
 
 class _Errors:
@@ -117,7 +175,7 @@ class _Errors:
         return [*self._listed, (self._last_line, f"{self._more} more lines refused")]
 
 
-def _lines(f: BinaryIO, errors: _Errors) -> Iterator[tuple[int, str]]:
+def _lines(f: _Limited, errors: _Errors) -> Iterator[tuple[int, str]]:
     """(line number, text) of every line worth parsing; over-long or non-UTF-8 lines
     are reported here and skipped."""
     number = 0

@@ -1,4 +1,5 @@
-"""argos partner: register, list and remove the partner nodes this node federates with."""
+"""argos partner: register, list, change and remove the partner nodes this node
+federates with."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import click
 from gateway.cli.shared import (
     admin_client,
     echo_list,
+    echo_record,
     fail,
     json_option,
     node_command,
 )
+from gateway.domain.errors import InvalidInput
+from gateway.domain.peer import bundle_fingerprints
 from gateway.wire.argos.v1 import admin_pb2 as pb
 
 
@@ -71,6 +75,63 @@ def partner_list(home: Path, token_file: Path | None, as_json: bool) -> None:
         columns=("partner", "endpoint", "signing key", "TLS trust"),
         row=lambda p: (p.node_id, p.endpoint, p.key_id, "pinned" if p.tls_pin_sha256 else "CA"),
     )
+
+
+@node_command(partner, "update")
+@click.argument("node_id")
+@click.option(
+    "--ca-cert",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="New CA that issues the partner's certificates (or its own certificate when pinning).",
+)
+@click.option("--pin-sha256", help="New SHA-256 pin of the partner's certificate.")
+@click.option("--no-pin", is_flag=True, help="Remove the pin: trust the partner's CA again.")
+@click.option("--justification", required=True, help="Why (audited).")
+@json_option
+def partner_update(
+    home: Path,
+    token_file: Path | None,
+    node_id: str,
+    ca_cert: Path | None,
+    pin_sha256: str | None,
+    no_pin: bool,
+    justification: str,
+    as_json: bool,
+) -> None:
+    """Replace NODE_ID's TLS trust in place: its CA, its pin, or both. Its agreements
+    stay in force and nothing received from it is purged; calls to and from it use the
+    new trust from the next call on."""
+    if no_pin and pin_sha256 is not None:
+        fail("give either --pin-sha256 or --no-pin, not both")
+    request = pb.ChangePartnerTrustRequest(node_id=node_id, justification=justification)
+    if ca_cert is not None:
+        request.tls_ca_pem = ca_cert.read_text()
+    if pin_sha256 is not None or no_pin:
+        request.tls_pin_sha256 = "" if no_pin else pin_sha256
+    if not request.HasField("tls_ca_pem") and not request.HasField("tls_pin_sha256"):
+        fail("give --ca-cert, --pin-sha256 or --no-pin")
+    r = admin_client(home, token_file).call("ChangePartnerTrust", request)
+    echo_record(
+        {
+            "partner": r.partner.node_id,
+            "ca_sha256": _change(_fingerprints(r.previous), _fingerprints(r.partner)),
+            "pin_sha256": _change(
+                r.previous.tls_pin_sha256 or "none", r.partner.tls_pin_sha256 or "none"
+            ),
+        },
+        as_json,
+    )
+
+
+def _fingerprints(p: pb.Partner) -> str:
+    try:
+        return ",".join(bundle_fingerprints(p.tls_ca_pem))
+    except InvalidInput:
+        return "unreadable"
+
+
+def _change(old: str, new: str) -> str:
+    return new if old == new else f"{old} -> {new}"
 
 
 @node_command(partner, "remove")

@@ -10,7 +10,9 @@ import http.client
 import json
 import os
 import random
+import secrets
 import signal
+import ssl
 import subprocess
 import threading
 import time
@@ -42,6 +44,9 @@ MISREAD_SHARE = 0.2
 
 ADAPTER_READY_S = 30.0
 DRAIN_TIMEOUT_S = 30.0
+# Each port's cameras push as one camera agent of its adapter, over HTTPS with the
+# port's dev certificate, proving who they are with a shared secret in this header.
+CAMERA_KEY_HEADER = "X-Argos-Camera-Key"
 
 
 class Vehicles:
@@ -88,13 +93,17 @@ class _Pusher:
     vehicles: Vehicles
     rate: float
     seed: int
+    tls: ssl.SSLContext
+    camera_key: str
     thread: threading.Thread | None = None
     refused: int = 0
     failed: int = 0
 
     def run(self, until: float, stop: threading.Event) -> None:
         rng = random.Random(self.seed)
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", self.port, timeout=10, context=self.tls
+        )
         next_at = time.monotonic()
         car = 0
         while not stop.is_set() and time.monotonic() < until:
@@ -106,9 +115,10 @@ class _Pusher:
             stop.wait(max(0.0, next_at - time.monotonic()))
         connection.close()
 
-    def _post(self, connection: http.client.HTTPConnection, body: dict) -> None:
+    def _post(self, connection: http.client.HTTPSConnection, body: dict) -> None:
+        headers = {"Content-Type": "application/json", CAMERA_KEY_HEADER: self.camera_key}
         try:
-            connection.request("POST", "/", json.dumps(body), {"Content-Type": "application/json"})
+            connection.request("POST", "/", json.dumps(body), headers)
             reply = connection.getresponse()
             reply.read()
             if reply.status >= 400:
@@ -171,7 +181,13 @@ class CameraTraffic:
     replays: list[subprocess.Popen] = field(default_factory=list)
     pushers: list[_Pusher] = field(default_factory=list)
     stop_event: threading.Event = field(default_factory=threading.Event)
+    camera_keys: dict[str, str] = field(default_factory=dict)
     _logs: list = field(default_factory=list)
+
+    @property
+    def tls(self) -> ssl.SSLContext:
+        """How the demo's cameras trust the adapters' dev certificates."""
+        return ssl.create_default_context(cafile=self.federation.certs / "ca.pem")
 
     def start_adapters(self) -> None:
         """Start the vendor adapters, each listening before this returns."""
@@ -186,7 +202,15 @@ class CameraTraffic:
             vehicles = Vehicles(node.node_id, 1000 + seed, self.listed[node.node_id])
             if node.node_id in self.adapters:
                 _, port = self.adapters[node.node_id]
-                pusher = _Pusher(VENDOR_PORTS[node.node_id], port, vehicles, rate, seed)
+                pusher = _Pusher(
+                    VENDOR_PORTS[node.node_id],
+                    port,
+                    vehicles,
+                    rate,
+                    seed,
+                    self.tls,
+                    self.camera_keys[node.node_id],
+                )
                 pusher.thread = threading.Thread(
                     target=pusher.run, args=(until, self.stop_event), daemon=True
                 )
@@ -204,7 +228,7 @@ class CameraTraffic:
             replay.wait()
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         for _, port in self.adapters.values():
-            while time.monotonic() < deadline and _spooled(port) != 0:
+            while time.monotonic() < deadline and _spooled(port, self.tls) != 0:
                 time.sleep(0.2)
 
     def stop(self) -> None:
@@ -230,10 +254,20 @@ class CameraTraffic:
         home.mkdir(parents=True, exist_ok=True)
         port = free_port()
         token = node.add_user(f"{vendor}-adapter", "adapter")
+        key = secrets.token_urlsafe(24)
+        self.camera_keys[node.node_id] = key
+        key_file = home / "cameras.key"
+        key_file.touch(mode=0o600)
+        key_file.write_text(key + "\n")
+        certs = self.federation.certs / node.node_id
         config = home / "adapter.toml"
         config.write_text(
             f'node_socket = "{node.home / "admin.sock"}"\ntoken_file = "{token}"\n'
             f'site = "{node.node_id}-gate-1"\nlisten = "127.0.0.1:{port}"\n'
+            f'[tls]\ncert_file = "{certs / "cert.pem"}"\nkey_file = "{certs / "key.pem"}"\n'
+            f"[cameras.{node.node_id}-agent]\n"
+            f'secret_header = "{CAMERA_KEY_HEADER}"\nsecret_file = "{key_file}"\n'
+            "rate_per_s = 500.0\n"
         )
         log_path = home / "adapter.log"
         process = subprocess.Popen(
@@ -281,10 +315,10 @@ class CameraTraffic:
         )
 
 
-def _spooled(port: int) -> int:
+def _spooled(port: int, tls: ssl.SSLContext) -> int:
     """Reads an adapter holds that the node has not taken yet (its GET /health)."""
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=tls)
         connection.request("GET", "/health")
         return int(json.loads(connection.getresponse().read()).get("spooled", 0))
     except (OSError, ValueError, http.client.HTTPException):

@@ -1,4 +1,5 @@
-"""Who is calling: a partner's node id, taken from its mutual-TLS certificate.
+"""Who is at the other end of a mutual-TLS connection: a partner's node id, taken from
+its certificate, whether it called us or we called it.
 
 Rules (each check below cites one):
 1. The certificate names exactly one node, as the URI SAN "urn:argos:node:<id>".
@@ -7,11 +8,16 @@ Rules (each check below cites one):
    pinned fingerprint, or it is issued directly by the CA registered for that partner.
    TLS already checked the chain against the union of all partners' CAs; this check
    stops one partner's CA from vouching for another partner's node id.
+4. A partner this node calls proves itself by the same rules: its server certificate
+   names that partner (rule 1) and is trusted for it (rule 3). With a pin, only the
+   pinned certificate will do, so a CA that issues a second certificate for the same
+   node id (by mistake, or for someone else) cannot stand in for the partner.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,9 +25,23 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from gateway.domain.errors import InvalidInput, PartnerUnknown, PeerIdentityMismatch
+from gateway.domain.errors import (
+    InvalidInput,
+    PartnerUnknown,
+    PartnerUnreachable,
+    PeerIdentityMismatch,
+)
 
 NODE_URI_PREFIX = "urn:argos:node:"
+
+
+class PartnerServerMismatch(PeerIdentityMismatch, PartnerUnreachable):
+    """Rule 4 failed: the endpoint registered for a partner presented a certificate that
+    is not the partner's, so nothing was sent to it. It is an identity refusal (status
+    and code of PeerIdentityMismatch), and, for whatever was to be delivered, the
+    partner was not reached: queued messages wait and are retried, as for a partner
+    that is down, until the partner presents its own certificate again or an
+    administrator changes its trust (`argos partner update`)."""
 
 
 @dataclass(frozen=True)
@@ -63,26 +83,65 @@ def identify_peer(cert_pem: str | bytes, lookup: Callable[[str], PartnerTrust | 
     trust = lookup(node_id)
     if trust is None:  # rule 2
         raise PartnerUnknown(f"{node_id} is not a registered partner of this node")
-    cert = _load(cert_pem)
-    if trust.tls_pin_sha256:  # rule 3, pinned
-        if certificate_fingerprint(cert_pem) != trust.tls_pin_sha256.lower():
-            raise PeerIdentityMismatch(
-                f"certificate presented for {node_id} does not match its pinned fingerprint"
-            )
-        return node_id
-    try:  # rule 3, CA
-        cert.verify_directly_issued_by(_load(trust.tls_ca_pem))
-    except (ValueError, TypeError, InvalidSignature):
-        raise PeerIdentityMismatch(
-            f"certificate presented for {node_id} is not issued by the CA registered for it"
-        ) from None
+    _check_trusted(cert_pem, trust)
     return node_id
 
 
+def check_partner_server(cert_pem: str | bytes, trust: PartnerTrust) -> None:
+    """Rule 4: the certificate a partner's endpoint presented is that partner's, or raise
+    PartnerServerMismatch (before anything is sent to it)."""
+    try:
+        node_id = node_id_of(cert_pem)  # rule 1
+        if node_id != trust.node_id:
+            raise PeerIdentityMismatch(
+                f"the endpoint registered for {trust.node_id} presented a certificate for {node_id}"
+            )
+        _check_trusted(cert_pem, trust)  # rule 3
+    except PeerIdentityMismatch as error:
+        raise PartnerServerMismatch(str(error)) from None
+
+
+def _check_trusted(cert_pem: str | bytes, trust: PartnerTrust) -> None:
+    """Rule 3, for the node id the certificate names."""
+    if trust.tls_pin_sha256:  # pinned
+        presented = certificate_fingerprint(cert_pem)
+        if presented != trust.tls_pin_sha256.lower():
+            raise PeerIdentityMismatch(
+                f"certificate presented for {trust.node_id} (sha256 {presented}) does not "
+                f"match its pinned fingerprint"
+            )
+        return
+    try:  # CA
+        _load(cert_pem).verify_directly_issued_by(_load(trust.tls_ca_pem))
+    except (ValueError, TypeError, InvalidSignature):
+        raise PeerIdentityMismatch(
+            f"certificate presented for {trust.node_id} is not issued by the CA registered for it"
+        ) from None
+
+
 def check_ca_pem(pem: str) -> str:
-    """Validate a CA or pinned certificate given by an administrator."""
-    _load(pem)
+    """Validate a CA or pinned certificate (or a bundle of them) given by an
+    administrator: every certificate in it must parse."""
+    bundle_fingerprints(pem)
     return pem
+
+
+def check_pin(pin: str) -> str:
+    """A certificate pin as an administrator gives it: 64 hex digits of SHA-256, or ""
+    for none. Returned lowercase, as fingerprints are compared."""
+    if pin and not re.fullmatch(r"[0-9a-f]{64}", pin.lower()):
+        raise InvalidInput("a certificate pin is 64 hex digits of SHA-256")
+    return pin.lower()
+
+
+def bundle_fingerprints(pem: str) -> tuple[str, ...]:
+    """SHA-256 of every certificate in a PEM bundle, in order: how a registered CA is
+    named in the audit log and on screen (the PEM itself is too long to compare)."""
+    try:
+        certs = x509.load_pem_x509_certificates(pem.encode())
+    except ValueError:
+        raise InvalidInput("not a PEM X.509 certificate") from None
+    return tuple(hashlib.sha256(c.public_bytes(Encoding.DER)).hexdigest() for c in certs)
 
 
 def _load(pem: str | bytes) -> x509.Certificate:

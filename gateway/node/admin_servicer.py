@@ -80,6 +80,19 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
         return pb.RemovePartnerResponse()
 
     @grpc_method()
+    def ChangePartnerTrust(self, request, context):
+        previous, partner = self._app.administration.change_partner_trust(
+            self._caller(context),
+            request.node_id,
+            tls_ca_pem=request.tls_ca_pem if request.HasField("tls_ca_pem") else None,
+            tls_pin_sha256=(request.tls_pin_sha256 if request.HasField("tls_pin_sha256") else None),
+            justification=request.justification,
+        )
+        return pb.ChangePartnerTrustResponse(
+            partner=wire.partner_pb(partner), previous=wire.partner_pb(previous)
+        )
+
+    @grpc_method()
     def CreateAgreementProposal(self, request, context):
         caller = self._caller(context)
         draft = codec.terms_from_pb(request.draft, draft=True)

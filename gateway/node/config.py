@@ -40,6 +40,9 @@ class IscConfig(Settings):
     page_size: int = 1000
     timeout_s: float = 600.0
     ca_file: str = ""
+    # collection_url must be https; plain http only to a loopback address, and only
+    # with this set (a TAXII server on the same machine, as in tests).
+    allow_plain_http_loopback: bool = False
 
 
 class LimitsConfig(Settings):
@@ -133,6 +136,9 @@ class NodeConfig(Settings):
     # The port's read-history interface (an adapter's POST /search), for retrospective
     # queries; empty: this node cannot answer them.
     read_history_url: str = ""
+    # The secret the read-history adapter answers only to (its secret_file), in an
+    # owner-only file; relative to the node folder. Required with read_history_url.
+    read_history_secret_file: Path | None = None
     # How long before its deadline an open confirmation is escalated to the alert stream.
     confirmation_warning_minutes: float = 60.0
     isc: IscConfig = IscConfig()

@@ -1,72 +1,182 @@
 """Outgoing calls to partner nodes over mutual TLS, with a deadline on every call.
-Implements the FederationPort the services use."""
+Implements the FederationPort the services use.
+
+How a partner's server is trusted (gateway.domain.peer rule 4). gRPC Python has no
+certificate-verification callback on channel credentials (grpc/grpc#32635; the gRFC
+that would add one, grpc/proposal#546, is still open), and a check made once beside a
+channel proves nothing about the channel's next connection. So the channel itself is
+made to accept nothing else:
+
+- a partner trusted by its CA: the channel's only root is that CA, and the server must
+  present the partner's node id as a DNS name;
+- a pinned partner: before its channel exists, one TLS handshake of its own (no request)
+  fetches the endpoint's certificate, which must be the pinned one (refused otherwise,
+  PartnerServerMismatch, before anything is sent); that certificate then becomes the
+  channel's *only* trust anchor. gRPC loads roots with X509_V_FLAG_PARTIAL_CHAIN, so
+  every later handshake of the channel, reconnections included, must present a chain
+  ending in exactly that certificate, or fails before any request leaves. When such a
+  call fails as unreachable, the endpoint is fetched again to say why.
+
+Channels are kept per partner with the trust they were built for (endpoint, CA, pin);
+when that changes (`argos partner update`) the next call builds a new channel and the
+old one is closed, which ends any stream still open on it.
+"""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import grpc
+import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.domain.envelope import Envelope
+from gateway.domain.errors import ArgosError
 from gateway.domain.partners import Partner
+from gateway.domain.peer import PartnerServerMismatch, certificate_fingerprint, check_partner_server
 from gateway.node.config import NodeConfig
 from gateway.node.status_codes import error_from_rpc
-from gateway.node.tls import channel_options, client_credentials
+from gateway.node.tls import channel_options, client_credentials, fetch_server_certificate
 from gateway.wire import codec
 from gateway.wire.argos.v1 import federation_pb2 as pb
 from gateway.wire.argos.v1 import federation_pb2_grpc
+
+log = structlog.get_logger(__name__)
+
+# Told once per (partner, certificate presented) that a partner's endpoint was refused;
+# an endpoint presenting ever new certificates cannot grow the record without bound.
+MAX_REFUSALS_TOLD = 100
+
+IdentityRefused = Callable[[str, str, ArgosError, dict[str, str]], None]
+
+
+@dataclass(frozen=True)
+class _Held:
+    trust: tuple[str, str, str]  # endpoint, CA PEM, pin: what the channel was built for
+    channel: grpc.Channel
 
 
 class GrpcFederationClient:
     def __init__(self, config: NodeConfig) -> None:
         self._config = config
-        self._channels: dict[tuple[str, str, str], grpc.Channel] = {}
+        self._channels: dict[str, _Held] = {}
         self._lock = threading.Lock()
+        self._told: set[tuple[str, str]] = set()
+        # (partner, method, error, details): where a refused partner endpoint is
+        # recorded; the node server points it at the federation gate's audit.
+        self.on_identity_refused: IdentityRefused | None = None
 
-    def _stub(self, partner: Partner) -> federation_pb2_grpc.FederationServiceStub:
-        return federation_pb2_grpc.FederationServiceStub(self._channel(partner))
+    def _stub(self, partner: Partner, method: str) -> federation_pb2_grpc.FederationServiceStub:
+        return federation_pb2_grpc.FederationServiceStub(self._channel(partner, method))
 
-    def _channel(self, partner: Partner) -> grpc.Channel:
-        key = (partner.node_id, partner.endpoint, partner.tls_ca_pem)
+    def _channel(self, partner: Partner, method: str) -> grpc.Channel:
+        trust = (partner.endpoint, partner.tls_ca_pem, partner.tls_pin_sha256)
         with self._lock:
-            channel = self._channels.get(key)
-            if channel is None:
-                options = [
-                    *channel_options(self._config.max_message_bytes),
-                    # The partner's certificate must carry its node id as a DNS name.
-                    ("grpc.ssl_target_name_override", partner.node_id),
-                ]
-                channel = grpc.secure_channel(
-                    partner.endpoint,
-                    client_credentials(self._config, partner.tls_ca_pem),
-                    options=options,
-                )
-                self._channels[key] = channel
+            held = self._channels.get(partner.node_id)
+        if held is not None and held.trust == trust:
+            return held.channel
+        anchors = self._pinned_certificate(partner, method) if trust[2] else partner.tls_ca_pem
+        channel = grpc.secure_channel(
+            partner.endpoint,
+            client_credentials(self._config, anchors),
+            options=[
+                *channel_options(self._config.max_message_bytes),
+                # The partner's certificate must carry its node id as a DNS name.
+                ("grpc.ssl_target_name_override", partner.node_id),
+            ],
+        )
+        with self._lock:
+            current = self._channels.get(partner.node_id)
+            if current is not None and current.trust == trust:
+                stale, channel = channel, current.channel  # another thread was first
+            else:
+                stale = current.channel if current is not None else None
+                self._channels[partner.node_id] = _Held(trust, channel)
+        if stale is not None:
+            stale.close()
         return channel
+
+    def _pinned_certificate(self, partner: Partner, method: str) -> str:
+        """The endpoint's certificate, as PEM, if it is the one pinned for the partner."""
+        der = fetch_server_certificate(
+            self._config, partner.endpoint, partner.node_id, self._config.call_timeout_s
+        )
+        pem = ssl.DER_cert_to_PEM_cert(der)
+        try:
+            check_partner_server(pem, partner.trust)
+        except PartnerServerMismatch as error:
+            self._refused(partner, method, pem, error)
+            raise
+        return pem
+
+    def _refused(self, partner: Partner, method: str, pem: str, error: ArgosError) -> None:
+        presented = certificate_fingerprint(pem)
+        log.warning(
+            "federation.partner_server_refused",
+            partner=partner.node_id,
+            method=method,
+            presented_sha256=presented,
+        )
+        key = (partner.node_id, presented)
+        with self._lock:
+            first = key not in self._told and len(self._told) < MAX_REFUSALS_TOLD
+            self._told.add(key)
+        if first and self.on_identity_refused is not None:
+            details = {"presented_sha256": presented, "pinned_sha256": partner.tls_pin_sha256}
+            self.on_identity_refused(partner.node_id, method, error, details)
+
+    def _error(self, partner: Partner, method: str, error: grpc.RpcError) -> ArgosError:
+        """The domain error for a failed call. A pinned partner's channel fails as
+        unreachable when the endpoint's certificate is no longer the pinned one: fetch
+        it again to tell that apart from a partner that is down."""
+        if partner.tls_pin_sha256 and error.code() is grpc.StatusCode.UNAVAILABLE:
+            try:
+                self._pinned_certificate(partner, method)
+            except PartnerServerMismatch as mismatch:
+                self.forget(partner.node_id)
+                return mismatch
+            except ArgosError:
+                pass
+        return error_from_rpc(error, partner.node_id)
+
+    def forget(self, node_id: str) -> None:
+        """Close the channel to a partner (its trust changed, or it was removed): calls
+        and streams still open on it end, and the next call builds a new one."""
+        with self._lock:
+            held = self._channels.pop(node_id, None)
+        if held is not None:
+            held.channel.close()
 
     def check_health(self, partner: Partner, timeout_s: float) -> str:
         """ "" if the partner's federation service answers SERVING over mutual TLS now,
         else why not (a gRPC status, never anything the partner holds)."""
         service = pb.DESCRIPTOR.services_by_name["FederationService"].full_name
         try:
-            reply = health_pb2_grpc.HealthStub(self._channel(partner)).Check(
+            reply = health_pb2_grpc.HealthStub(self._channel(partner, "Health.Check")).Check(
                 health_pb2.HealthCheckRequest(service=service), timeout=timeout_s
             )
+        except PartnerServerMismatch as error:
+            return f"peer identity mismatch: {error}"[:200]
+        except ArgosError as error:
+            return f"unavailable: {error}"[:200]
         except grpc.RpcError as error:
+            explained = self._error(partner, "Health.Check", error)
+            if isinstance(explained, PartnerServerMismatch):
+                return f"peer identity mismatch: {explained}"[:200]
             return f"{error.code().name.lower()}: {error.details() or 'no answer'}"[:200]
         if reply.status != health_pb2.HealthCheckResponse.SERVING:
             return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status).lower()
         return ""
 
     def _call(self, partner: Partner, method: str, request):
+        stub = self._stub(partner, method)
         try:
-            return getattr(self._stub(partner), method)(
-                request, timeout=self._config.call_timeout_s
-            )
+            return getattr(stub, method)(request, timeout=self._config.call_timeout_s)
         except grpc.RpcError as error:
-            raise error_from_rpc(error, partner.node_id) from None
+            raise self._error(partner, method, error) from None
 
     def propose_agreement(self, partner: Partner, envelope: Envelope) -> str:
         request = pb.ProposeAgreementRequest(agreement=codec.envelope_to_pb(envelope))
@@ -114,7 +224,8 @@ class GrpcFederationClient:
         request = pb.PullHotlistChangesRequest(
             agreement_id=agreement_id, after_seq=after_seq, follow=follow, max_batch=max_batch
         )
-        stream = self._stub(partner).PullHotlistChanges(request, timeout=deadline_s)
+        method = "PullHotlistChanges"
+        stream = self._stub(partner, method).PullHotlistChanges(request, timeout=deadline_s)
         if on_open is not None:
             on_open(stream)  # lets the caller cancel the stream from another thread
         try:
@@ -129,12 +240,12 @@ class GrpcFederationClient:
         except grpc.RpcError as error:
             if error.code() in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
                 return  # our own deadline or cancel: the caller decides what next
-            raise error_from_rpc(error, partner.node_id) from None
+            raise self._error(partner, method, error) from None
         finally:
             stream.cancel()
 
     def close(self) -> None:
         with self._lock:
-            for channel in self._channels.values():
-                channel.close()
-            self._channels.clear()
+            held, self._channels = list(self._channels.values()), {}
+        for h in held:
+            h.channel.close()

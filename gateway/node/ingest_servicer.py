@@ -11,7 +11,6 @@ from gateway.bootstrap import Application
 from gateway.node.admin_servicer import local_caller
 from gateway.node.status_codes import grpc_stream
 from gateway.wire import admin_codec as wire
-from gateway.wire.argos.v1 import ingest_pb2 as pb
 from gateway.wire.argos.v1 import ingest_pb2_grpc
 
 
@@ -26,13 +25,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         # A stream holds a thread of the admin pool: capped per adapter user and in all.
         context.add_callback(self._app.ingest.reading(caller).release)
         for request in request_iterator:
-            outcome = self._app.ingest.submit(caller, [wire.read_from_pb(r) for r in request.reads])
-            yield pb.SubmitReadsResponse(
-                batch_id=request.batch_id,
-                accepted=outcome.accepted,
-                hits=outcome.hits,
-                rejected=[pb.ReadRejection(index=i, reason=r) for i, r in outcome.rejected],
-            )
+            answer = self._app.ingest.submit(caller, [wire.read_from_pb(r) for r in request.reads])
+            yield wire.submit_answer_pb(request.batch_id, answer)
 
     @grpc_stream
     def WatchAlerts(self, request, context: grpc.ServicerContext):

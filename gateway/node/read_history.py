@@ -1,28 +1,62 @@
 """The node's side of the read-history interface (ReadHistory in
 gateway.services.confirmations): ask the port's ANPR backend, through its adapter over
 HTTP, where a plate was seen in a window. The gateway keeps no reads; it asks only when
-a person approved a retrospective query, and keeps only the answer."""
+a person approved a retrospective query, and keeps only the answer. The adapter answers
+only the node: each search carries the secret they share (read_history_secret_file,
+owner-only), which is never logged nor put in an error."""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import urllib.error
 import urllib.request
 from datetime import datetime
+from pathlib import Path
 
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.hits import Sighting
 from gateway.domain.times import parse_time
 
 MAX_SIGHTINGS = 100
+MIN_SECRET_BYTES = 16
+
+
+def read_history_secret(path: Path | None) -> bytes:
+    """The secret shared with the read-history adapter, from its owner-only file."""
+    if path is None:
+        raise InvalidInput(
+            "read_history_secret_file: required with read_history_url (the secret the "
+            "read-history adapter answers only to)"
+        )
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        secret = path.read_bytes().strip()
+    except OSError as exc:
+        raise InvalidInput(f"read_history_secret_file {path}: {exc.strerror}") from None
+    if mode & 0o077:
+        raise InvalidInput(f"{path} is readable by others (mode {mode:o}); run chmod 600 on it")
+    if len(secret) < MIN_SECRET_BYTES:
+        raise InvalidInput(f"{path} holds less than {MIN_SECRET_BYTES} characters")
+    if not (secret.isascii() and secret.decode().isprintable()):
+        raise InvalidInput(f"{path} must hold printable ASCII (it travels in a header)")
+    return secret
 
 
 class HttpReadHistory:
     def __init__(
-        self, url: str, zone_of: dict[str, str], default_zone: str, timeout_s: float = 10.0
+        self,
+        url: str,
+        zone_of: dict[str, str],
+        default_zone: str,
+        timeout_s: float = 10.0,
+        *,
+        secret_file: Path | None = None,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise InvalidInput("read_history_url must be an http:// or https:// URL")
+        self._authorization = "Bearer " + read_history_secret(secret_file).decode()
         self._url = url.rstrip("/") + "/search"
         self._zone_of = zone_of
         self._default_zone = default_zone
@@ -38,8 +72,9 @@ class HttpReadHistory:
                 "limit": MAX_SIGHTINGS,
             }
         ).encode()
+        headers = {"Content-Type": "application/json", "Authorization": self._authorization}
         request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
-            self._url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+            self._url, data=body, headers=headers, method="POST"
         )
         try:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310

@@ -30,6 +30,7 @@ from gateway.node.federation_servicer import FederationServicer
 from gateway.node.ingest_servicer import IngestServicer
 from gateway.node.isc_servicer import IscServicer
 from gateway.node.metrics import serve_metrics
+from gateway.node.partners_only import PartnersOnly
 from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
 from gateway.node.verifier import ProcessVerifier
@@ -65,6 +66,9 @@ class NodeServer:
         )
         self.ctx = self.app.ctx
         self.sync_runner = SyncRunner(self.app.sync, self.federation_client)
+        # Refused partner endpoints are audited; a partner's changed trust drops its channel.
+        self.federation_client.on_identity_refused = self.app.gate.partner_server_refused
+        self.app.administration.on_partner_changed.append(self.federation_client.forget)
         self._stop = threading.Event()
         self._metrics = None
         self._federation: grpc.Server | None = None
@@ -75,7 +79,9 @@ class NodeServer:
         opts = server_options(self.config.max_message_bytes)
         limits = self.config.limits
         fed = grpc.server(
-            futures.ThreadPoolExecutor(limits.federation_workers, "federation"), options=opts
+            futures.ThreadPoolExecutor(limits.federation_workers, "federation"),
+            options=opts,
+            interceptors=[PartnersOnly(self.app.gate)],  # first: strangers get no further
         )
         self.app.matching.load()
         # Before any read is matched: a list whose feed went stale while the node was

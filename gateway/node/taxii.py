@@ -1,11 +1,13 @@
 """A small TAXII 2.1 client for one collection: add objects, and get one page of
-objects with the paging headers. One persistent HTTP(S) connection; responses are
-bounded in size. Decisions about the objects belong to gateway.domain.isc."""
+objects with the paging headers. One persistent HTTPS connection (plain HTTP only to a
+loopback address, when the node's settings say so); responses are bounded in size.
+Decisions about the objects belong to gateway.domain.isc."""
 
 from __future__ import annotations
 
 import base64
 import http.client
+import ipaddress
 import json
 import ssl
 import urllib.parse
@@ -36,11 +38,10 @@ class TaxiiCollection:
         password: str,
         timeout_s: float = 60.0,
         ca_file: str | None = None,
+        *,
+        allow_plain_http_loopback: bool = False,
     ) -> None:
-        url = urllib.parse.urlsplit(collection_url.rstrip("/") + "/")
-        if url.scheme not in {"http", "https"} or not url.hostname:
-            raise InvalidInput("the ISC collection URL must be http(s)://host/.../collections/ID/")
-        self._url = url
+        self._url = check_collection_url(collection_url, allow_plain_http_loopback)
         self._auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self._timeout = timeout_s
         self._ca_file = ca_file
@@ -202,6 +203,41 @@ class TaxiiCollection:
 MAX_QUERY_CHARS = 4000
 
 
+def check_collection_url(
+    collection_url: str, allow_plain_http_loopback: bool
+) -> urllib.parse.SplitResult:
+    """The ISC collection URL, if this node may use it. Basic credentials and everything
+    shared with the ISC travel in every request, so the URL must be https; plain http
+    only to a loopback address (a TAXII server on this machine), and only when
+    `[isc] allow_plain_http_loopback` says so. Refused before any connection is made."""
+    url = urllib.parse.urlsplit(collection_url.rstrip("/") + "/")
+    if url.scheme not in {"http", "https"} or not url.hostname:
+        raise InvalidInput("the ISC collection URL must be https://host/.../collections/ID/")
+    if url.scheme == "http":
+        if not _is_loopback(url.hostname):
+            raise InvalidInput(
+                "the ISC collection URL must be https: plain http would carry the ISC "
+                "credentials and what is shared in clear (plain http is allowed only to "
+                "a loopback address, with [isc] allow_plain_http_loopback = true)"
+            )
+        if not allow_plain_http_loopback:
+            raise InvalidInput(
+                "the ISC collection URL is plain http: set [isc] "
+                "allow_plain_http_loopback = true to allow it to this loopback address, "
+                "or use https"
+            )
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost: it may resolve anywhere
+
+
 def _batches(records: list[ManifestRecord]) -> list[tuple[list[str], list[str]]]:
     out: list[tuple[list[str], list[str]]] = []
     ids: list[str] = []
@@ -266,12 +302,16 @@ def isc_collection_factory(config: NodeConfig) -> Callable[[], IscCollectionPort
     url = isc.collection_url
     if not url:
         return None
+    plain_http_loopback = isc.allow_plain_http_loopback
+    check_collection_url(url, plain_http_loopback)  # a node never starts with a bad one
     credentials = isc.credentials_file  # resolved against the node folder when read
     timeout = isc.timeout_s
     ca_file = isc.ca_file or None
 
     def open_collection() -> IscCollectionPort:
         user, password = load_isc_credentials(credentials)
-        return TaxiiCollection(url, user, password, timeout, ca_file)
+        return TaxiiCollection(
+            url, user, password, timeout, ca_file, allow_plain_http_loopback=plain_http_loopback
+        )
 
     return open_collection

@@ -3,15 +3,19 @@
 The server trusts, for client certificates, the union of the CAs registered for its
 partners, re-read on every handshake so a new partner needs no restart; which node a
 certificate proves is then decided by gateway.domain.peer. A client trusts only the
-partner's own CA and checks the server's DNS name equals the partner's node id.
+partner's own CA and checks the server's DNS name equals the partner's node id; for a
+pinned partner it trusts only the pinned certificate itself (see federation_client).
 """
 
 from __future__ import annotations
 
+import socket
+import ssl
 from collections.abc import Callable
 
 import grpc
 
+from gateway.domain.errors import PartnerUnreachable
 from gateway.node.config import NodeConfig
 
 KEEPALIVE_TIME_MS = 30_000
@@ -73,12 +77,47 @@ def server_credentials(
     return grpc.dynamic_ssl_server_credentials(initial, fetch, require_client_authentication=True)
 
 
-def client_credentials(config: NodeConfig, partner_ca_pem: str) -> grpc.ChannelCredentials:
+def client_credentials(config: NodeConfig, trusted_pem: str) -> grpc.ChannelCredentials:
+    """Credentials of a channel to one partner: this node's certificate and key, and
+    `trusted_pem` as the only trust anchors. gRPC loads roots with
+    X509_V_FLAG_PARTIAL_CHAIN (src/core/tsi/ssl_transport_security.cc,
+    ssl_ctx_load_verification_certs), so a leaf certificate given here is an anchor of
+    its own: every handshake of the channel must then present a chain ending in it."""
     return grpc.ssl_channel_credentials(
-        root_certificates=partner_ca_pem.encode(),
+        root_certificates=trusted_pem.encode(),
         private_key=config.tls_key.read_bytes(),
         certificate_chain=config.tls_cert.read_bytes(),
     )
+
+
+def fetch_server_certificate(
+    config: NodeConfig, endpoint: str, server_name: str, timeout_s: float
+) -> bytes:
+    """The DER certificate a partner's endpoint presents, from one TLS handshake of its
+    own that carries no request. It is fetched, not trusted: the caller decides whether
+    it is the partner's (gateway.domain.peer rule 4), and the completed handshake has
+    already proved that the endpoint holds its private key. This node's own certificate
+    is presented as on any federation call, since partners require one."""
+    host, _, port = endpoint.rpartition(":")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.load_cert_chain(config.tls_cert, config.tls_key)
+    context.set_alpn_protocols(["h2"])
+    try:
+        with (
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s) as raw,
+            context.wrap_socket(raw, server_hostname=server_name) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
+    except (OSError, ValueError) as exc:
+        raise PartnerUnreachable(
+            f"{server_name} could not be reached at {endpoint}: {type(exc).__name__}"
+        ) from None
+    if not der:
+        raise PartnerUnreachable(f"{server_name} presented no certificate at {endpoint}")
+    return der
 
 
 def peer_certificate(context: grpc.ServicerContext) -> bytes | None:

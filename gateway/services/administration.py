@@ -7,16 +7,25 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import structlog
 
 from gateway.domain.agreement import AgreementState
 from gateway.domain.audit import AuditRecord, ChainBreak
-from gateway.domain.errors import AgreementViolation, ArgosError, InvalidInput, Unauthenticated
+from gateway.domain.errors import (
+    AgreementViolation,
+    ArgosError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from gateway.domain.identity import PublicNodeKey, check_node_id
 from gateway.domain.partners import Partner
-from gateway.domain.peer import check_ca_pem, identify_peer
+from gateway.domain.peer import bundle_fingerprints, check_ca_pem, check_pin, identify_peer
 from gateway.domain.roles import Action, Role, User
 from gateway.services.access import requires
 from gateway.services.context import Caller, NodeContext
@@ -38,6 +47,9 @@ class AdministrationService:
     def __init__(self, ctx: NodeContext, backup_folder: Path | None = None) -> None:
         self._ctx = ctx
         self._backups = backup_folder
+        # Told the node id of a partner whose registration changed or ended, after the
+        # commit (the federation client drops its channel to it).
+        self.on_partner_changed: list[Callable[[str], None]] = []
 
     # -- the node's own life --------------------------------------------------------------
 
@@ -126,30 +138,103 @@ class AdministrationService:
             raise InvalidInput("a node cannot be its own partner")
         if not ENDPOINT.match(endpoint):
             raise InvalidInput(f"endpoint {endpoint!r} is not of the form host:port")
-        if tls_pin_sha256 and not re.fullmatch(r"[0-9a-f]{64}", tls_pin_sha256.lower()):
-            raise InvalidInput("a certificate pin is 64 hex digits of SHA-256")
         check_ca_pem(tls_ca_pem)
         partner = Partner(
             node_id=node_id,
             endpoint=endpoint,
             keys=(PublicNodeKey(public_key),),
             tls_ca_pem=tls_ca_pem,
-            tls_pin_sha256=tls_pin_sha256.lower(),
+            tls_pin_sha256=check_pin(tls_pin_sha256),
             added_at=self._ctx.now(),
         )
+        key_id = partner.public_key.key_id
         with self._ctx.store.write() as uow:
-            uow.partners.add(partner)
+            refusal = self._key_refusal(uow, partner)
+            if refusal is None:
+                uow.partners.add(partner)
             self._ctx.record(
                 caller,
-                "partner.add",
+                "partner.add" if refusal is None else "partner.add_refused",
                 "partner",
                 node_id,
                 uow=uow,
-                details={"key_id": partner.public_key.key_id, "endpoint": endpoint},
+                justification="" if refusal is None else str(refusal),
+                details={"key_id": key_id, "endpoint": endpoint},
             )
             uow.commit()
-        log.info("partner.added", partner=node_id, key_id=partner.public_key.key_id)
+        if refusal is not None:
+            raise refusal
+        log.info("partner.added", partner=node_id, key_id=key_id)
         return partner
+
+    def _key_refusal(self, uow, partner: Partner) -> ArgosError | None:
+        """A partner's signing key is its own: not this node's (whatever "the partner"
+        then signed, this node could have signed), and not another partner's (one
+        partner's envelopes would verify as the other's). Named by holder, never shown."""
+        key = partner.public_key
+        if key.raw == self._ctx.signing_key.public.raw:
+            return InvalidInput(
+                f"the public key given for {partner.node_id} is this node's own signing key"
+            )
+        for other in uow.partners.all():
+            if other.node_id != partner.node_id and other.key(key.key_id) is not None:
+                return Conflict(
+                    f"the public key given for {partner.node_id} is already registered "
+                    f"for partner {other.node_id}"
+                )
+        return None
+
+    @requires(Action.PARTNER_MANAGE)
+    def change_partner_trust(
+        self,
+        caller: Caller,
+        node_id: str,
+        *,
+        tls_ca_pem: str | None,
+        tls_pin_sha256: str | None,
+        justification: str,
+    ) -> tuple[Partner, Partner]:
+        """Replace, in place, how a partner's TLS certificate is recognised: its CA, its
+        pin ("" removes it), or both; None leaves that one as it is. Agreements stay in
+        force and nothing received is purged: the partner is the same node with the same
+        signing key, reached and recognised anew. Returns the partner as it was and as
+        it is now. Calls in (domain.peer, read on each call) and out (the federation
+        client's channel, dropped at once) use the new trust from the next call on."""
+        if tls_ca_pem is None and tls_pin_sha256 is None:
+            raise InvalidInput("give the partner's new CA certificate, its new pin, or both")
+        if not justification.strip():
+            raise InvalidInput("a change of a partner's trust needs a justification (audited)")
+        with self._ctx.store.write() as uow:
+            before = uow.partners.get(node_id)
+            if before is None:
+                raise NotFound(f"{node_id} is not a registered partner")
+            after = replace(
+                before,
+                tls_ca_pem=before.tls_ca_pem if tls_ca_pem is None else check_ca_pem(tls_ca_pem),
+                tls_pin_sha256=(
+                    before.tls_pin_sha256 if tls_pin_sha256 is None else check_pin(tls_pin_sha256)
+                ),
+            )
+            if after == before:
+                raise InvalidInput(f"{node_id} is already trusted exactly so; nothing changed")
+            uow.partners.update(after)
+            self._ctx.record(
+                caller,
+                "partner.trust_change",
+                "partner",
+                node_id,
+                uow=uow,
+                justification=justification,
+                details=_trust_change(before, after),
+            )
+            uow.commit()
+        log.info("partner.trust_changed", partner=node_id, **_trust_change(before, after))
+        self._changed(node_id)
+        return before, after
+
+    def _changed(self, node_id: str) -> None:
+        for listener in self.on_partner_changed:
+            listener(node_id)
 
     @requires(Action.PARTNER_MANAGE)
     def remove_partner(self, caller: Caller, node_id: str, justification: str) -> None:
@@ -176,6 +261,7 @@ class AdministrationService:
                 justification=justification,
             )
             uow.commit()
+        self._changed(node_id)
 
     @requires(Action.PARTNER_READ)
     def partners(self, caller: Caller) -> list[Partner]:
@@ -257,3 +343,22 @@ class AuditBroken(ArgosError):
 
 def _trust(partner: Partner | None):
     return partner.trust if partner else None
+
+
+def _fingerprints(pem: str) -> str:
+    try:
+        return ",".join(bundle_fingerprints(pem))
+    except InvalidInput:  # registered before every certificate of a bundle was checked
+        return "unreadable"
+
+
+def _trust_change(before: Partner, after: Partner) -> dict[str, str]:
+    """Old and new TLS trust by fingerprint (SHA-256 of each CA certificate, comma
+    separated, and the pin): enough to compare with what the partner says by phone;
+    never a PEM or a key."""
+    return {
+        "old_ca_sha256": _fingerprints(before.tls_ca_pem),
+        "new_ca_sha256": _fingerprints(after.tls_ca_pem),
+        "old_pin_sha256": before.tls_pin_sha256,
+        "new_pin_sha256": after.tls_pin_sha256,
+    }

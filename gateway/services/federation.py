@@ -5,7 +5,9 @@ and, when it is refused, the refusal is audited here with who asked for what and
 bounded (a peer's words are cut short), and, past a rate per partner, counted and
 summed up in one record per interval instead of one record each, so a partner cannot
 grow the audit log without limit. The federation servicer only translates protobuf
-around this."""
+around this; an interceptor on the federation server identifies every call, health
+checks included, before any servicer sees it. Calls this node would have made to a
+partner whose endpoint did not prove to be that partner are audited here too."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import structlog
 
 from gateway.domain.errors import ArgosError, PeerIdentityMismatch, ResourceExhausted
 from gateway.services.administration import AdministrationService
-from gateway.services.context import Caller, NodeContext
+from gateway.services.context import SYSTEM, Caller, NodeContext
 from gateway.services.limits import (
     Monotonic,
     RefusalThrottle,
@@ -32,6 +34,8 @@ from gateway.services.limits import (
 log = structlog.get_logger(__name__)
 
 MAX_REFUSAL_TEXT = 500
+# What a caller names (a method, a node id) is its own choice: recorded this long at most.
+MAX_NAME_CHARS = 100
 UNIDENTIFIED = "unidentified"
 
 
@@ -150,6 +154,7 @@ class FederationGate:
             yield peer
 
     def refused(self, peer: str, method: str, error: ArgosError) -> None:
+        method = method[:MAX_NAME_CHARS]
         kind = type(error).__name__
         with self._lock:
             self._refusals[(peer, kind)] += 1
@@ -182,7 +187,7 @@ class FederationGate:
                 Caller("partner", peer),
                 "federation.refusals_summarised",
                 "rpc",
-                ",".join(sorted(held.methods)),
+                ",".join(sorted(held.methods))[:MAX_NAME_CHARS],
                 justification=(
                     f"{held.count} more refusals of {peer}, past the rate recorded one by one"
                 ),
@@ -204,4 +209,19 @@ class FederationGate:
             rate_limited=rate_limited,
             feed_streams_open=self.feed_streams.open,
             feed_streams_refused=self.feed_streams.refused,
+        )
+
+    def partner_server_refused(
+        self, partner: str, method: str, error: ArgosError, details: dict[str, str]
+    ) -> None:
+        """A call this node did not make: the endpoint registered for `partner` presented
+        a certificate that is not the partner's (domain.peer rule 4). Fingerprints only,
+        never a key; the federation client tells each certificate once."""
+        self._ctx.record(
+            SYSTEM,
+            "federation.partner_server_refused",
+            "partner",
+            partner,
+            justification=bounded(str(error)),
+            details={"error": type(error).__name__, "method": method, **details},
         )

@@ -51,6 +51,18 @@ class HitSettings:
 
 
 @dataclass(frozen=True)
+class RecordedHit:
+    """A hit just stored: which read made it (its position in the list given to
+    `record`), its id, when it is erased, and its alert. The adapter that handed the
+    read in keeps the read's image until `expires_at` and no longer."""
+
+    read: int
+    hit_id: str
+    expires_at: datetime
+    alert: Alert
+
+
+@dataclass(frozen=True)
 class HitView:
     """A hit as investigators see it, and whether its owner has the notification."""
 
@@ -74,16 +86,17 @@ class HitService:
 
     # -- observer side ---------------------------------------------------------------
 
-    def record(self, read_hits: list[ReadHit]) -> list[Alert]:
+    def record(self, read_hits: list[ReadHit]) -> list[RecordedHit]:
         """Store the hits of one batch of reads in one transaction, queue the owners'
-        notifications with them, then alert the control room."""
+        notifications with them, then alert the control room. Each hit stored, with the
+        read it came from and the end of its retention."""
         if not read_hits:
             return []
         now = self._ctx.now()
-        alerts: list[Alert] = []
+        recorded: list[RecordedHit] = []
         queued = False
         with self._ctx.store.write() as uow:
-            for read_hit in read_hits:
+            for position, read_hit in enumerate(read_hits):
                 read = read_hit.read
                 observed_at = from_epoch_ms(read.observed_ms)
                 zones = self._settings.zones or {}
@@ -99,18 +112,18 @@ class HitService:
                     hit = self._one(uow, read_hit, match, sighting, now)
                     if hit is None:
                         continue
-                    alert, notified = hit
-                    alerts.append(alert)
+                    stored, alert, notified = hit
+                    recorded.append(RecordedHit(position, alert.hit_id, stored.expires_at, alert))
                     queued |= notified
             uow.commit()
         if queued:
             self._on_queued()
-        self._alerts.publish(alerts)
-        return alerts
+        self._alerts.publish([r.alert for r in recorded])
+        return recorded
 
     def _one(
         self, uow: UnitOfWork, read_hit: ReadHit, match: Match, sighting: Sighting, now: datetime
-    ) -> tuple[Alert, bool] | None:
+    ) -> tuple[ObservedHit, Alert, bool] | None:
         hit_id = new_entry_id()
         entry_id = match.entry.entry_id
         agreement_id = None if match.list_id == OWN else match.list_id
@@ -201,7 +214,7 @@ class HitService:
             )
         # The operator sees what this node's own camera read, not the matched reading.
         alert = Alert.of(stored, normalise_plate(read.plate))
-        return alert, notification is not None
+        return stored, alert, notification is not None
 
     # -- owner side ------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from gateway.domain.roles import Action
 from gateway.services.access import requires
@@ -31,6 +32,25 @@ class IngestLimits:
     alert_watchers_per_user: int = 3
     read_streams: int = 8
     read_streams_per_user: int = 4
+
+
+@dataclass(frozen=True)
+class BatchHit:
+    """A hit of one read of a batch: the read's position in the batch, the hit, and
+    when the node erases it (the adapter keeps the read's image that long, no longer)."""
+
+    index: int
+    hit_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """What the adapter is told of its batch: the counts, the reads refused, and which
+    reads hit (every other read matched nothing and leaves no trace here)."""
+
+    outcome: BatchOutcome
+    hits: tuple[BatchHit, ...] = ()
 
 
 class IngestService:
@@ -63,12 +83,20 @@ class IngestService:
         )
 
     @requires(Action.READS_SUBMIT)
-    def submit(self, caller: Caller, reads: Sequence[IncomingRead]) -> BatchOutcome:
+    def submit(self, caller: Caller, reads: Sequence[IncomingRead]) -> BatchAnswer:
         """One batch of reads from an adapter: matched, hits recorded and alerted."""
         read_hits, outcome = self._matching.match_batch(reads)
-        self._hits.record(read_hits)
+        recorded = self._hits.record(read_hits)
         self._matching.seen_from(caller.name, outcome)
-        return outcome
+        if not recorded:
+            return BatchAnswer(outcome)
+        # A ReadHit holds the very read it was matched from: its position by identity.
+        position = {id(read): index for index, read in enumerate(reads)}
+        hits = tuple(
+            BatchHit(position[id(read_hits[r.read].read)], r.hit_id, r.expires_at)
+            for r in recorded
+        )
+        return BatchAnswer(outcome, hits)
 
     @requires(Action.READS_SUBMIT)
     def reading(self, caller: Caller) -> StreamSlot:

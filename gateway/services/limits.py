@@ -135,6 +135,15 @@ class Suppressed:
     methods: Counter[str] = field(default_factory=Counter)
 
 
+# Names kept apart per summary; a stranger chooses the names of the methods it calls.
+MAX_NAMES = 8
+OTHER = "other"
+
+
+def _kind(counter: Counter[str], name: str) -> str:
+    return name if name in counter or len(counter) < MAX_NAMES else OTHER
+
+
 class RefusalThrottle:
     """Which refusals get an audit record of their own: per caller, a bucket of
     `burst` records refilled at `per_minute`. Past it a refusal is only counted;
@@ -162,8 +171,8 @@ class RefusalThrottle:
         with self._lock:
             held = self._suppressed.setdefault(caller, Suppressed(self._clock()))
             held.count += 1
-            held.errors[error] += 1
-            held.methods[method] += 1
+            held.errors[_kind(held.errors, error)] += 1
+            held.methods[_kind(held.methods, method)] += 1
             self.total_suppressed[caller] += 1
         return False
 

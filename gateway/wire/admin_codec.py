@@ -18,6 +18,7 @@ from gateway.services.alerts import Alert, ConfirmationNotice, FeedNotice, Notic
 from gateway.services.confirmations import AnswerDraft, ConfirmationView, RequestDraft
 from gateway.services.hits import HitView
 from gateway.services.hotlist import EntryDraft, EntryView
+from gateway.services.ingest import BatchAnswer
 from gateway.services.matching import AdapterSeen, IncomingRead
 from gateway.services.operations import CertificateCheck, NodeStatus
 from gateway.services.sync import SyncOverview
@@ -335,6 +336,21 @@ def read_from_pb(r: reads_pb2.PlateRead) -> IncomingRead:
         r.image_ref,
         r.confidence,
     )
+
+
+def submit_answer_pb(batch_id: str, answer: BatchAnswer) -> ingest_pb2.SubmitReadsResponse:
+    outcome = answer.outcome
+    msg = ingest_pb2.SubmitReadsResponse(
+        batch_id=batch_id,
+        accepted=outcome.accepted,
+        hits=outcome.hits,
+        rejected=[ingest_pb2.ReadRejection(index=i, reason=r) for i, r in outcome.rejected],
+    )
+    for hit in answer.hits:
+        msg.batch_hits.add(
+            index=hit.index, hit_id=hit.hit_id, expires_at=to_timestamp(hit.expires_at)
+        )
+    return msg
 
 
 def alert_pb(a: Alert) -> ingest_pb2.Alert:

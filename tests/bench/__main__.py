@@ -45,6 +45,7 @@ TARGETS = {
     "rss_mb_3m_entries": (1500.0, "max"),
     "confirm_roundtrip_p99_ms": (200.0, "max"),
     "adapter_http_reads_per_s": (2000.0, "min"),
+    "adapter_https_auth_reads_per_s": (2000.0, "min"),
 }
 
 

@@ -36,7 +36,6 @@ posted them (posting 10,000 objects one by one costs medallion quadratic time to
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
@@ -46,7 +45,7 @@ from pathlib import Path
 from taxii2client.v21 import Collection, as_pages
 
 from gateway.federation import LocalFederation, LocalNode
-from tests.medallion_support import PASSWORD, USER, start_medallion
+from tests.medallion_support import PASSWORD, USER, node_isc_table, start_medallion
 
 PAGE = 100
 
@@ -91,8 +90,9 @@ def _node(workdir: Path, certs: Path, collection_url: str) -> tuple[LocalFederat
     gent.stop()
     with (gent.home / "node.toml").open("a") as f:
         f.write(
-            f"\n[isc]\ncollection_url = {json.dumps(collection_url)}\n"
-            f'credentials_file = "isc.credentials"\npage_size = {PAGE}\n'
+            node_isc_table(
+                collection_url, 'credentials_file = "isc.credentials"', f"page_size = {PAGE}"
+            )
         )
     gent.start()
     return fed, gent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -90,6 +91,43 @@ def test_removing_a_partner_that_is_not_registered_is_not_found(store):
         uow.partners.remove(PARTNER)
     with store.read() as uow:
         assert [p.node_id for p in uow.partners.all()] == [OTHER_PARTNER]
+
+
+def test_a_partners_endpoint_and_tls_trust_change_in_place_and_nothing_else(store):
+    add_partner(store, partner(PARTNER, key(1), key(2)))
+    add_partner(store, partner(OTHER_PARTNER, key(3)))
+    other_before = partner(OTHER_PARTNER, key(3))
+    changed = partner(
+        PARTNER,
+        key(1),
+        key(2),
+        endpoint="moved.example.invalid:8443",
+        tls_ca_pem="-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n",
+        tls_pin_sha256="",
+    )
+    with store.write() as uow:
+        # Keys and registration time given differently are not the update's business.
+        uow.partners.update(dataclasses.replace(changed, keys=(key(9),), added_at=START))
+        uow.commit()
+    with store.read() as uow:
+        assert uow.partners.get(PARTNER) == changed
+        assert uow.partners.get(OTHER_PARTNER) == other_before
+
+
+def test_updating_a_partner_that_is_not_registered_is_not_found_and_adds_nothing(store):
+    with pytest.raises(NotFound), store.write() as uow:
+        uow.partners.update(partner(PARTNER))
+    with store.read() as uow:
+        assert uow.partners.all() == []
+
+
+def test_an_update_not_committed_leaves_the_partner_as_it_was(store):
+    first = partner(PARTNER)
+    add_partner(store, first)
+    with store.write() as uow:
+        uow.partners.update(dataclasses.replace(first, tls_pin_sha256="cd" * 32))
+    with store.read() as uow:
+        assert uow.partners.get(PARTNER) == first
 
 
 def user(name: str, role: Role = Role.INVESTIGATOR) -> User:

@@ -38,10 +38,14 @@ def hit(pair, tmp_path):
     store = ReadStore()
     seen_at = datetime.now(UTC) - timedelta(hours=2)
     store.add([{**read("1ABC123"), "time": _iso(seen_at)}])
-    server = serve(store)
+    secret = terneuzen.home / "read-history.secret"
+    secret.write_text("shared by the node and its read history\n")
+    secret.chmod(0o600)
+    server = serve(store, secret=secret.read_bytes().strip())
     terneuzen.stop()
     with (terneuzen.home / "node.toml").open("a") as f:
         f.write(f'read_history_url = "http://127.0.0.1:{server.server_address[1]}"\n')
+        f.write('read_history_secret_file = "read-history.secret"\n')
         f.write("outbox_max_backoff_s = 1.0\n")
     terneuzen.start()
     agreement_id = pair.agree(

@@ -40,17 +40,21 @@ def test_own_list_hits_are_erased_when_their_retention_ends_and_each_erasure_is_
         clock=clock,
     )
     investigator = Caller("user", "ivan", Role.INVESTIGATOR)
-    entry = HotlistService(ctx).add(
-        investigator,
-        EntryDraft(
-            plate="1-ABC-123",
-            country="B",
-            category="stolen_vehicle",
-            action=Action.DISCREET_CHECK.value,
-            expires_at=clock.now + timedelta(days=30),
-        ),
-        "test",
-    ).entry
+    entry = (
+        HotlistService(ctx)
+        .add(
+            investigator,
+            EntryDraft(
+                plate="1-ABC-123",
+                country="B",
+                category="stolen_vehicle",
+                action=Action.DISCREET_CHECK.value,
+                expires_at=clock.now + timedelta(days=30),
+            ),
+            "test",
+        )
+        .entry
+    )
     hits = HitService(ctx, AlertHub(), HitSettings(own_hit_retention_days=2))
     read = IncomingRead(
         "1ABC123", "BE", (), "cam-1", "site-1", int(clock.now.timestamp() * 1000), "in", ""

@@ -15,7 +15,7 @@ import pytest
 from gateway.domain.isc import Tlp, iso_week, marking_id
 from tests.integration.hits_support import read, reads_file
 from tests.integration.hotlist_support import add_entry, received, wait_until
-from tests.medallion_support import PASSWORD, USER, start_medallion
+from tests.medallion_support import PASSWORD, USER, node_isc_table, start_medallion
 from tests.stix_validation import assert_valid_bundle
 
 PLATES = ("1ABC123", "1-ABC-123", "2XYZ987", "2-XYZ-987")
@@ -40,12 +40,13 @@ def isc_pair(pair, tmp_path):
     gent.stop()
     with (gent.home / "node.toml").open("a") as f:
         f.write(
-            "\n[isc]\n"
-            f"collection_url = {json.dumps(server.collection_url)}\n"
-            'credentials_file = "isc.credentials"\n'
-            "suppression_threshold = 2\n"
-            'statistics_tlp = "green"\n'
-            "page_size = 3\n"
+            node_isc_table(
+                server.collection_url,
+                'credentials_file = "isc.credentials"',
+                "suppression_threshold = 2",
+                'statistics_tlp = "green"',
+                "page_size = 3",
+            )
         )
     gent.start()
     try:

@@ -231,6 +231,10 @@ def vendor_history(request, pair, tmp_path):
     contains it (which its own search also returns) and the plate outside the window."""
     seen_at = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
     config = tmp_path / "read-history.toml"
+    terneuzen = pair["nl-terneuzen"]
+    for secret in (tmp_path / "node.secret", terneuzen.home / "read-history.secret"):
+        secret.write_text("shared by the node and its read history\n")
+        secret.chmod(0o600)
     if request.param == "hikvision":
         (tmp_path / "hik.password").write_text("s3cret-camera\n")
         local = seen_at.astimezone(BRUSSELS).replace(tzinfo=None)
@@ -246,6 +250,7 @@ def vendor_history(request, pair, tmp_path):
         )
         config.write_text(
             'backend = "hikvision"\nlisten = "127.0.0.1:0"\nsite = "kennedy-tunnel"\n'
+            'secret_file = "node.secret"\n'
             f'[hikvision]\nurl = "{vendor.url}"\nusername = "argos"\n'
             'password_file = "hik.password"\ncamera_timezone = "Europe/Brussels"\n'
             'tracks = { "103" = "gate-1-in" }\n'
@@ -275,15 +280,16 @@ def vendor_history(request, pair, tmp_path):
         )
         config.write_text(
             'backend = "openalpr"\nlisten = "127.0.0.1:0"\nsite = "kennedy-tunnel"\n'
+            'secret_file = "node.secret"\n'
             f'[openalpr]\nurl = "{vendor.url}"\napi_key_file = "alpr.key"\n'
             'cameras = { "2090267338" = "gate-1-in" }\n'
         )
         camera, image_prefix = "gate-1-in", record["best_uuid"]
     adapter, port = _run_history(config)
-    terneuzen = pair["nl-terneuzen"]
     terneuzen.stop()
     with (terneuzen.home / "node.toml").open("a") as f:
         f.write(f'read_history_url = "http://127.0.0.1:{port}"\n')
+        f.write('read_history_secret_file = "read-history.secret"\n')
     terneuzen.start()
     yield {
         "vendor": vendor,

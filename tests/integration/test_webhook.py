@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import ssl
+import subprocess
 import threading
 import time
 from datetime import UTC, datetime
@@ -26,7 +28,7 @@ from adapters.webhook import (
     verify_signature,
 )
 from gateway.domain.errors import InvalidInput
-from gateway.federation import free_port
+from gateway.federation import argos_command, free_port
 from gateway.wire.argos.v1 import confirmations_pb2, ingest_pb2
 from tests.integration.hits_support import hits, read, reads_file
 from tests.integration.hotlist_support import add_entry, wait_until
@@ -37,19 +39,28 @@ SCHEMA = json.loads((Path(__file__).parents[2] / "adapters" / "webhook_schema.js
 
 class Receiver:
     """A control room's endpoint: checks each request's signature, records it, and
-    answers `fail_status` to the first `fail_first` requests, 200 after that."""
+    answers `fail_status` to the first `fail_first` requests, 200 after that. With
+    `tls` (a certificate and key file), over HTTPS."""
 
-    def __init__(self, fail_first: int = 0, fail_status: int = 503) -> None:
+    def __init__(
+        self, fail_first: int = 0, fail_status: int = 503, tls: tuple[Path, Path] | None = None
+    ) -> None:
         self.fail_first = fail_first
         self.fail_status = fail_status
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/argos"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_address[1]}/argos"
 
     def accepted(self) -> list[dict]:
         with self._lock:
@@ -114,6 +125,8 @@ def _config(tmp_path: Path, url: str, **paths) -> WebhookConfig:
         spool_path=tmp_path / "spool" / "webhook.sqlite",
         max_backoff_s=0.2,
         timeout_s=5,
+        allow_plain_http_loopback=paths.get("allow_plain_http_loopback", True),
+        ca_file=paths.get("ca_file"),
     )
 
 
@@ -393,3 +406,99 @@ def test_the_config_refuses_unknown_keys_and_bad_values_naming_the_key(tmp_path,
     )
     with pytest.raises(InvalidInput, match=f"^webhook\\.toml: {refusal}"):
         WebhookConfig.load(path)
+
+
+def test_alerts_go_over_https_to_a_receiver_whose_certificate_the_configured_ca_signed(
+    tmp_path, certs
+):
+    tls = (certs / "be-gent" / "cert.pem", certs / "be-gent" / "key.pem")
+    receiver = Receiver(tls=tls)
+    alert = ingest_pb2.WatchAlertsResponse(alert=ingest_pb2.Alert(hit_id="h-tls"))
+    webhook = AlertWebhook(
+        _config(tmp_path, receiver.url, allow_plain_http_loopback=False, ca_file=certs / "ca.pem")
+    )
+    try:
+        assert webhook.spool(alert)
+        assert webhook.deliver_due() == 1
+    finally:
+        webhook.stop()
+        receiver.close()
+    (delivered,) = receiver.accepted()
+    assert delivered["verified"] and json.loads(delivered["body"])["id"] == "h-tls"
+
+
+def test_a_receiver_whose_certificate_no_trusted_ca_signed_gets_nothing(tmp_path, foreign_certs):
+    tls = (foreign_certs / "be-gent" / "cert.pem", foreign_certs / "be-gent" / "key.pem")
+    receiver = Receiver(tls=tls)
+    webhook = AlertWebhook(_config(tmp_path, receiver.url, allow_plain_http_loopback=False))
+    try:
+        assert webhook.spool(ingest_pb2.WatchAlertsResponse(alert=ingest_pb2.Alert(hit_id="h")))
+        assert webhook.deliver_due() == 0
+        assert webhook.health()["pending"] == 1  # kept for a retry, never sent in clear
+    finally:
+        webhook.stop()
+        receiver.close()
+    assert receiver.requests == []
+    with sqlite3.connect(tmp_path / "spool" / "webhook.sqlite") as db:
+        (reason,) = db.execute("SELECT last_error FROM deliveries").fetchone()
+    assert "CERTIFICATE_VERIFY_FAILED" in reason
+
+
+OFF_LOOPBACK = (
+    "url: plain http:// sends alerts (plates) readable on the wire: use https:// "
+    "(allow_plain_http_loopback allows http:// only to 127.0.0.1, ::1 or localhost)"
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "allow", "refusal"),
+    [
+        (
+            "http://control.example/argos",
+            False,
+            OFF_LOOPBACK,
+        ),
+        (
+            "http://10.20.1.9:8080/argos",
+            True,
+            OFF_LOOPBACK,
+        ),
+        (
+            "http://127.0.0.1:9/argos",
+            False,
+            "url: plain http:// is refused: use https://, or, for a receiver on this host's "
+            "loopback, set allow_plain_http_loopback = true",
+        ),
+    ],
+)
+def test_a_plain_http_receiver_is_refused_unless_on_loopback_and_allowed_by_name(
+    tmp_path, url, allow, refusal
+):
+    """The webhook process does not start: one line naming the setting, no spool made,
+    nothing sent."""
+    (tmp_path / "webhook.secret").write_bytes(SECRET)
+    config = tmp_path / "webhook.toml"
+    config.write_text(
+        'node_socket = "admin.sock"\ntoken_file = "operator.token"\n'
+        f'url = "{url}"\nsecret_file = "webhook.secret"\n'
+        f"allow_plain_http_loopback = {str(allow).lower()}\n"
+    )
+    refused = subprocess.run(
+        [*argos_command(), "adapter", "run", "webhook", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip() == f"error: webhook.toml: {refusal}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["webhook.secret", "webhook.toml"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/", "http://[::1]:9/", "http://localhost/"])
+def test_plain_http_to_loopback_is_taken_when_the_setting_allows_it(tmp_path, url):
+    config = tmp_path / "webhook.toml"
+    config.write_text(
+        'node_socket = "admin.sock"\ntoken_file = "operator.token"\n'
+        f'url = "{url}"\nsecret_file = "webhook.secret"\nallow_plain_http_loopback = true\n'
+    )
+    assert WebhookConfig.load(config).url == url

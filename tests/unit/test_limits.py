@@ -103,6 +103,15 @@ def test_refusals_past_the_burst_are_counted_and_handed_out_once_per_interval():
     assert throttle.total_suppressed["nl-terneuzen"] == 4
 
 
+def test_a_summary_keeps_a_bounded_number_of_method_names_whatever_a_caller_calls():
+    throttle = RefusalThrottle(per_minute=1, burst=1, interval_s=1, clock=Clock())
+    for n in range(100):
+        throttle.admit("unidentified", f"no.such/Method{n}", "PartnerUnknown")
+    ((_, held),) = throttle.due(everything=True)
+    assert len(held.methods) == 9  # eight names, and "other"
+    assert held.methods["other"] == 99 - 8
+
+
 def test_default_limits_leave_threads_free_beside_the_long_streams():
     limits = LimitsConfig()
     assert limits.federation_streams < limits.federation_workers

@@ -13,7 +13,10 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from gateway.domain.errors import InvalidInput, PartnerUnknown, PeerIdentityMismatch
 from gateway.domain.peer import (
     PartnerTrust,
+    bundle_fingerprints,
     certificate_fingerprint,
+    check_partner_server,
+    check_pin,
     identify_peer,
     node_id_of,
 )
@@ -30,6 +33,7 @@ gen = load_pki_generator()
 class Pki:
     ca_pem: str
     certs: dict[str, str]
+    folder: Path
 
 
 def _make_pki(out: Path, ca_name: str) -> Pki:
@@ -37,6 +41,7 @@ def _make_pki(out: Path, ca_name: str) -> Pki:
     return Pki(
         ca_pem=(out / "ca.pem").read_text(),
         certs={node: (out / node / "cert.pem").read_text() for node in NODES},
+        folder=out,
     )
 
 
@@ -138,6 +143,67 @@ def test_garbage_instead_of_a_certificate_is_invalid_input(dev: Pki) -> None:
     lookup = registry(PartnerTrust("be-gent", dev.ca_pem, ""))
     with pytest.raises(InvalidInput):
         identify_peer("not a certificate", lookup)
+
+
+# -- check_partner_server (rule 4: a partner this node calls) -------------------------
+
+
+def test_partner_server_with_a_certificate_from_its_ca_passes(dev: Pki) -> None:
+    check_partner_server(dev.certs["be-gent"], PartnerTrust("be-gent", dev.ca_pem, ""))
+
+
+def test_partner_server_with_the_pinned_certificate_passes(dev: Pki) -> None:
+    pin = certificate_fingerprint(dev.certs["be-gent"])
+    check_partner_server(dev.certs["be-gent"], PartnerTrust("be-gent", dev.ca_pem, pin))
+
+
+def test_partner_server_with_another_certificate_from_the_same_ca_fails_its_pin(
+    dev: Pki,
+) -> None:
+    # A second certificate for the same node id, issued by the same (registered) CA:
+    # TLS alone accepts it; the pin does not.
+    pin = certificate_fingerprint(dev.certs["be-gent"])
+    ca_key = gen._load_key(dev.folder / "ca.key")
+    assert ca_key is not None
+    second, _ = gen._create_node(
+        "be-gent", x509.load_pem_x509_certificate(dev.ca_pem.encode()), ca_key
+    )
+    second_pem = second.public_bytes(Encoding.PEM)
+    check_partner_server(second_pem, PartnerTrust("be-gent", dev.ca_pem, ""))  # CA: fine
+    with pytest.raises(PeerIdentityMismatch, match="does not match its pinned fingerprint"):
+        check_partner_server(second_pem, PartnerTrust("be-gent", dev.ca_pem, pin))
+
+
+def test_partner_server_naming_another_node_fails(dev: Pki) -> None:
+    trust = PartnerTrust("be-gent", dev.ca_pem, "")
+    with pytest.raises(PeerIdentityMismatch, match="presented a certificate for nl-terneuzen"):
+        check_partner_server(dev.certs["nl-terneuzen"], trust)
+
+
+def test_partner_server_from_another_ca_fails(dev: Pki, other: Pki) -> None:
+    with pytest.raises(PeerIdentityMismatch, match="not issued by the CA"):
+        check_partner_server(other.certs["be-gent"], PartnerTrust("be-gent", dev.ca_pem, ""))
+
+
+# -- pins and fingerprints as an administrator gives and reads them ----------------------
+
+
+def test_a_pin_is_64_hex_digits_kept_lowercase() -> None:
+    assert check_pin("AB" * 32) == "ab" * 32
+    assert check_pin("") == ""
+    for bad in ("ab" * 31, "zz" * 32, "ab" * 33):
+        with pytest.raises(InvalidInput, match="64 hex digits"):
+            check_pin(bad)
+
+
+def test_a_bundle_is_named_by_the_fingerprint_of_each_certificate(dev: Pki, other: Pki) -> None:
+    bundle = dev.ca_pem + other.ca_pem
+    assert bundle_fingerprints(bundle) == (
+        certificate_fingerprint(dev.ca_pem),
+        certificate_fingerprint(other.ca_pem),
+    )
+    with pytest.raises(InvalidInput):
+        bundle_fingerprints("no certificate here")
 
 
 # -- node_id_of / certificate_fingerprint ------------------------------------------------

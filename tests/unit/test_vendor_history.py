@@ -124,14 +124,29 @@ def test_any_bytes_from_either_vendor_give_sightings_or_backend_unavailable(data
 
 def test_the_read_history_settings_build_the_configured_source(tmp_path):
     (tmp_path / "hik.password").write_text("secret\n")
+    secret = tmp_path / "node.secret"
+    secret.write_text("a secret the node sends, 0600\n")
+    secret.chmod(0o600)
     path = tmp_path / "history.toml"
     path.write_text(
-        'backend = "hikvision"\nsite = "gate"\n[hikvision]\nurl = "http://10.0.0.7"\n'
+        'backend = "hikvision"\nsite = "gate"\nsecret_file = "node.secret"\n'
+        '[hikvision]\nurl = "http://10.0.0.7"\n'
         'username = "argos"\npassword_file = "hik.password"\n'
         'camera_timezone = "Europe/Brussels"\ntracks = { "103" = "gate-1-in" }\n'
     )
-    source, listen = service.load(path)
+    source, listen, node_secret = service.load(path)
     assert isinstance(source, hikvision.HikvisionPlateSearch) and listen == "127.0.0.1:8470"
+    assert node_secret == b"a secret the node sends, 0600"
+    secret.chmod(0o640)
+    with pytest.raises(InvalidInput, match=r"node\.secret is readable by others \(mode 640\)"):
+        service.load(path)
+    secret.chmod(0o600)
+    secret.write_text("short\n")
+    with pytest.raises(InvalidInput, match="holds less than 16 characters"):
+        service.load(path)
+    path.write_text(path.read_text().replace('secret_file = "node.secret"\n', ""))
+    with pytest.raises(InvalidInput, match="secret_file"):
+        service.load(path)
 
 
 @pytest.mark.parametrize(
@@ -155,6 +170,6 @@ def test_the_read_history_settings_refuse_what_they_do_not_know_naming_the_key(
     tmp_path, text, refusal
 ):
     path = tmp_path / "history.toml"
-    path.write_text(text + "\n")
+    path.write_text('secret_file = "node.secret"\n' + text + "\n")
     with pytest.raises(InvalidInput, match=f"^history\\.toml: {refusal}"):
         service.load(path)

@@ -30,6 +30,7 @@ from gateway.domain.confirmations import (
 from gateway.domain.errors import (
     AgreementViolation,
     ArgosError,
+    BackendUnavailable,
     IllegalTransition,
     InvalidInput,
     NotFound,
@@ -314,9 +315,21 @@ class ConfirmationService:
             )
             return AnswerContent(Outcome.CONFIRMED, draft.note, sightings=(detail,))
         assert request.window_start is not None and request.window_end is not None
-        found = self._history.search(
-            request.plate, request.country, request.window_start, request.window_end
-        )
+        try:
+            found = self._history.search(
+                request.plate, request.country, request.window_start, request.window_end
+            )
+        except BackendUnavailable as failed:
+            # A search that failed is on record too: the plate may have reached the backend.
+            self._ctx.record(
+                Caller("system", "read-history"),
+                "reads.search_failed",
+                "confirmation",
+                request.request_id,
+                justification=request.legal_order,
+                details={"reason": str(failed)[:300], "case_reference": request.case_reference},
+            )
+            raise
         self._ctx.record(
             Caller("system", "read-history"),
             "reads.searched",

@@ -15,6 +15,11 @@ class PartnerRepository(Protocol):
     def remove(self, node_id: str) -> None:
         """Forget a partner and its keys; NotFound if it is not registered."""
 
+    def update(self, partner: Partner) -> None:
+        """Store what may change of a registered partner in place: its endpoint and TLS
+        trust (CA and pin). Its node id, keys and registration time stay as they are;
+        NotFound if it is not registered."""
+
     def get(self, node_id: str) -> Partner | None: ...
 
     def all(self) -> list[Partner]:

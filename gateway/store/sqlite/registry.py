@@ -36,6 +36,15 @@ class SqlitePartners:
             [(partner.node_id, k.key_id, k.raw, added) for k in partner.keys],
         )
 
+    def update(self, partner: Partner) -> None:
+        changed = self._conn.execute(
+            "UPDATE partners SET endpoint = ?, tls_ca_pem = ?, tls_pin_sha256 = ? "
+            "WHERE node_id = ?",
+            (partner.endpoint, partner.tls_ca_pem, partner.tls_pin_sha256, partner.node_id),
+        ).rowcount
+        if not changed:
+            raise NotFound(f"{partner.node_id} is not a registered partner")
+
     def remove(self, node_id: str) -> None:
         self._conn.execute("DELETE FROM partner_keys WHERE node_id = ?", (node_id,))
         if not self._conn.execute("DELETE FROM partners WHERE node_id = ?", (node_id,)).rowcount:

@@ -235,6 +235,26 @@ class RemovePartnerResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class ChangePartnerTrustRequest(_message.Message):
+    __slots__ = ("node_id", "tls_ca_pem", "tls_pin_sha256", "justification")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    TLS_CA_PEM_FIELD_NUMBER: _ClassVar[int]
+    TLS_PIN_SHA256_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    tls_ca_pem: str
+    tls_pin_sha256: str
+    justification: str
+    def __init__(self, node_id: _Optional[str] = ..., tls_ca_pem: _Optional[str] = ..., tls_pin_sha256: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class ChangePartnerTrustResponse(_message.Message):
+    __slots__ = ("partner", "previous")
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    partner: Partner
+    previous: Partner
+    def __init__(self, partner: _Optional[_Union[Partner, _Mapping]] = ..., previous: _Optional[_Union[Partner, _Mapping]] = ...) -> None: ...
+
 class Agreement(_message.Message):
     __slots__ = ("document", "envelope", "state", "fingerprint", "status_issuer", "status_reason")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]

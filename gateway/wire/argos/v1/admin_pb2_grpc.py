@@ -55,6 +55,11 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.RemovePartnerRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.RemovePartnerResponse.FromString,
                 _registered_method=True)
+        self.ChangePartnerTrust = channel.unary_unary(
+                '/argos.v1.AdminService/ChangePartnerTrust',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ChangePartnerTrustRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ChangePartnerTrustResponse.FromString,
+                _registered_method=True)
         self.CreateAgreementProposal = channel.unary_unary(
                 '/argos.v1.AdminService/CreateAgreementProposal',
                 request_serializer=argos_dot_v1_dot_admin__pb2.CreateAgreementProposalRequest.SerializeToString,
@@ -226,6 +231,14 @@ class AdminServiceServicer:
 
     def RemovePartner(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangePartnerTrust(self, request, context):
+        """Replace a partner's TLS trust (its CA, its pin, or both) in place: audited with
+        the old and new fingerprints; its agreements stay in force, nothing is purged.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -446,6 +459,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.RemovePartner,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.RemovePartnerRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.RemovePartnerResponse.SerializeToString,
+            ),
+            'ChangePartnerTrust': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePartnerTrust,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ChangePartnerTrustRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ChangePartnerTrustResponse.SerializeToString,
             ),
             'CreateAgreementProposal': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateAgreementProposal,
@@ -702,6 +720,33 @@ class AdminService:
             '/argos.v1.AdminService/RemovePartner',
             argos_dot_v1_dot_admin__pb2.RemovePartnerRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.RemovePartnerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePartnerTrust(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ChangePartnerTrust',
+            argos_dot_v1_dot_admin__pb2.ChangePartnerTrustRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ChangePartnerTrustResponse.FromString,
             options,
             channel_credentials,
             insecure,

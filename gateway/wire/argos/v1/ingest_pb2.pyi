@@ -29,16 +29,28 @@ class ReadRejection(_message.Message):
     def __init__(self, index: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class SubmitReadsResponse(_message.Message):
-    __slots__ = ("batch_id", "accepted", "hits", "rejected")
+    __slots__ = ("batch_id", "accepted", "hits", "rejected", "batch_hits")
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     HITS_FIELD_NUMBER: _ClassVar[int]
     REJECTED_FIELD_NUMBER: _ClassVar[int]
+    BATCH_HITS_FIELD_NUMBER: _ClassVar[int]
     batch_id: str
     accepted: int
     hits: int
     rejected: _containers.RepeatedCompositeFieldContainer[ReadRejection]
-    def __init__(self, batch_id: _Optional[str] = ..., accepted: _Optional[int] = ..., hits: _Optional[int] = ..., rejected: _Optional[_Iterable[_Union[ReadRejection, _Mapping]]] = ...) -> None: ...
+    batch_hits: _containers.RepeatedCompositeFieldContainer[BatchHit]
+    def __init__(self, batch_id: _Optional[str] = ..., accepted: _Optional[int] = ..., hits: _Optional[int] = ..., rejected: _Optional[_Iterable[_Union[ReadRejection, _Mapping]]] = ..., batch_hits: _Optional[_Iterable[_Union[BatchHit, _Mapping]]] = ...) -> None: ...
+
+class BatchHit(_message.Message):
+    __slots__ = ("index", "hit_id", "expires_at")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    HIT_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    hit_id: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, index: _Optional[int] = ..., hit_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WatchAlertsRequest(_message.Message):
     __slots__ = ()
