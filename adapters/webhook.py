@@ -59,7 +59,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
 import ssl
 import threading
@@ -77,6 +76,7 @@ import structlog
 from adapters.process import run_until_interrupted, start_process
 from adapters.settings import check_http_url, check_positive, load_adapter_settings
 from adapters.spool import DeliverySpool, SpoolError
+from gateway.domain.addresses import is_loopback
 from gateway.domain.retry import Backoff
 from gateway.domain.times import time_text
 from gateway.settings import Settings
@@ -134,15 +134,6 @@ def check_plain_http(key: str, url: str, *, allowed: bool) -> None:
             f"{key}: plain http:// is refused: use https://, or, for a receiver on this "
             "host's loopback, set allow_plain_http_loopback = true"
         )
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name: it may resolve anywhere
 
 
 def read_secret(path: Path) -> bytes:

@@ -46,4 +46,3 @@ def certificate_expiry(owner: str, kind: str, pem: str | bytes) -> CertificateEx
     except ValueError:
         return CertificateExpiry(owner, kind, None, "not a PEM X.509 certificate")
     return CertificateExpiry(owner, kind, cert.not_valid_after_utc)
-

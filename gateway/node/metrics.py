@@ -187,7 +187,6 @@ class NodeCollector(Collector):
         near.add_metric(["incoming"], len(f.confirmations_near_deadline) - out)
         yield from (open_, near)
 
-
     def _freshness(self, f) -> Iterator[Metric]:
         labels = ["agreement", "partner"]
         age = GaugeMetricFamily(

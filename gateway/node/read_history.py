@@ -11,10 +11,12 @@ import json
 import os
 import stat
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+from gateway.domain.addresses import is_loopback
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.hits import Sighting
 from gateway.domain.times import parse_time
@@ -44,6 +46,20 @@ def read_history_secret(path: Path | None) -> bytes:
     return secret
 
 
+def check_read_history_url(url: str) -> None:
+    """Each search carries a plate and the shared secret: https, or plain http only to
+    an adapter on this machine's loopback (the read-history listener itself speaks
+    plain HTTP; put a TLS-terminating proxy before one on another machine)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InvalidInput("read_history_url must be an https:// URL (or http:// to loopback)")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InvalidInput(
+            "read_history_url: plain http:// would carry plates and the shared secret in "
+            "clear: use https://, or http:// only to 127.0.0.1, ::1 or localhost"
+        )
+
+
 class HttpReadHistory:
     def __init__(
         self,
@@ -54,8 +70,7 @@ class HttpReadHistory:
         *,
         secret_file: Path | None = None,
     ) -> None:
-        if not url.startswith(("http://", "https://")):
-            raise InvalidInput("read_history_url must be an http:// or https:// URL")
+        check_read_history_url(url)
         self._authorization = "Bearer " + read_history_secret(secret_file).decode()
         self._url = url.rstrip("/") + "/search"
         self._zone_of = zone_of

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import base64
 import http.client
-import ipaddress
 import json
 import ssl
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from gateway.domain.addresses import is_loopback
 from gateway.domain.errors import InvalidInput, PartnerUnreachable
 from gateway.domain.isc import parse_tlp
 from gateway.node.config import NodeConfig, load_isc_credentials
@@ -214,7 +214,7 @@ def check_collection_url(
     if url.scheme not in {"http", "https"} or not url.hostname:
         raise InvalidInput("the ISC collection URL must be https://host/.../collections/ID/")
     if url.scheme == "http":
-        if not _is_loopback(url.hostname):
+        if not is_loopback(url.hostname):
             raise InvalidInput(
                 "the ISC collection URL must be https: plain http would carry the ISC "
                 "credentials and what is shared in clear (plain http is allowed only to "
@@ -227,15 +227,6 @@ def check_collection_url(
                 "or use https"
             )
     return url
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name other than localhost: it may resolve anywhere
 
 
 def _batches(records: list[ManifestRecord]) -> list[tuple[list[str], list[str]]]:

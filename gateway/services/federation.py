@@ -47,7 +47,7 @@ def bounded(text: str, limit: int = MAX_REFUSAL_TEXT) -> str:
 
 
 def _counts(counter: Counter[str]) -> str:
-    """"InvalidInput=97,NotFound=3": audit details hold flat values."""
+    """ "InvalidInput=97,NotFound=3": audit details hold flat values."""
     return ",".join(f"{name}={n}" for name, n in sorted(counter.items()))
 
 

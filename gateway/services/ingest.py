@@ -93,8 +93,7 @@ class IngestService:
         # A ReadHit holds the very read it was matched from: its position by identity.
         position = {id(read): index for index, read in enumerate(reads)}
         hits = tuple(
-            BatchHit(position[id(read_hits[r.read].read)], r.hit_id, r.expires_at)
-            for r in recorded
+            BatchHit(position[id(read_hits[r.read].read)], r.hit_id, r.expires_at) for r in recorded
         )
         return BatchAnswer(outcome, hits)
 

@@ -214,3 +214,26 @@ def test_the_nodes_retrospective_query_needs_the_secret_and_each_of_its_searches
     assert [line["searched"] for line in logged if line["event"] == "read_history.searched"] == [1]
     assert [line["refused"] for line in logged if line["event"] == "read_history.refused"] == [1]
     assert "1ABC123" not in history.stop()
+
+
+def test_a_node_refuses_to_start_with_a_plain_http_read_history_on_another_host(pair):
+    """Each search carries a plate and the secret: plain http only to loopback."""
+    terneuzen = pair["nl-terneuzen"]
+    _secret_file(terneuzen.home / "read-history.secret", SECRET)
+    terneuzen.stop()
+    config = terneuzen.home / "node.toml"
+    settings = config.read_text()
+    for url in ("http://10.20.30.40:8080", "http://reads.port.example"):
+        config.write_text(
+            settings + f'read_history_url = "{url}"\n'
+            'read_history_secret_file = "read-history.secret"\n'
+        )
+        with pytest.raises(RuntimeError) as refused:
+            terneuzen.start()
+        assert "read_history_url: plain http:// would carry plates" in str(refused.value)
+        assert SECRET not in terneuzen.log_path.read_text()
+    config.write_text(
+        settings + 'read_history_url = "https://reads.port.example"\n'
+        'read_history_secret_file = "read-history.secret"\n'
+    )
+    terneuzen.start()  # https to another host is what is asked for: the node starts
