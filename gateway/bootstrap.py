@@ -18,6 +18,8 @@ from gateway.node.config import NodeConfig, load_signing_key, load_token_master
 from gateway.node.federation_client import GrpcFederationClient
 from gateway.node.read_history import HttpReadHistory
 from gateway.node.taxii import isc_collection_factory, isc_settings
+from gateway.node.tls_identity import NodeTlsIdentity
+from gateway.node.token_secrets import FileTokenSecrets
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
 from gateway.services.alerts import AlertHub
@@ -35,6 +37,8 @@ from gateway.services.operations import OperationsService
 from gateway.services.outbox import OutboxService
 from gateway.services.ports import Store
 from gateway.services.sync import SyncService, Verifier, verify_received
+from gateway.services.tls import TlsService
+from gateway.services.token_rotation import TokenRotationService
 from gateway.store.sqlite import SqliteStore
 
 BACKUP_FOLDER = "backups"
@@ -63,6 +67,11 @@ class Application:
     gate: FederationGate
     # Set when a message was queued for a partner: the delivery loop wakes at once.
     outbox_wake: threading.Event
+    # Issue 15: rotation of the plate-token master secret.
+    token_rotation: TokenRotationService | None = None
+    # Issue 15: the TLS identity served now, and its reload without a restart.
+    tls_identity: NodeTlsIdentity | None = None
+    tls: TlsService | None = None
 
     @property
     def store(self) -> Store:
@@ -87,14 +96,16 @@ def build_application(
     clock: Clock = utc_now,
     read_history: ReadHistory | None = None,
 ) -> Application:
+    tls_identity = _tls_identity(config, clock)
     ctx = NodeContext(
         node_id=config.node_id,
         signing_key=load_signing_key(config),
         store=store or open_store(config, clock),
-        federation=federation or GrpcFederationClient(config),
+        federation=federation or GrpcFederationClient(config, tls_identity),
         token_master=load_token_master(config),
         max_review_days=config.max_review_days,
         clock=clock,
+        token_secrets=FileTokenSecrets.of(config),
     )
     outbox_wake = threading.Event()
     alerts = AlertHub()
@@ -185,14 +196,30 @@ def build_application(
             gate=gate,
             ingest=ingest,
             own_certificates=lambda: [
-                (OWN_CERTIFICATE, _read_or_none(config.tls_cert)),
+                (
+                    OWN_CERTIFICATE,
+                    tls_identity.current.cert_pem
+                    if tls_identity is not None
+                    else _read_or_none(config.tls_cert),
+                ),
                 (OWN_CA, _read_or_none(config.tls_ca)),
             ],
             certificate_warning_days=config.certificate_warning_days,
         ),
         gate=gate,
         outbox_wake=outbox_wake,
+        token_rotation=TokenRotationService(ctx, feed),
+        tls_identity=tls_identity,
+        tls=TlsService(ctx, tls_identity) if tls_identity is not None else None,
     )
+
+
+def _tls_identity(config: NodeConfig, clock: Clock) -> NodeTlsIdentity | None:
+    """The identity to serve; None where its files are missing (offline commands)."""
+    try:
+        return NodeTlsIdentity(config, clock)
+    except OSError:
+        return None
 
 
 def _read_or_none(path: Path) -> bytes | None:

@@ -21,10 +21,12 @@ from gateway.cli import (
     hits,
     hotlist,
     isc,
+    keys,
     node,
     partner,
     reads,
     sync,
+    tls,
     user,
 )
 
@@ -54,6 +56,8 @@ for command in (
     adapter.adapter,
     demo.demo,
     isc.isc,
+    keys.keys,
+    tls.tls,
 ):
     cli.add_command(command)
 

@@ -52,6 +52,8 @@ class Action(enum.StrEnum):
     ISC_READ = "isc.read"
     ISC_PROMOTE = "isc.promote"
     BACKUP = "node.backup"
+    TOKEN_SECRET_ROTATE = "token_secret.rotate"
+    TLS_RELOAD = "tls.reload"
 
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
@@ -83,6 +85,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ISC_PULL: frozenset({Role.INVESTIGATOR, Role.ADMIN}),
     Action.ISC_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
     Action.ISC_PROMOTE: frozenset({Role.INVESTIGATOR}),
+    # Issue 15: the node's plate-token secret and TLS identity are the administrator's.
+    Action.TOKEN_SECRET_ROTATE: frozenset({Role.ADMIN}),
+    Action.TLS_RELOAD: frozenset({Role.ADMIN}),
 }
 
 

@@ -33,6 +33,7 @@ from gateway.node.metrics import serve_metrics
 from gateway.node.partners_only import PartnersOnly
 from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
+from gateway.node.tls_identity import NodeTlsIdentity
 from gateway.node.verifier import ProcessVerifier
 from gateway.services.context import SYSTEM
 from gateway.wire.argos.v1 import (
@@ -64,6 +65,8 @@ class NodeServer:
         self.app: Application = build_application(
             config, federation=self.federation_client, verifier=self.verifier
         )
+        # Outbound channels present the identity served now (renewed by a reload).
+        self.federation_client.identity = self.app.tls_identity
         self.ctx = self.app.ctx
         self.sync_runner = SyncRunner(self.app.sync, self.federation_client)
         # Refused partner endpoints are audited; a partner's changed trust drops its channel.
@@ -92,7 +95,9 @@ class NodeServer:
         )
         fed_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(fed_health, fed)
-        creds = server_credentials(self.config, self._partner_cas)
+        creds = server_credentials(
+            self.config, self._partner_cas, self.app.tls_identity or NodeTlsIdentity(self.config)
+        )
         port = fed.add_secure_port(self.config.federation_listen, creds)
         if port == 0:
             raise OSError(f"cannot listen on {self.config.federation_listen}")
@@ -258,6 +263,8 @@ class NodeServer:
             try:
                 if time.monotonic() - last_tick >= TICK_INTERVAL_S:
                     self.app.feed.tick()
+                    if self.app.token_rotation is not None:
+                        self.app.token_rotation.retire_due()  # token overlaps that ended
                     last_tick = time.monotonic()
                 done = self.app.feed.project_all()
             except Exception:  # keep projecting whatever one failure was

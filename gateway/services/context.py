@@ -19,6 +19,7 @@ from gateway.domain.partners import Partner
 from gateway.domain.roles import Action, Role, authorize
 from gateway.domain.times import Clock, time_text, utc_now
 from gateway.services.ports import AppliedBatch, Store, UnitOfWork
+from gateway.services.ports.token_secrets import FixedTokenSecrets, TokenSecrets
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +47,9 @@ class ReceivedListener(Protocol):
     def applied(self, batch: AppliedBatch) -> None: ...
 
     def reset(self, agreement_id: str) -> None: ...
+
+    def keys_retired(self, agreement_id: str) -> None:
+        """Keys of an agreement were erased (a token epoch ended): index without them."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,12 @@ class NodeContext:
     max_review_days: int = 365
     clock: Clock = field(default=utc_now)
     received_listeners: list[ReceivedListener] = field(default_factory=list)
+    # Every plate-token master secret by epoch (None: token_master is epoch 0's).
+    token_secrets: TokenSecrets | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.token_secrets is None:
+            self.token_secrets = FixedTokenSecrets(self.token_master)
 
     def now(self) -> datetime:
         return self.clock()
@@ -172,6 +182,10 @@ class NodeContext:
     def received_reset(self, agreement_id: str) -> None:
         for listener in self.received_listeners:
             listener.reset(agreement_id)
+
+    def received_keys_retired(self, agreement_id: str) -> None:
+        for listener in self.received_listeners:
+            listener.keys_retired(agreement_id)
 
 
 def verify_audit_log(

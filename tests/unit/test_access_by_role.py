@@ -32,6 +32,8 @@ SERVICES = (
     "isc",
     "local_export",
     "operations",
+    "token_rotation",
+    "tls",
 )
 
 
