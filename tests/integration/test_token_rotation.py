@@ -119,9 +119,7 @@ def test_token_rotation_resends_each_entry_once_and_retires_the_old_key_without_
     # recipient erases the epoch-0 key and re-indexes without it, while running.
     ended = gent.argos("keys", "end-overlap", "token").stdout
     assert "erased: 0" in ended
-    wait_until(
-        lambda: keys_held(terneuzen, tokens)["epochs_held"] == [1], what="the old key to go"
-    )
+    wait_until(lambda: keys_held(terneuzen, tokens)["epochs_held"] == [1], what="the old key to go")
     assert keys_held(terneuzen, tokens)["keys_in_index"] == 1
     with sqlite3.connect(terneuzen.home / "node.sqlite") as db:
         held = db.execute(
