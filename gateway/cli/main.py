@@ -27,6 +27,7 @@ from gateway.cli import (
     reads,
     sync,
     tls,
+    token_keys,  # noqa: F401 - adds `keys rotate token`, `keys end-overlap token`
     user,
 )
 

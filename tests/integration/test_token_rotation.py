@@ -58,7 +58,7 @@ def shared(pair, tmp_path):
 
 
 def keys_held(node, agreement_id: str) -> dict:
-    for row in node.json("keys", "status")["received"]:
+    for row in node.json("keys", "token-status")["received"]:
         if row["agreement_id"] == agreement_id:
             return row
     raise AssertionError(f"{node.node_id} holds no key under {agreement_id}")
@@ -96,7 +96,7 @@ def test_token_rotation_resends_each_entry_once_and_retires_the_old_key_without_
 
     # During the overlap: the recipient fetched the epoch-1 key when a checkpoint first
     # named it, holds both, and its index hashes reads under both.
-    wait_until(lambda: gent.json("keys", "status")["feeds_pending"] == 0, what="the re-send")
+    wait_until(lambda: gent.json("keys", "token-status")["feeds_pending"] == 0, what="the re-send")
     wait_until(lambda: in_step(gent, terneuzen, tokens), what="the re-sent entries")
     assert keys_held(terneuzen, tokens) == {
         "agreement_id": tokens,
@@ -136,7 +136,7 @@ def test_token_rotation_resends_each_entry_once_and_retires_the_old_key_without_
     assert "token_secret.rotated" in audit_actions(gent)
     assert "token_secret.retired" in audit_actions(gent)
     assert "token_key.erased" in audit_actions(terneuzen)
-    status = gent.json("keys", "status")
+    status = gent.json("keys", "token-status")
     assert status["current_epoch"] == 1
     assert [e["epoch"] for e in status["epochs"] if e.get("retired_at")] == [0]
 
@@ -154,7 +154,7 @@ def test_only_an_administrator_may_rotate_the_token_secret(shared):
     assert "token_secret.rotate needs admin" in refused.stderr
     assert (gent.home / "token.key").read_bytes() == key_before
     assert not (gent.home / "token.key.1").exists()
-    assert gent.json("keys", "status")["current_epoch"] == 0
+    assert gent.json("keys", "token-status")["current_epoch"] == 0
     assert sync_row(gent, shared["tokens"], "provider")["cursor"] == cursor_before
     denied = [
         r for r in gent.json("audit", "list", "--limit", "1000") if r["action"] == "access.denied"
