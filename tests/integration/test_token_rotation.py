@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 
 import pytest
 
+from gateway.federation import LocalNode, argos_command
 from tests.integration.hits_support import read, reads_file
 from tests.integration.hotlist_support import add_entry, in_step, received, sync_row, wait_until
 
@@ -161,3 +163,59 @@ def test_only_an_administrator_may_rotate_the_token_secret(shared):
     ]
     assert denied and denied[-1]["object_id"] == "token_secret.rotate"
     assert keys_held(terneuzen, shared["tokens"])["epochs_held"] == [0]
+
+
+def test_a_backup_after_rotation_restores_a_provider_that_still_shares_under_its_epoch(
+    shared, tmp_path
+):
+    """The backup carries token.key.<epoch>: without it a restored provider could
+    derive no key of its current epoch, and its feeds would stop."""
+    pair = shared["pair"]
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    gent.json("keys", "rotate", "token", "--overlap", "24h")
+    wait_until(lambda: gent.json("keys", "token-status")["feeds_pending"] == 0, what="re-send")
+    passphrase = tmp_path / "backup.passphrase"
+    passphrase.write_bytes(b"correct horse battery staple 2026\n")
+    passphrase.chmod(0o600)
+    archive = tmp_path / "gent.argosbak"
+    gent.argos(
+        "backup",
+        "--out",
+        str(archive),
+        "--passphrase-file",
+        str(passphrase),
+        "--justification",
+        "after rotation",
+    )
+    secret = (gent.home / "token.key.1").read_bytes()
+    assert secret.strip() not in archive.read_bytes()
+    gent.stop()
+
+    restored = LocalNode("be-gent", tmp_path / "restored", gent.certs, port=gent.port)
+    out = subprocess.run(
+        [
+            *argos_command(),
+            "restore",
+            str(archive),
+            "--home",
+            str(restored.home),
+            "--passphrase-file",
+            str(passphrase),
+            "--admin-user",
+            "admin-restored",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert (restored.home / "token.key.1").read_bytes() == secret
+    assert (restored.home / "token.key.1").stat().st_mode & 0o077 == 0
+    restored.start()
+    try:
+        assert restored.json("keys", "token-status")["current_epoch"] == 1
+        entry = add_entry(restored, gent.home / "ivan.token", "3-PQR-678", "B")
+        wait_until(lambda: entry in received(terneuzen, shared["tokens"]), what="a new entry")
+        assert hit_count(shared, "3PQR678", 6) == 1
+    finally:
+        restored.stop()
