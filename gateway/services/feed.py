@@ -98,14 +98,16 @@ class FeedService:
             return 0
         return current_epoch(uow.feed.token_epochs())
 
-    def token_epoch_floor(self, agreement_id: str, uow: UnitOfWork) -> int:
+    def token_epoch_floor(self, state: FeedState | None, uow: UnitOfWork) -> int:
         """The oldest epoch a recipient must still hash reads under for this feed: the
-        oldest epoch not yet retired, but never above an epoch a live entry is under."""
+        oldest epoch whose secret is not erased, but never above the epoch every live
+        entry is under (a re-send not yet through keeps the old key in use). 0 for a
+        node that never rotated: recipients then keep every key."""
         epochs = uow.feed.token_epochs()
+        if not epochs or state is None:
+            return 0
         held = [e.epoch for e in epochs if e.retired_at is None]
-        floor = min(held) if held else 0
-        lowest_live = uow.feed.lowest_live_epoch(agreement_id)
-        return floor if lowest_live is None else min(floor, lowest_live)
+        return min(min(held, default=0), state.token_epoch_complete)
 
     def _provided_terms(self, agreement: Agreement) -> AgreementTerms | None:
         terms = agreement.in_force(self._ctx.now())
@@ -156,6 +158,8 @@ class FeedService:
             key = self.scheme_key(terms, agreement_id, terms.version, epoch)
             changed = uow.own_entries.changed_since(state.projected_change_seq, PROJECT_CHUNK)
             if not changed:
+                # Through: every live entry is now under the pass's epoch.
+                state.token_epoch_complete = state.token_epoch
                 uow.feed.save_state(state)
                 uow.commit()
                 return 0
@@ -286,7 +290,7 @@ class FeedService:
                 pending.append(row)
             if pending:
                 yield self._batch(peer, agreement_id, from_seq, pending)
-            yield self._head(peer, agreement_id, state, self.token_epoch_floor(agreement_id, uow))
+            yield self._head(peer, agreement_id, state, self.token_epoch_floor(state, uow))
 
     def follow(
         self,

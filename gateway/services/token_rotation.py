@@ -162,7 +162,6 @@ class TokenRotationService:
         pending = 0
         for agreement_id in self._token_feeds(uow):
             state = uow.feed.state(agreement_id)
-            lowest = uow.feed.lowest_live_epoch(agreement_id)
-            if state is None or state.token_epoch != current or (lowest or current) < current:
+            if state is None or state.token_epoch_complete != current:
                 pending += 1
         return pending

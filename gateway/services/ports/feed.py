@@ -17,8 +17,10 @@ class FeedState:
     live_count: int
     set_digest: int
     projected_change_seq: int
-    # The plate-token epoch the projector's pass is under (0: the first master secret).
+    # The plate-token epoch the projector's pass is under (0: the first master secret),
+    # and the epoch every live entry is under since that pass went through.
     token_epoch: int = 0
+    token_epoch_complete: int = 0
 
 
 class FeedRow(NamedTuple):
@@ -73,9 +75,6 @@ class FeedRepository(Protocol):
 
     def drop(self, agreement_id: str) -> None:
         """Forget the feed (the agreement was revoked)."""
-
-    def lowest_live_epoch(self, agreement_id: str) -> int | None:
-        """The oldest token epoch any live entry of the feed is still under."""
 
     def token_epochs(self) -> list[TokenEpoch]:
         """Every epoch recorded, oldest first (none: only epoch 0 ever existed)."""

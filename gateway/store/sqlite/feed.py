@@ -35,21 +35,23 @@ class SqliteFeed:
     def state(self, agreement_id: str) -> FeedState | None:
         row = self._conn.execute(
             "SELECT agreement_version, last_seq, live_count, set_digest, projected_change_seq, "
-            "token_epoch FROM feed_state WHERE agreement_id = ?",
+            "token_epoch, token_epoch_complete FROM feed_state WHERE agreement_id = ?",
             (agreement_id,),
         ).fetchone()
         if row is None:
             return None
-        return FeedState(agreement_id, row[0], row[1], row[2], int(row[3], 16), row[4], row[5])
+        return FeedState(agreement_id, row[0], row[1], row[2], int(row[3], 16), *row[4:])
 
     def save_state(self, s: FeedState) -> None:
         self._conn.execute(
             "INSERT INTO feed_state (agreement_id, agreement_version, last_seq, live_count, "
-            "set_digest, projected_change_seq, token_epoch) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "set_digest, projected_change_seq, token_epoch, token_epoch_complete) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (agreement_id) DO UPDATE SET agreement_version=excluded.agreement_version,"
             " last_seq=excluded.last_seq, live_count=excluded.live_count,"
             " set_digest=excluded.set_digest, projected_change_seq=excluded.projected_change_seq,"
-            " token_epoch=excluded.token_epoch",
+            " token_epoch=excluded.token_epoch,"
+            " token_epoch_complete=excluded.token_epoch_complete",
             (
                 s.agreement_id,
                 s.agreement_version,
@@ -58,6 +60,7 @@ class SqliteFeed:
                 merkle.set_digest_hex(s.set_digest),
                 s.projected_change_seq,
                 s.token_epoch,
+                s.token_epoch_complete,
             ),
         )
 
@@ -117,13 +120,6 @@ class SqliteFeed:
     def drop(self, agreement_id: str) -> None:
         self._conn.execute("DELETE FROM feed WHERE agreement_id = ?", (agreement_id,))
         self._conn.execute("DELETE FROM feed_state WHERE agreement_id = ?", (agreement_id,))
-
-    def lowest_live_epoch(self, agreement_id: str) -> int | None:
-        row = self._conn.execute(
-            "SELECT min(token_epoch) FROM feed WHERE agreement_id = ? AND live = 1",
-            (agreement_id,),
-        ).fetchone()
-        return row[0]
 
     def token_epochs(self) -> list[TokenEpoch]:
         return [

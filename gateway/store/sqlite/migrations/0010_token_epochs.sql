@@ -10,10 +10,12 @@ CREATE TABLE token_epochs (
     retired_at TEXT
 );
 
--- The epoch each feed row's token is under, and the epoch the feed's projector pass is
--- under: a rotation re-sends every in-scope entry once, under the new epoch.
+-- The epoch each feed row's token is under, the epoch the feed's projector pass is
+-- under (a rotation re-sends every in-scope entry once, under the new epoch), and the
+-- epoch every live entry is under once that pass is through (what heads tell).
 ALTER TABLE feed ADD COLUMN token_epoch INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE feed_state ADD COLUMN token_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE feed_state ADD COLUMN token_epoch_complete INTEGER NOT NULL DEFAULT 0;
 
 -- Recipient side: one key per agreement version and epoch (the primary key changes, so
 -- the table is rebuilt; every key held so far is of epoch 0).
