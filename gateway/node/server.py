@@ -21,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from gateway.bootstrap import Application, build_application
-from gateway.domain.errors import IllegalTransition
+from gateway.domain.errors import ArgosError, IllegalTransition
 from gateway.domain.retry import Backoff
 from gateway.node.admin_servicer import AdminServicer
 from gateway.node.config import NodeConfig, load_config
@@ -143,6 +143,7 @@ class NodeServer:
             (self._deadline_loop, "deadlines"),
             (self._isc_loop, "isc"),
             (self._watch_loop, "watch"),
+            (self._tls_watch_loop, "tls-watch"),
         ):
             worker = threading.Thread(target=target, name=name, daemon=True)
             worker.start()
@@ -230,6 +231,28 @@ class NodeServer:
                 self.app.gate.summarise_refusals()
             except Exception:
                 log.exception("refusals.summary_failed")
+
+    def _tls_watch_loop(self) -> None:
+        """With tls_reload_check_s: reload the TLS identity when its files change on
+        disk. A refused pair is audited once per content, then left until it changes."""
+        every, tls = self.config.tls_reload_check_s, self.app.tls
+        if not every or tls is None or self.app.tls_identity is None:
+            return
+        seen = self.app.tls_identity.current.cert_pem + self.app.tls_identity.current.key_pem
+        while not self._stop.wait(every):
+            try:
+                on_disk = self.config.tls_cert.read_bytes() + self.config.tls_key.read_bytes()
+            except OSError:
+                continue  # mid-write; look again next round
+            if on_disk == seen:
+                continue
+            seen = on_disk
+            try:
+                tls.reload(SYSTEM)
+            except ArgosError:
+                pass  # audited as tls.reload_refused; the old identity stays served
+            except Exception:
+                log.exception("tls.reload_failed")
 
     def _isc_loop(self) -> None:
         """On the configured schedule: pull the ISC collection, and publish the last

@@ -228,3 +228,27 @@ def test_a_ca_changeover_serves_a_certificate_of_the_new_ca_beside_the_old(linke
     )
     assert any(a["agreement_id"] == second for a in terneuzen.json("agreement", "list"))
     terneuzen.argos("sync", "verify", agreement_id)
+
+
+def test_with_a_file_check_interval_the_node_reloads_a_renewed_certificate_by_itself(linked, pki):
+    federation, agreement_id, ivan = linked
+    gent, terneuzen = federation["be-gent"], federation["nl-terneuzen"]
+    gent.stop()
+    with (gent.home / "node.toml").open("a") as f:
+        f.write("tls_reload_check_s = 0.2\n")
+    gent.start()
+    old = served_fingerprint(gent, pki / "nl-terneuzen")
+
+    (pki / "be-gent" / "cert.pem").write_text("half-written\n")
+    wait_until(lambda: audit_of(gent, "tls.reload_refused"), what="the refused pair")
+    assert served_fingerprint(gent, pki / "nl-terneuzen") == old
+    renew(pki / "be-gent", "be-gent", *dev_ca(pki))
+    new = file_fingerprint(pki / "be-gent" / "cert.pem")
+    wait_until(lambda: served_fingerprint(gent, pki / "nl-terneuzen") == new, what="the renewal")
+    # Cert and key are two files: a look between their writes may see a mismatched
+    # pair and refuse it (audited); the served certificate is the renewed one in the end.
+    reloaded = audit_of(gent, "tls.reloaded")[-1]
+    assert reloaded["details"]["served_sha256"] == new
+    assert reloaded["actor"] == "node"
+    entry = add_entry(gent, ivan, "5-MNO-345", "B")
+    wait_until(lambda: entry in received(terneuzen, agreement_id), what="sync to go on")
