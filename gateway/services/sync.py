@@ -184,6 +184,12 @@ class SyncService:
         under them, without a restart. Audited; returns how many keys went."""
         if floor <= 0:
             return 0
+        with self._ctx.store.read() as uow:  # every head carries the floor: write rarely
+            if (
+                min(uow.received.matching_key_epochs(agreement.agreement_id), default=floor)
+                >= floor
+            ):
+                return 0
         with self._ctx.store.write() as uow:
             erased = uow.received.erase_matching_keys_before(agreement.agreement_id, floor)
             if erased:
