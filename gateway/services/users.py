@@ -171,6 +171,8 @@ class UserService:
             raise InvalidInput(
                 f"user name {name!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'"
             )
+        if name == UNKNOWN:
+            raise InvalidInput(f"user name {UNKNOWN!r} is kept for tokens never issued here")
         now = self._ctx.now()
         token = _new_token()
         user = User(
