@@ -35,6 +35,7 @@ from gateway.services.operations import OperationsService
 from gateway.services.outbox import OutboxService
 from gateway.services.ports import Store
 from gateway.services.sync import SyncService, Verifier, verify_received
+from gateway.services.users import UserService
 from gateway.store.sqlite import SqliteStore
 
 BACKUP_FOLDER = "backups"
@@ -63,6 +64,8 @@ class Application:
     gate: FederationGate
     # Set when a message was queued for a partner: the delivery loop wakes at once.
     outbox_wake: threading.Event
+    # Local users and their tokens (who is calling, and the users' lifetime).
+    users: UserService
 
     @property
     def store(self) -> Store:
@@ -98,7 +101,8 @@ def build_application(
     )
     outbox_wake = threading.Event()
     alerts = AlertHub()
-    administration = AdministrationService(ctx, Path(config.home).resolve() / BACKUP_FOLDER)
+    users = UserService(ctx)
+    administration = AdministrationService(ctx, users, Path(config.home).resolve() / BACKUP_FOLDER)
     feed = FeedService(ctx)
     hotlist = HotlistService(ctx, on_changed=feed.entries_changed)
     sync = SyncService(
@@ -192,6 +196,7 @@ def build_application(
         ),
         gate=gate,
         outbox_wake=outbox_wake,
+        users=users,
     )
 
 

@@ -10,6 +10,7 @@ from gateway.bootstrap import Application
 from gateway.domain.errors import InvalidInput
 from gateway.node.status_codes import grpc_method, grpc_stream
 from gateway.services.context import Caller
+from gateway.services.users import TokenCheck
 from gateway.wire import admin_codec as wire
 from gateway.wire import codec
 from gateway.wire.argos.v1 import admin_pb2 as pb
@@ -19,10 +20,16 @@ from gateway.wire.local_api import token_from
 EXPORT_CHUNK = 5_000
 
 
+def local_token(app: Application, context: grpc.ServicerContext) -> TokenCheck:
+    """The local user behind a call, from its bearer token, as a check a long stream
+    repeats before each message."""
+    header = dict(context.invocation_metadata()).get("authorization", "")
+    return app.users.check_token(token_from(header))
+
+
 def local_caller(app: Application, context: grpc.ServicerContext) -> Caller:
     """The local user behind a call, from its bearer token."""
-    header = dict(context.invocation_metadata()).get("authorization", "")
-    return app.administration.authenticate(token_from(header))
+    return local_token(app, context).caller
 
 
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
@@ -138,13 +145,43 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     def AddUser(self, request, context):
         caller = self._caller(context)
         role = wire.ROLE_FROM_PB.get(request.role)
-        user, token = self._app.administration.add_user(caller, request.name, role)
-        return pb.AddUserResponse(user=wire.user_pb(user), token=token)
+        user, token = self._app.users.add_user(
+            caller, request.name, role, **wire.token_expiry_from_pb(request)
+        )
+        return pb.AddUserResponse(user=self._user_pb(user), token=token)
 
     @grpc_method()
     def ListUsers(self, request, context):
-        users = self._app.administration.users(self._caller(context))
-        return pb.ListUsersResponse(users=[wire.user_pb(u) for u in users])
+        users = self._app.users.users(self._caller(context))
+        return pb.ListUsersResponse(users=[self._user_pb(u) for u in users])
+
+    @grpc_method()
+    def DisableUser(self, request, context):
+        user = self._app.users.disable(self._caller(context), request.name, request.justification)
+        return pb.DisableUserResponse(user=self._user_pb(user))
+
+    @grpc_method()
+    def EnableUser(self, request, context):
+        user = self._app.users.enable(self._caller(context), request.name, request.justification)
+        return pb.EnableUserResponse(user=self._user_pb(user))
+
+    @grpc_method()
+    def RotateUserToken(self, request, context):
+        user, token = self._app.users.rotate_token(
+            self._caller(context),
+            request.name,
+            justification=request.justification,
+            **wire.token_expiry_from_pb(request),
+        )
+        return pb.RotateUserTokenResponse(user=self._user_pb(user), token=token)
+
+    @grpc_method()
+    def RemoveUser(self, request, context):
+        user = self._app.users.remove(self._caller(context), request.name, request.justification)
+        return pb.RemoveUserResponse(user=self._user_pb(user))
+
+    def _user_pb(self, user) -> pb.User:
+        return wire.user_pb(user, self._app.ctx.now())
 
     @grpc_method()
     def ListAuditRecords(self, request, context):

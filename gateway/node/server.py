@@ -225,6 +225,10 @@ class NodeServer:
                 self.app.gate.summarise_refusals()
             except Exception:
                 log.exception("refusals.summary_failed")
+            try:  # and the local users' refused tokens
+                self.app.users.summarise_refusals()
+            except Exception:
+                log.exception("refusals.summary_failed")
 
     def _isc_loop(self) -> None:
         """On the configured schedule: pull the ISC collection, and publish the last
@@ -287,6 +291,7 @@ class NodeServer:
             t.join(timeout=grace)
         try:
             self.app.gate.summarise_refusals(everything=True)
+            self.app.users.summarise_refusals(everything=True)
         except Exception:  # the node stops all the same
             log.exception("refusals.summary_failed")
         self.app.close()

@@ -1,12 +1,11 @@
-"""Local administration use cases: users and their credentials, partners, the audit
-log, and snapshots of the node's database for backup."""
+"""Local administration use cases: the node's own life (its first administrator,
+a restore), partners, the audit log, and snapshots of the node's database for backup.
+Users and their tokens are gateway.services.users."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -21,31 +20,27 @@ from gateway.domain.errors import (
     Conflict,
     InvalidInput,
     NotFound,
-    Unauthenticated,
 )
 from gateway.domain.identity import PublicNodeKey, check_node_id
 from gateway.domain.partners import Partner
 from gateway.domain.peer import bundle_fingerprints, check_ca_pem, check_pin, identify_peer
-from gateway.domain.roles import Action, Role, User
+from gateway.domain.roles import Action, Role
 from gateway.services.access import requires
 from gateway.services.context import Caller, NodeContext
+from gateway.services.users import UserService
 
 log = structlog.get_logger(__name__)
 
-USER_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 ENDPOINT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
-TOKEN_PREFIX = "argos_"
 BOOTSTRAP = Caller("system", "init")
 
 
-def token_hash(token: str) -> str:
-    # Tokens are 256-bit random, so a fast hash is enough: nothing to brute-force.
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 class AdministrationService:
-    def __init__(self, ctx: NodeContext, backup_folder: Path | None = None) -> None:
+    def __init__(
+        self, ctx: NodeContext, users: UserService, backup_folder: Path | None = None
+    ) -> None:
         self._ctx = ctx
+        self._users = users
         self._backups = backup_folder
         # Told the node id of a partner whose registration changed or ended, after the
         # commit (the federation client drops its channel to it).
@@ -60,7 +55,7 @@ class AdministrationService:
         self._ctx.record(
             BOOTSTRAP, "node.init", "node", self._ctx.node_id, details={"key_id": key_id}
         )
-        _, token = self.add_user(BOOTSTRAP, admin_user, Role.ADMIN)
+        _, token = self._users.add_user(BOOTSTRAP, admin_user, Role.ADMIN)
         return token
 
     def adopt_restored(self, backup_created_at: str, admin_user: str) -> tuple[int, str | None]:
@@ -78,47 +73,8 @@ class AdministrationService:
             self._ctx.node_id,
             details={"backup_created_at": backup_created_at, "records": checked},
         )
-        token = self.add_user(restorer, admin_user, Role.ADMIN)[1] if admin_user else None
+        token = self._users.add_user(restorer, admin_user, Role.ADMIN)[1] if admin_user else None
         return checked, token
-
-    # -- users --------------------------------------------------------------------------
-
-    def authenticate(self, token: str | None) -> Caller:
-        """The local user a bearer token belongs to."""
-        if not token:
-            raise Unauthenticated(
-                "no credentials: give a token with --token-file or ARGOS_TOKEN_FILE"
-            )
-        with self._ctx.store.read() as uow:
-            user = uow.users.by_token_hash(token_hash(token))
-        if user is None:
-            raise Unauthenticated("the token is not valid on this node")
-        return Caller("user", user.name, user.role)
-
-    @requires(Action.USER_MANAGE)
-    def add_user(self, caller: Caller, name: str, role: Role | None) -> tuple[User, str]:
-        """Create a user; return it and its token, which is shown once and stored hashed.
-        The first administrator is made by `argos init` as the BOOTSTRAP caller."""
-        if role is None:
-            raise InvalidInput("a user needs a role: admin, investigator, operator or auditor")
-        if not USER_NAME.match(name):
-            raise InvalidInput(
-                f"user name {name!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'"
-            )
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        user = User(name, role, self._ctx.now())
-        with self._ctx.store.write() as uow:
-            uow.users.add(user, token_hash(token))
-            self._ctx.record(
-                caller, "user.add", "user", name, uow=uow, details={"role": role.value}
-            )
-            uow.commit()
-        return user, token
-
-    @requires(Action.USER_MANAGE)
-    def users(self, caller: Caller) -> list[User]:
-        with self._ctx.store.read() as uow:
-            return uow.users.all()
 
     # -- partners -----------------------------------------------------------------------
 

@@ -33,6 +33,14 @@ class AgreementState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     AGREEMENT_STATE_REVOKED: _ClassVar[AgreementState]
     AGREEMENT_STATE_EXPIRED: _ClassVar[AgreementState]
     AGREEMENT_STATE_SUPERSEDED: _ClassVar[AgreementState]
+
+class UserState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    USER_STATE_UNSPECIFIED: _ClassVar[UserState]
+    USER_STATE_ACTIVE: _ClassVar[UserState]
+    USER_STATE_DISABLED: _ClassVar[UserState]
+    USER_STATE_REMOVED: _ClassVar[UserState]
+    USER_STATE_EXPIRED: _ClassVar[UserState]
 ROLE_UNSPECIFIED: Role
 ROLE_ADMIN: Role
 ROLE_INVESTIGATOR: Role
@@ -46,6 +54,11 @@ AGREEMENT_STATE_SUSPENDED: AgreementState
 AGREEMENT_STATE_REVOKED: AgreementState
 AGREEMENT_STATE_EXPIRED: AgreementState
 AGREEMENT_STATE_SUPERSEDED: AgreementState
+USER_STATE_UNSPECIFIED: UserState
+USER_STATE_ACTIVE: UserState
+USER_STATE_DISABLED: UserState
+USER_STATE_REMOVED: UserState
+USER_STATE_EXPIRED: UserState
 
 class GetStatusRequest(_message.Message):
     __slots__ = ()
@@ -358,22 +371,32 @@ class GetAgreementRequest(_message.Message):
     def __init__(self, agreement_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class User(_message.Message):
-    __slots__ = ("name", "role", "created_at")
+    __slots__ = ("name", "role", "created_at", "state", "token_expires_at", "last_used_at")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_AT_FIELD_NUMBER: _ClassVar[int]
     name: str
     role: Role
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    state: UserState
+    token_expires_at: _timestamp_pb2.Timestamp
+    last_used_at: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[UserState, str]] = ..., token_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class AddUserRequest(_message.Message):
-    __slots__ = ("name", "role")
+    __slots__ = ("name", "role", "token_expires_at", "token_lifetime_s")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_LIFETIME_S_FIELD_NUMBER: _ClassVar[int]
     name: str
     role: Role
-    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ...) -> None: ...
+    token_expires_at: _timestamp_pb2.Timestamp
+    token_lifetime_s: int
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., token_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_lifetime_s: _Optional[int] = ...) -> None: ...
 
 class AddUserResponse(_message.Message):
     __slots__ = ("user", "token")
@@ -932,3 +955,65 @@ class SnapshotDatabaseResponse(_message.Message):
     path: str
     audit_seq: int
     def __init__(self, path: _Optional[str] = ..., audit_seq: _Optional[int] = ...) -> None: ...
+
+class DisableUserRequest(_message.Message):
+    __slots__ = ("name", "justification")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    justification: str
+    def __init__(self, name: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class DisableUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class EnableUserRequest(_message.Message):
+    __slots__ = ("name", "justification")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    justification: str
+    def __init__(self, name: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class EnableUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class RotateUserTokenRequest(_message.Message):
+    __slots__ = ("name", "justification", "token_expires_at", "token_lifetime_s")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_LIFETIME_S_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    justification: str
+    token_expires_at: _timestamp_pb2.Timestamp
+    token_lifetime_s: int
+    def __init__(self, name: _Optional[str] = ..., justification: _Optional[str] = ..., token_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_lifetime_s: _Optional[int] = ...) -> None: ...
+
+class RotateUserTokenResponse(_message.Message):
+    __slots__ = ("user", "token")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    token: str
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., token: _Optional[str] = ...) -> None: ...
+
+class RemoveUserRequest(_message.Message):
+    __slots__ = ("name", "justification")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    justification: str
+    def __init__(self, name: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class RemoveUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
