@@ -33,6 +33,7 @@ from gateway.services.local_export import LocalExportService
 from gateway.services.matching import MatchingService
 from gateway.services.operations import OperationsService
 from gateway.services.outbox import OutboxService
+from gateway.services.partner_changes import PartnerChangeService
 from gateway.services.ports import Store
 from gateway.services.sync import SyncService, Verifier, verify_received
 from gateway.store.sqlite import SqliteStore
@@ -63,6 +64,7 @@ class Application:
     gate: FederationGate
     # Set when a message was queued for a partner: the delivery loop wakes at once.
     outbox_wake: threading.Event
+    partner_changes: PartnerChangeService
 
     @property
     def store(self) -> Store:
@@ -192,6 +194,7 @@ def build_application(
         ),
         gate=gate,
         outbox_wake=outbox_wake,
+        partner_changes=PartnerChangeService(ctx, administration, on_queued=outbox_wake.set),
     )
 
 

@@ -24,8 +24,9 @@ from gateway.domain.errors import (
     Unauthenticated,
 )
 from gateway.domain.identity import PublicNodeKey, check_node_id
+from gateway.domain.partner_change import change_details, check_endpoint
 from gateway.domain.partners import Partner
-from gateway.domain.peer import bundle_fingerprints, check_ca_pem, check_pin, identify_peer
+from gateway.domain.peer import check_ca_pem, check_pin, identify_peer
 from gateway.domain.roles import Action, Role, User
 from gateway.services.access import requires
 from gateway.services.context import Caller, NodeContext
@@ -33,7 +34,6 @@ from gateway.services.context import Caller, NodeContext
 log = structlog.get_logger(__name__)
 
 USER_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-ENDPOINT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 TOKEN_PREFIX = "argos_"
 BOOTSTRAP = Caller("system", "init")
 
@@ -136,8 +136,7 @@ class AdministrationService:
         check_node_id(node_id)
         if node_id == self._ctx.node_id:
             raise InvalidInput("a node cannot be its own partner")
-        if not ENDPOINT.match(endpoint):
-            raise InvalidInput(f"endpoint {endpoint!r} is not of the form host:port")
+        check_endpoint(endpoint)
         check_ca_pem(tls_ca_pem)
         partner = Partner(
             node_id=node_id,
@@ -193,15 +192,18 @@ class AdministrationService:
         tls_ca_pem: str | None,
         tls_pin_sha256: str | None,
         justification: str,
+        endpoint: str | None = None,
     ) -> tuple[Partner, Partner]:
-        """Replace, in place, how a partner's TLS certificate is recognised: its CA, its
-        pin ("" removes it), or both; None leaves that one as it is. Agreements stay in
-        force and nothing received is purged: the partner is the same node with the same
-        signing key, reached and recognised anew. Returns the partner as it was and as
-        it is now. Calls in (domain.peer, read on each call) and out (the federation
-        client's channel, dropped at once) use the new trust from the next call on."""
-        if tls_ca_pem is None and tls_pin_sha256 is None:
-            raise InvalidInput("give the partner's new CA certificate, its new pin, or both")
+        """Replace, in place, where a partner is reached (its endpoint) and how its TLS
+        certificate is recognised: its CA (or a bundle of CAs during its changeover), its
+        pin ("" removes it), or several at once in one audited change; None leaves that
+        one as it is. Agreements stay in force and nothing received is purged: the
+        partner is the same node with the same signing key, reached and recognised anew.
+        Returns the partner as it was and as it is now. Calls in (domain.peer, read on
+        each call) and out (the federation client's channel, dropped at once; the outbox
+        and sync read the partner on each attempt) use the change from the next call on."""
+        if tls_ca_pem is None and tls_pin_sha256 is None and endpoint is None:
+            raise InvalidInput("give the partner's new endpoint, CA certificate or pin")
         if not justification.strip():
             raise InvalidInput("a change of a partner's trust needs a justification (audited)")
         with self._ctx.store.write() as uow:
@@ -210,6 +212,7 @@ class AdministrationService:
                 raise NotFound(f"{node_id} is not a registered partner")
             after = replace(
                 before,
+                endpoint=before.endpoint if endpoint is None else check_endpoint(endpoint),
                 tls_ca_pem=before.tls_ca_pem if tls_ca_pem is None else check_ca_pem(tls_ca_pem),
                 tls_pin_sha256=(
                     before.tls_pin_sha256 if tls_pin_sha256 is None else check_pin(tls_pin_sha256)
@@ -225,14 +228,16 @@ class AdministrationService:
                 node_id,
                 uow=uow,
                 justification=justification,
-                details=_trust_change(before, after),
+                details=change_details(before, after),
             )
             uow.commit()
-        log.info("partner.trust_changed", partner=node_id, **_trust_change(before, after))
-        self._changed(node_id)
+        log.info("partner.trust_changed", partner=node_id, **change_details(before, after))
+        self.partner_changed(node_id)
         return before, after
 
-    def _changed(self, node_id: str) -> None:
+    def partner_changed(self, node_id: str) -> None:
+        """Tell the listeners (the federation client) that a partner's registration
+        changed or ended; called after the commit."""
         for listener in self.on_partner_changed:
             listener(node_id)
 
@@ -261,7 +266,7 @@ class AdministrationService:
                 justification=justification,
             )
             uow.commit()
-        self._changed(node_id)
+        self.partner_changed(node_id)
 
     @requires(Action.PARTNER_READ)
     def partners(self, caller: Caller) -> list[Partner]:
@@ -343,22 +348,3 @@ class AuditBroken(ArgosError):
 
 def _trust(partner: Partner | None):
     return partner.trust if partner else None
-
-
-def _fingerprints(pem: str) -> str:
-    try:
-        return ",".join(bundle_fingerprints(pem))
-    except InvalidInput:  # registered before every certificate of a bundle was checked
-        return "unreadable"
-
-
-def _trust_change(before: Partner, after: Partner) -> dict[str, str]:
-    """Old and new TLS trust by fingerprint (SHA-256 of each CA certificate, comma
-    separated, and the pin): enough to compare with what the partner says by phone;
-    never a PEM or a key."""
-    return {
-        "old_ca_sha256": _fingerprints(before.tls_ca_pem),
-        "new_ca_sha256": _fingerprints(after.tls_ca_pem),
-        "old_pin_sha256": before.tls_pin_sha256,
-        "new_pin_sha256": after.tls_pin_sha256,
-    }
