@@ -171,7 +171,13 @@ class PartnerChangeService:
             before = uow.partners.get(node_id)
             try:
                 after = self._decision(held, before, node_id, fingerprint, accept)
-            except ArgosError as refusal:
+            except ArgosError as error:
+                refusal = error
+            else:
+                refusal = None
+            if refusal is not None:
+                # Audited, and committed before the refusal is raised: leaving the
+                # unit with an exception would roll the record back with it.
                 self._ctx.record(
                     caller,
                     "partner.change_refused",
@@ -182,26 +188,28 @@ class PartnerChangeService:
                     details={"fingerprint": fingerprint[:64], "decision": verb},
                 )
                 uow.commit()
-                raise
-            assert held is not None and before is not None  # checked by _decision
-            if accept:
-                uow.partners.update(after)
-            state = ChangeState.ACCEPTED if accept else ChangeState.REJECTED
-            uow.partner_changes.decide(node_id, held.change.sequence, state, now)
-            self._ctx.record(
-                caller,
-                f"partner.change_{verb}",
-                "partner",
-                node_id,
-                uow=uow,
-                justification=justification,
-                details={
-                    "fingerprint": held.fingerprint,
-                    "sequence": held.change.sequence,
-                    **change_details(before, after),
-                },
-            )
-            uow.commit()
+            else:
+                assert held is not None and before is not None  # checked by _decision
+                if accept:
+                    uow.partners.update(after)
+                state = ChangeState.ACCEPTED if accept else ChangeState.REJECTED
+                uow.partner_changes.decide(node_id, held.change.sequence, state, now)
+                self._ctx.record(
+                    caller,
+                    f"partner.change_{verb}",
+                    "partner",
+                    node_id,
+                    uow=uow,
+                    justification=justification,
+                    details={
+                        "fingerprint": held.fingerprint,
+                        "sequence": held.change.sequence,
+                        **change_details(before, after),
+                    },
+                )
+                uow.commit()
+        if refusal is not None:
+            raise refusal
         log.info(f"partner.change_{verb}", partner=node_id, sequence=held.change.sequence)
         if accept:
             self._administration.partner_changed(node_id)
