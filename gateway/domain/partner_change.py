@@ -14,7 +14,8 @@ Rules for an announcement received from a partner (each check below cites one):
 4. It was not issued in the future (beyond a small clock skew).
 5. It announces something, and what it announces is well formed: an endpoint is
    host:port, every CA certificate parses, a certificate parses and names the
-   announcing node (domain.peer rule 1).
+   announcing node (domain.peer rule 1) and, announced with a CA, is issued by one of
+   its CAs.
 6. It takes effect only once the local administrator accepts it (fingerprint compared
    out of band, as with agreements): receiving it changes nothing but the pending list.
    A newer announcement supersedes a pending older one.
@@ -40,6 +41,7 @@ from datetime import datetime, timedelta
 from gateway.domain.errors import InvalidInput, PeerIdentityMismatch, StaleVersion
 from gateway.domain.partners import Partner
 from gateway.domain.peer import (
+    PartnerTrust,
     bundle_fingerprints,
     certificate_fingerprint,
     check_ca_pem,
@@ -98,6 +100,16 @@ class PartnerChange:
                 raise PeerIdentityMismatch(
                     f"the certificate announced by {self.node_id} names {named}"
                 )
+            if self.tls_ca_pem:
+                try:
+                    check_partner_server(
+                        self.tls_cert_pem, PartnerTrust(self.node_id, self.tls_ca_pem, "")
+                    )
+                except PeerIdentityMismatch:
+                    raise InvalidInput(
+                        f"the certificate announced by {self.node_id} is not issued by any "
+                        "CA announced with it"
+                    ) from None
         return self
 
     @property

@@ -32,6 +32,7 @@ SERVICES = (
     "isc",
     "local_export",
     "operations",
+    "partner_changes",
 )
 
 

@@ -96,6 +96,12 @@ def test_an_announcement_must_say_something_well_formed(pki):
     rotterdam = (pki["old"] / "nl-rotterdam" / "cert.pem").read_text()
     with pytest.raises(PeerIdentityMismatch, match="names nl-rotterdam"):
         PartnerChange("be-gent", 1, NOW, tls_cert_pem=rotterdam).check()
+    new_cert = (pki["new"] / "be-gent" / "cert.pem").read_text()
+    old_ca, new_ca = (pki["old"] / "ca.pem").read_text(), (pki["new"] / "ca.pem").read_text()
+    with pytest.raises(InvalidInput, match="not issued by any CA announced with it"):
+        PartnerChange("be-gent", 1, NOW, tls_ca_pem=old_ca, tls_cert_pem=new_cert).check()
+    both = PartnerChange("be-gent", 1, NOW, tls_ca_pem=old_ca + new_ca, tls_cert_pem=new_cert)
+    assert both.check() == both
 
 
 def test_a_pinned_partner_takes_the_new_certificate_as_its_pin_and_ignores_a_ca(pki):
