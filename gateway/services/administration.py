@@ -24,7 +24,7 @@ from gateway.domain.errors import (
     Unauthenticated,
 )
 from gateway.domain.identity import PublicNodeKey, check_node_id
-from gateway.domain.partner_change import change_details, check_endpoint
+from gateway.domain.partner_change import ChangeState, change_details, check_endpoint
 from gateway.domain.partners import Partner
 from gateway.domain.peer import check_ca_pem, check_pin, identify_peer
 from gateway.domain.roles import Action, Role, User
@@ -257,6 +257,13 @@ class AdministrationService:
                         f"{state.value}; revoke it before removing the partner"
                     )
             uow.partners.remove(node_id)
+            # Its pending announcements end with it (kept, so that none of them can be
+            # replayed and accepted if it is registered again).
+            dropped = uow.partner_changes.listed(node_id)
+            for held in dropped:
+                uow.partner_changes.decide(
+                    node_id, held.change.sequence, ChangeState.SUPERSEDED, now
+                )
             self._ctx.record(
                 caller,
                 "partner.remove",
@@ -264,6 +271,7 @@ class AdministrationService:
                 node_id,
                 uow=uow,
                 justification=justification,
+                details={"pending_changes_dropped": len(dropped)} if dropped else None,
             )
             uow.commit()
         self.partner_changed(node_id)

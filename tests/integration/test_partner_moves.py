@@ -416,3 +416,38 @@ def test_an_announced_move_is_pending_until_accepted_and_forged_or_replayed_ones
     )
     assert [_details(r)["sequence"] for r in decided] == [1, 2]
     _no_pem_or_plate(decided + refusals)
+
+
+def test_a_removed_partners_pending_announcement_ends_with_it_and_cannot_come_back(pair, certs):
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    moved = gent.json(
+        "partner", "announce", "--endpoint", "127.0.0.1:1", "--justification", "a move"
+    )
+    wait_until(lambda: _pending(terneuzen), what="the announcement")
+    terneuzen.argos("partner", "remove", "be-gent", "--justification", "leaves the federation")
+    [removed] = _audit(terneuzen, "partner.remove")
+    assert _details(removed) == {"pending_changes_dropped": 1}
+    assert _pending(terneuzen) == []
+    info = gent.identity()
+    terneuzen.argos(
+        "partner", "add", "be-gent", "--endpoint", info["endpoint"],
+        "--public-key", info["public_key"], "--ca-cert", str(certs / "ca.pem"),
+    )  # fmt: skip
+    states = [(c["fingerprint"], c["state"]) for c in terneuzen.json("partner", "changes", "--all")]
+    assert states == [(moved["fingerprint"], "superseded")]
+    accept = terneuzen.argos(
+        "partner", "changes", "accept", "be-gent", moved["fingerprint"],
+        "--justification", "t", check=False,
+    )  # fmt: skip
+    assert accept.returncode != 0 and "is superseded; nothing changed" in accept.stderr
+    # Stand-in presenting Gent's real certificate: the old announcement, replayed.
+    with sqlite3.connect(gent.home / "node.sqlite") as db:
+        (replay,) = db.execute("SELECT envelope FROM own_partner_changes").fetchone()
+    stub = federation_stub(terneuzen, certs, "be-gent")
+    request = fpb.AnnouncePartnerChangeRequest(
+        announcement=codec.envelope_to_pb(codec.envelope_from_bytes(replay))
+    )
+    with pytest.raises(grpc.RpcError) as replayed:
+        stub.AnnouncePartnerChange(request, timeout=10)
+    assert "is a replay or stale" in replayed.value.details()
+    assert _partner_row(terneuzen, "be-gent")[0] == info["endpoint"]
