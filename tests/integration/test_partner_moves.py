@@ -401,11 +401,25 @@ def test_an_announced_move_is_pending_until_accepted_and_forged_or_replayed_ones
     )
     named = announce(env.sign(PARTNER_CHANGE_PAYLOAD, other, signing_key(gent)))
     assert "naming nl-rotterdam came from be-gent" in named.details()
+    # A node that is no partner (a valid certificate of the same CA), announcing a move.
+    stranger = federation_stub(terneuzen, certs, "nl-vlissingen")
+    own_move = partner_change_payload(
+        PartnerChange("nl-vlissingen", 1, datetime.now(UTC), endpoint="10.6.6.6:443")
+    )
+    with pytest.raises(grpc.RpcError) as unknown:
+        stranger.AnnouncePartnerChange(
+            fpb.AnnouncePartnerChangeRequest(
+                announcement=codec.envelope_to_pb(env.sign(PARTNER_CHANGE_PAYLOAD, own_move, thief))
+            ),
+            timeout=10,
+        )
+    assert "nl-vlissingen is not a registered partner" in unknown.value.details()
 
     refusals = _audit(terneuzen, "federation.refused")[audited:]
-    assert [r["object_id"] for r in refusals] == ["AnnouncePartnerChange"] * 4
+    assert [r["object_id"] for r in refusals] == ["AnnouncePartnerChange"] * 5
     assert [_details(r)["error"] for r in refusals] == [
         "SignatureInvalid", "StaleVersion", "StaleVersion", "PeerIdentityMismatch",
+        "PartnerUnknown",
     ]  # fmt: skip
     assert _partner_row(terneuzen, "be-gent") == row
     assert _pending(terneuzen) == []
