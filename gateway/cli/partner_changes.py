@@ -11,7 +11,7 @@ import click
 from gateway.cli.partner import changed
 from gateway.cli.shared import (
     admin_client,
-    echo_list,
+    echo_json,
     echo_record,
     fail,
     json_option,
@@ -113,21 +113,24 @@ def changes(
     r = admin_client(home, token_file).call(
         "ListPartnerChanges", pb.ListPartnerChangesRequest(node_id=node_id, all=everything)
     )
-    echo_list(
-        r.changes,
-        as_json,
-        as_dict=_record,
-        columns=("partner", "seq", "fingerprint", "state", "endpoint", "CA sha256", "cert"),
-        row=lambda c: (
-            c.node_id,
-            str(c.sequence),
-            c.fingerprint,
-            c.state,
-            c.endpoint or "-",
-            ",".join(s[:16] for s in c.ca_sha256) or "-",
-            c.cert_sha256[:16] or "-",
-        ),
-    )
+    if as_json:
+        echo_json([_record(c) for c in r.changes])
+        return
+    # One block each, not a table: the fingerprint is read out whole on the phone.
+    for c in r.changes:
+        record = _record(c)
+        click.echo(
+            f"{c.node_id} #{c.sequence} {c.state}  fingerprint {c.fingerprint}"
+            f"  (issued {record['issued_at']})"
+        )
+        if c.endpoint:
+            click.echo(f"  endpoint: {c.endpoint}")
+        for sha in c.ca_sha256:
+            click.echo(f"  CA sha256: {sha}")
+        if c.cert_sha256:
+            click.echo(f"  certificate sha256: {c.cert_sha256}")
+    if not r.changes:
+        click.echo("no announcements" if everything else "no pending announcements")
 
 
 def _decide(accept: bool):

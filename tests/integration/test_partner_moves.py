@@ -272,6 +272,9 @@ def test_a_pinned_partner_announces_its_renewed_certificate_and_is_served_once_a
     (pending,) = wait_until(lambda: _pending(terneuzen), what="the announcement at Terneuzen")
     assert pending["fingerprint"] == fingerprint and pending["state"] == "pending"
     assert pending["cert_sha256"] == new_pin and pending["partner"] == "be-gent"
+    listed = terneuzen.argos("partner", "changes").stdout  # as read out on the phone
+    assert f"be-gent #1 pending  fingerprint {fingerprint}" in listed
+    assert f"certificate sha256: {new_pin}" in listed
     assert _partner_row(terneuzen, "be-gent")[2] == old_pin  # nothing applied yet
     [sent] = _audit(gent, "partner_change.sent")
     assert sent["recipient"] == "nl-terneuzen"
