@@ -33,6 +33,7 @@ from gateway.services.local_export import LocalExportService
 from gateway.services.matching import MatchingService
 from gateway.services.operations import OperationsService
 from gateway.services.outbox import OutboxService
+from gateway.services.partner_changes import PartnerChangeService
 from gateway.services.ports import Store
 from gateway.services.sync import SyncService, Verifier, verify_received
 from gateway.services.users import UserService
@@ -66,6 +67,7 @@ class Application:
     outbox_wake: threading.Event
     # Local users and their tokens (who is calling, and the users' lifetime).
     users: UserService
+    partner_changes: PartnerChangeService
 
     @property
     def store(self) -> Store:
@@ -197,6 +199,7 @@ def build_application(
         gate=gate,
         outbox_wake=outbox_wake,
         users=users,
+        partner_changes=PartnerChangeService(ctx, administration, on_queued=outbox_wake.set),
     )
 
 

@@ -23,6 +23,7 @@ from gateway.cli import (
     isc,
     node,
     partner,
+    partner_changes,
     reads,
     sync,
     user,
@@ -56,6 +57,9 @@ for command in (
     isc.isc,
 ):
     cli.add_command(command)
+# A partner's move, announced and decided: beside partner add/update/remove.
+partner.partner.add_command(partner_changes.partner_announce)
+partner.partner.add_command(partner_changes.changes)
 
 
 def main() -> None:

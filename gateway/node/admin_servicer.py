@@ -16,6 +16,8 @@ from gateway.wire import codec
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc
 from gateway.wire.local_api import token_from
+from gateway.wire.partner_change_codec import partner_change_record_pb
+from gateway.wire.strict import bounded_id
 
 EXPORT_CHUNK = 5_000
 
@@ -94,9 +96,45 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             tls_ca_pem=request.tls_ca_pem if request.HasField("tls_ca_pem") else None,
             tls_pin_sha256=(request.tls_pin_sha256 if request.HasField("tls_pin_sha256") else None),
             justification=request.justification,
+            endpoint=request.endpoint if request.HasField("endpoint") else None,
         )
         return pb.ChangePartnerTrustResponse(
             partner=wire.partner_pb(partner), previous=wire.partner_pb(previous)
+        )
+
+    @grpc_method()
+    def AnnounceOwnChange(self, request, context):
+        change, fingerprint, partners = self._app.partner_changes.announce(
+            self._caller(context),
+            endpoint=request.endpoint,
+            tls_ca_pem=request.tls_ca_pem,
+            tls_cert_pem=request.tls_cert_pem,
+            justification=request.justification,
+        )
+        return pb.AnnounceOwnChangeResponse(
+            sequence=change.sequence, fingerprint=fingerprint, partners=partners
+        )
+
+    @grpc_method()
+    def ListPartnerChanges(self, request, context):
+        held = self._app.partner_changes.changes(
+            self._caller(context), bounded_id(request.node_id, "node_id"), request.all
+        )
+        return pb.ListPartnerChangesResponse(changes=[partner_change_record_pb(h) for h in held])
+
+    @grpc_method()
+    def DecidePartnerChange(self, request, context):
+        held, previous, partner = self._app.partner_changes.decide(
+            self._caller(context),
+            bounded_id(request.node_id, "node_id"),
+            bounded_id(request.fingerprint, "fingerprint"),
+            accept=request.accept,
+            justification=request.justification,
+        )
+        return pb.DecidePartnerChangeResponse(
+            change=partner_change_record_pb(held),
+            previous=wire.partner_pb(previous),
+            partner=wire.partner_pb(partner),
         )
 
     @grpc_method()

@@ -33,6 +33,7 @@ SERVICES = (
     "local_export",
     "operations",
     "users",
+    "partner_changes",
 )
 
 

@@ -225,6 +225,21 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.RemoveUserRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.RemoveUserResponse.FromString,
                 _registered_method=True)
+        self.AnnounceOwnChange = channel.unary_unary(
+                '/argos.v1.AdminService/AnnounceOwnChange',
+                request_serializer=argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeResponse.FromString,
+                _registered_method=True)
+        self.ListPartnerChanges = channel.unary_unary(
+                '/argos.v1.AdminService/ListPartnerChanges',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ListPartnerChangesRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ListPartnerChangesResponse.FromString,
+                _registered_method=True)
+        self.DecidePartnerChange = channel.unary_unary(
+                '/argos.v1.AdminService/DecidePartnerChange',
+                request_serializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -487,6 +502,29 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AnnounceOwnChange(self, request, context):
+        """This node is moving (new endpoint, certificate or CA): sign a PartnerChange and
+        send it to every partner through the outbox, retried until delivered. Admins only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPartnerChanges(self, request, context):
+        """Partners' announcements as this node holds them: pending first. Admins, auditors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecidePartnerChange(self, request, context):
+        """Accept (apply) or reject a partner's pending announcement, named by its
+        fingerprint. Admins only; audited with the partner before and after.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -679,6 +717,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.RemoveUser,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.RemoveUserRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.RemoveUserResponse.SerializeToString,
+            ),
+            'AnnounceOwnChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnnounceOwnChange,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeResponse.SerializeToString,
+            ),
+            'ListPartnerChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPartnerChanges,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ListPartnerChangesRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ListPartnerChangesResponse.SerializeToString,
+            ),
+            'DecidePartnerChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecidePartnerChange,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1708,6 +1761,87 @@ class AdminService:
             '/argos.v1.AdminService/RemoveUser',
             argos_dot_v1_dot_admin__pb2.RemoveUserRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.RemoveUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnnounceOwnChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/AnnounceOwnChange',
+            argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPartnerChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ListPartnerChanges',
+            argos_dot_v1_dot_admin__pb2.ListPartnerChangesRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ListPartnerChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecidePartnerChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/DecidePartnerChange',
+            argos_dot_v1_dot_admin__pb2.DecidePartnerChangeRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.DecidePartnerChangeResponse.FromString,
             options,
             channel_credentials,
             insecure,
