@@ -19,7 +19,7 @@ from google.protobuf import descriptor_pb2
 from grpc_tools import protoc
 
 from gateway.domain import envelope as env
-from gateway.domain import errors, feed, hits
+from gateway.domain import errors, feed, hits, partner_change
 from gateway.domain.schemes import token as token_scheme
 from gateway.node.status_codes import ERROR_DOMAIN, status_of
 from gateway.services import confirmations
@@ -37,6 +37,7 @@ PARTNER_FILES = (
     "argos/v1/hotlist.proto",
     "argos/v1/hits.proto",
     "argos/v1/confirmations.proto",
+    "argos/v1/partner_change.proto",
 )
 PAYLOADS = (
     (env.AGREEMENT_PAYLOAD, "AgreementDocument", "proposer, then both parties"),
@@ -46,6 +47,7 @@ PAYLOADS = (
     (hits.HIT_NOTIFICATION_PAYLOAD, "HitNotification", "the observer"),
     (confirmations.REQUEST_PAYLOAD, "ConfirmationRequest", "the requester"),
     (confirmations.EVENT_PAYLOAD, "ConfirmationEvent", "the party that closes it"),
+    (partner_change.PARTNER_CHANGE_PAYLOAD, "PartnerChange", "the node that moves"),
 )
 _SCALARS = {
     v: k[len("TYPE_") :].lower()

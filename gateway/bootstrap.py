@@ -35,10 +35,12 @@ from gateway.services.local_export import LocalExportService
 from gateway.services.matching import MatchingService
 from gateway.services.operations import OperationsService
 from gateway.services.outbox import OutboxService
+from gateway.services.partner_changes import PartnerChangeService
 from gateway.services.ports import Store
 from gateway.services.sync import SyncService, Verifier, verify_received
 from gateway.services.tls import TlsService
 from gateway.services.token_rotation import TokenRotationService
+from gateway.services.users import UserService
 from gateway.store.sqlite import SqliteStore
 
 BACKUP_FOLDER = "backups"
@@ -67,6 +69,10 @@ class Application:
     gate: FederationGate
     # Set when a message was queued for a partner: the delivery loop wakes at once.
     outbox_wake: threading.Event
+    # Local users and their tokens (who is calling, and the users' lifetime).
+    users: UserService
+    partner_changes: PartnerChangeService
+
     # Issue 15: rotation of the plate-token master secret.
     token_rotation: TokenRotationService | None = None
     # Issue 15: the TLS identity served now, and its reload without a restart.
@@ -109,7 +115,8 @@ def build_application(
     )
     outbox_wake = threading.Event()
     alerts = AlertHub()
-    administration = AdministrationService(ctx, Path(config.home).resolve() / BACKUP_FOLDER)
+    users = UserService(ctx)
+    administration = AdministrationService(ctx, users, Path(config.home).resolve() / BACKUP_FOLDER)
     feed = FeedService(ctx)
     hotlist = HotlistService(ctx, on_changed=feed.entries_changed)
     sync = SyncService(
@@ -208,6 +215,8 @@ def build_application(
         ),
         gate=gate,
         outbox_wake=outbox_wake,
+        users=users,
+        partner_changes=PartnerChangeService(ctx, administration, on_queued=outbox_wake.set),
         token_rotation=TokenRotationService(ctx, feed),
         tls_identity=tls_identity,
         tls=TlsService(ctx, tls_identity) if tls_identity is not None else None,

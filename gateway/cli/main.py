@@ -24,6 +24,7 @@ from gateway.cli import (
     keys,
     node,
     partner,
+    partner_changes,
     reads,
     sync,
     tls,
@@ -61,6 +62,9 @@ for command in (
     tls.tls,
 ):
     cli.add_command(command)
+# A partner's move, announced and decided: beside partner add/update/remove.
+partner.partner.add_command(partner_changes.partner_announce)
+partner.partner.add_command(partner_changes.changes)
 
 
 def main() -> None:

@@ -46,3 +46,14 @@ def certificate_expiry(owner: str, kind: str, pem: str | bytes) -> CertificateEx
     except ValueError:
         return CertificateExpiry(owner, kind, None, "not a PEM X.509 certificate")
     return CertificateExpiry(owner, kind, cert.not_valid_after_utc)
+
+
+def bundle_expiries(owner: str, kind: str, pem: str | bytes) -> list[CertificateExpiry]:
+    """The end of validity of every certificate in `pem` (a CA bundle during a
+    changeover holds the old CA and the new), in the bundle's order."""
+    data = pem.encode() if isinstance(pem, str) else pem
+    try:
+        certs = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        return [CertificateExpiry(owner, kind, None, "not a PEM X.509 certificate")]
+    return [CertificateExpiry(owner, kind, c.not_valid_after_utc) for c in certs]

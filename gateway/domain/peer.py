@@ -5,7 +5,9 @@ Rules (each check below cites one):
 1. The certificate names exactly one node, as the URI SAN "urn:argos:node:<id>".
 2. That node must be a registered partner.
 3. The certificate must be trusted *for that partner*: either its SHA-256 equals the
-   pinned fingerprint, or it is issued directly by the CA registered for that partner.
+   pinned fingerprint, or it is issued directly by a CA registered for that partner
+   (one, or several in a bundle while the partner changes over from one CA to the next:
+   then a certificate from either is accepted).
    TLS already checked the chain against the union of all partners' CAs; this check
    stops one partner's CA from vouching for another partner's node id.
 4. A partner this node calls proves itself by the same rules: its server certificate
@@ -111,12 +113,16 @@ def _check_trusted(cert_pem: str | bytes, trust: PartnerTrust) -> None:
                 f"match its pinned fingerprint"
             )
         return
-    try:  # CA
-        _load(cert_pem).verify_directly_issued_by(_load(trust.tls_ca_pem))
-    except (ValueError, TypeError, InvalidSignature):
-        raise PeerIdentityMismatch(
-            f"certificate presented for {trust.node_id} is not issued by the CA registered for it"
-        ) from None
+    cert = _load(cert_pem)
+    for ca in _load_bundle(trust.tls_ca_pem):  # a CA, or each CA of a changeover bundle
+        try:
+            cert.verify_directly_issued_by(ca)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return
+    raise PeerIdentityMismatch(
+        f"certificate presented for {trust.node_id} is not issued by the CA registered for it"
+    )
 
 
 def check_ca_pem(pem: str) -> str:
@@ -137,11 +143,15 @@ def check_pin(pin: str) -> str:
 def bundle_fingerprints(pem: str) -> tuple[str, ...]:
     """SHA-256 of every certificate in a PEM bundle, in order: how a registered CA is
     named in the audit log and on screen (the PEM itself is too long to compare)."""
+    certs = _load_bundle(pem)
+    return tuple(hashlib.sha256(c.public_bytes(Encoding.DER)).hexdigest() for c in certs)
+
+
+def _load_bundle(pem: str) -> list[x509.Certificate]:
     try:
-        certs = x509.load_pem_x509_certificates(pem.encode())
+        return x509.load_pem_x509_certificates(pem.encode())
     except ValueError:
         raise InvalidInput("not a PEM X.509 certificate") from None
-    return tuple(hashlib.sha256(c.public_bytes(Encoding.DER)).hexdigest() for c in certs)
 
 
 def _load(pem: str | bytes) -> x509.Certificate:

@@ -20,6 +20,15 @@ class Role(enum.StrEnum):
     ADAPTER = "adapter"  # a camera adapter process: hands in reads, nothing else
 
 
+class UserState(enum.StrEnum):
+    """What is stored of a user's standing (gateway.domain.users adds "expired", which
+    is read off the token's expiry and the clock, never stored)."""
+
+    ACTIVE = "active"
+    DISABLED = "disabled"  # until enabled again
+    REMOVED = "removed"  # for good; the record stays, the audit log names the user
+
+
 @dataclass(frozen=True)
 class User:
     """A person (or an adapter process) with a token on this node."""
@@ -27,6 +36,9 @@ class User:
     name: str
     role: Role
     created_at: datetime
+    state: UserState = UserState.ACTIVE
+    token_expires_at: datetime | None = None  # None: the token does not expire
+    last_used_at: datetime | None = None  # to the minute (gateway.domain.users)
 
 
 class Action(enum.StrEnum):

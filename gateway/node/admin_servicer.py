@@ -12,20 +12,28 @@ from gateway.bootstrap import Application
 from gateway.domain.errors import InvalidInput
 from gateway.node.status_codes import grpc_method, grpc_stream
 from gateway.services.context import Caller
+from gateway.services.users import TokenCheck
 from gateway.wire import admin_codec as wire
 from gateway.wire import codec
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc
 from gateway.wire.local_api import token_from
-from gateway.wire.strict import to_timestamp
+from gateway.wire.partner_change_codec import partner_change_record_pb
+from gateway.wire.strict import bounded_id, to_timestamp
 
 EXPORT_CHUNK = 5_000
 
 
+def local_token(app: Application, context: grpc.ServicerContext) -> TokenCheck:
+    """The local user behind a call, from its bearer token, as a check a long stream
+    repeats before each message."""
+    header = dict(context.invocation_metadata()).get("authorization", "")
+    return app.users.check_token(token_from(header))
+
+
 def local_caller(app: Application, context: grpc.ServicerContext) -> Caller:
     """The local user behind a call, from its bearer token."""
-    header = dict(context.invocation_metadata()).get("authorization", "")
-    return app.administration.authenticate(token_from(header))
+    return local_token(app, context).caller
 
 
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
@@ -119,9 +127,45 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             tls_ca_pem=request.tls_ca_pem if request.HasField("tls_ca_pem") else None,
             tls_pin_sha256=(request.tls_pin_sha256 if request.HasField("tls_pin_sha256") else None),
             justification=request.justification,
+            endpoint=request.endpoint if request.HasField("endpoint") else None,
         )
         return pb.ChangePartnerTrustResponse(
             partner=wire.partner_pb(partner), previous=wire.partner_pb(previous)
+        )
+
+    @grpc_method()
+    def AnnounceOwnChange(self, request, context):
+        change, fingerprint, partners = self._app.partner_changes.announce(
+            self._caller(context),
+            endpoint=request.endpoint,
+            tls_ca_pem=request.tls_ca_pem,
+            tls_cert_pem=request.tls_cert_pem,
+            justification=request.justification,
+        )
+        return pb.AnnounceOwnChangeResponse(
+            sequence=change.sequence, fingerprint=fingerprint, partners=partners
+        )
+
+    @grpc_method()
+    def ListPartnerChanges(self, request, context):
+        held = self._app.partner_changes.changes(
+            self._caller(context), bounded_id(request.node_id, "node_id"), request.all
+        )
+        return pb.ListPartnerChangesResponse(changes=[partner_change_record_pb(h) for h in held])
+
+    @grpc_method()
+    def DecidePartnerChange(self, request, context):
+        held, previous, partner = self._app.partner_changes.decide(
+            self._caller(context),
+            bounded_id(request.node_id, "node_id"),
+            bounded_id(request.fingerprint, "fingerprint"),
+            accept=request.accept,
+            justification=request.justification,
+        )
+        return pb.DecidePartnerChangeResponse(
+            change=partner_change_record_pb(held),
+            previous=wire.partner_pb(previous),
+            partner=wire.partner_pb(partner),
         )
 
     @grpc_method()
@@ -170,13 +214,43 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     def AddUser(self, request, context):
         caller = self._caller(context)
         role = wire.ROLE_FROM_PB.get(request.role)
-        user, token = self._app.administration.add_user(caller, request.name, role)
-        return pb.AddUserResponse(user=wire.user_pb(user), token=token)
+        user, token = self._app.users.add_user(
+            caller, request.name, role, **wire.token_expiry_from_pb(request)
+        )
+        return pb.AddUserResponse(user=self._user_pb(user), token=token)
 
     @grpc_method()
     def ListUsers(self, request, context):
-        users = self._app.administration.users(self._caller(context))
-        return pb.ListUsersResponse(users=[wire.user_pb(u) for u in users])
+        users = self._app.users.users(self._caller(context))
+        return pb.ListUsersResponse(users=[self._user_pb(u) for u in users])
+
+    @grpc_method()
+    def DisableUser(self, request, context):
+        user = self._app.users.disable(self._caller(context), request.name, request.justification)
+        return pb.DisableUserResponse(user=self._user_pb(user))
+
+    @grpc_method()
+    def EnableUser(self, request, context):
+        user = self._app.users.enable(self._caller(context), request.name, request.justification)
+        return pb.EnableUserResponse(user=self._user_pb(user))
+
+    @grpc_method()
+    def RotateUserToken(self, request, context):
+        user, token = self._app.users.rotate_token(
+            self._caller(context),
+            request.name,
+            justification=request.justification,
+            **wire.token_expiry_from_pb(request),
+        )
+        return pb.RotateUserTokenResponse(user=self._user_pb(user), token=token)
+
+    @grpc_method()
+    def RemoveUser(self, request, context):
+        user = self._app.users.remove(self._caller(context), request.name, request.justification)
+        return pb.RemoveUserResponse(user=self._user_pb(user))
+
+    def _user_pb(self, user) -> pb.User:
+        return wire.user_pb(user, self._app.ctx.now())
 
     @grpc_method()
     def ListAuditRecords(self, request, context):

@@ -210,6 +210,11 @@ class GrpcFederationClient:
         request = pb.DeliverConfirmationRequest(message=codec.envelope_to_pb(envelope))
         return self._call(partner, "DeliverConfirmation", request).duplicate
 
+    def announce_partner_change(self, partner: Partner, envelope: Envelope) -> bool:
+        """Deliver this node's signed move announcement; True if already held there."""
+        request = pb.AnnouncePartnerChangeRequest(announcement=codec.envelope_to_pb(envelope))
+        return self._call(partner, "AnnouncePartnerChange", request).duplicate
+
     def matching_key(
         self, partner: Partner, agreement_id: str, version: int, epoch: int = 0
     ) -> tuple[str, bytes]:

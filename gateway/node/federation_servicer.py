@@ -79,6 +79,13 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
             duplicate = self._app.confirmations.receive(peer, envelope)
         return pb.DeliverConfirmationResponse(duplicate=duplicate)
 
+    @grpc_method()
+    def AnnouncePartnerChange(self, request, context):
+        with self._serving(context, "AnnouncePartnerChange") as peer:
+            envelope = codec.envelope_from_pb(request.announcement)
+            fingerprint, duplicate = self._app.partner_changes.receive(peer, envelope)
+        return pb.AnnouncePartnerChangeResponse(fingerprint=fingerprint, duplicate=duplicate)
+
     @grpc_stream
     def PullHotlistChanges(self, request, context):
         # A stream holds a thread of the server's pool for its whole life: the gate

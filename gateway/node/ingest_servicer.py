@@ -8,7 +8,7 @@ import threading
 import grpc
 
 from gateway.bootstrap import Application
-from gateway.node.admin_servicer import local_caller
+from gateway.node.admin_servicer import local_token
 from gateway.node.status_codes import grpc_stream
 from gateway.wire import admin_codec as wire
 from gateway.wire.argos.v1 import ingest_pb2_grpc
@@ -21,10 +21,12 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
 
     @grpc_stream
     def SubmitReads(self, request_iterator, context: grpc.ServicerContext):
-        caller = local_caller(self._app, context)
+        token = local_token(self._app, context)
+        caller = token.caller
         # A stream holds a thread of the admin pool: capped per adapter user and in all.
         context.add_callback(self._app.ingest.reading(caller).release)
         for request in request_iterator:
+            token.check()  # a disabled, removed or expired adapter stops at its next batch
             answer = self._app.ingest.submit(caller, [wire.read_from_pb(r) for r in request.reads])
             yield wire.submit_answer_pb(request.batch_id, answer)
 
@@ -32,8 +34,14 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
     def WatchAlerts(self, request, context: grpc.ServicerContext):
         gone = threading.Event()
         context.add_callback(gone.set)
+        token = local_token(self._app, context)
+        # The token is looked at again each time the watch polls (every half second): a
+        # disabled, removed or expired user's stream ends then, saying why.
         items = self._app.ingest.watch(
-            local_caller(self._app, context), lambda: gone.is_set() or self._stopping.is_set()
+            token.caller,
+            lambda: gone.is_set() or self._stopping.is_set() or not token.still_works(),
         )
         for item in items:
             yield wire.watch_item_pb(item)
+        if token.refusal is not None:
+            raise token.refusal

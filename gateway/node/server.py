@@ -231,6 +231,10 @@ class NodeServer:
                 self.app.gate.summarise_refusals()
             except Exception:
                 log.exception("refusals.summary_failed")
+            try:  # and the local users' refused tokens
+                self.app.users.summarise_refusals()
+            except Exception:
+                log.exception("refusals.summary_failed")
 
     def _tls_watch_loop(self) -> None:
         """With tls_reload_check_s: reload the TLS identity when its files change on
@@ -317,6 +321,7 @@ class NodeServer:
             t.join(timeout=grace)
         try:
             self.app.gate.summarise_refusals(everything=True)
+            self.app.users.summarise_refusals(everything=True)
         except Exception:  # the node stops all the same
             log.exception("refusals.summary_failed")
         self.app.close()

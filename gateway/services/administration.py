@@ -1,12 +1,10 @@
-"""Local administration use cases: users and their credentials, partners, the audit
-log, and snapshots of the node's database for backup."""
+"""Local administration use cases: the node's own life (its first administrator,
+a restore), partners, the audit log, and snapshots of the node's database for backup.
+Users and their tokens are gateway.services.users."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -21,31 +19,27 @@ from gateway.domain.errors import (
     Conflict,
     InvalidInput,
     NotFound,
-    Unauthenticated,
 )
 from gateway.domain.identity import PublicNodeKey, check_node_id
+from gateway.domain.partner_change import ChangeState, change_details, check_endpoint
 from gateway.domain.partners import Partner
-from gateway.domain.peer import bundle_fingerprints, check_ca_pem, check_pin, identify_peer
-from gateway.domain.roles import Action, Role, User
+from gateway.domain.peer import check_ca_pem, check_pin, identify_peer
+from gateway.domain.roles import Action, Role
 from gateway.services.access import requires
 from gateway.services.context import Caller, NodeContext
+from gateway.services.users import UserService
 
 log = structlog.get_logger(__name__)
 
-USER_NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-ENDPOINT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
-TOKEN_PREFIX = "argos_"
 BOOTSTRAP = Caller("system", "init")
 
 
-def token_hash(token: str) -> str:
-    # Tokens are 256-bit random, so a fast hash is enough: nothing to brute-force.
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 class AdministrationService:
-    def __init__(self, ctx: NodeContext, backup_folder: Path | None = None) -> None:
+    def __init__(
+        self, ctx: NodeContext, users: UserService, backup_folder: Path | None = None
+    ) -> None:
         self._ctx = ctx
+        self._users = users
         self._backups = backup_folder
         # Told the node id of a partner whose registration changed or ended, after the
         # commit (the federation client drops its channel to it).
@@ -60,7 +54,7 @@ class AdministrationService:
         self._ctx.record(
             BOOTSTRAP, "node.init", "node", self._ctx.node_id, details={"key_id": key_id}
         )
-        _, token = self.add_user(BOOTSTRAP, admin_user, Role.ADMIN)
+        _, token = self._users.add_user(BOOTSTRAP, admin_user, Role.ADMIN)
         return token
 
     def adopt_restored(self, backup_created_at: str, admin_user: str) -> tuple[int, str | None]:
@@ -78,47 +72,8 @@ class AdministrationService:
             self._ctx.node_id,
             details={"backup_created_at": backup_created_at, "records": checked},
         )
-        token = self.add_user(restorer, admin_user, Role.ADMIN)[1] if admin_user else None
+        token = self._users.add_user(restorer, admin_user, Role.ADMIN)[1] if admin_user else None
         return checked, token
-
-    # -- users --------------------------------------------------------------------------
-
-    def authenticate(self, token: str | None) -> Caller:
-        """The local user a bearer token belongs to."""
-        if not token:
-            raise Unauthenticated(
-                "no credentials: give a token with --token-file or ARGOS_TOKEN_FILE"
-            )
-        with self._ctx.store.read() as uow:
-            user = uow.users.by_token_hash(token_hash(token))
-        if user is None:
-            raise Unauthenticated("the token is not valid on this node")
-        return Caller("user", user.name, user.role)
-
-    @requires(Action.USER_MANAGE)
-    def add_user(self, caller: Caller, name: str, role: Role | None) -> tuple[User, str]:
-        """Create a user; return it and its token, which is shown once and stored hashed.
-        The first administrator is made by `argos init` as the BOOTSTRAP caller."""
-        if role is None:
-            raise InvalidInput("a user needs a role: admin, investigator, operator or auditor")
-        if not USER_NAME.match(name):
-            raise InvalidInput(
-                f"user name {name!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'"
-            )
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        user = User(name, role, self._ctx.now())
-        with self._ctx.store.write() as uow:
-            uow.users.add(user, token_hash(token))
-            self._ctx.record(
-                caller, "user.add", "user", name, uow=uow, details={"role": role.value}
-            )
-            uow.commit()
-        return user, token
-
-    @requires(Action.USER_MANAGE)
-    def users(self, caller: Caller) -> list[User]:
-        with self._ctx.store.read() as uow:
-            return uow.users.all()
 
     # -- partners -----------------------------------------------------------------------
 
@@ -136,8 +91,7 @@ class AdministrationService:
         check_node_id(node_id)
         if node_id == self._ctx.node_id:
             raise InvalidInput("a node cannot be its own partner")
-        if not ENDPOINT.match(endpoint):
-            raise InvalidInput(f"endpoint {endpoint!r} is not of the form host:port")
+        check_endpoint(endpoint)
         check_ca_pem(tls_ca_pem)
         partner = Partner(
             node_id=node_id,
@@ -193,15 +147,18 @@ class AdministrationService:
         tls_ca_pem: str | None,
         tls_pin_sha256: str | None,
         justification: str,
+        endpoint: str | None = None,
     ) -> tuple[Partner, Partner]:
-        """Replace, in place, how a partner's TLS certificate is recognised: its CA, its
-        pin ("" removes it), or both; None leaves that one as it is. Agreements stay in
-        force and nothing received is purged: the partner is the same node with the same
-        signing key, reached and recognised anew. Returns the partner as it was and as
-        it is now. Calls in (domain.peer, read on each call) and out (the federation
-        client's channel, dropped at once) use the new trust from the next call on."""
-        if tls_ca_pem is None and tls_pin_sha256 is None:
-            raise InvalidInput("give the partner's new CA certificate, its new pin, or both")
+        """Replace, in place, where a partner is reached (its endpoint) and how its TLS
+        certificate is recognised: its CA (or a bundle of CAs during its changeover), its
+        pin ("" removes it), or several at once in one audited change; None leaves that
+        one as it is. Agreements stay in force and nothing received is purged: the
+        partner is the same node with the same signing key, reached and recognised anew.
+        Returns the partner as it was and as it is now. Calls in (domain.peer, read on
+        each call) and out (the federation client's channel, dropped at once; the outbox
+        and sync read the partner on each attempt) use the change from the next call on."""
+        if tls_ca_pem is None and tls_pin_sha256 is None and endpoint is None:
+            raise InvalidInput("give the partner's new endpoint, CA certificate or pin")
         if not justification.strip():
             raise InvalidInput("a change of a partner's trust needs a justification (audited)")
         with self._ctx.store.write() as uow:
@@ -210,6 +167,7 @@ class AdministrationService:
                 raise NotFound(f"{node_id} is not a registered partner")
             after = replace(
                 before,
+                endpoint=before.endpoint if endpoint is None else check_endpoint(endpoint),
                 tls_ca_pem=before.tls_ca_pem if tls_ca_pem is None else check_ca_pem(tls_ca_pem),
                 tls_pin_sha256=(
                     before.tls_pin_sha256 if tls_pin_sha256 is None else check_pin(tls_pin_sha256)
@@ -225,14 +183,16 @@ class AdministrationService:
                 node_id,
                 uow=uow,
                 justification=justification,
-                details=_trust_change(before, after),
+                details=change_details(before, after),
             )
             uow.commit()
-        log.info("partner.trust_changed", partner=node_id, **_trust_change(before, after))
-        self._changed(node_id)
+        log.info("partner.trust_changed", partner=node_id, **change_details(before, after))
+        self.partner_changed(node_id)
         return before, after
 
-    def _changed(self, node_id: str) -> None:
+    def partner_changed(self, node_id: str) -> None:
+        """Tell the listeners (the federation client) that a partner's registration
+        changed or ended; called after the commit."""
         for listener in self.on_partner_changed:
             listener(node_id)
 
@@ -252,6 +212,13 @@ class AdministrationService:
                         f"{state.value}; revoke it before removing the partner"
                     )
             uow.partners.remove(node_id)
+            # Its pending announcements end with it (kept, so that none of them can be
+            # replayed and accepted if it is registered again).
+            dropped = uow.partner_changes.listed(node_id)
+            for held in dropped:
+                uow.partner_changes.decide(
+                    node_id, held.change.sequence, ChangeState.SUPERSEDED, now
+                )
             self._ctx.record(
                 caller,
                 "partner.remove",
@@ -259,9 +226,10 @@ class AdministrationService:
                 node_id,
                 uow=uow,
                 justification=justification,
+                details={"pending_changes_dropped": len(dropped)} if dropped else None,
             )
             uow.commit()
-        self._changed(node_id)
+        self.partner_changed(node_id)
 
     @requires(Action.PARTNER_READ)
     def partners(self, caller: Caller) -> list[Partner]:
@@ -343,22 +311,3 @@ class AuditBroken(ArgosError):
 
 def _trust(partner: Partner | None):
     return partner.trust if partner else None
-
-
-def _fingerprints(pem: str) -> str:
-    try:
-        return ",".join(bundle_fingerprints(pem))
-    except InvalidInput:  # registered before every certificate of a bundle was checked
-        return "unreadable"
-
-
-def _trust_change(before: Partner, after: Partner) -> dict[str, str]:
-    """Old and new TLS trust by fingerprint (SHA-256 of each CA certificate, comma
-    separated, and the pin): enough to compare with what the partner says by phone;
-    never a PEM or a key."""
-    return {
-        "old_ca_sha256": _fingerprints(before.tls_ca_pem),
-        "new_ca_sha256": _fingerprints(after.tls_ca_pem),
-        "old_pin_sha256": before.tls_pin_sha256,
-        "new_pin_sha256": after.tls_pin_sha256,
-    }

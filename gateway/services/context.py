@@ -38,6 +38,9 @@ class FederationPort(Protocol):
 
     def deliver_confirmation(self, partner: Partner, envelope: Envelope) -> bool: ...
 
+    def announce_partner_change(self, partner: Partner, envelope: Envelope) -> bool:
+        """Deliver this node's signed announcement of its move; True if already held."""
+
     def check_health(self, partner: Partner, timeout_s: float) -> str: ...
 
 

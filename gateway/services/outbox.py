@@ -15,6 +15,7 @@ from gateway.domain.retry import Backoff
 from gateway.services.confirmations import CONFIRMATION
 from gateway.services.context import Caller, FederationPort, NodeContext
 from gateway.services.hits import HIT_NOTIFICATION
+from gateway.services.partner_changes import PARTNER_CHANGE
 from gateway.services.ports import OutboxMessage
 from gateway.wire import codec
 
@@ -49,7 +50,14 @@ class OutboxService:
         def confirmation(partner: Partner, payload: bytes) -> None:
             client.deliver_confirmation(partner, codec.envelope_from_bytes(payload))
 
-        senders = {HIT_NOTIFICATION: notify_hit, CONFIRMATION: confirmation}
+        def partner_change(partner: Partner, payload: bytes) -> None:
+            client.announce_partner_change(partner, codec.envelope_from_bytes(payload))
+
+        senders = {
+            HIT_NOTIFICATION: notify_hit,
+            CONFIRMATION: confirmation,
+            PARTNER_CHANGE: partner_change,
+        }
         return cls(ctx, senders, max_backoff_s)
 
     def deliver_due(self) -> tuple[int, datetime | None]:

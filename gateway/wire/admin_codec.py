@@ -4,7 +4,7 @@ use cases take and return. Translation only: no rule, no store, no audit."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gateway.domain.agreement import Agreement, AgreementState
 from gateway.domain.audit import AuditRecord
@@ -14,6 +14,7 @@ from gateway.domain.local_export import LocalEntry
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Role, User
 from gateway.domain.times import from_epoch_ms, parse_time_text
+from gateway.domain.users import Standing, standing
 from gateway.services.alerts import Alert, ConfirmationNotice, FeedNotice, Notice
 from gateway.services.confirmations import AnswerDraft, ConfirmationView, RequestDraft
 from gateway.services.hits import HitView
@@ -153,8 +154,37 @@ def partner_pb(p: Partner) -> pb.Partner:
     )
 
 
-def user_pb(u: User) -> pb.User:
-    return pb.User(name=u.name, role=ROLE_TO_PB[u.role])
+USER_STATE_TO_PB = {
+    Standing.ACTIVE: pb.USER_STATE_ACTIVE,
+    Standing.DISABLED: pb.USER_STATE_DISABLED,
+    Standing.REMOVED: pb.USER_STATE_REMOVED,
+    Standing.EXPIRED: pb.USER_STATE_EXPIRED,
+}
+
+
+def user_pb(u: User, now: datetime) -> pb.User:
+    message = pb.User(
+        name=u.name,
+        role=ROLE_TO_PB[u.role],
+        created_at=to_timestamp(u.created_at),
+        state=USER_STATE_TO_PB[standing(u, now)],
+    )
+    if u.token_expires_at is not None:
+        message.token_expires_at.CopyFrom(to_timestamp(u.token_expires_at))
+    if u.last_used_at is not None:
+        message.last_used_at.CopyFrom(to_timestamp(u.last_used_at))
+    return message
+
+
+def token_expiry_from_pb(request) -> dict[str, datetime | timedelta | None]:
+    """The expires_at / lifetime keywords of a use case, from a request's token_expiry."""
+    which = request.WhichOneof("token_expiry")
+    if which == "token_expires_at":
+        return {"expires_at": to_datetime(request.token_expires_at, "token_expires_at")}
+    if which == "token_lifetime_s":
+        # Capped only so that timedelta can hold it: the use case refuses it as too long.
+        return {"lifetime": timedelta(seconds=min(request.token_lifetime_s, 2**40))}
+    return {}
 
 
 def audit_record_pb(r: AuditRecord) -> pb.AuditRecord:

@@ -7,17 +7,15 @@ the CLI throughout; the partner's new certificates come from the dev PKI generat
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from gateway.domain.peer import certificate_fingerprint
 from tests.conftest import load_pki_generator
 from tests.integration.hotlist_support import add_entry, received, wait_until
+from tests.integration.tls_support import renewed as _renewed
+from tests.integration.tls_support import serve_with as _serve_with
 
 
 def _partners(node) -> list[tuple]:
@@ -34,35 +32,6 @@ def _reach(node, partner: str) -> str:
         if line.strip().startswith(partner):
             return line
     raise AssertionError(f"{partner} not in the status of {node.node_id}")
-
-
-def _serve_with(node, cert: Path, key: Path, ca: Path) -> None:
-    """Restart `node` presenting another certificate (as after a renewal or a new CA)."""
-    node.stop()
-    config = node.home / "node.toml"
-    text = config.read_text()
-    for name, path in (("tls_cert", cert), ("tls_key", key), ("tls_ca", ca)):
-        text = re.sub(rf"^{name} = .*$", f"{name} = {json.dumps(str(path))}", text, flags=re.M)
-    config.write_text(text)
-    node.start()
-
-
-def _renewed(certs: Path, node_id: str, out: Path) -> tuple[Path, Path]:
-    """A new certificate and key for node_id from the same dev CA, as files."""
-    generator = load_pki_generator()
-    ca_cert = x509.load_pem_x509_certificate((certs / "ca.pem").read_bytes())
-    cert, key = generator._create_node(node_id, ca_cert, generator._load_key(certs / "ca.key"))
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (out / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    (out / "key.pem").chmod(0o600)
-    return out / "cert.pem", out / "key.pem"
 
 
 @pytest.fixture
@@ -94,7 +63,12 @@ def test_a_partner_that_moved_to_a_new_ca_is_trusted_again_in_place(shared, cert
     )  # fmt: skip
     old_ca = certificate_fingerprint((certs / "ca.pem").read_bytes())
     new_ca = certificate_fingerprint((foreign_certs / "ca.pem").read_bytes())
-    assert out == {"partner": "be-gent", "ca_sha256": f"{old_ca} -> {new_ca}", "pin_sha256": "none"}
+    assert out == {
+        "partner": "be-gent",
+        "endpoint": gent.endpoint,
+        "ca_sha256": f"{old_ca} -> {new_ca}",
+        "pin_sha256": "none",
+    }
 
     # Both directions work at once under the new trust; the agreement never stopped.
     later = add_entry(gent, ivan, "2-XYZ-987")
@@ -113,6 +87,8 @@ def test_a_partner_that_moved_to_a_new_ca_is_trusted_again_in_place(shared, cert
     assert change["object_id"] == "be-gent" and change["actor"] == "admin"
     assert change["justification"].startswith("Gent moved to its new CA")
     assert json.loads(change["details_json"]) == {
+        "old_endpoint": gent.endpoint,
+        "new_endpoint": gent.endpoint,
         "old_ca_sha256": old_ca,
         "new_ca_sha256": new_ca,
         "old_pin_sha256": "",
@@ -186,7 +162,7 @@ def test_changing_a_partners_trust_is_refused_to_anyone_but_an_administrator(pai
     for args, why in (
         (["be-gent", "--no-pin"], "already trusted exactly so"),
         (["be-gent", "--pin-sha256", "abc"], "64 hex digits"),
-        (["be-gent"], "give --ca-cert, --pin-sha256 or --no-pin"),
+        (["be-gent"], "give --endpoint, --ca-cert, --pin-sha256 or --no-pin"),
         (["nl-nowhere", "--no-pin"], "nl-nowhere is not a registered partner"),
     ):
         result = terneuzen.argos("partner", "update", *args, "--justification", "t", check=False)

@@ -19,18 +19,23 @@ from tests.integration.federation_support import federation_stub, signing_key
 
 
 def _snapshot(node) -> dict:
-    """Everything the node stores except the audit log, which records refusals."""
+    """Everything the node stores except the audit log, which records refusals, and a
+    user's last use, which records that the user called (refused or not)."""
     with sqlite3.connect(node.home / "node.sqlite") as db:
-        return {
+        tables = {
             table: db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
             for table in (
                 "partners",
-                "users",
                 "agreements",
                 "agreement_versions",
                 "agreement_status_changes",
             )
         }
+        tables["users"] = db.execute(
+            "SELECT name, role, token_sha256, created_at, state, token_expires_at FROM users "
+            "ORDER BY 1"
+        ).fetchall()
+        return tables
 
 
 def _last_refusal(node) -> dict:

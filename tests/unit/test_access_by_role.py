@@ -32,6 +32,8 @@ SERVICES = (
     "isc",
     "local_export",
     "operations",
+    "users",
+    "partner_changes",
     "token_rotation",
     "tls",
 )

@@ -116,3 +116,29 @@ def test_one_time_form_rewrites_isoformat_times_and_keeps_partner_keys_by_key_id
     assert status == ("2026-12-02T08:00:00.500Z",)
     assert keys == [("nl-terneuzen", "ed25519:ab", b"\x01" * 32)]
     assert partner is not None and [k.raw for k in partner.keys] == [b"\x01" * 32]
+
+
+def test_users_made_before_their_lifetime_was_kept_stay_active_with_no_expiry(
+    tmp_path, monkeypatch
+):
+    """Users of a node made before the user-lifetime migration keep working: active,
+    their token without expiry, never used, no token retired."""
+    path = tmp_path / "node.sqlite"
+    scripts = migration_scripts()
+    lifetime = next(n for n, name, _ in scripts if name.endswith("_user_lifetime.sql"))
+    monkeypatch.setattr(database, "migration_scripts", lambda: scripts[: lifetime - 1])
+    Database(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO users VALUES ('ivan', 'investigator', 'hash-ivan', '2026-12-01T10:00:00.000Z')"
+    )
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(database, "migration_scripts", lambda: scripts)
+    db = Database(path)
+    with db.read() as uow:
+        [ivan] = uow.users.all()
+        assert uow.users.by_token_hash("hash-ivan") == ivan
+        assert uow.users.by_retired_token_hash("hash-ivan") is None
+    db.close()
+    assert (ivan.state.value, ivan.token_expires_at, ivan.last_used_at) == ("active", None, None)

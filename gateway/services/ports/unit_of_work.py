@@ -25,6 +25,7 @@ from gateway.services.ports.hits import HitRepository
 from gateway.services.ports.hotlist import OwnEntryRepository
 from gateway.services.ports.isc import IscRepository
 from gateway.services.ports.outbox import OutboxRepository
+from gateway.services.ports.partner_changes import PartnerChangeRepository
 from gateway.services.ports.received import ReceivedRepository
 from gateway.services.ports.registry import PartnerRepository, UserRepository
 
@@ -52,6 +53,8 @@ class UnitOfWork(Protocol):
     def isc(self) -> IscRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
+    @property
+    def partner_changes(self) -> PartnerChangeRepository: ...
 
     def commit(self) -> None:
         """Keep what this unit wrote (a read unit has nothing to keep and refuses)."""

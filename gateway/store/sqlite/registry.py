@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from gateway.domain.errors import Conflict, NotFound
 from gateway.domain.identity import PublicNodeKey
 from gateway.domain.partners import Partner
-from gateway.domain.roles import Role, User
+from gateway.domain.roles import Role, User, UserState
 from gateway.domain.times import parse_time_text, time_text
 
 if TYPE_CHECKING:
@@ -79,6 +80,9 @@ class SqlitePartners:
         ]
 
 
+_USER = "name, role, created_at, state, token_expires_at, last_used_at"
+
+
 class SqliteUsers:
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         self._conn = uow.conn
@@ -87,20 +91,86 @@ class SqliteUsers:
         if self._conn.execute("SELECT 1 FROM users WHERE name = ?", (user.name,)).fetchone():
             raise Conflict(f"user {user.name} already exists")
         self._conn.execute(
-            "INSERT INTO users (name, role, token_sha256, created_at) VALUES (?, ?, ?, ?)",
-            (user.name, user.role.value, token_sha256, time_text(user.created_at)),
+            "INSERT INTO users (name, role, token_sha256, created_at, state, token_expires_at,"
+            " last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                user.name,
+                user.role.value,
+                token_sha256,
+                time_text(user.created_at),
+                user.state.value,
+                _text(user.token_expires_at),
+                _text(user.last_used_at),
+            ),
         )
 
     def by_token_hash(self, token_sha256: str) -> User | None:
-        row = self._conn.execute(
-            "SELECT name, role, created_at FROM users WHERE token_sha256 = ?", (token_sha256,)
-        ).fetchone()
-        return _user(row) if row else None
+        return self._one("WHERE token_sha256 = ?", token_sha256)
+
+    def by_retired_token_hash(self, token_sha256: str) -> User | None:
+        return self._one(
+            "WHERE name = (SELECT name FROM retired_user_tokens WHERE token_sha256 = ?)",
+            token_sha256,
+        )
+
+    def get(self, name: str) -> User | None:
+        return self._one("WHERE name = ?", name)
+
+    def set_state(self, name: str, state: UserState) -> None:
+        self._changed(
+            self._conn.execute("UPDATE users SET state = ? WHERE name = ?", (state.value, name)),
+            name,
+        )
+
+    def replace_token(
+        self, name: str, token_sha256: str, expires_at: datetime | None, retired_at: datetime
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO retired_user_tokens (token_sha256, name, retired_at) "
+            "SELECT token_sha256, name, ? FROM users WHERE name = ?",
+            (time_text(retired_at), name),
+        )
+        self._changed(
+            self._conn.execute(
+                "UPDATE users SET token_sha256 = ?, token_expires_at = ? WHERE name = ?",
+                (token_sha256, _text(expires_at), name),
+            ),
+            name,
+        )
+
+    def touch(self, name: str, at: datetime) -> None:
+        self._conn.execute(
+            "UPDATE users SET last_used_at = ? WHERE name = ?", (time_text(at), name)
+        )
 
     def all(self) -> list[User]:
-        rows = self._conn.execute("SELECT name, role, created_at FROM users ORDER BY name")
+        rows = self._conn.execute(f"SELECT {_USER} FROM users ORDER BY name")
         return [_user(r) for r in rows]
+
+    def _one(self, where: str, arg: str) -> User | None:
+        row = self._conn.execute(f"SELECT {_USER} FROM users {where}", (arg,)).fetchone()
+        return _user(row) if row else None
+
+    @staticmethod
+    def _changed(cursor, name: str) -> None:
+        if not cursor.rowcount:
+            raise NotFound(f"no user {name} on this node")
+
+
+def _text(moment: datetime | None) -> str | None:
+    return None if moment is None else time_text(moment)
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else parse_time_text(text)
 
 
 def _user(row: tuple) -> User:
-    return User(row[0], Role(row[1]), parse_time_text(row[2]))
+    return User(
+        row[0],
+        Role(row[1]),
+        parse_time_text(row[2]),
+        UserState(row[3]),
+        _time(row[4]),
+        _time(row[5]),
+    )

@@ -15,6 +15,7 @@ from gateway.store.sqlite.hits import SqliteHits
 from gateway.store.sqlite.hotlist import SqliteOwnEntries
 from gateway.store.sqlite.isc import SqliteIsc
 from gateway.store.sqlite.outbox import SqliteOutbox
+from gateway.store.sqlite.partner_changes import SqlitePartnerChanges
 from gateway.store.sqlite.received import SqliteReceived
 from gateway.store.sqlite.registry import SqlitePartners, SqliteUsers
 
@@ -81,3 +82,7 @@ class SqliteUnitOfWork:
     @cached_property
     def audit(self) -> SqliteAudit:
         return SqliteAudit(self)
+
+    @cached_property
+    def partner_changes(self) -> SqlitePartnerChanges:
+        return SqlitePartnerChanges(self)

@@ -33,6 +33,14 @@ class AgreementState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     AGREEMENT_STATE_REVOKED: _ClassVar[AgreementState]
     AGREEMENT_STATE_EXPIRED: _ClassVar[AgreementState]
     AGREEMENT_STATE_SUPERSEDED: _ClassVar[AgreementState]
+
+class UserState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    USER_STATE_UNSPECIFIED: _ClassVar[UserState]
+    USER_STATE_ACTIVE: _ClassVar[UserState]
+    USER_STATE_DISABLED: _ClassVar[UserState]
+    USER_STATE_REMOVED: _ClassVar[UserState]
+    USER_STATE_EXPIRED: _ClassVar[UserState]
 ROLE_UNSPECIFIED: Role
 ROLE_ADMIN: Role
 ROLE_INVESTIGATOR: Role
@@ -46,6 +54,11 @@ AGREEMENT_STATE_SUSPENDED: AgreementState
 AGREEMENT_STATE_REVOKED: AgreementState
 AGREEMENT_STATE_EXPIRED: AgreementState
 AGREEMENT_STATE_SUPERSEDED: AgreementState
+USER_STATE_UNSPECIFIED: UserState
+USER_STATE_ACTIVE: UserState
+USER_STATE_DISABLED: UserState
+USER_STATE_REMOVED: UserState
+USER_STATE_EXPIRED: UserState
 
 class GetStatusRequest(_message.Message):
     __slots__ = ()
@@ -236,16 +249,18 @@ class RemovePartnerResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ChangePartnerTrustRequest(_message.Message):
-    __slots__ = ("node_id", "tls_ca_pem", "tls_pin_sha256", "justification")
+    __slots__ = ("node_id", "tls_ca_pem", "tls_pin_sha256", "justification", "endpoint")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     TLS_CA_PEM_FIELD_NUMBER: _ClassVar[int]
     TLS_PIN_SHA256_FIELD_NUMBER: _ClassVar[int]
     JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     tls_ca_pem: str
     tls_pin_sha256: str
     justification: str
-    def __init__(self, node_id: _Optional[str] = ..., tls_ca_pem: _Optional[str] = ..., tls_pin_sha256: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+    endpoint: str
+    def __init__(self, node_id: _Optional[str] = ..., tls_ca_pem: _Optional[str] = ..., tls_pin_sha256: _Optional[str] = ..., justification: _Optional[str] = ..., endpoint: _Optional[str] = ...) -> None: ...
 
 class ChangePartnerTrustResponse(_message.Message):
     __slots__ = ("partner", "previous")
@@ -358,22 +373,32 @@ class GetAgreementRequest(_message.Message):
     def __init__(self, agreement_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class User(_message.Message):
-    __slots__ = ("name", "role", "created_at")
+    __slots__ = ("name", "role", "created_at", "state", "token_expires_at", "last_used_at")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_AT_FIELD_NUMBER: _ClassVar[int]
     name: str
     role: Role
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    state: UserState
+    token_expires_at: _timestamp_pb2.Timestamp
+    last_used_at: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[UserState, str]] = ..., token_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class AddUserRequest(_message.Message):
-    __slots__ = ("name", "role")
+    __slots__ = ("name", "role", "token_expires_at", "token_lifetime_s")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_LIFETIME_S_FIELD_NUMBER: _ClassVar[int]
     name: str
     role: Role
-    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ...) -> None: ...
+    token_expires_at: _timestamp_pb2.Timestamp
+    token_lifetime_s: int
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., token_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_lifetime_s: _Optional[int] = ...) -> None: ...
 
 class AddUserResponse(_message.Message):
     __slots__ = ("user", "token")
@@ -932,6 +957,148 @@ class SnapshotDatabaseResponse(_message.Message):
     path: str
     audit_seq: int
     def __init__(self, path: _Optional[str] = ..., audit_seq: _Optional[int] = ...) -> None: ...
+
+class DisableUserRequest(_message.Message):
+    __slots__ = ("name", "justification")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    justification: str
+    def __init__(self, name: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class DisableUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class EnableUserRequest(_message.Message):
+    __slots__ = ("name", "justification")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    justification: str
+    def __init__(self, name: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class EnableUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class RotateUserTokenRequest(_message.Message):
+    __slots__ = ("name", "justification", "token_expires_at", "token_lifetime_s")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_LIFETIME_S_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    justification: str
+    token_expires_at: _timestamp_pb2.Timestamp
+    token_lifetime_s: int
+    def __init__(self, name: _Optional[str] = ..., justification: _Optional[str] = ..., token_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_lifetime_s: _Optional[int] = ...) -> None: ...
+
+class RotateUserTokenResponse(_message.Message):
+    __slots__ = ("user", "token")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    token: str
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., token: _Optional[str] = ...) -> None: ...
+
+class RemoveUserRequest(_message.Message):
+    __slots__ = ("name", "justification")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    justification: str
+    def __init__(self, name: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class RemoveUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class AnnounceOwnChangeRequest(_message.Message):
+    __slots__ = ("endpoint", "tls_ca_pem", "tls_cert_pem", "justification")
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    TLS_CA_PEM_FIELD_NUMBER: _ClassVar[int]
+    TLS_CERT_PEM_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    endpoint: str
+    tls_ca_pem: str
+    tls_cert_pem: str
+    justification: str
+    def __init__(self, endpoint: _Optional[str] = ..., tls_ca_pem: _Optional[str] = ..., tls_cert_pem: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class AnnounceOwnChangeResponse(_message.Message):
+    __slots__ = ("sequence", "fingerprint", "partners")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    PARTNERS_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    fingerprint: str
+    partners: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, sequence: _Optional[int] = ..., fingerprint: _Optional[str] = ..., partners: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListPartnerChangesRequest(_message.Message):
+    __slots__ = ("node_id", "all")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    ALL_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    all: bool
+    def __init__(self, node_id: _Optional[str] = ..., all: _Optional[bool] = ...) -> None: ...
+
+class PartnerChangeRecord(_message.Message):
+    __slots__ = ("node_id", "sequence", "fingerprint", "issued_at", "received_at", "state", "endpoint", "ca_sha256", "cert_sha256")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    CA_SHA256_FIELD_NUMBER: _ClassVar[int]
+    CERT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    sequence: int
+    fingerprint: str
+    issued_at: _timestamp_pb2.Timestamp
+    received_at: _timestamp_pb2.Timestamp
+    state: str
+    endpoint: str
+    ca_sha256: _containers.RepeatedScalarFieldContainer[str]
+    cert_sha256: str
+    def __init__(self, node_id: _Optional[str] = ..., sequence: _Optional[int] = ..., fingerprint: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[str] = ..., endpoint: _Optional[str] = ..., ca_sha256: _Optional[_Iterable[str]] = ..., cert_sha256: _Optional[str] = ...) -> None: ...
+
+class ListPartnerChangesResponse(_message.Message):
+    __slots__ = ("changes",)
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[PartnerChangeRecord]
+    def __init__(self, changes: _Optional[_Iterable[_Union[PartnerChangeRecord, _Mapping]]] = ...) -> None: ...
+
+class DecidePartnerChangeRequest(_message.Message):
+    __slots__ = ("node_id", "fingerprint", "accept", "justification")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    fingerprint: str
+    accept: bool
+    justification: str
+    def __init__(self, node_id: _Optional[str] = ..., fingerprint: _Optional[str] = ..., accept: _Optional[bool] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class DecidePartnerChangeResponse(_message.Message):
+    __slots__ = ("change", "previous", "partner")
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    PARTNER_FIELD_NUMBER: _ClassVar[int]
+    change: PartnerChangeRecord
+    previous: Partner
+    partner: Partner
+    def __init__(self, change: _Optional[_Union[PartnerChangeRecord, _Mapping]] = ..., previous: _Optional[_Union[Partner, _Mapping]] = ..., partner: _Optional[_Union[Partner, _Mapping]] = ...) -> None: ...
 
 class RotateTokenSecretRequest(_message.Message):
     __slots__ = ("overlap_s",)

@@ -205,6 +205,41 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.SnapshotDatabaseRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.SnapshotDatabaseResponse.FromString,
                 _registered_method=True)
+        self.DisableUser = channel.unary_unary(
+                '/argos.v1.AdminService/DisableUser',
+                request_serializer=argos_dot_v1_dot_admin__pb2.DisableUserRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.DisableUserResponse.FromString,
+                _registered_method=True)
+        self.EnableUser = channel.unary_unary(
+                '/argos.v1.AdminService/EnableUser',
+                request_serializer=argos_dot_v1_dot_admin__pb2.EnableUserRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.EnableUserResponse.FromString,
+                _registered_method=True)
+        self.RotateUserToken = channel.unary_unary(
+                '/argos.v1.AdminService/RotateUserToken',
+                request_serializer=argos_dot_v1_dot_admin__pb2.RotateUserTokenRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.RotateUserTokenResponse.FromString,
+                _registered_method=True)
+        self.RemoveUser = channel.unary_unary(
+                '/argos.v1.AdminService/RemoveUser',
+                request_serializer=argos_dot_v1_dot_admin__pb2.RemoveUserRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.RemoveUserResponse.FromString,
+                _registered_method=True)
+        self.AnnounceOwnChange = channel.unary_unary(
+                '/argos.v1.AdminService/AnnounceOwnChange',
+                request_serializer=argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeResponse.FromString,
+                _registered_method=True)
+        self.ListPartnerChanges = channel.unary_unary(
+                '/argos.v1.AdminService/ListPartnerChanges',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ListPartnerChangesRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ListPartnerChangesResponse.FromString,
+                _registered_method=True)
+        self.DecidePartnerChange = channel.unary_unary(
+                '/argos.v1.AdminService/DecidePartnerChange',
+                request_serializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeResponse.FromString,
+                _registered_method=True)
         self.RotateTokenSecret = channel.unary_unary(
                 '/argos.v1.AdminService/RotateTokenSecret',
                 request_serializer=argos_dot_v1_dot_admin__pb2.RotateTokenSecretRequest.SerializeToString,
@@ -457,6 +492,59 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DisableUser(self, request, context):
+        """Users over their lifetime (admins only, each change audited). A disabled or
+        removed user's token, and a token replaced by RotateUserToken, is refused from its
+        next call on; no change may leave the node without an active administrator.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnableUser(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateUserToken(self, request, context):
+        """A new token (shown once), with a new expiry or none; the old one stops working.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveUser(self, request, context):
+        """For good: the record stays (the audit log names users), shown as removed, and the
+        name is never given to another user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnnounceOwnChange(self, request, context):
+        """This node is moving (new endpoint, certificate or CA): sign a PartnerChange and
+        send it to every partner through the outbox, retried until delivered. Admins only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPartnerChanges(self, request, context):
+        """Partners' announcements as this node holds them: pending first. Admins, auditors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecidePartnerChange(self, request, context):
+        """Accept (apply) or reject a partner's pending announcement, named by its
+        fingerprint. Admins only; audited with the partner before and after.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RotateTokenSecret(self, request, context):
         """Issue 15: a new plate-token master secret (a new epoch); every token feed re-sends
         its entries under it; older epochs are erased when the overlap ends. Admins only.
@@ -660,6 +748,41 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.SnapshotDatabase,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.SnapshotDatabaseRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.SnapshotDatabaseResponse.SerializeToString,
+            ),
+            'DisableUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisableUser,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.DisableUserRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.DisableUserResponse.SerializeToString,
+            ),
+            'EnableUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnableUser,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.EnableUserRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.EnableUserResponse.SerializeToString,
+            ),
+            'RotateUserToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateUserToken,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.RotateUserTokenRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.RotateUserTokenResponse.SerializeToString,
+            ),
+            'RemoveUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveUser,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.RemoveUserRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.RemoveUserResponse.SerializeToString,
+            ),
+            'AnnounceOwnChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnnounceOwnChange,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeResponse.SerializeToString,
+            ),
+            'ListPartnerChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPartnerChanges,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ListPartnerChangesRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ListPartnerChangesResponse.SerializeToString,
+            ),
+            'DecidePartnerChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecidePartnerChange,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeResponse.SerializeToString,
             ),
             'RotateTokenSecret': grpc.unary_unary_rpc_method_handler(
                     servicer.RotateTokenSecret,
@@ -1601,6 +1724,195 @@ class AdminService:
             '/argos.v1.AdminService/SnapshotDatabase',
             argos_dot_v1_dot_admin__pb2.SnapshotDatabaseRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.SnapshotDatabaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisableUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/DisableUser',
+            argos_dot_v1_dot_admin__pb2.DisableUserRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.DisableUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnableUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/EnableUser',
+            argos_dot_v1_dot_admin__pb2.EnableUserRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.EnableUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateUserToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/RotateUserToken',
+            argos_dot_v1_dot_admin__pb2.RotateUserTokenRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.RotateUserTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/RemoveUser',
+            argos_dot_v1_dot_admin__pb2.RemoveUserRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.RemoveUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnnounceOwnChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/AnnounceOwnChange',
+            argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.AnnounceOwnChangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPartnerChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ListPartnerChanges',
+            argos_dot_v1_dot_admin__pb2.ListPartnerChangesRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ListPartnerChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecidePartnerChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/DecidePartnerChange',
+            argos_dot_v1_dot_admin__pb2.DecidePartnerChangeRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.DecidePartnerChangeResponse.FromString,
             options,
             channel_credentials,
             insecure,

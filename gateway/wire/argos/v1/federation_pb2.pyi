@@ -115,3 +115,17 @@ class DeliverConfirmationResponse(_message.Message):
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     duplicate: bool
     def __init__(self, duplicate: _Optional[bool] = ...) -> None: ...
+
+class AnnouncePartnerChangeRequest(_message.Message):
+    __slots__ = ("announcement",)
+    ANNOUNCEMENT_FIELD_NUMBER: _ClassVar[int]
+    announcement: _envelope_pb2.Envelope
+    def __init__(self, announcement: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ...) -> None: ...
+
+class AnnouncePartnerChangeResponse(_message.Message):
+    __slots__ = ("fingerprint", "duplicate")
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    fingerprint: str
+    duplicate: bool
+    def __init__(self, fingerprint: _Optional[str] = ..., duplicate: _Optional[bool] = ...) -> None: ...

@@ -75,6 +75,11 @@ class FederationServiceStub:
                 request_serializer=argos_dot_v1_dot_federation__pb2.DeliverConfirmationRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_federation__pb2.DeliverConfirmationResponse.FromString,
                 _registered_method=True)
+        self.AnnouncePartnerChange = channel.unary_unary(
+                '/argos.v1.FederationService/AnnouncePartnerChange',
+                request_serializer=argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeResponse.FromString,
+                _registered_method=True)
 
 
 class FederationServiceServicer:
@@ -142,6 +147,15 @@ class FederationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AnnouncePartnerChange(self, request, context):
+        """The caller's own signed statement that it is moving (new endpoint, certificate or
+        CA). Held as pending until this node's administrator accepts it; delivered again
+        while pending, it changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FederationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -184,6 +198,11 @@ def add_FederationServiceServicer_to_server(servicer, server):
                     servicer.DeliverConfirmation,
                     request_deserializer=argos_dot_v1_dot_federation__pb2.DeliverConfirmationRequest.FromString,
                     response_serializer=argos_dot_v1_dot_federation__pb2.DeliverConfirmationResponse.SerializeToString,
+            ),
+            'AnnouncePartnerChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnnouncePartnerChange,
+                    request_deserializer=argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -403,6 +422,33 @@ class FederationService:
             '/argos.v1.FederationService/DeliverConfirmation',
             argos_dot_v1_dot_federation__pb2.DeliverConfirmationRequest.SerializeToString,
             argos_dot_v1_dot_federation__pb2.DeliverConfirmationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnnouncePartnerChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.FederationService/AnnouncePartnerChange',
+            argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeRequest.SerializeToString,
+            argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeResponse.FromString,
             options,
             channel_credentials,
             insecure,
