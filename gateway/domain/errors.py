@@ -110,6 +110,22 @@ class FeedBehindCursor(StaleVersion):
     code = "FEED_BEHIND_CURSOR"
 
 
+class KeyNotAccepted(SignatureInvalid):
+    """A partner's signing key verifies history but may not sign a new message now: its
+    acceptance ended (rotated away), it was revoked, or it awaits the administrator's
+    confirmation of its fingerprint."""
+
+    code = "KEY_NOT_ACCEPTED"
+
+
+class KeyChainFork(SignatureInvalid):
+    """A signing-key statement does not extend the chain of keys held for its node: a
+    second statement for a sequence already held, or one signed by a key that is not
+    the chain's current key."""
+
+    code = "KEY_CHAIN_FORK"
+
+
 def error_classes() -> dict[str, type[ArgosError]]:
     """Every kind of refusal by its code."""
     found: dict[str, type[ArgosError]] = {}
