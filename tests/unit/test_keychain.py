@@ -4,6 +4,7 @@ message, and every key ever held keeps verifying history."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -207,7 +208,7 @@ def test_no_statement_other_than_the_next_from_the_head_extends_a_chain(length, 
     keys = POOL[: length + 1]
     chain = _chain(keys[0])
     snapshots = [chain]
-    for old, new in zip(keys, keys[1:], strict=False):
+    for old, new in itertools.pairwise(keys):
         chain = _rotate(chain, old, new)
         snapshots.append(chain)
     back = min(back, length - 1)
