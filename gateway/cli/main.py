@@ -21,9 +21,11 @@ from gateway.cli import (
     hits,
     hotlist,
     isc,
+    keys,
     node,
     partner,
     reads,
+    signing_keys,  # noqa: F401 - adds `keys rotate signing`, `partner keys ...`
     sync,
     user,
 )
@@ -54,6 +56,7 @@ for command in (
     adapter.adapter,
     demo.demo,
     isc.isc,
+    keys.keys,
 ):
     cli.add_command(command)
 

@@ -16,6 +16,7 @@ from gateway.services.confirmations import CONFIRMATION
 from gateway.services.context import Caller, FederationPort, NodeContext
 from gateway.services.hits import HIT_NOTIFICATION
 from gateway.services.ports import OutboxMessage
+from gateway.services.signing_keys import SIGNING_KEY
 from gateway.wire import codec
 
 log = structlog.get_logger(__name__)
@@ -49,7 +50,14 @@ class OutboxService:
         def confirmation(partner: Partner, payload: bytes) -> None:
             client.deliver_confirmation(partner, codec.envelope_from_bytes(payload))
 
-        senders = {HIT_NOTIFICATION: notify_hit, CONFIRMATION: confirmation}
+        def signing_key(partner: Partner, payload: bytes) -> None:
+            client.announce_signing_key(partner, codec.envelope_from_bytes(payload))
+
+        senders = {
+            HIT_NOTIFICATION: notify_hit,
+            CONFIRMATION: confirmation,
+            SIGNING_KEY: signing_key,
+        }
         return cls(ctx, senders, max_backoff_s)
 
     def deliver_due(self) -> tuple[int, datetime | None]:

@@ -32,6 +32,8 @@ SERVICES = (
     "isc",
     "local_export",
     "operations",
+    "signing_keys",
+    "partner_keys",
 )
 
 

@@ -27,6 +27,7 @@ from gateway.services.ports.isc import IscRepository
 from gateway.services.ports.outbox import OutboxRepository
 from gateway.services.ports.received import ReceivedRepository
 from gateway.services.ports.registry import PartnerRepository, UserRepository
+from gateway.services.ports.signed import SignedRecordRepository
 
 
 class UnitOfWork(Protocol):
@@ -34,6 +35,8 @@ class UnitOfWork(Protocol):
     def agreements(self) -> AgreementRepository: ...
     @property
     def partners(self) -> PartnerRepository: ...
+    @property
+    def signed(self) -> SignedRecordRepository: ...
     @property
     def users(self) -> UserRepository: ...
     @property

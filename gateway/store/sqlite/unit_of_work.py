@@ -17,6 +17,7 @@ from gateway.store.sqlite.isc import SqliteIsc
 from gateway.store.sqlite.outbox import SqliteOutbox
 from gateway.store.sqlite.received import SqliteReceived
 from gateway.store.sqlite.registry import SqlitePartners, SqliteUsers
+from gateway.store.sqlite.signed import SqliteSignedRecords
 
 if TYPE_CHECKING:
     from gateway.store.sqlite.database import SqliteStore
@@ -45,6 +46,10 @@ class SqliteUnitOfWork:
     @cached_property
     def partners(self) -> SqlitePartners:
         return SqlitePartners(self)
+
+    @cached_property
+    def signed(self) -> SqliteSignedRecords:
+        return SqliteSignedRecords(self)
 
     @cached_property
     def users(self) -> SqliteUsers:
