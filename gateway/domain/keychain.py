@@ -13,7 +13,8 @@ Rules enforced here:
    sequence from then on.
 3. A second statement for a sequence already held, or one signed by an older key of the
    chain, is a fork (KeyChainFork): never applied automatically. The same statement
-   again is a duplicate and changes nothing.
+   again is a duplicate and changes nothing. A statement signed by a revoked key is
+   refused outright (KeyNotAccepted): the thief holds that key.
 4. For NEW messages a key is accepted from valid_from (minus SKEW) until its acceptance
    end, never at or after its revoked_since, and never while it is pending (a key that
    came with a revocation or a fork waits for the administrator's fingerprint check).
@@ -195,6 +196,13 @@ class KeyChain:
         if held is not None and held.statement_hash == digest:
             return self, False  # rule 3: the same statement again
         head = self.head
+        signed_by = self._by_id[signer]
+        if signed_by.revoked_since is not None and now >= signed_by.revoked_since:
+            # Whoever stole the key may rotate with it: never trusted, not even pending.
+            raise KeyNotAccepted(
+                f"rotation statement {statement.sequence} of {self.node_id} is signed by "
+                f"signing key {signer}, revoked since {time_text(signed_by.revoked_since)}"
+            )
         if held is not None:
             raise KeyChainFork(
                 f"{self.node_id} announces key {held.key_id} again in another statement"
@@ -307,16 +315,22 @@ class KeyChain:
 
     # -- rule 6: revocation ----------------------------------------------------------------
 
-    def revoke(self, key_id: str, since: datetime) -> KeyChain:
+    def revoke(self, key_id: str, since: datetime, *, replacement: str = "") -> KeyChain:
         """Key `key_id` revoked since `since` (the earlier time wins when revoked twice),
-        and every key it introduced that arrived at or after `since`."""
+        and every trusted key it introduced that arrived at or after `since`, except its
+        `replacement` (the owner's own new key). A pending key is left for the
+        administrator: it is trusted only once its fingerprint is confirmed."""
         if key_id not in self._by_id:
             raise InvalidInput(f"{self.node_id} holds no signing key {key_id}")
         revoked = {key_id}
         keys = []
         for k in self.keys:
             introduced_late = (
-                k.introduced_by in revoked and k.received_at is not None and k.received_at >= since
+                k.introduced_by in revoked
+                and not k.pending
+                and k.key_id != replacement
+                and k.received_at is not None
+                and k.received_at >= since
             )
             if k.key_id in revoked or introduced_late:
                 revoked.add(k.key_id)

@@ -109,7 +109,7 @@ class SigningKeyService:
             new_key = NodeSigningKey.generate()
             chain, replacement = self._rotation(chain, new_key, now, now)
             statements.append(replacement)
-        chain = chain.revoke(target, since)
+        chain = chain.revoke(target, since, replacement=new_key.key_id if new_key else "")
         signer = new_key or self._ctx.signing_key
         revocation = env.sign(
             REVOCATION_PAYLOAD,

@@ -219,3 +219,19 @@ def test_no_statement_other_than_the_next_from_the_head_extends_a_chain(length, 
     with pytest.raises((KeyChainFork, InvalidInput)):
         chain.extend(statement, rotation_from_payload, T0)
     assert chain.head.key_id == keys[-1].key_id
+
+
+def test_a_rotation_signed_by_a_revoked_key_is_refused_outright() -> None:
+    chain = _chain().revoke(POOL[0].key_id, T0)
+    thief = _statement(chain, POOL[0], POOL[6])
+    with pytest.raises(KeyNotAccepted, match="revoked since"):
+        chain.extend(thief, rotation_from_payload, T0 + timedelta(hours=1))
+
+
+def test_the_owner_s_replacement_and_a_pending_key_survive_the_revocation() -> None:
+    chain = _rotate(_chain(), POOL[0], POOL[1], at=T0 + timedelta(days=2))
+    own = chain.revoke(POOL[0].key_id, T0, replacement=POOL[1].key_id)
+    own.check_new([POOL[1].key_id], T0 + timedelta(days=3))
+    held = _chain().with_pending(_statement(_chain(), POOL[0], POOL[2]), rotation_from_payload, T0)
+    held = held.revoke(POOL[0].key_id, T0)
+    assert held.get(POOL[2].key_id).pending and held.get(POOL[2].key_id).revoked_since is None
