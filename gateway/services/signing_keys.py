@@ -22,6 +22,7 @@ from gateway.domain.identity import NodeSigningKey
 from gateway.domain.keychain import (
     REVOCATION_PAYLOAD,
     ROTATION_PAYLOAD,
+    SKEW,
     ChainKey,
     KeyChain,
     RevocationStatement,
@@ -96,7 +97,7 @@ class SigningKeyService:
         the key that is current afterwards (with the replacement's rotation statement,
         which partners hold pending until their administrator confirms it)."""
         now = self._ctx.now()
-        if since > now:
+        if since > now + SKEW:
             raise InvalidInput("a key is revoked since a time that has come, not a future one")
         chain = self._folder.chain()
         target = key_id or chain.head.key_id

@@ -212,3 +212,37 @@ def test_a_partner_key_changed_in_place_keeps_agreements_and_everything_received
     actions = [r["action"] for r in gent.json("audit", "list", "--limit", "10000")]
     assert "partner.key_added" in actions and "partner.key_retired" in actions
     assert audit_intact(gent)
+
+
+def test_a_backup_after_a_rotation_carries_every_key_and_the_chain(pair, tmp_path):
+    """Restored, the node signs with its current key and still verifies its audit log,
+    whose earlier records were sealed under the key it rotated away from."""
+    gent = pair["be-gent"]
+    old = signing_key(gent)
+    gent.argos("keys", "rotate", "signing", "--overlap", "1h")
+    new = signing_key(gent)
+    passphrase = tmp_path / "backup.passphrase"
+    passphrase.write_bytes(b"correct horse battery staple 2026\n")
+    passphrase.chmod(0o600)
+    archive = tmp_path / "gent.argosbak"
+    gent.argos(
+        "backup",
+        "--out",
+        str(archive),
+        "--passphrase-file",
+        str(passphrase),
+        "--justification",
+        "after the rotation",
+    )
+    restored = tmp_path / "restored"
+    out = gent.argos(
+        "restore", str(archive), "--home", str(restored), "--passphrase-file", str(passphrase)
+    )
+    assert "audit log intact" in out.stdout
+    assert signing_key(type(gent)("be-gent", restored, gent.certs)).key_id == new.key_id
+    kept = restored / "keys" / (old.key_id.replace(":", "-") + ".key")
+    assert kept.read_text().strip() == old.seed.hex()
+    assert kept.stat().st_mode & 0o077 == 0
+    chain = json.loads((restored / "keys" / "chain.json").read_text())
+    assert [k["key_id"] for k in chain["keys"]] == [old.key_id, new.key_id]
+    assert len(chain["statements"]) == 1
