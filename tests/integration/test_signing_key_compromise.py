@@ -11,6 +11,7 @@ it can open mutual-TLS calls as be-gent to every partner."""
 from __future__ import annotations
 
 import json
+from concurrent import futures
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -27,8 +28,9 @@ from gateway.domain.identity import NodeSigningKey
 from gateway.domain.ids import new_entry_id
 from gateway.domain.keychain import ROTATION_PAYLOAD, RotationStatement
 from gateway.federation import LocalFederation
-from gateway.wire import codec, hits_codec, keys_codec
+from gateway.wire import codec, feed_codec, hits_codec, keys_codec
 from gateway.wire.argos.v1 import federation_pb2 as fpb
+from gateway.wire.argos.v1 import federation_pb2_grpc
 from tests.integration.federation_support import federation_stub, signing_key
 from tests.integration.hits_support import configure, hits, read, reads_file
 from tests.integration.hotlist_support import add_entry, received, wait_until
@@ -233,3 +235,67 @@ def test_a_stolen_key_is_revoked_and_whatever_the_thief_signs_is_refused_everywh
         assert audit_intact(nodes[partner])
     assert audit_intact(gent)
     assert len(hits(terneuzen, ines)) == 1  # nothing received was purged
+
+
+def test_a_checkpoint_signed_with_the_revoked_key_is_refused_and_changes_nothing(pair, certs):
+    """The thief also takes over Gent's address (a stand-in provider serving Gent's feed
+    with Gent's real TLS certificate and the stolen key) after Gent revoked the key."""
+    from tests.integration.test_sync_rejections import ScriptedProvider, _batch, _entry, _state
+
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    agreement_id = pair.agree(
+        "be-gent",
+        "nl-terneuzen",
+        "--categories",
+        "stolen_vehicle",
+        "--direction",
+        "proposer_to_partner",
+    )
+    ivan = gent.add_user("ivan", "investigator")
+    entry_id = add_entry(gent, ivan, "1-ABC-123", "B")
+    wait_until(lambda: entry_id in received(terneuzen, agreement_id), what="the entry to sync")
+    stolen = signing_key(gent)
+    gent.argos(
+        "keys",
+        "revoke-signing",
+        "--since",
+        datetime.now(UTC).isoformat(),
+        "--justification",
+        "node folder stolen",
+    )
+    wait_until(
+        lambda: chain_at(terneuzen).get(stolen.key_id, {}).get("state") == "revoked",
+        what="the revocation at Terneuzen",
+    )
+    held = received(terneuzen, agreement_id)
+    cursor, live, rejected, _ = _state(terneuzen, agreement_id)
+
+    gent.stop()
+    provider = ScriptedProvider()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    federation_pb2_grpc.add_FederationServiceServicer_to_server(provider, server)
+    creds = grpc.ssl_server_credentials(
+        [
+            (
+                (certs / "be-gent" / "key.pem").read_bytes(),
+                (certs / "be-gent" / "cert.pem").read_bytes(),
+            )
+        ],
+        root_certificates=(certs / "ca.pem").read_bytes(),
+        require_client_auth=True,
+    )
+    server.add_secure_port(gent.endpoint, creds)
+    server.start()
+    try:
+        leaf = feed_codec.upsert_leaf(cursor + 1, 1, _entry("planted-by-thief"))
+        provider.scripts.put([_batch(stolen, agreement_id, cursor, [leaf])])
+        wait_until(lambda: _state(terneuzen, agreement_id)[2] > rejected, what="the batch refused")
+    finally:
+        server.stop(0)
+    state = _state(terneuzen, agreement_id)
+    assert f"signing key {stolen.key_id} of be-gent is revoked since" in state[3]
+    assert state[:2] == (cursor, live)
+    assert received(terneuzen, agreement_id) == held
+    rejection = audit(terneuzen, "hotlist.batch_rejected")[-1]
+    assert rejection["details"]["error"] == "KeyNotAccepted"
+    assert stolen.key_id in rejection["justification"]
