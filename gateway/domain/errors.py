@@ -118,6 +118,13 @@ class KeyNotAccepted(SignatureInvalid):
     code = "KEY_NOT_ACCEPTED"
 
 
+class KeyChainGap(KeyNotAccepted):
+    """A rotation statement skips a sequence this node has not received yet: the key it
+    names is not accepted until the statements before it arrive (a sender retries)."""
+
+    code = "KEY_CHAIN_GAP"
+
+
 class KeyChainFork(SignatureInvalid):
     """A signing-key statement does not extend the chain of keys held for its node: a
     second statement for a sequence already held, or one signed by a key that is not

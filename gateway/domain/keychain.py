@@ -10,7 +10,8 @@ Rules enforced here:
    its previous hash is the head's statement hash (the genesis hash for sequence 0), and
    it is signed by exactly the head key and the new key. A head registered by an
    administrator has no hash to compare: the first statement signed by it anchors the
-   sequence from then on.
+   sequence from then on. A statement that skips a sequence waits (KeyChainGap): the
+   sender's outbox retries it after the missing one.
 3. A second statement for a sequence already held, or one signed by an older key of the
    chain, is a fork (KeyChainFork): never applied automatically. The same statement
    again is a duplicate and changes nothing. A statement signed by a revoked key is
@@ -34,7 +35,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from gateway.domain import envelope as env
-from gateway.domain.errors import InvalidInput, KeyChainFork, KeyNotAccepted, SignatureInvalid
+from gateway.domain.errors import (
+    InvalidInput,
+    KeyChainFork,
+    KeyChainGap,
+    KeyNotAccepted,
+    SignatureInvalid,
+)
 from gateway.domain.identity import PublicNodeKey
 from gateway.domain.times import time_text
 
@@ -219,7 +226,7 @@ class KeyChain:
                     "chain: a second statement for it is a fork"
                 )
             if statement.sequence != head.sequence + 1:
-                raise InvalidInput(
+                raise KeyChainGap(
                     f"rotation statement {statement.sequence} of {self.node_id} skips "
                     f"sequence {head.sequence + 1}"
                 )

@@ -84,7 +84,8 @@ class OutboxService:
                 continue
             except KeyNotAccepted as exc:
                 # The partner does not take this node's current key yet (its
-                # administrator has still to confirm it after a revocation): not for good.
+                # administrator has still to confirm it after a revocation), or a key
+                # statement arrived before the one it follows: not for good.
                 unreachable.add(message.partner)
                 self._retry(message, now, str(exc))
                 continue

@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.domain import envelope as env
-from gateway.domain.errors import InvalidInput, KeyChainFork, KeyNotAccepted, SignatureInvalid
+from gateway.domain.errors import (
+    InvalidInput,
+    KeyChainFork,
+    KeyChainGap,
+    KeyNotAccepted,
+    SignatureInvalid,
+)
 from gateway.domain.identity import NodeSigningKey
 from gateway.domain.keychain import (
     REVOCATION_PAYLOAD,
@@ -108,7 +114,7 @@ def test_a_skipped_sequence_is_refused() -> None:
     s = chain.next_rotation(POOL[1].public, T0, T0)
     skip = type(s)(s.node_id, 5, s.public_key, s.valid_from, s.overlap_end, s.previous_hash)
     e = env.sign(ROTATION_PAYLOAD, rotation_payload(skip), POOL[0]).with_signature(POOL[1])
-    with pytest.raises(InvalidInput, match="skips sequence 1"):
+    with pytest.raises(KeyChainGap, match="skips sequence 1"):
         chain.extend(e, rotation_from_payload, T0)
 
 
