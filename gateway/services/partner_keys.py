@@ -72,10 +72,10 @@ class PartnerKeyService:
             except KeyChainFork as error:
                 # Rule 3: never applied by itself; kept for the administrator to judge.
                 fork = error
-                extended, changed = (
-                    chain.with_pending(statement, keys_codec.rotation_from_payload, now),
-                    True,
-                )
+                extended = chain.with_pending(statement, keys_codec.rotation_from_payload, now)
+                changed = extended != chain  # the same fork again: refused, recorded once
+            if not changed and fork is not None:
+                raise fork
             if not changed:
                 return DUPLICATE
             new = extended.keys[-1]
