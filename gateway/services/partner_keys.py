@@ -77,7 +77,9 @@ class PartnerKeyService:
             if not changed and fork is not None:
                 raise fork
             if not changed:
-                return DUPLICATE
+                key_id = keys_codec.rotation_from_payload(statement.payload).public_key.key_id
+                held = extended.get(key_id)
+                return PENDING if held is not None and held.pending else DUPLICATE
             new = extended.keys[-1]
             uow.partners.save_chain(extended, now)
             self._ctx.record(
