@@ -21,10 +21,12 @@ from gateway.cli import (
     hits,
     hotlist,
     isc,
+    keys,
     node,
     partner,
     partner_changes,
     reads,
+    signing_keys,  # noqa: F401 - adds `keys rotate signing`, `partner keys ...`
     sync,
     user,
 )
@@ -55,6 +57,7 @@ for command in (
     adapter.adapter,
     demo.demo,
     isc.isc,
+    keys.keys,
 ):
     cli.add_command(command)
 # A partner's move, announced and decided: beside partner add/update/remove.

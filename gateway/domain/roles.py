@@ -64,6 +64,7 @@ class Action(enum.StrEnum):
     ISC_READ = "isc.read"
     ISC_PROMOTE = "isc.promote"
     BACKUP = "node.backup"
+    KEYS_MANAGE = "keys.manage"
 
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
@@ -95,6 +96,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ISC_PULL: frozenset({Role.INVESTIGATOR, Role.ADMIN}),
     Action.ISC_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
     Action.ISC_PROMOTE: frozenset({Role.INVESTIGATOR}),
+    # The node's own signing keys (issue 15): rotating or revoking one is an
+    # administrator's act, as registering a partner is.
+    Action.KEYS_MANAGE: frozenset({Role.ADMIN}),
 }
 
 
