@@ -14,8 +14,9 @@ from pathlib import Path
 from gateway.domain.certificates import OWN_CA, OWN_CERTIFICATE
 from gateway.domain.ocr import FuzzyPolicy
 from gateway.domain.times import Clock, utc_now
-from gateway.node.config import NodeConfig, load_signing_key, load_token_master
+from gateway.node.config import NodeConfig, load_token_master
 from gateway.node.federation_client import GrpcFederationClient
+from gateway.node.key_folder import KeyFolder
 from gateway.node.read_history import HttpReadHistory
 from gateway.node.taxii import isc_collection_factory, isc_settings
 from gateway.node.tls_identity import NodeTlsIdentity
@@ -36,7 +37,9 @@ from gateway.services.matching import MatchingService
 from gateway.services.operations import OperationsService
 from gateway.services.outbox import OutboxService
 from gateway.services.partner_changes import PartnerChangeService
+from gateway.services.partner_keys import PartnerKeyService
 from gateway.services.ports import Store
+from gateway.services.signing_keys import SigningKeyService
 from gateway.services.sync import SyncService, Verifier, verify_received
 from gateway.services.tls import TlsService
 from gateway.services.token_rotation import TokenRotationService
@@ -67,6 +70,8 @@ class Application:
     local_export: LocalExportService
     operations: OperationsService
     gate: FederationGate
+    signing_keys: SigningKeyService
+    partner_keys: PartnerKeyService
     # Set when a message was queued for a partner: the delivery loop wakes at once.
     outbox_wake: threading.Event
     # Local users and their tokens (who is calling, and the users' lifetime).
@@ -102,10 +107,13 @@ def build_application(
     clock: Clock = utc_now,
     read_history: ReadHistory | None = None,
 ) -> Application:
+    keys = KeyFolder(config)
+
     tls_identity = _tls_identity(config, clock)
     ctx = NodeContext(
         node_id=config.node_id,
-        signing_key=load_signing_key(config),
+        signing_key=keys.current(),
+        own_chain=keys.chain(),
         store=store or open_store(config, clock),
         federation=federation or GrpcFederationClient(config, tls_identity),
         token_master=load_token_master(config),
@@ -214,6 +222,8 @@ def build_application(
             certificate_warning_days=config.certificate_warning_days,
         ),
         gate=gate,
+        signing_keys=SigningKeyService(ctx, keys, on_queued=outbox_wake.set),
+        partner_keys=PartnerKeyService(ctx),
         outbox_wake=outbox_wake,
         users=users,
         partner_changes=PartnerChangeService(ctx, administration, on_queued=outbox_wake.set),

@@ -26,6 +26,7 @@ from gateway.cli import (
     partner,
     partner_changes,
     reads,
+    signing_keys,  # noqa: F401 - adds `keys rotate signing`, `partner keys ...`
     sync,
     tls,
     token_keys,  # noqa: F401 - adds `keys rotate token`, `keys end-overlap token`

@@ -110,6 +110,29 @@ class FeedBehindCursor(StaleVersion):
     code = "FEED_BEHIND_CURSOR"
 
 
+class KeyNotAccepted(SignatureInvalid):
+    """A partner's signing key verifies history but may not sign a new message now: its
+    acceptance ended (rotated away), it was revoked, or it awaits the administrator's
+    confirmation of its fingerprint."""
+
+    code = "KEY_NOT_ACCEPTED"
+
+
+class KeyChainGap(KeyNotAccepted):
+    """A rotation statement skips a sequence this node has not received yet: the key it
+    names is not accepted until the statements before it arrive (a sender retries)."""
+
+    code = "KEY_CHAIN_GAP"
+
+
+class KeyChainFork(SignatureInvalid):
+    """A signing-key statement does not extend the chain of keys held for its node: a
+    second statement for a sequence already held, or one signed by a key that is not
+    the chain's current key."""
+
+    code = "KEY_CHAIN_FORK"
+
+
 def error_classes() -> dict[str, type[ArgosError]]:
     """Every kind of refusal by its code."""
     found: dict[str, type[ArgosError]] = {}

@@ -64,6 +64,8 @@ class Action(enum.StrEnum):
     ISC_READ = "isc.read"
     ISC_PROMOTE = "isc.promote"
     BACKUP = "node.backup"
+    KEYS_MANAGE = "keys.manage"
+
     TOKEN_SECRET_ROTATE = "token_secret.rotate"
     TLS_RELOAD = "tls.reload"
 
@@ -97,6 +99,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ISC_PULL: frozenset({Role.INVESTIGATOR, Role.ADMIN}),
     Action.ISC_READ: frozenset({Role.INVESTIGATOR, Role.AUDITOR}),
     Action.ISC_PROMOTE: frozenset({Role.INVESTIGATOR}),
+    # The node's own signing keys (issue 15): rotating or revoking one is an
+    # administrator's act, as registering a partner is.
+    Action.KEYS_MANAGE: frozenset({Role.ADMIN}),
     # Issue 15: the node's plate-token secret and TLS identity are the administrator's.
     Action.TOKEN_SECRET_ROTATE: frozenset({Role.ADMIN}),
     Action.TLS_RELOAD: frozenset({Role.ADMIN}),

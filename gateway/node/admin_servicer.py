@@ -19,7 +19,7 @@ from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc
 from gateway.wire.local_api import token_from
 from gateway.wire.partner_change_codec import partner_change_record_pb
-from gateway.wire.strict import bounded_id, to_timestamp
+from gateway.wire.strict import bounded_id, to_datetime, to_timestamp
 
 EXPORT_CHUNK = 5_000
 
@@ -428,3 +428,63 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             self._caller(context), request.request_id, request.reason
         )
         return pb.WithdrawConfirmationResponse(confirmation=wire.confirmation_pb(view))
+
+    # -- signing keys (issue 15) ---------------------------------------------------------
+
+    def _key_pb(self, key) -> pb.ChainKey:
+        return wire.chain_key_pb(key, self._app.ctx.now())
+
+    @grpc_method()
+    def RotateSigningKey(self, request, context):
+        key, partners = self._app.signing_keys.rotate(
+            self._caller(context), timedelta(seconds=request.overlap_seconds), request.justification
+        )
+        return pb.RotateSigningKeyResponse(key=self._key_pb(key), partners=partners)
+
+    @grpc_method()
+    def RevokeSigningKey(self, request, context):
+        if not request.HasField("since"):
+            raise InvalidInput("give the time since which the key is revoked")
+        revoked, current, partners = self._app.signing_keys.revoke(
+            self._caller(context),
+            request.key_id,
+            to_datetime(request.since, "since"),
+            request.justification,
+        )
+        return pb.RevokeSigningKeyResponse(
+            revoked=self._key_pb(revoked), current=self._key_pb(current), partners=partners
+        )
+
+    @grpc_method()
+    def ListSigningKeys(self, request, context):
+        chain = self._app.signing_keys.keys(self._caller(context))
+        return pb.ListSigningKeysResponse(keys=[self._key_pb(k) for k in chain.keys])
+
+    @grpc_method()
+    def ListPartnerKeys(self, request, context):
+        chain, held = self._app.partner_keys.show(self._caller(context), request.node_id)
+        return pb.ListPartnerKeysResponse(
+            keys=[self._key_pb(k) for k in chain.keys],
+            held=[wire.signed_by_revoked_pb(key_id, r) for key_id, r in held],
+        )
+
+    @grpc_method()
+    def AddPartnerKey(self, request, context):
+        key = self._app.partner_keys.add(
+            self._caller(context), request.node_id, request.public_key, request.justification
+        )
+        return pb.AddPartnerKeyResponse(key=self._key_pb(key))
+
+    @grpc_method()
+    def RetirePartnerKey(self, request, context):
+        key = self._app.partner_keys.retire(
+            self._caller(context), request.node_id, request.key_id, request.justification
+        )
+        return pb.RetirePartnerKeyResponse(key=self._key_pb(key))
+
+    @grpc_method()
+    def ConfirmPartnerKey(self, request, context):
+        key = self._app.partner_keys.confirm(
+            self._caller(context), request.node_id, request.fingerprint, request.justification
+        )
+        return pb.ConfirmPartnerKeyResponse(key=self._key_pb(key))

@@ -1,7 +1,9 @@
 """Backup archives of a node: what a restore needs, encrypted as one stream.
 
 An archive holds a consistent copy of the database (taken by the running node), the
-node's config, its Ed25519 signing key, its plate-token master secret and its TLS
+node's config, its Ed25519 signing key (with keys/: every earlier signing key and the
+node's key chain, so what it signed before a rotation stays verifiable), its
+plate-token master secret and its TLS
 certificate, key and CA: everything needed to bring the same node back on another
 machine. It never holds users' tokens (people keep their own; the database holds only
 their hashes) nor the admin socket or logs.
@@ -53,6 +55,9 @@ MANIFEST = "manifest.json"
 TLS_FOLDER = "tls"
 # Archive member -> the NodeConfig setting naming the file it was taken from.
 TLS_MEMBERS = {"tls/cert.pem": "tls_cert", "tls/key.pem": "tls_key", "tls/ca.pem": "tls_ca"}
+KEYS_FOLDER = "keys"
+# keys/<key file> or keys/chain.json: plain names, never a path out of the folder.
+_KEYS_MEMBER = re.compile(r"^keys/[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 _FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
 _MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 _ABYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES
@@ -217,6 +222,11 @@ def write_archive(
                     _add_bytes(tar, path.name, path.read_bytes())
                 for member, attribute in TLS_MEMBERS.items():
                     _add_bytes(tar, member, Path(getattr(config, attribute)).read_bytes())
+                keys = config.home / KEYS_FOLDER
+                if keys.is_dir():
+                    for path in sorted(keys.iterdir()):
+                        if path.is_file() and _KEYS_MEMBER.match(f"{KEYS_FOLDER}/{path.name}"):
+                            _add_bytes(tar, f"{KEYS_FOLDER}/{path.name}", path.read_bytes())
                 tar.add(snapshot, arcname=DB_FILE, recursive=False)
             writer.finish()
     except BaseException:
@@ -256,6 +266,7 @@ def extract_archive(archive: Path, home: Path, passphrase: bytes) -> BackupManif
         # Leave no half-restored node behind: a second try starts clean.
         for name in (DB_FILE, KEY_FILE, TOKEN_KEY_FILE, CONFIG_FILE, *TLS_MEMBERS):
             (home / name).unlink(missing_ok=True)
+        shutil.rmtree(home / KEYS_FOLDER, ignore_errors=True)
         for path in _token_epoch_files(home):
             path.unlink()
         raise
@@ -279,7 +290,9 @@ def _extract(archive: Path, home: Path, passphrase: bytes) -> BackupManifest:
                     with os.fdopen(fd, "wb") as f:
                         shutil.copyfileobj(data, f, CHUNK)
                 elif member.name in (MANIFEST, CONFIG_FILE, KEY_FILE, TOKEN_KEY_FILE) or (
-                    member.name in TLS_MEMBERS or _TOKEN_EPOCH_FILE.fullmatch(member.name)
+                    member.name in TLS_MEMBERS
+                    or _KEYS_MEMBER.match(member.name)
+                    or _TOKEN_EPOCH_FILE.fullmatch(member.name)
                 ):
                     files[member.name] = data.read()
                 else:
@@ -293,6 +306,11 @@ def _extract(archive: Path, home: Path, passphrase: bytes) -> BackupManifest:
     epochs = [name for name in files if _TOKEN_EPOCH_FILE.fullmatch(name)]
     for name in (KEY_FILE, TOKEN_KEY_FILE, *TLS_MEMBERS, *epochs):
         write_private(home / name, files[name])
+    kept_keys = sorted(name for name in files if name.startswith(f"{KEYS_FOLDER}/"))
+    if kept_keys:
+        (home / KEYS_FOLDER).mkdir(mode=0o700, exist_ok=True)
+        for name in kept_keys:
+            write_private(home / name, files[name])
     text = _config_with_tls_in(files[CONFIG_FILE].decode(), home)
     (home / CONFIG_FILE).write_text(text)
     return manifest

@@ -263,6 +263,11 @@ def _read_secret(path: Path) -> bytes:
     return bytes.fromhex(path.read_text().strip())
 
 
+def read_secret(path: Path) -> bytes:
+    """An owner-only hex secret file's bytes (refused when others may read it)."""
+    return _read_secret(path)
+
+
 def load_signing_key(config: NodeConfig) -> NodeSigningKey:
     return NodeSigningKey(_read_secret(config.key_path))
 

@@ -215,6 +215,11 @@ class GrpcFederationClient:
         request = pb.AnnouncePartnerChangeRequest(announcement=codec.envelope_to_pb(envelope))
         return self._call(partner, "AnnouncePartnerChange", request).duplicate
 
+    def announce_signing_key(self, partner: Partner, envelope: Envelope) -> str:
+        """Deliver a signing-key rotation or revocation; the partner's outcome."""
+        request = pb.AnnounceSigningKeyRequest(statement=codec.envelope_to_pb(envelope))
+        return self._call(partner, "AnnounceSigningKey", request).outcome
+
     def matching_key(
         self, partner: Partner, agreement_id: str, version: int, epoch: int = 0
     ) -> tuple[str, bytes]:

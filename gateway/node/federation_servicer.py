@@ -86,6 +86,13 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
             fingerprint, duplicate = self._app.partner_changes.receive(peer, envelope)
         return pb.AnnouncePartnerChangeResponse(fingerprint=fingerprint, duplicate=duplicate)
 
+    @grpc_method()
+    def AnnounceSigningKey(self, request, context):
+        with self._serving(context, "AnnounceSigningKey") as peer:
+            envelope = codec.envelope_from_pb(request.statement)
+            outcome = self._app.partner_keys.receive(peer, envelope)
+        return pb.AnnounceSigningKeyResponse(outcome=outcome)
+
     @grpc_stream
     def PullHotlistChanges(self, request, context):
         # A stream holds a thread of the server's pool for its whole life: the gate

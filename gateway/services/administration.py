@@ -126,7 +126,8 @@ class AdministrationService:
         then signed, this node could have signed), and not another partner's (one
         partner's envelopes would verify as the other's). Named by holder, never shown."""
         key = partner.public_key
-        if key.raw == self._ctx.signing_key.public.raw:
+        # Any key of this node's chain, also one it rotated away from.
+        if key in self._ctx.own_keys or key.raw == self._ctx.signing_key.public.raw:
             return InvalidInput(
                 f"the public key given for {partner.node_id} is this node's own signing key"
             )

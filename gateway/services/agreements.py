@@ -206,6 +206,7 @@ class AgreementService:
 
     def receive_proposal(self, peer: str, envelope: env.Envelope) -> str:
         partner = self._partner(peer)
+        partner.check_new(envelope.signer_key_ids, self._ctx.now())  # keychain rule 4
         payload = env.verify(
             envelope, payload_type=env.AGREEMENT_PAYLOAD, signers={peer: partner.keys}
         )
@@ -225,6 +226,7 @@ class AgreementService:
 
     def receive_countersigned(self, peer: str, envelope: env.Envelope) -> str:
         partner = self._partner(peer)
+        partner.check_new(envelope.signer_key_ids, self._ctx.now())  # keychain rule 4
         payload = env.verify(
             envelope,
             payload_type=env.AGREEMENT_PAYLOAD,
@@ -242,6 +244,7 @@ class AgreementService:
 
     def receive_status(self, peer: str, envelope: env.Envelope) -> None:
         partner = self._partner(peer)
+        partner.check_new(envelope.signer_key_ids, self._ctx.now())  # keychain rule 4
         payload = env.verify(
             envelope,
             payload_type=env.AGREEMENT_STATUS_PAYLOAD,
@@ -359,5 +362,7 @@ class AgreementService:
             raise PartnerUnknown(f"{node_id} is not a registered partner of {self._ctx.node_id}")
         return partner
 
-    def _own_key(self) -> PublicNodeKey:
-        return self._ctx.signing_key.public
+    def _own_key(self) -> tuple[PublicNodeKey, ...]:
+        """Every key this node signed with: a proposal signed before a rotation comes
+        back countersigned after it."""
+        return self._ctx.own_keys

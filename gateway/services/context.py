@@ -14,7 +14,8 @@ import structlog
 from gateway.domain.audit import AuditHead, AuditRecord, ChainBreak, next_record, verify_chain
 from gateway.domain.envelope import Envelope
 from gateway.domain.errors import AccessDenied
-from gateway.domain.identity import NodeSigningKey
+from gateway.domain.identity import NodeSigningKey, PublicNodeKey
+from gateway.domain.keychain import KeyChain
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Action, Role, authorize
 from gateway.domain.times import Clock, time_text, utc_now
@@ -42,6 +43,8 @@ class FederationPort(Protocol):
         """Deliver this node's signed announcement of its move; True if already held."""
 
     def check_health(self, partner: Partner, timeout_s: float) -> str: ...
+
+    def announce_signing_key(self, partner: Partner, envelope: Envelope) -> str: ...
 
 
 class ReceivedListener(Protocol):
@@ -82,6 +85,10 @@ class NodeContext:
     max_review_days: int = 365
     clock: Clock = field(default=utc_now)
     received_listeners: list[ReceivedListener] = field(default_factory=list)
+    # This node's own key chain: every key it ever signed with (history verifies under
+    # each); None: the one key it was made with.
+    own_chain: KeyChain | None = None
+
     # Every plate-token master secret by epoch (None: token_master is epoch 0's).
     token_secrets: TokenSecrets | None = field(default=None, repr=False)
 
@@ -91,6 +98,13 @@ class NodeContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def own_keys(self) -> tuple[PublicNodeKey, ...]:
+        """Every key this node signed with, for re-verifying what it signed."""
+        if self.own_chain is None:
+            return (self.signing_key.public,)
+        return self.own_chain.public_keys
 
     # -- who may act ---------------------------------------------------------------------
 
@@ -174,7 +188,7 @@ class NodeContext:
 
     def verify_audit(self) -> tuple[int, ChainBreak | None]:
         """Walk the whole log against its signed head; (records checked, first break)."""
-        return verify_audit_log(self.store, self.signing_key.public.verify)
+        return verify_audit_log(self.store, verifier_of(self.own_keys))
 
     # -- received entries ------------------------------------------------------------------
 
@@ -189,6 +203,16 @@ class NodeContext:
     def received_keys_retired(self, agreement_id: str) -> None:
         for listener in self.received_listeners:
             listener.keys_retired(agreement_id)
+
+
+def verifier_of(keys: tuple[PublicNodeKey, ...]) -> Callable[[bytes, bytes], bool]:
+    """A check that any of this node's keys signed a message. The audit head carries no
+    key id; a node holds few keys, and the head is checked on demand, not per call."""
+
+    def verify(message: bytes, signature: bytes) -> bool:
+        return any(key.verify(message, signature) for key in keys)
+
+    return verify
 
 
 def verify_audit_log(

@@ -225,6 +225,7 @@ class HitService:
             partner = uow.partners.get(sender)
         if partner is None:
             raise PartnerUnknown(f"{sender} is not a registered partner")
+        partner.check_new(envelope.signer_key_ids, self._ctx.now())  # keychain rule 4
         payload = env.verify(
             envelope, payload_type=HIT_NOTIFICATION_PAYLOAD, signers={sender: partner.keys}
         )

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from gateway.domain.errors import ArgosError, PartnerUnreachable
+from gateway.domain import envelope as env
+from gateway.domain.errors import ArgosError, KeyNotAccepted, PartnerUnreachable
 from gateway.domain.partners import Partner
 from gateway.domain.retry import Backoff
 from gateway.services.confirmations import CONFIRMATION
@@ -17,6 +18,7 @@ from gateway.services.context import Caller, FederationPort, NodeContext
 from gateway.services.hits import HIT_NOTIFICATION
 from gateway.services.partner_changes import PARTNER_CHANGE
 from gateway.services.ports import OutboxMessage
+from gateway.services.signing_keys import SIGNING_KEY
 from gateway.wire import codec
 
 log = structlog.get_logger(__name__)
@@ -45,18 +47,22 @@ class OutboxService:
         cls, ctx: NodeContext, client: FederationPort, max_backoff_s: float = MAX_RETRY_S
     ) -> OutboxService:
         def notify_hit(partner: Partner, payload: bytes) -> None:
-            client.notify_hit(partner, codec.envelope_from_bytes(payload))
+            client.notify_hit(partner, _under_current_key(ctx, payload))
 
         def confirmation(partner: Partner, payload: bytes) -> None:
-            client.deliver_confirmation(partner, codec.envelope_from_bytes(payload))
+            client.deliver_confirmation(partner, _under_current_key(ctx, payload))
 
         def partner_change(partner: Partner, payload: bytes) -> None:
-            client.announce_partner_change(partner, codec.envelope_from_bytes(payload))
+            client.announce_partner_change(partner, _under_current_key(ctx, payload))
+
+        def signing_key(partner: Partner, payload: bytes) -> None:
+            client.announce_signing_key(partner, codec.envelope_from_bytes(payload))
 
         senders = {
             HIT_NOTIFICATION: notify_hit,
             CONFIRMATION: confirmation,
             PARTNER_CHANGE: partner_change,
+            SIGNING_KEY: signing_key,
         }
         return cls(ctx, senders, max_backoff_s)
 
@@ -78,6 +84,13 @@ class OutboxService:
                     raise ArgosError(f"{message.partner} is no longer a registered partner")
                 self._senders[message.kind](partner, message.payload)
             except PartnerUnreachable as exc:
+                unreachable.add(message.partner)
+                self._retry(message, now, str(exc))
+                continue
+            except KeyNotAccepted as exc:
+                # The partner does not take this node's current key yet (its
+                # administrator has still to confirm it after a revocation), or a key
+                # statement arrived before the one it follows: not for good.
                 unreachable.add(message.partner)
                 self._retry(message, now, str(exc))
                 continue
@@ -132,3 +145,13 @@ class OutboxService:
     def depth(self) -> dict[str, int]:
         with self._ctx.store.read() as uow:
             return uow.outbox.depth()
+
+
+def _under_current_key(ctx: NodeContext, payload: bytes) -> env.Envelope:
+    """A message queued before a rotation goes out signed with the key the node signs
+    with now: the partner may no longer accept the old key for a new message, and the
+    node states the same content under its current key."""
+    envelope = codec.envelope_from_bytes(payload)
+    if envelope.signer_key_ids == {ctx.signing_key.key_id}:
+        return envelope
+    return env.sign(envelope.payload_type, envelope.payload, ctx.signing_key)

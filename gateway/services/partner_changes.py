@@ -115,6 +115,8 @@ class PartnerChangeService:
         payload = env.verify(  # domain.partner_change rule 1
             envelope, payload_type=PARTNER_CHANGE_PAYLOAD, signers={peer: partner.keys}
         )
+        # A rotated-away or revoked key may not announce a move (keychain rule 4).
+        partner.check_new(envelope.signer_key_ids, self._ctx.now())
         change = partner_change_from_payload(payload)
         fingerprint = env.payload_fingerprint(payload)
         now = self._ctx.now()

@@ -218,7 +218,9 @@ class SyncService:
         cursor: int | None = None,
     ) -> feed_rules.ReceivedBatch:
         """Verify a batch against the stored cursor, or against `cursor` when the caller
-        verifies ahead of applying (the batch before it is still being written)."""
+        verifies ahead of applying (the batch before it is still being written). A new
+        checkpoint must be signed by a key the provider's chain accepts now."""
+        self._check_new_signer(agreement, checkpoint)
         checked, kept, hashes = self._verifier(
             self.party(agreement),
             self.cursor(agreement) if cursor is None else cursor,
@@ -264,7 +266,12 @@ class SyncService:
             uow.commit()
         self._ctx.received_applied(applied)
 
+    def _check_new_signer(self, agreement: Agreement, signed: env.Envelope) -> None:
+        partner = self.partner_record(agreement.partner)
+        partner.check_new(signed.signer_key_ids, self._ctx.now())  # keychain rule 4
+
     def check_head(self, agreement: Agreement, head_envelope: env.Envelope) -> HeadCheck:
+        self._check_new_signer(agreement, head_envelope)
         head = feed_rules.verify_head(
             self.party(agreement), head_envelope, decode_head=feed_codec.head_from_payload
         )

@@ -10,6 +10,7 @@ from gateway.domain.agreement import Agreement, AgreementState
 from gateway.domain.audit import AuditRecord
 from gateway.domain.confirmations import RequestKind, State, Urgency
 from gateway.domain.hits import MatchKind, ObservedHit
+from gateway.domain.keychain import ChainKey, key_fingerprint
 from gateway.domain.local_export import LocalEntry
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Role, User
@@ -22,6 +23,7 @@ from gateway.services.hotlist import EntryDraft, EntryView
 from gateway.services.ingest import BatchAnswer
 from gateway.services.matching import AdapterSeen, IncomingRead
 from gateway.services.operations import CertificateCheck, NodeStatus
+from gateway.services.ports.signed import SignedRecords
 from gateway.services.sync import SyncOverview
 from gateway.services.tls import ServedIdentity
 from gateway.services.token_rotation import TokenSecretState
@@ -441,6 +443,30 @@ def watch_item_pb(item: Notice) -> ingest_pb2.WatchAlertsResponse:
     if isinstance(item, FeedNotice):
         return ingest_pb2.WatchAlertsResponse(feed=feed_notice_pb(item))
     return ingest_pb2.WatchAlertsResponse(alert=alert_pb(item))
+
+
+# -- signing-key chains (issue 15) ------------------------------------------------------
+
+
+def chain_key_pb(k: ChainKey, now: datetime) -> pb.ChainKey:
+    m = pb.ChainKey(
+        key_id=k.key_id,
+        public_key=k.key.raw,
+        fingerprint=key_fingerprint(k.key),
+        valid_from=to_timestamp(k.valid_from),
+        state=k.state(now),
+    )
+    if k.sequence is not None:
+        m.sequence = k.sequence
+    if k.accept_until is not None:
+        m.accept_until.CopyFrom(to_timestamp(k.accept_until))
+    if k.revoked_since is not None:
+        m.revoked_since.CopyFrom(to_timestamp(k.revoked_since))
+    return m
+
+
+def signed_by_revoked_pb(key_id: str, r: SignedRecords) -> pb.SignedByRevokedKey:
+    return pb.SignedByRevokedKey(key_id=key_id, kind=r.kind, count=r.count, ids=list(r.ids))
 
 
 # -- plate-token secret and TLS identity (issue 15) ------------------------------------

@@ -34,6 +34,8 @@ SERVICES = (
     "operations",
     "users",
     "partner_changes",
+    "signing_keys",
+    "partner_keys",
     "token_rotation",
     "tls",
 )

@@ -118,9 +118,7 @@ def test_a_partner_past_its_call_rate_is_refused_and_counted(app):
     assert gate.figures().rate_limited == {"nl-terneuzen": 1}
 
 
-def test_a_partner_holding_its_feed_streams_gets_no_more_and_the_refusal_is_recorded(
-    app, certs
-):
+def test_a_partner_holding_its_feed_streams_gets_no_more_and_the_refusal_is_recorded(app, certs):
     gate = FederationGate(
         app.ctx, app.administration, FederationLimits(feed_streams=3, feed_streams_per_partner=2)
     )

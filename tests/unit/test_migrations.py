@@ -70,10 +70,14 @@ def test_lean_received_entries_keep_every_row_and_turn_expiry_into_epoch_seconds
     conn.close()
     monkeypatch.setattr(database, "migration_scripts", lambda: scripts)
     db = Database(path)
-    rows = _conn(db).execute(
-        "SELECT agreement_id, entry_id, leaf, checkpoint_id, leaf_index, category, "
-        "plate_token, expires_at FROM received_entries"
-    ).fetchall()
+    rows = (
+        _conn(db)
+        .execute(
+            "SELECT agreement_id, entry_id, leaf, checkpoint_id, leaf_index, category, "
+            "plate_token, expires_at FROM received_entries"
+        )
+        .fetchall()
+    )
     db.close()
     assert rows == [("agr", "e1", b"\x0a\x01", 3, 0, "stolen_vehicle", b"\xab", 1796119200)]
 

@@ -174,6 +174,7 @@ class ConfirmationService:
             partner = uow.partners.get(sender)
         if partner is None:
             raise PartnerUnknown(f"{sender} is not a registered partner")
+        partner.check_new(envelope.signer_key_ids, self._ctx.now())  # keychain rule 4
         signers = {sender: partner.keys}
         if envelope.payload_type == REQUEST_PAYLOAD:
             payload = env.verify(envelope, payload_type=REQUEST_PAYLOAD, signers=signers)

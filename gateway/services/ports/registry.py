@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from gateway.domain.keychain import KeyChain
 from gateway.domain.partners import Partner
 from gateway.domain.roles import User, UserState
 
@@ -20,6 +21,10 @@ class PartnerRepository(Protocol):
         """Store what may change of a registered partner in place: its endpoint and TLS
         trust (CA and pin). Its node id, keys and registration time stay as they are;
         NotFound if it is not registered."""
+
+    def save_chain(self, chain: KeyChain, at: datetime) -> None:
+        """Store a registered partner's signing-key chain as it now is (keys added,
+        windows changed); NotFound if the partner is not registered."""
 
     def get(self, node_id: str) -> Partner | None: ...
 

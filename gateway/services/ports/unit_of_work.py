@@ -28,6 +28,7 @@ from gateway.services.ports.outbox import OutboxRepository
 from gateway.services.ports.partner_changes import PartnerChangeRepository
 from gateway.services.ports.received import ReceivedRepository
 from gateway.services.ports.registry import PartnerRepository, UserRepository
+from gateway.services.ports.signed import SignedRecordRepository
 
 
 class UnitOfWork(Protocol):
@@ -35,6 +36,8 @@ class UnitOfWork(Protocol):
     def agreements(self) -> AgreementRepository: ...
     @property
     def partners(self) -> PartnerRepository: ...
+    @property
+    def signed(self) -> SignedRecordRepository: ...
     @property
     def users(self) -> UserRepository: ...
     @property

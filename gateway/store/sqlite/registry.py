@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from gateway.domain.errors import Conflict, NotFound
 from gateway.domain.identity import PublicNodeKey
+from gateway.domain.keychain import ChainKey, KeyChain
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Role, User, UserState
 from gateway.domain.times import parse_time_text, time_text
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
     from gateway.store.sqlite.unit_of_work import SqliteUnitOfWork
 
 _PARTNER = "node_id, endpoint, tls_ca_pem, tls_pin_sha256, added_at"
+_KEY = (
+    "node_id, key_id, public_key, added_at, sequence, valid_from, accept_until, "
+    "revoked_since, pending, statement_hash, introduced_by, received_at, position"
+)
 
 
 class SqlitePartners:
@@ -32,9 +37,43 @@ class SqlitePartners:
             f"INSERT INTO partners ({_PARTNER}) VALUES (?, ?, ?, ?, ?)",
             (partner.node_id, partner.endpoint, partner.tls_ca_pem, partner.tls_pin_sha256, added),
         )
-        conn.executemany(
-            "INSERT INTO partner_keys (node_id, key_id, public_key, added_at) VALUES (?,?,?,?)",
-            [(partner.node_id, k.key_id, k.raw, added) for k in partner.keys],
+        self._insert_keys(partner.key_chain, added)
+
+    def save_chain(self, chain: KeyChain, at: datetime) -> None:
+        if not self._conn.execute(
+            "SELECT 1 FROM partners WHERE node_id = ?", (chain.node_id,)
+        ).fetchone():
+            raise NotFound(f"{chain.node_id} is not a registered partner")
+        added = dict(
+            self._conn.execute(
+                "SELECT key_id, added_at FROM partner_keys WHERE node_id = ?", (chain.node_id,)
+            ).fetchall()
+        )
+        self._conn.execute("DELETE FROM partner_keys WHERE node_id = ?", (chain.node_id,))
+        self._insert_keys(chain, time_text(at), added)
+
+    def _insert_keys(self, chain: KeyChain, added: str, held: dict[str, str] | None = None) -> None:
+        held = held or {}
+        self._conn.executemany(
+            f"INSERT INTO partner_keys ({_KEY}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    chain.node_id,
+                    k.key_id,
+                    k.key.raw,
+                    held.get(k.key_id, added),
+                    k.sequence,
+                    time_text(k.valid_from),
+                    _text(k.accept_until),
+                    _text(k.revoked_since),
+                    int(k.pending),
+                    k.statement_hash,
+                    k.introduced_by,
+                    _text(k.received_at),
+                    position,
+                )
+                for position, k in enumerate(chain.keys)
+            ],
         )
 
     def update(self, partner: Partner) -> None:
@@ -62,22 +101,46 @@ class SqlitePartners:
         rows = self._conn.execute(
             f"SELECT {_PARTNER} FROM partners {where} ORDER BY node_id", args
         ).fetchall()
-        keys: dict[str, list[PublicNodeKey]] = {}
-        for node_id, raw in self._conn.execute(
-            f"SELECT node_id, public_key FROM partner_keys {where} ORDER BY added_at, rowid", args
+        keys: dict[str, list[ChainKey]] = {}
+        for r in self._conn.execute(
+            f"SELECT {_KEY} FROM partner_keys {where} ORDER BY position, rowid", args
         ):
-            keys.setdefault(node_id, []).append(PublicNodeKey(raw))
-        return [
-            Partner(
-                node_id=r[0],
-                endpoint=r[1],
-                keys=tuple(keys.get(r[0], ())),
-                tls_ca_pem=r[2],
-                tls_pin_sha256=r[3],
-                added_at=parse_time_text(r[4]),
+            keys.setdefault(r[0], []).append(
+                ChainKey(
+                    key=PublicNodeKey(r[2]),
+                    sequence=r[4],
+                    valid_from=parse_time_text(r[5] or r[3]),
+                    accept_until=_time(r[6]),
+                    revoked_since=_time(r[7]),
+                    pending=bool(r[8]),
+                    statement_hash=r[9],
+                    introduced_by=r[10],
+                    received_at=_time(r[11]),
+                )
             )
-            for r in rows
-        ]
+        partners = []
+        for r in rows:
+            chain = KeyChain(r[0], tuple(keys.get(r[0], ())))
+            partners.append(
+                Partner(
+                    node_id=r[0],
+                    endpoint=r[1],
+                    keys=chain.public_keys,
+                    tls_ca_pem=r[2],
+                    tls_pin_sha256=r[3],
+                    added_at=parse_time_text(r[4]),
+                    chain=chain,
+                )
+            )
+        return partners
+
+
+def _text(moment: datetime | None) -> str | None:
+    return None if moment is None else time_text(moment)
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else parse_time_text(text)
 
 
 _USER = "name, role, created_at, state, token_expires_at, last_used_at"

@@ -18,6 +18,7 @@ from gateway.store.sqlite.outbox import SqliteOutbox
 from gateway.store.sqlite.partner_changes import SqlitePartnerChanges
 from gateway.store.sqlite.received import SqliteReceived
 from gateway.store.sqlite.registry import SqlitePartners, SqliteUsers
+from gateway.store.sqlite.signed import SqliteSignedRecords
 
 if TYPE_CHECKING:
     from gateway.store.sqlite.database import SqliteStore
@@ -46,6 +47,10 @@ class SqliteUnitOfWork:
     @cached_property
     def partners(self) -> SqlitePartners:
         return SqlitePartners(self)
+
+    @cached_property
+    def signed(self) -> SqliteSignedRecords:
+        return SqliteSignedRecords(self)
 
     @cached_property
     def users(self) -> SqliteUsers:

@@ -1100,6 +1100,146 @@ class DecidePartnerChangeResponse(_message.Message):
     partner: Partner
     def __init__(self, change: _Optional[_Union[PartnerChangeRecord, _Mapping]] = ..., previous: _Optional[_Union[Partner, _Mapping]] = ..., partner: _Optional[_Union[Partner, _Mapping]] = ...) -> None: ...
 
+class ChainKey(_message.Message):
+    __slots__ = ("key_id", "public_key", "fingerprint", "sequence", "valid_from", "accept_until", "revoked_since", "state")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    public_key: bytes
+    fingerprint: str
+    sequence: int
+    valid_from: _timestamp_pb2.Timestamp
+    accept_until: _timestamp_pb2.Timestamp
+    revoked_since: _timestamp_pb2.Timestamp
+    state: str
+    def __init__(self, key_id: _Optional[str] = ..., public_key: _Optional[bytes] = ..., fingerprint: _Optional[str] = ..., sequence: _Optional[int] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accept_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RotateSigningKeyRequest(_message.Message):
+    __slots__ = ("overlap_seconds", "justification")
+    OVERLAP_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    overlap_seconds: int
+    justification: str
+    def __init__(self, overlap_seconds: _Optional[int] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class RotateSigningKeyResponse(_message.Message):
+    __slots__ = ("key", "partners")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    PARTNERS_FIELD_NUMBER: _ClassVar[int]
+    key: ChainKey
+    partners: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key: _Optional[_Union[ChainKey, _Mapping]] = ..., partners: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RevokeSigningKeyRequest(_message.Message):
+    __slots__ = ("key_id", "since", "justification")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    since: _timestamp_pb2.Timestamp
+    justification: str
+    def __init__(self, key_id: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class RevokeSigningKeyResponse(_message.Message):
+    __slots__ = ("revoked", "current", "partners")
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    PARTNERS_FIELD_NUMBER: _ClassVar[int]
+    revoked: ChainKey
+    current: ChainKey
+    partners: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, revoked: _Optional[_Union[ChainKey, _Mapping]] = ..., current: _Optional[_Union[ChainKey, _Mapping]] = ..., partners: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListSigningKeysRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListSigningKeysResponse(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[ChainKey]
+    def __init__(self, keys: _Optional[_Iterable[_Union[ChainKey, _Mapping]]] = ...) -> None: ...
+
+class ListPartnerKeysRequest(_message.Message):
+    __slots__ = ("node_id",)
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    def __init__(self, node_id: _Optional[str] = ...) -> None: ...
+
+class SignedByRevokedKey(_message.Message):
+    __slots__ = ("key_id", "kind", "count", "ids")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    kind: str
+    count: int
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, key_id: _Optional[str] = ..., kind: _Optional[str] = ..., count: _Optional[int] = ..., ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListPartnerKeysResponse(_message.Message):
+    __slots__ = ("keys", "held")
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[ChainKey]
+    held: _containers.RepeatedCompositeFieldContainer[SignedByRevokedKey]
+    def __init__(self, keys: _Optional[_Iterable[_Union[ChainKey, _Mapping]]] = ..., held: _Optional[_Iterable[_Union[SignedByRevokedKey, _Mapping]]] = ...) -> None: ...
+
+class AddPartnerKeyRequest(_message.Message):
+    __slots__ = ("node_id", "public_key", "justification")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    public_key: bytes
+    justification: str
+    def __init__(self, node_id: _Optional[str] = ..., public_key: _Optional[bytes] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class AddPartnerKeyResponse(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: ChainKey
+    def __init__(self, key: _Optional[_Union[ChainKey, _Mapping]] = ...) -> None: ...
+
+class RetirePartnerKeyRequest(_message.Message):
+    __slots__ = ("node_id", "key_id", "justification")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    key_id: str
+    justification: str
+    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class RetirePartnerKeyResponse(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: ChainKey
+    def __init__(self, key: _Optional[_Union[ChainKey, _Mapping]] = ...) -> None: ...
+
+class ConfirmPartnerKeyRequest(_message.Message):
+    __slots__ = ("node_id", "fingerprint", "justification")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    fingerprint: str
+    justification: str
+    def __init__(self, node_id: _Optional[str] = ..., fingerprint: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+
+class ConfirmPartnerKeyResponse(_message.Message):
+    __slots__ = ("key",)
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    key: ChainKey
+    def __init__(self, key: _Optional[_Union[ChainKey, _Mapping]] = ...) -> None: ...
+
 class RotateTokenSecretRequest(_message.Message):
     __slots__ = ("overlap_s",)
     OVERLAP_S_FIELD_NUMBER: _ClassVar[int]

@@ -240,6 +240,41 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeResponse.FromString,
                 _registered_method=True)
+        self.RotateSigningKey = channel.unary_unary(
+                '/argos.v1.AdminService/RotateSigningKey',
+                request_serializer=argos_dot_v1_dot_admin__pb2.RotateSigningKeyRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.RotateSigningKeyResponse.FromString,
+                _registered_method=True)
+        self.RevokeSigningKey = channel.unary_unary(
+                '/argos.v1.AdminService/RevokeSigningKey',
+                request_serializer=argos_dot_v1_dot_admin__pb2.RevokeSigningKeyRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.RevokeSigningKeyResponse.FromString,
+                _registered_method=True)
+        self.ListSigningKeys = channel.unary_unary(
+                '/argos.v1.AdminService/ListSigningKeys',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ListSigningKeysRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ListSigningKeysResponse.FromString,
+                _registered_method=True)
+        self.ListPartnerKeys = channel.unary_unary(
+                '/argos.v1.AdminService/ListPartnerKeys',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ListPartnerKeysRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ListPartnerKeysResponse.FromString,
+                _registered_method=True)
+        self.AddPartnerKey = channel.unary_unary(
+                '/argos.v1.AdminService/AddPartnerKey',
+                request_serializer=argos_dot_v1_dot_admin__pb2.AddPartnerKeyRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.AddPartnerKeyResponse.FromString,
+                _registered_method=True)
+        self.RetirePartnerKey = channel.unary_unary(
+                '/argos.v1.AdminService/RetirePartnerKey',
+                request_serializer=argos_dot_v1_dot_admin__pb2.RetirePartnerKeyRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.RetirePartnerKeyResponse.FromString,
+                _registered_method=True)
+        self.ConfirmPartnerKey = channel.unary_unary(
+                '/argos.v1.AdminService/ConfirmPartnerKey',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyResponse.FromString,
+                _registered_method=True)
         self.RotateTokenSecret = channel.unary_unary(
                 '/argos.v1.AdminService/RotateTokenSecret',
                 request_serializer=argos_dot_v1_dot_admin__pb2.RotateTokenSecretRequest.SerializeToString,
@@ -545,6 +580,54 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RotateSigningKey(self, request, context):
+        """This node's own signing-key chain (issue 15). Admins only; audited.
+        A new key: signs new messages at once; the old one is accepted by partners until
+        the overlap ends. The rotation statement goes to every partner through the outbox.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeSigningKey(self, request, context):
+        """A stolen key: rotate away from it if it is current, mark it revoked since a time,
+        and send every partner the revocation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSigningKeys(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPartnerKeys(self, request, context):
+        """A partner's signing-key chain, and what this node holds signed by a revoked key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddPartnerKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetirePartnerKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmPartnerKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RotateTokenSecret(self, request, context):
         """Issue 15: a new plate-token master secret (a new epoch); every token feed re-sends
         its entries under it; older epochs are erased when the overlap ends. Admins only.
@@ -783,6 +866,41 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.DecidePartnerChange,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.DecidePartnerChangeResponse.SerializeToString,
+            ),
+            'RotateSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateSigningKey,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.RotateSigningKeyRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.RotateSigningKeyResponse.SerializeToString,
+            ),
+            'RevokeSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeSigningKey,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.RevokeSigningKeyRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.RevokeSigningKeyResponse.SerializeToString,
+            ),
+            'ListSigningKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSigningKeys,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ListSigningKeysRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ListSigningKeysResponse.SerializeToString,
+            ),
+            'ListPartnerKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPartnerKeys,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ListPartnerKeysRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ListPartnerKeysResponse.SerializeToString,
+            ),
+            'AddPartnerKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddPartnerKey,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.AddPartnerKeyRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.AddPartnerKeyResponse.SerializeToString,
+            ),
+            'RetirePartnerKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetirePartnerKey,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.RetirePartnerKeyRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.RetirePartnerKeyResponse.SerializeToString,
+            ),
+            'ConfirmPartnerKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmPartnerKey,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyResponse.SerializeToString,
             ),
             'RotateTokenSecret': grpc.unary_unary_rpc_method_handler(
                     servicer.RotateTokenSecret,
@@ -1913,6 +2031,195 @@ class AdminService:
             '/argos.v1.AdminService/DecidePartnerChange',
             argos_dot_v1_dot_admin__pb2.DecidePartnerChangeRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.DecidePartnerChangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/RotateSigningKey',
+            argos_dot_v1_dot_admin__pb2.RotateSigningKeyRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.RotateSigningKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/RevokeSigningKey',
+            argos_dot_v1_dot_admin__pb2.RevokeSigningKeyRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.RevokeSigningKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSigningKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ListSigningKeys',
+            argos_dot_v1_dot_admin__pb2.ListSigningKeysRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ListSigningKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPartnerKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ListPartnerKeys',
+            argos_dot_v1_dot_admin__pb2.ListPartnerKeysRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ListPartnerKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddPartnerKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/AddPartnerKey',
+            argos_dot_v1_dot_admin__pb2.AddPartnerKeyRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.AddPartnerKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetirePartnerKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/RetirePartnerKey',
+            argos_dot_v1_dot_admin__pb2.RetirePartnerKeyRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.RetirePartnerKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmPartnerKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ConfirmPartnerKey',
+            argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

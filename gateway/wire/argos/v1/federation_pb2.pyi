@@ -129,3 +129,15 @@ class AnnouncePartnerChangeResponse(_message.Message):
     fingerprint: str
     duplicate: bool
     def __init__(self, fingerprint: _Optional[str] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+
+class AnnounceSigningKeyRequest(_message.Message):
+    __slots__ = ("statement",)
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    statement: _envelope_pb2.Envelope
+    def __init__(self, statement: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ...) -> None: ...
+
+class AnnounceSigningKeyResponse(_message.Message):
+    __slots__ = ("outcome",)
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    outcome: str
+    def __init__(self, outcome: _Optional[str] = ...) -> None: ...

@@ -80,6 +80,11 @@ class FederationServiceStub:
                 request_serializer=argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeResponse.FromString,
                 _registered_method=True)
+        self.AnnounceSigningKey = channel.unary_unary(
+                '/argos.v1.FederationService/AnnounceSigningKey',
+                request_serializer=argos_dot_v1_dot_federation__pb2.AnnounceSigningKeyRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_federation__pb2.AnnounceSigningKeyResponse.FromString,
+                _registered_method=True)
 
 
 class FederationServiceServicer:
@@ -156,6 +161,14 @@ class FederationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AnnounceSigningKey(self, request, context):
+        """A signing-key rotation or revocation of the calling node (argos.v1 keys.proto):
+        the receiver checks it against the chain of keys it holds for the caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FederationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -203,6 +216,11 @@ def add_FederationServiceServicer_to_server(servicer, server):
                     servicer.AnnouncePartnerChange,
                     request_deserializer=argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeRequest.FromString,
                     response_serializer=argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeResponse.SerializeToString,
+            ),
+            'AnnounceSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnnounceSigningKey,
+                    request_deserializer=argos_dot_v1_dot_federation__pb2.AnnounceSigningKeyRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_federation__pb2.AnnounceSigningKeyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -449,6 +467,33 @@ class FederationService:
             '/argos.v1.FederationService/AnnouncePartnerChange',
             argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeRequest.SerializeToString,
             argos_dot_v1_dot_federation__pb2.AnnouncePartnerChangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnnounceSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.FederationService/AnnounceSigningKey',
+            argos_dot_v1_dot_federation__pb2.AnnounceSigningKeyRequest.SerializeToString,
+            argos_dot_v1_dot_federation__pb2.AnnounceSigningKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

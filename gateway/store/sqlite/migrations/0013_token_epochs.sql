@@ -1,4 +1,4 @@
--- Plate-token secret rotation (issue 15; numbered 0011 in the issue's plan, 0012 here
+-- Plate-token secret rotation (issue 15; numbered 0011 in the issue's plan, 0013 here
 -- because the runner refuses gaps). Provider side: each master secret is an epoch; the
 -- secret itself is an owner-only file, this table only says when each epoch began, when
 -- its overlap with the next one ends and when its secret was erased. Epoch 0 (token.key)
@@ -19,7 +19,7 @@ ALTER TABLE feed_state ADD COLUMN token_epoch_complete INTEGER NOT NULL DEFAULT 
 
 -- Recipient side: one key per agreement version and epoch (the primary key changes, so
 -- the table is rebuilt; every key held so far is of epoch 0).
-CREATE TABLE matching_keys_v12 (
+CREATE TABLE matching_keys_v13 (
     agreement_id TEXT NOT NULL,
     agreement_version INTEGER NOT NULL,
     matching_mode TEXT NOT NULL,
@@ -27,7 +27,7 @@ CREATE TABLE matching_keys_v12 (
     token_epoch INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (agreement_id, agreement_version, token_epoch)
 );
-INSERT INTO matching_keys_v12 (agreement_id, agreement_version, matching_mode, token_key)
+INSERT INTO matching_keys_v13 (agreement_id, agreement_version, matching_mode, token_key)
     SELECT agreement_id, agreement_version, matching_mode, token_key FROM matching_keys;
 DROP TABLE matching_keys;
-ALTER TABLE matching_keys_v12 RENAME TO matching_keys;
+ALTER TABLE matching_keys_v13 RENAME TO matching_keys;
