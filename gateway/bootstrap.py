@@ -108,7 +108,6 @@ def build_application(
     read_history: ReadHistory | None = None,
 ) -> Application:
     keys = KeyFolder(config)
-
     tls_identity = _tls_identity(config, clock)
     ctx = NodeContext(
         node_id=config.node_id,
