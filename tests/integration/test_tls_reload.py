@@ -196,31 +196,31 @@ def test_a_reload_that_cannot_serve_is_refused_and_the_old_certificate_stays(
 
 
 def test_a_ca_changeover_serves_a_certificate_of_the_new_ca_beside_the_old(linked, pki):
-    """Gent's own bundle holds old and new CA during the changeover, so a certificate
-    of the new CA is accepted on reload. Terneuzen here trusts one CA for Gent at a
-    time (its trust in two CAs for one partner is the partner-change part of issue
-    15): it switches to the new CA once Gent serves the new certificate."""
+    """Terneuzen first trusts old and new CA for Gent (a bundle); Gent's own bundle holds
+    both too, so a certificate of the new CA is accepted on reload, and the feed and
+    Gent's own calls go on across the switch."""
     federation, agreement_id, ivan = linked
     gent, terneuzen = federation["be-gent"], federation["nl-terneuzen"]
     gen = load_pki_generator()
     new_ca, new_ca_key = gen._create_ca("Argos Dev CA 2027")
-    (pki / "new-ca.pem").write_bytes(gen._cert_pem(new_ca))
-    (pki / "ca.pem").write_bytes((pki / "ca.pem").read_bytes() + gen._cert_pem(new_ca))
+    bundle = (pki / "ca.pem").read_bytes() + gen._cert_pem(new_ca)
+    (pki / "gent-bundle.pem").write_bytes(bundle)
+    terneuzen.argos(
+        "partner",
+        "update",
+        "be-gent",
+        "--ca-cert",
+        str(pki / "gent-bundle.pem"),
+        "--justification",
+        "Gent's CA changeover, fingerprints compared by phone",
+    )
+    (pki / "ca.pem").write_bytes(bundle)
     renew(pki / "be-gent", "be-gent", new_ca, new_ca_key)
     new = file_fingerprint(pki / "be-gent" / "cert.pem")
 
     gent.argos("tls", "reload")
 
     assert served_fingerprint(gent, pki / "nl-terneuzen") == new
-    terneuzen.argos(
-        "partner",
-        "update",
-        "be-gent",
-        "--ca-cert",
-        str(pki / "new-ca.pem"),
-        "--justification",
-        "Gent's CA changeover, fingerprint compared by phone",
-    )
     entry = add_entry(gent, ivan, "4-JKL-012", "B")
     wait_until(lambda: entry in received(terneuzen, agreement_id), what="sync under the new CA")
     second = federation.agree(
@@ -228,6 +228,9 @@ def test_a_ca_changeover_serves_a_certificate_of_the_new_ca_beside_the_old(linke
     )
     assert any(a["agreement_id"] == second for a in terneuzen.json("agreement", "list"))
     terneuzen.argos("sync", "verify", agreement_id)
+    assert "hotlist.resync" not in [
+        r["action"] for r in terneuzen.json("audit", "list", "--limit", "1000")
+    ]
 
 
 def test_with_a_file_check_interval_the_node_reloads_a_renewed_certificate_by_itself(linked, pki):
