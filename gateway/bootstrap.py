@@ -19,6 +19,8 @@ from gateway.node.federation_client import GrpcFederationClient
 from gateway.node.key_folder import KeyFolder
 from gateway.node.read_history import HttpReadHistory
 from gateway.node.taxii import isc_collection_factory, isc_settings
+from gateway.node.tls_identity import NodeTlsIdentity
+from gateway.node.token_secrets import FileTokenSecrets
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
 from gateway.services.alerts import AlertHub
@@ -39,6 +41,8 @@ from gateway.services.partner_keys import PartnerKeyService
 from gateway.services.ports import Store
 from gateway.services.signing_keys import SigningKeyService
 from gateway.services.sync import SyncService, Verifier, verify_received
+from gateway.services.tls import TlsService
+from gateway.services.token_rotation import TokenRotationService
 from gateway.services.users import UserService
 from gateway.store.sqlite import SqliteStore
 
@@ -74,6 +78,12 @@ class Application:
     users: UserService
     partner_changes: PartnerChangeService
 
+    # Issue 15: rotation of the plate-token master secret.
+    token_rotation: TokenRotationService | None = None
+    # Issue 15: the TLS identity served now, and its reload without a restart.
+    tls_identity: NodeTlsIdentity | None = None
+    tls: TlsService | None = None
+
     @property
     def store(self) -> Store:
         return self.ctx.store
@@ -98,15 +108,17 @@ def build_application(
     read_history: ReadHistory | None = None,
 ) -> Application:
     keys = KeyFolder(config)
+    tls_identity = _tls_identity(config, clock)
     ctx = NodeContext(
         node_id=config.node_id,
         signing_key=keys.current(),
         own_chain=keys.chain(),
         store=store or open_store(config, clock),
-        federation=federation or GrpcFederationClient(config),
+        federation=federation or GrpcFederationClient(config, tls_identity),
         token_master=load_token_master(config),
         max_review_days=config.max_review_days,
         clock=clock,
+        token_secrets=FileTokenSecrets.of(config),
     )
     outbox_wake = threading.Event()
     alerts = AlertHub()
@@ -198,7 +210,12 @@ def build_application(
             gate=gate,
             ingest=ingest,
             own_certificates=lambda: [
-                (OWN_CERTIFICATE, _read_or_none(config.tls_cert)),
+                (
+                    OWN_CERTIFICATE,
+                    tls_identity.current.cert_pem
+                    if tls_identity is not None
+                    else _read_or_none(config.tls_cert),
+                ),
                 (OWN_CA, _read_or_none(config.tls_ca)),
             ],
             certificate_warning_days=config.certificate_warning_days,
@@ -209,7 +226,18 @@ def build_application(
         outbox_wake=outbox_wake,
         users=users,
         partner_changes=PartnerChangeService(ctx, administration, on_queued=outbox_wake.set),
+        token_rotation=TokenRotationService(ctx, feed),
+        tls_identity=tls_identity,
+        tls=TlsService(ctx, tls_identity) if tls_identity is not None else None,
     )
+
+
+def _tls_identity(config: NodeConfig, clock: Clock) -> NodeTlsIdentity | None:
+    """The identity to serve; None where its files are missing (offline commands)."""
+    try:
+        return NodeTlsIdentity(config, clock)
+    except OSError:
+        return None
 
 
 def _read_or_none(path: Path) -> bytes | None:

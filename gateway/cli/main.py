@@ -28,6 +28,8 @@ from gateway.cli import (
     reads,
     signing_keys,  # noqa: F401 - adds `keys rotate signing`, `partner keys ...`
     sync,
+    tls,
+    token_keys,  # noqa: F401 - adds `keys rotate token`, `keys end-overlap token`
     user,
 )
 
@@ -58,6 +60,7 @@ for command in (
     demo.demo,
     isc.isc,
     keys.keys,
+    tls.tls,
 ):
     cli.add_command(command)
 # A partner's move, announced and decided: beside partner add/update/remove.

@@ -49,6 +49,7 @@ class Checkpoint:
     to_seq: int
     leaf_count: int
     merkle_root: bytes
+    token_epoch: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class SyncHead:
     count: int
     set_digest: int
     issued_at: datetime
+    token_epoch_floor: int = 0
 
 
 @dataclass(frozen=True)

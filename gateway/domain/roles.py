@@ -66,6 +66,9 @@ class Action(enum.StrEnum):
     BACKUP = "node.backup"
     KEYS_MANAGE = "keys.manage"
 
+    TOKEN_SECRET_ROTATE = "token_secret.rotate"
+    TLS_RELOAD = "tls.reload"
+
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -99,6 +102,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # The node's own signing keys (issue 15): rotating or revoking one is an
     # administrator's act, as registering a partner is.
     Action.KEYS_MANAGE: frozenset({Role.ADMIN}),
+    # Issue 15: the node's plate-token secret and TLS identity are the administrator's.
+    Action.TOKEN_SECRET_ROTATE: frozenset({Role.ADMIN}),
+    Action.TLS_RELOAD: frozenset({Role.ADMIN}),
 }
 
 

@@ -19,7 +19,7 @@ from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc
 from gateway.wire.local_api import token_from
 from gateway.wire.partner_change_codec import partner_change_record_pb
-from gateway.wire.strict import bounded_id, to_datetime
+from gateway.wire.strict import bounded_id, to_datetime, to_timestamp
 
 EXPORT_CHUNK = 5_000
 
@@ -62,6 +62,35 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     def SnapshotDatabase(self, request, context):
         path, seq = self._app.administration.snapshot(self._caller(context), request.justification)
         return pb.SnapshotDatabaseResponse(path=str(path), audit_seq=seq)
+
+    # -- plate-token secret and TLS identity (issue 15) --------------------------------
+
+    @grpc_method()
+    def RotateTokenSecret(self, request, context):
+        rotation = self._app.token_rotation.rotate(
+            self._caller(context), timedelta(seconds=request.overlap_s)
+        )
+        return pb.RotateTokenSecretResponse(
+            epoch=rotation.epoch,
+            overlap_ends_at=to_timestamp(rotation.overlap_ends_at),
+            token_feeds=rotation.token_feeds,
+        )
+
+    @grpc_method()
+    def EndTokenSecretOverlap(self, request, context):
+        retired = self._app.token_rotation.end_overlap(self._caller(context))
+        return pb.EndTokenSecretOverlapResponse(retired_epochs=retired)
+
+    @grpc_method()
+    def GetTokenSecretStatus(self, request, context):
+        caller = self._caller(context)
+        state = self._app.token_rotation.status(caller)
+        held = self._app.sync.held_token_epochs(caller)
+        return wire.token_secret_status_pb(state, held, self._app.matching.token_keys())
+
+    @grpc_method()
+    def ReloadTls(self, request, context):
+        return wire.tls_reload_pb(self._app.tls.reload(self._caller(context)))
 
     # -- partners, agreements, users, audit --------------------------------------------
 

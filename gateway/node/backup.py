@@ -218,6 +218,8 @@ def write_archive(
                 _add_bytes(tar, CONFIG_FILE, (config.home / CONFIG_FILE).read_bytes())
                 _add_bytes(tar, KEY_FILE, config.key_path.read_bytes())
                 _add_bytes(tar, TOKEN_KEY_FILE, config.token_key_path.read_bytes())
+                for path in _token_epoch_files(config.home):  # rotated token secrets
+                    _add_bytes(tar, path.name, path.read_bytes())
                 for member, attribute in TLS_MEMBERS.items():
                     _add_bytes(tar, member, Path(getattr(config, attribute)).read_bytes())
                 keys = config.home / KEYS_FOLDER
@@ -231,6 +233,16 @@ def write_archive(
         out_path.unlink(missing_ok=True)
         raise
     return manifest
+
+
+# The token secrets of epochs after a rotation (gateway/node/token_secrets.py).
+_TOKEN_EPOCH_FILE = re.compile(re.escape(TOKEN_KEY_FILE) + r"\.[1-9][0-9]{0,8}")
+
+
+def _token_epoch_files(home: Path) -> list[Path]:
+    return sorted(
+        p for p in home.glob(f"{TOKEN_KEY_FILE}.*") if _TOKEN_EPOCH_FILE.fullmatch(p.name)
+    )
 
 
 def _config_with_tls_in(text: str, home: Path) -> str:
@@ -255,6 +267,8 @@ def extract_archive(archive: Path, home: Path, passphrase: bytes) -> BackupManif
         for name in (DB_FILE, KEY_FILE, TOKEN_KEY_FILE, CONFIG_FILE, *TLS_MEMBERS):
             (home / name).unlink(missing_ok=True)
         shutil.rmtree(home / KEYS_FOLDER, ignore_errors=True)
+        for path in _token_epoch_files(home):
+            path.unlink()
         raise
 
 
@@ -276,7 +290,9 @@ def _extract(archive: Path, home: Path, passphrase: bytes) -> BackupManifest:
                     with os.fdopen(fd, "wb") as f:
                         shutil.copyfileobj(data, f, CHUNK)
                 elif member.name in (MANIFEST, CONFIG_FILE, KEY_FILE, TOKEN_KEY_FILE) or (
-                    member.name in TLS_MEMBERS or _KEYS_MEMBER.match(member.name)
+                    member.name in TLS_MEMBERS
+                    or _KEYS_MEMBER.match(member.name)
+                    or _TOKEN_EPOCH_FILE.fullmatch(member.name)
                 ):
                     files[member.name] = data.read()
                 else:
@@ -287,7 +303,8 @@ def _extract(archive: Path, home: Path, passphrase: bytes) -> BackupManifest:
     manifest = BackupManifest(**json.loads(files[MANIFEST]))
     if _sha256(home / DB_FILE) != manifest.database_sha256:
         raise BackupError("the restored database does not match the backup's manifest")
-    for name in (KEY_FILE, TOKEN_KEY_FILE, *TLS_MEMBERS):
+    epochs = [name for name in files if _TOKEN_EPOCH_FILE.fullmatch(name)]
+    for name in (KEY_FILE, TOKEN_KEY_FILE, *TLS_MEMBERS, *epochs):
         write_private(home / name, files[name])
     kept_keys = sorted(name for name in files if name.startswith(f"{KEYS_FOLDER}/"))
     if kept_keys:

@@ -151,6 +151,9 @@ class NodeConfig(Settings):
     # How far ahead `argos status` warns that a certificate (this node's, its CA, a
     # partner's CA or pinned certificate) expires.
     certificate_warning_days: int = 30
+    # How often the node looks whether tls_cert or tls_key changed on disk and, if so,
+    # reloads them as `argos tls reload` does (0: only on that command).
+    tls_reload_check_s: float = 0.0
     # Provider side: how often an idle feed stream repeats its signed head.
     feed_heartbeat_s: float = 10.0
     # Recipient side: a feed whose last verified signed head is older than this is
@@ -172,6 +175,8 @@ class NodeConfig(Settings):
             raise InvalidInput("stale_feed_after_s and feed_heartbeat_s must be above 0")
         if self.certificate_warning_days < 0:
             raise InvalidInput("certificate_warning_days must not be negative")
+        if self.tls_reload_check_s < 0:
+            raise InvalidInput("tls_reload_check_s must not be negative")
 
     @property
     def endpoint(self) -> str:

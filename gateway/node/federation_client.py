@@ -40,6 +40,7 @@ from gateway.domain.peer import PartnerServerMismatch, certificate_fingerprint, 
 from gateway.node.config import NodeConfig
 from gateway.node.status_codes import error_from_rpc
 from gateway.node.tls import channel_options, client_credentials, fetch_server_certificate
+from gateway.node.tls_identity import NodeTlsIdentity
 from gateway.wire import codec
 from gateway.wire.argos.v1 import federation_pb2 as pb
 from gateway.wire.argos.v1 import federation_pb2_grpc
@@ -57,11 +58,15 @@ IdentityRefused = Callable[[str, str, ArgosError, dict[str, str]], None]
 class _Held:
     trust: tuple[str, str, str]  # endpoint, CA PEM, pin: what the channel was built for
     channel: grpc.Channel
+    identity: int = 0  # generation of this node's TLS identity the channel presents
 
 
 class GrpcFederationClient:
-    def __init__(self, config: NodeConfig) -> None:
+    def __init__(self, config: NodeConfig, identity: NodeTlsIdentity | None = None) -> None:
         self._config = config
+        # This node's certificate as served now: after `argos tls reload` the next call
+        # to each partner builds a new channel presenting the renewed certificate.
+        self.identity = identity
         self._channels: dict[str, _Held] = {}
         self._lock = threading.Lock()
         self._told: set[tuple[str, str]] = set()
@@ -74,14 +79,15 @@ class GrpcFederationClient:
 
     def _channel(self, partner: Partner, method: str) -> grpc.Channel:
         trust = (partner.endpoint, partner.tls_ca_pem, partner.tls_pin_sha256)
+        generation = self.identity.generation if self.identity is not None else 0
         with self._lock:
             held = self._channels.get(partner.node_id)
-        if held is not None and held.trust == trust:
+        if held is not None and held.trust == trust and held.identity == generation:
             return held.channel
         anchors = self._pinned_certificate(partner, method) if trust[2] else partner.tls_ca_pem
         channel = grpc.secure_channel(
             partner.endpoint,
-            client_credentials(self._config, anchors),
+            client_credentials(self._config, anchors, self.identity),
             options=[
                 *channel_options(self._config.max_message_bytes),
                 # The partner's certificate must carry its node id as a DNS name.
@@ -90,11 +96,15 @@ class GrpcFederationClient:
         )
         with self._lock:
             current = self._channels.get(partner.node_id)
-            if current is not None and current.trust == trust:
+            if current is not None and (current.trust, current.identity) == (trust, generation):
                 stale, channel = channel, current.channel  # another thread was first
             else:
                 stale = current.channel if current is not None else None
-                self._channels[partner.node_id] = _Held(trust, channel)
+                if current is not None and current.trust == trust:
+                    # Only our certificate changed: calls and feed streams open on the
+                    # old channel finish on it (it goes when they let go of it).
+                    stale = None
+                self._channels[partner.node_id] = _Held(trust, channel, generation)
         if stale is not None:
             stale.close()
         return channel
@@ -210,11 +220,15 @@ class GrpcFederationClient:
         request = pb.AnnounceSigningKeyRequest(statement=codec.envelope_to_pb(envelope))
         return self._call(partner, "AnnounceSigningKey", request).outcome
 
-    def matching_key(self, partner: Partner, agreement_id: str, version: int) -> tuple[str, bytes]:
+    def matching_key(
+        self, partner: Partner, agreement_id: str, version: int, epoch: int = 0
+    ) -> tuple[str, bytes]:
         reply = self._call(
             partner,
             "GetMatchingKey",
-            pb.GetMatchingKeyRequest(agreement_id=agreement_id, agreement_version=version),
+            pb.GetMatchingKeyRequest(
+                agreement_id=agreement_id, agreement_version=version, token_epoch=epoch
+            ),
         )
         return codec.matching_mode_from_pb(reply.matching_mode).value, reply.token_key
 

@@ -56,7 +56,10 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
     def GetMatchingKey(self, request, context):
         with self._serving(context, "GetMatchingKey") as peer:
             mode, key = self._app.feed.matching_key(
-                peer, bounded_id(request.agreement_id, "agreement_id"), request.agreement_version
+                peer,
+                bounded_id(request.agreement_id, "agreement_id"),
+                request.agreement_version,
+                request.token_epoch,
             )
         return pb.GetMatchingKeyResponse(
             matching_mode=codec.matching_mode_to_pb(mode), token_key=key

@@ -21,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from gateway.bootstrap import Application, build_application
-from gateway.domain.errors import IllegalTransition
+from gateway.domain.errors import ArgosError, IllegalTransition
 from gateway.domain.retry import Backoff
 from gateway.node.admin_servicer import AdminServicer
 from gateway.node.config import NodeConfig, load_config
@@ -33,6 +33,7 @@ from gateway.node.metrics import serve_metrics
 from gateway.node.partners_only import PartnersOnly
 from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
+from gateway.node.tls_identity import NodeTlsIdentity
 from gateway.node.verifier import ProcessVerifier
 from gateway.services.context import SYSTEM
 from gateway.wire.argos.v1 import (
@@ -64,6 +65,8 @@ class NodeServer:
         self.app: Application = build_application(
             config, federation=self.federation_client, verifier=self.verifier
         )
+        # Outbound channels present the identity served now (renewed by a reload).
+        self.federation_client.identity = self.app.tls_identity
         self.ctx = self.app.ctx
         self.sync_runner = SyncRunner(self.app.sync, self.federation_client)
         # Refused partner endpoints are audited; a partner's changed trust drops its channel.
@@ -92,7 +95,9 @@ class NodeServer:
         )
         fed_health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(fed_health, fed)
-        creds = server_credentials(self.config, self._partner_cas)
+        creds = server_credentials(
+            self.config, self._partner_cas, self.app.tls_identity or NodeTlsIdentity(self.config)
+        )
         port = fed.add_secure_port(self.config.federation_listen, creds)
         if port == 0:
             raise OSError(f"cannot listen on {self.config.federation_listen}")
@@ -138,6 +143,7 @@ class NodeServer:
             (self._deadline_loop, "deadlines"),
             (self._isc_loop, "isc"),
             (self._watch_loop, "watch"),
+            (self._tls_watch_loop, "tls-watch"),
         ):
             worker = threading.Thread(target=target, name=name, daemon=True)
             worker.start()
@@ -230,6 +236,28 @@ class NodeServer:
             except Exception:
                 log.exception("refusals.summary_failed")
 
+    def _tls_watch_loop(self) -> None:
+        """With tls_reload_check_s: reload the TLS identity when its files change on
+        disk. A refused pair is audited once per content, then left until it changes."""
+        every, tls = self.config.tls_reload_check_s, self.app.tls
+        if not every or tls is None or self.app.tls_identity is None:
+            return
+        seen = self.app.tls_identity.current.cert_pem + self.app.tls_identity.current.key_pem
+        while not self._stop.wait(every):
+            try:
+                on_disk = self.config.tls_cert.read_bytes() + self.config.tls_key.read_bytes()
+            except OSError:
+                continue  # mid-write; look again next round
+            if on_disk == seen:
+                continue
+            seen = on_disk
+            try:
+                tls.reload(SYSTEM)
+            except ArgosError:
+                pass  # audited as tls.reload_refused; the old identity stays served
+            except Exception:
+                log.exception("tls.reload_failed")
+
     def _isc_loop(self) -> None:
         """On the configured schedule: pull the ISC collection, and publish the last
         complete week's statistics once. Either interval 0 leaves it to the CLI."""
@@ -262,6 +290,8 @@ class NodeServer:
             try:
                 if time.monotonic() - last_tick >= TICK_INTERVAL_S:
                     self.app.feed.tick()
+                    if self.app.token_rotation is not None:
+                        self.app.token_rotation.retire_due()  # token overlaps that ended
                     last_tick = time.monotonic()
                 done = self.app.feed.project_all()
             except Exception:  # keep projecting whatever one failure was

@@ -157,9 +157,12 @@ class SyncRunner:
                 continue
             batch, checkpoint = item
             version = batch.checkpoint.agreement_version
-            if self._sync.needs_key(agreement.agreement_id, version):
-                mode, key = self._client.matching_key(record, agreement.agreement_id, version)
-                self._sync.store_key(agreement.agreement_id, version, mode, key)
+            epoch = batch.checkpoint.token_epoch
+            if self._sync.needs_key(agreement.agreement_id, version, epoch):
+                mode, key = self._client.matching_key(
+                    record, agreement.agreement_id, version, epoch
+                )
+                self._sync.store_key(agreement.agreement_id, version, mode, key, epoch)
             self._sync.apply(agreement, batch, checkpoint)
             cursor = batch.checkpoint.to_seq
         return agreement.agreement_id in self._restart

@@ -17,6 +17,7 @@ import grpc
 
 from gateway.domain.errors import PartnerUnreachable
 from gateway.node.config import NodeConfig
+from gateway.node.tls_identity import NodeTlsIdentity
 
 KEEPALIVE_TIME_MS = 30_000
 KEEPALIVE_TIMEOUT_MS = 10_000
@@ -50,10 +51,11 @@ def server_options(max_message_bytes: int) -> list[tuple[str, int | str]]:
 
 
 def server_credentials(
-    config: NodeConfig, partner_cas: Callable[[], list[str]]
+    config: NodeConfig, partner_cas: Callable[[], list[str]], identity: NodeTlsIdentity
 ) -> grpc.ServerCredentials:
-    key = config.tls_key.read_bytes()
-    cert = config.tls_cert.read_bytes()
+    """gRPC calls `fetch` on every new handshake: a new configuration is handed over
+    when the partners' CAs or this node's own identity (`argos tls reload`) changed;
+    connections already open keep the certificate they were made with."""
     own_ca = config.tls_ca.read_text()
 
     def roots() -> bytes:
@@ -62,31 +64,39 @@ def server_credentials(
         pems = {own_ca.strip(), *(p.strip() for p in partner_cas())}
         return ("\n".join(sorted(pems)) + "\n").encode()
 
-    current = {"roots": roots()}
+    current = {"roots": roots(), "generation": identity.generation}
 
     def fetch() -> grpc.ServerCertificateConfiguration | None:
-        fresh = roots()
-        if fresh == current["roots"]:
+        fresh, generation = roots(), identity.generation
+        if fresh == current["roots"] and generation == current["generation"]:
             return None
-        current["roots"] = fresh
-        return grpc.ssl_server_certificate_configuration([(key, cert)], root_certificates=fresh)
+        current["roots"], current["generation"] = fresh, generation
+        served = identity.current
+        return grpc.ssl_server_certificate_configuration(
+            [(served.key_pem, served.cert_pem)], root_certificates=fresh
+        )
 
+    served = identity.current
     initial = grpc.ssl_server_certificate_configuration(
-        [(key, cert)], root_certificates=current["roots"]
+        [(served.key_pem, served.cert_pem)], root_certificates=current["roots"]
     )
     return grpc.dynamic_ssl_server_credentials(initial, fetch, require_client_authentication=True)
 
 
-def client_credentials(config: NodeConfig, trusted_pem: str) -> grpc.ChannelCredentials:
+def client_credentials(
+    config: NodeConfig, trusted_pem: str, identity: NodeTlsIdentity | None = None
+) -> grpc.ChannelCredentials:
     """Credentials of a channel to one partner: this node's certificate and key, and
     `trusted_pem` as the only trust anchors. gRPC loads roots with
     X509_V_FLAG_PARTIAL_CHAIN (src/core/tsi/ssl_transport_security.cc,
     ssl_ctx_load_verification_certs), so a leaf certificate given here is an anchor of
     its own: every handshake of the channel must then present a chain ending in it."""
+    if identity is not None:
+        key, cert = identity.current.key_pem, identity.current.cert_pem
+    else:
+        key, cert = config.tls_key.read_bytes(), config.tls_cert.read_bytes()
     return grpc.ssl_channel_credentials(
-        root_certificates=trusted_pem.encode(),
-        private_key=config.tls_key.read_bytes(),
-        certificate_chain=config.tls_cert.read_bytes(),
+        root_certificates=trusted_pem.encode(), private_key=key, certificate_chain=cert
     )
 
 

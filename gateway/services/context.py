@@ -20,6 +20,7 @@ from gateway.domain.partners import Partner
 from gateway.domain.roles import Action, Role, authorize
 from gateway.domain.times import Clock, time_text, utc_now
 from gateway.services.ports import AppliedBatch, Store, UnitOfWork
+from gateway.services.ports.token_secrets import FixedTokenSecrets, TokenSecrets
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,9 @@ class ReceivedListener(Protocol):
 
     def reset(self, agreement_id: str) -> None: ...
 
+    def keys_retired(self, agreement_id: str) -> None:
+        """Keys of an agreement were erased (a token epoch ended): index without them."""
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -84,6 +88,13 @@ class NodeContext:
     # This node's own key chain: every key it ever signed with (history verifies under
     # each); None: the one key it was made with.
     own_chain: KeyChain | None = None
+
+    # Every plate-token master secret by epoch (None: token_master is epoch 0's).
+    token_secrets: TokenSecrets | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.token_secrets is None:
+            self.token_secrets = FixedTokenSecrets(self.token_master)
 
     def now(self) -> datetime:
         return self.clock()
@@ -188,6 +199,10 @@ class NodeContext:
     def received_reset(self, agreement_id: str) -> None:
         for listener in self.received_listeners:
             listener.reset(agreement_id)
+
+    def received_keys_retired(self, agreement_id: str) -> None:
+        for listener in self.received_listeners:
+            listener.keys_retired(agreement_id)
 
 
 def verifier_of(keys: tuple[PublicNodeKey, ...]) -> Callable[[bytes, bytes], bool]:

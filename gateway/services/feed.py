@@ -22,7 +22,7 @@ from gateway.domain.hotlist import EntryStatus
 from gateway.domain.minimise import minimise
 from gateway.domain.schemes import scheme_for
 from gateway.services.context import NodeContext
-from gateway.services.ports import FeedRow, FeedState, FeedWrite
+from gateway.services.ports import FeedRow, FeedState, FeedWrite, TokenEpoch, UnitOfWork
 from gateway.wire import feed_codec
 
 log = structlog.get_logger(__name__)
@@ -78,11 +78,36 @@ class FeedService:
         self._entries_changed.wait(timeout)
         self._entries_changed.clear()
 
-    def scheme_key(self, terms: AgreementTerms, agreement_id: str, version: int) -> bytes:
-        """The key the agreement version's matching scheme shares entries under."""
-        return scheme_for(terms.matching_mode).provider_key(
-            self._ctx.token_master, agreement_id, version
-        )
+    def scheme_key(
+        self, terms: AgreementTerms, agreement_id: str, version: int, epoch: int = 0
+    ) -> bytes:
+        """The key the agreement version's matching scheme shares entries under, in one
+        plate-token epoch (the master secret in use since the last rotation)."""
+        scheme = scheme_for(terms.matching_mode)
+        if not scheme.key_from_provider:
+            return scheme.provider_key(b"", agreement_id, version)
+        master = self._ctx.token_secrets.master(epoch)
+        if master is None:
+            raise NotFound(f"plate-token epoch {epoch} is retired: its secret was erased")
+        return scheme.provider_key(master, agreement_id, version)
+
+    def token_epoch_for(self, terms: AgreementTerms, uow: UnitOfWork) -> int:
+        """The epoch a feed under these terms is projected in: the current one for
+        token feeds; 0 for plaintext feeds, which a rotation does not touch."""
+        if not scheme_for(terms.matching_mode).key_from_provider:
+            return 0
+        return current_epoch(uow.feed.token_epochs())
+
+    def token_epoch_floor(self, state: FeedState | None, uow: UnitOfWork) -> int:
+        """The oldest epoch a recipient must still hash reads under for this feed: the
+        oldest epoch whose secret is not erased, but never above the epoch every live
+        entry is under (a re-send not yet through keeps the old key in use). 0 for a
+        node that never rotated: recipients then keep every key."""
+        epochs = uow.feed.token_epochs()
+        if not epochs or state is None:
+            return 0
+        held = [e.epoch for e in epochs if e.retired_at is None]
+        return min(min(held, default=0), state.token_epoch_complete)
 
     def _provided_terms(self, agreement: Agreement) -> AgreementTerms | None:
         terms = agreement.in_force(self._ctx.now())
@@ -109,13 +134,13 @@ class FeedService:
         terms = self._provided_terms(agreement) if agreement else None
         if terms is None:
             return 0
-        key = self.scheme_key(terms, agreement_id, terms.version)
         with self._ctx.store.write() as uow:
             # Read the clock only once the write lock is ours: entries committed while
             # we waited for it must not look "not yet valid" and be skipped for good.
             now = self._ctx.now()
+            epoch = self.token_epoch_for(terms, uow)
             state = uow.feed.state(agreement_id) or FeedState(
-                agreement_id, terms.version, 0, 0, merkle.SET_DIGEST_EMPTY, 0
+                agreement_id, terms.version, 0, 0, merkle.SET_DIGEST_EMPTY, 0, epoch
             )
             if state.agreement_version != terms.version:
                 # New terms (and a new token key): every entry is looked at again; what
@@ -123,8 +148,18 @@ class FeedService:
                 log.info("feed.rebuild", agreement_id=agreement_id, version=terms.version)
                 state.agreement_version = terms.version
                 state.projected_change_seq = 0
+            if state.token_epoch != epoch:
+                # The token secret was rotated: one pass over every entry from the
+                # current cursor on re-sends each in-scope entry under the new epoch
+                # (its token differs, so its content does); the feed's seq goes on.
+                log.info("feed.token_epoch", agreement_id=agreement_id, epoch=epoch)
+                state.token_epoch = epoch
+                state.projected_change_seq = 0
+            key = self.scheme_key(terms, agreement_id, terms.version, epoch)
             changed = uow.own_entries.changed_since(state.projected_change_seq, PROJECT_CHUNK)
             if not changed:
+                # Through: every live entry is now under the pass's epoch.
+                state.token_epoch_complete = state.token_epoch
                 uow.feed.save_state(state)
                 uow.commit()
                 return 0
@@ -172,6 +207,7 @@ class FeedService:
                         leaf_hash,
                         content,
                         entry.expires_at if shared is not None else None,
+                        epoch,
                     )
                 )
             uow.feed.append(agreement_id, rows)
@@ -216,15 +252,16 @@ class FeedService:
         return agreement, terms
 
     def matching_key(
-        self, peer: str, agreement_id: str, version: int
+        self, peer: str, agreement_id: str, version: int, epoch: int = 0
     ) -> tuple[MatchingMode, bytes]:
         agreement, terms = self._served(peer, agreement_id)
         asked = agreement.version(version).terms if version != terms.version else terms
         scheme = scheme_for(asked.matching_mode)
         if not scheme.key_from_provider:
             return asked.matching_mode, b""
+        key = self.scheme_key(asked, agreement_id, version, epoch)
         self._ctx.record_consultation(peer, "hotlist.matching_key", agreement_id, version)
-        return asked.matching_mode, self.scheme_key(asked, agreement_id, version)
+        return asked.matching_mode, key
 
     def pull(
         self, peer: str, agreement_id: str, after_seq: int, max_batch: int
@@ -246,13 +283,14 @@ class FeedService:
                 if pending and (
                     len(pending) == max_batch
                     or row.agreement_version != pending[0].agreement_version
+                    or row.token_epoch != pending[0].token_epoch
                 ):
                     yield self._batch(peer, agreement_id, from_seq, pending)
                     from_seq, pending = pending[-1].seq, []
                 pending.append(row)
             if pending:
                 yield self._batch(peer, agreement_id, from_seq, pending)
-            yield self._head(peer, agreement_id, state)
+            yield self._head(peer, agreement_id, state, self.token_epoch_floor(state, uow))
 
     def follow(
         self,
@@ -289,6 +327,7 @@ class FeedService:
             to_seq=rows[-1].seq,
             leaf_count=len(rows),
             merkle_root=merkle.merkle_root(leaves),
+            token_epoch=rows[0].token_epoch,
         )
         return OutgoingBatch(
             leaves,
@@ -299,7 +338,9 @@ class FeedService:
             ),
         )
 
-    def _head(self, peer: str, agreement_id: str, state: FeedState | None) -> env.Envelope:
+    def _head(
+        self, peer: str, agreement_id: str, state: FeedState | None, epoch_floor: int = 0
+    ) -> env.Envelope:
         head = feed_rules.SyncHead(
             agreement_id=agreement_id,
             agreement_version=state.agreement_version if state else 0,
@@ -309,6 +350,7 @@ class FeedService:
             count=state.live_count if state else 0,
             set_digest=state.set_digest if state else merkle.SET_DIGEST_EMPTY,
             issued_at=self._ctx.now(),
+            token_epoch_floor=epoch_floor,
         )
         return env.sign(
             feed_rules.SYNC_HEAD_PAYLOAD, feed_codec.head_payload(head), self._ctx.signing_key
@@ -321,3 +363,8 @@ def _tombstone_reason(status: EntryStatus) -> str:
     if status is EntryStatus.EXPIRED:
         return "expired"
     return "out_of_scope"
+
+
+def current_epoch(epochs: list[TokenEpoch]) -> int:
+    """The epoch new tokens are made in: the newest recorded, or 0 before any rotation."""
+    return epochs[-1].epoch if epochs else 0

@@ -205,10 +205,27 @@ class MatchingService:
             }
         if batch.agreement_version not in held:
             return True  # stored before versions were recorded: the list has every key
-        mode, key = held[batch.agreement_version]
+        mode, key = held[batch.agreement_version]  # the newest epoch's key of the version
         if mode != scheme.mode.value:
             return False
         return not scheme.key_from_provider or key in index.token_keys
+
+    def keys_retired(self, agreement_id: str) -> None:
+        """Keys of the list were erased (the provider's token epoch ended): index the
+        list again under the keys still held, so reads are no longer hashed under them."""
+        with self._lock:
+            if agreement_id in self.engine.lists:
+                self._load_received(agreement_id)
+
+    def token_keys(self) -> dict[str, int]:
+        """How many token keys each partner list hashes reads under (2 during a token
+        secret's overlap, 1 otherwise)."""
+        with self._lock:
+            return {
+                list_id: len(index.token_keys)
+                for list_id, index in self.engine.lists.items()
+                if list_id and index.token_keys
+            }
 
     def reset(self, agreement_id: str) -> None:
         """Everything received under the agreement was erased: so is its list."""

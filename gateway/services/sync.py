@@ -167,14 +167,47 @@ class SyncService:
         with self._ctx.store.read() as uow:
             return uow.received.state(agreement.agreement_id, agreement.partner).cursor
 
-    def needs_key(self, agreement_id: str, version: int) -> bool:
+    def needs_key(self, agreement_id: str, version: int, epoch: int = 0) -> bool:
         with self._ctx.store.read() as uow:
-            return uow.received.matching_key(agreement_id, version) is None
+            return uow.received.matching_key(agreement_id, version, epoch) is None
 
-    def store_key(self, agreement_id: str, version: int, mode: str, key: bytes) -> None:
+    def store_key(
+        self, agreement_id: str, version: int, mode: str, key: bytes, epoch: int = 0
+    ) -> None:
         with self._ctx.store.write() as uow:
-            uow.received.store_matching_key(agreement_id, version, mode, key)
+            uow.received.store_matching_key(agreement_id, version, mode, key, epoch)
             uow.commit()
+
+    def retire_keys(self, agreement: Agreement, floor: int) -> int:
+        """The provider's signed head says no live entry is under an epoch below
+        `floor` any more (its overlap ended): erase those keys and stop hashing reads
+        under them, without a restart. Audited; returns how many keys went."""
+        if floor <= 0:
+            return 0
+        with self._ctx.store.read() as uow:  # every head carries the floor: write rarely
+            if (
+                min(uow.received.matching_key_epochs(agreement.agreement_id), default=floor)
+                >= floor
+            ):
+                return 0
+        with self._ctx.store.write() as uow:
+            erased = uow.received.erase_matching_keys_before(agreement.agreement_id, floor)
+            if erased:
+                self._ctx.record(
+                    Caller("partner", agreement.partner),
+                    "token_key.erased",
+                    "agreement",
+                    agreement.agreement_id,
+                    uow=uow,
+                    details={"epoch_floor": floor, "keys": erased},
+                )
+            uow.commit()
+        if erased:
+            log.info(
+                "sync.token_keys_erased", agreement_id=agreement.agreement_id, epoch_floor=floor
+            )
+            self._ctx.received_keys_retired(agreement.agreement_id)
+        return erased
 
     def verify_batch(
         self,
@@ -242,6 +275,7 @@ class SyncService:
         head = feed_rules.verify_head(
             self.party(agreement), head_envelope, decode_head=feed_codec.head_from_payload
         )
+        self.retire_keys(agreement, head.token_epoch_floor)
         with self._ctx.store.write() as uow:
             state = uow.received.state(agreement.agreement_id, agreement.partner)
             state.provider_seq = max(state.provider_seq, head.seq)
@@ -411,6 +445,12 @@ class SyncService:
             details={"proven": proven, "failed": len(proofs.entries) - proven},
         )
         return proven, problem
+
+    @requires(Action.SYNC_READ)
+    def held_token_epochs(self, caller: Caller) -> dict[str, list[int]]:
+        """Per agreement received under, the provider's token epochs whose keys we hold."""
+        with self._ctx.store.read() as uow:
+            return {a: uow.received.matching_key_epochs(a) for a in uow.received.agreement_ids()}
 
     @requires(Action.SYNC_READ)
     def status(self, caller: Caller) -> list[SyncOverview]:

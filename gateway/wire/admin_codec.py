@@ -25,6 +25,8 @@ from gateway.services.matching import AdapterSeen, IncomingRead
 from gateway.services.operations import CertificateCheck, NodeStatus
 from gateway.services.ports.signed import SignedRecords
 from gateway.services.sync import SyncOverview
+from gateway.services.tls import ServedIdentity
+from gateway.services.token_rotation import TokenSecretState
 from gateway.wire import codec, hits_codec
 from gateway.wire import confirmations_codec as cwire
 from gateway.wire.argos.v1 import admin_pb2 as pb
@@ -465,3 +467,41 @@ def chain_key_pb(k: ChainKey, now: datetime) -> pb.ChainKey:
 
 def signed_by_revoked_pb(key_id: str, r: SignedRecords) -> pb.SignedByRevokedKey:
     return pb.SignedByRevokedKey(key_id=key_id, kind=r.kind, count=r.count, ids=list(r.ids))
+
+
+# -- plate-token secret and TLS identity (issue 15) ------------------------------------
+
+
+def token_secret_status_pb(
+    state: TokenSecretState, held: dict[str, list[int]], in_index: dict[str, int]
+) -> pb.GetTokenSecretStatusResponse:
+    return pb.GetTokenSecretStatusResponse(
+        current_epoch=state.current_epoch,
+        epochs=[
+            pb.TokenEpochStatus(
+                epoch=e.epoch,
+                created_at=to_timestamp(e.created_at),
+                overlap_ends_at=to_timestamp(e.overlap_ends_at) if e.overlap_ends_at else None,
+                retired_at=to_timestamp(e.retired_at) if e.retired_at else None,
+            )
+            for e in state.epochs
+        ],
+        feeds_pending=state.feeds_pending,
+        received=[
+            pb.ReceivedTokenKeys(
+                agreement_id=agreement_id,
+                keys_in_index=in_index.get(agreement_id, 0),
+                epochs_held=epochs,
+            )
+            for agreement_id, epochs in sorted(held.items())
+        ],
+    )
+
+
+def tls_reload_pb(served: ServedIdentity) -> pb.ReloadTlsResponse:
+    return pb.ReloadTlsResponse(
+        fingerprint_sha256=served.fingerprint_sha256,
+        serial=served.serial,
+        not_after=to_timestamp(served.not_after),
+        changed=served.changed,
+    )

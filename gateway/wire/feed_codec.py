@@ -162,6 +162,7 @@ def checkpoint_payload(cp: Checkpoint) -> bytes:
         to_seq=cp.to_seq,
         leaf_count=cp.leaf_count,
         merkle_root=cp.merkle_root,
+        token_epoch=cp.token_epoch,
     ).SerializeToString(deterministic=True)
 
 
@@ -179,6 +180,7 @@ def checkpoint_from_payload(payload: bytes) -> Checkpoint:
         m.to_seq,
         m.leaf_count,
         m.merkle_root,
+        m.token_epoch,
     )
 
 
@@ -192,6 +194,7 @@ def head_payload(h: SyncHead) -> bytes:
         count=h.count,
         set_digest=h.set_digest.to_bytes(32, "big"),
         issued_at=to_timestamp(h.issued_at),
+        token_epoch_floor=h.token_epoch_floor,
     ).SerializeToString(deterministic=True)
 
 
@@ -211,4 +214,5 @@ def head_from_payload(payload: bytes) -> SyncHead:
         m.count,
         int.from_bytes(m.set_digest, "big"),
         to_datetime(m.issued_at, "issued_at"),
+        m.token_epoch_floor,
     )

@@ -55,7 +55,11 @@ def _inject_lists(db_path: Path, plates: list[tuple[str, str]]) -> list[bytes]:
                 "VALUES (?, ?, 0, ?, ?)",
                 (agreement_id, f"xx-bench-{i}", len(plates), "0" * 64),
             )
-            conn.execute("INSERT INTO matching_keys VALUES (?, 1, 'token', ?)", (agreement_id, key))
+            conn.execute(
+                "INSERT INTO matching_keys (agreement_id, agreement_version, matching_mode, "
+                "token_key) VALUES (?, 1, 'token', ?)",
+                (agreement_id, key),
+            )
             conn.executemany(
                 "INSERT INTO received_entries (agreement_id, entry_id, leaf, checkpoint_id, "
                 "leaf_index, category, plate_token, plate, country, expires_at) "

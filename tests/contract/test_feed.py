@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.domain import merkle
-from gateway.services.ports import FeedRow, FeedState, FeedWrite
+from gateway.services.ports import FeedRow, FeedState, FeedWrite, TokenEpoch
 from tests.contract.samples import START, entry_id
 
 AGR = "agr-1"
@@ -170,3 +170,47 @@ def test_a_snapshot_streams_the_feed_as_it_was_when_the_stream_began(store):
         rest = list(stream)
     assert first.seq == 1
     assert len(rest) == 5_999 and rest[-1].seq == 6_000
+
+
+def test_a_feed_row_and_state_keep_the_token_epoch_they_were_written_under(store):
+    epoch_row = change(1, 1)._replace(token_epoch=2)
+    append(store, [epoch_row])
+    state = FeedState(AGR, 1, 1, 1, merkle.SET_DIGEST_EMPTY, 1, 2, 1)
+    with store.write() as uow:
+        uow.feed.save_state(state)
+        uow.commit()
+    with store.read() as uow:
+        assert [r.token_epoch for r in uow.feed.rows_after(AGR, 0)] == [2]
+        assert uow.feed.state(AGR) == state
+
+
+def test_token_epochs_are_kept_oldest_first_and_an_update_keeps_when_it_began(store):
+    with store.write() as uow:
+        uow.feed.save_token_epoch(TokenEpoch(1, START + timedelta(hours=1)))
+        uow.feed.save_token_epoch(TokenEpoch(0, START))
+        uow.commit()
+    with store.write() as uow:
+        ended = START + timedelta(days=1)
+        uow.feed.save_token_epoch(TokenEpoch(0, START + timedelta(days=9), ended, ended))
+        uow.commit()
+    with store.read() as uow:
+        assert uow.feed.token_epochs() == [
+            TokenEpoch(0, START, ended, ended),
+            TokenEpoch(1, START + timedelta(hours=1)),
+        ]
+
+
+def test_matching_keys_of_older_epochs_are_erased_and_newer_ones_kept(store):
+    with store.write() as uow:
+        for version, epoch in ((1, 0), (2, 0), (2, 1), (2, 3)):
+            uow.received.store_matching_key(AGR, version, "token", bytes([epoch]) * 32, epoch)
+        uow.commit()
+    with store.write() as uow:
+        assert uow.received.matching_key_epochs(AGR) == [0, 1, 3]
+        assert uow.received.erase_matching_keys_before(AGR, 1) == 2
+        uow.commit()
+    with store.read() as uow:
+        assert uow.received.matching_key_epochs(AGR) == [1, 3]
+        assert uow.received.matching_key(AGR, 2, 1) == b"\x01" * 32
+        assert uow.received.matching_key(AGR, 2, 0) is None
+        assert [v for v, _, _ in uow.received.matching_keys(AGR)] == [2, 2]

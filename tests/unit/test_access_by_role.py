@@ -36,6 +36,8 @@ SERVICES = (
     "partner_changes",
     "signing_keys",
     "partner_keys",
+    "token_rotation",
+    "tls",
 )
 
 

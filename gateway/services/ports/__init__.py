@@ -10,7 +10,13 @@ SQL, a connection or a file.
 from gateway.services.ports.agreements import AgreementRepository, StatusDelivery
 from gateway.services.ports.audit import AuditRepository
 from gateway.services.ports.confirmations import ConfirmationRepository, HeldConfirmation
-from gateway.services.ports.feed import FeedRepository, FeedRow, FeedState, FeedWrite
+from gateway.services.ports.feed import (
+    FeedRepository,
+    FeedRow,
+    FeedState,
+    FeedWrite,
+    TokenEpoch,
+)
 from gateway.services.ports.hits import ExpiredHit, HitFact, HitRepository
 from gateway.services.ports.hotlist import OwnEntryRepository, OwnIndexChange, OwnIndexRow
 from gateway.services.ports.isc import Candidate, IscRepository, Publication, PullState
@@ -54,6 +60,7 @@ __all__ = [
     "StatusDelivery",
     "Store",
     "SyncState",
+    "TokenEpoch",
     "UnitOfWork",
     "UserRepository",
 ]

@@ -17,6 +17,10 @@ class FeedState:
     live_count: int
     set_digest: int
     projected_change_seq: int
+    # The plate-token epoch the projector's pass is under (0: the first master secret),
+    # and the epoch every live entry is under since that pass went through.
+    token_epoch: int = 0
+    token_epoch_complete: int = 0
 
 
 class FeedRow(NamedTuple):
@@ -24,6 +28,7 @@ class FeedRow(NamedTuple):
     entry_id: str
     agreement_version: int
     leaf: bytes
+    token_epoch: int = 0
 
 
 class FeedWrite(NamedTuple):
@@ -38,6 +43,18 @@ class FeedWrite(NamedTuple):
     leaf_hash: bytes
     content_hash: bytes | None
     expires_at: datetime | None
+    token_epoch: int = 0
+
+
+@dataclass(frozen=True)
+class TokenEpoch:
+    """One plate-token master secret of this node as a provider: when it began, when
+    its overlap with its successor ends, and when its secret was erased."""
+
+    epoch: int
+    created_at: datetime
+    overlap_ends_at: datetime | None = None
+    retired_at: datetime | None = None
 
 
 class FeedRepository(Protocol):
@@ -58,3 +75,8 @@ class FeedRepository(Protocol):
 
     def drop(self, agreement_id: str) -> None:
         """Forget the feed (the agreement was revoked)."""
+
+    def token_epochs(self) -> list[TokenEpoch]:
+        """Every epoch recorded, oldest first (none: only epoch 0 ever existed)."""
+
+    def save_token_epoch(self, epoch: TokenEpoch) -> None: ...

@@ -88,14 +88,21 @@ class ReceivedRepository(Protocol):
     def purge(self, agreement_id: str) -> int:
         """Erase everything received under an agreement; return how many entries went."""
 
-    def matching_key(self, agreement_id: str, version: int) -> bytes | None: ...
+    def matching_key(self, agreement_id: str, version: int, epoch: int = 0) -> bytes | None: ...
 
     def store_matching_key(
-        self, agreement_id: str, version: int, mode: str, key: bytes
+        self, agreement_id: str, version: int, mode: str, key: bytes, epoch: int = 0
     ) -> None: ...
 
     def matching_keys(self, agreement_id: str) -> list[tuple[int, str, bytes]]:
-        """(agreement version, matching mode, key) held, oldest version first."""
+        """(agreement version, matching mode, key) held, oldest version first (every
+        token epoch held)."""
+
+    def matching_key_epochs(self, agreement_id: str) -> list[int]:
+        """The token epochs of the keys held for an agreement, oldest first."""
+
+    def erase_matching_keys_before(self, agreement_id: str, epoch: int) -> int:
+        """Erase the keys of epochs older than `epoch`; return how many went."""
 
     def checkpoint_versions(self, agreement_id: str) -> set[int]:
         """Agreement versions of the checkpoints held (0: stored before versions were)."""

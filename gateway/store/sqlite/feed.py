@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from gateway.domain import merkle
-from gateway.domain.times import time_text
-from gateway.services.ports import FeedRow, FeedState, FeedWrite
+from gateway.domain.times import parse_time_text, time_text
+from gateway.services.ports import FeedRow, FeedState, FeedWrite, TokenEpoch
 
 if TYPE_CHECKING:
     from gateway.store.sqlite.unit_of_work import SqliteUnitOfWork
@@ -34,21 +34,24 @@ class SqliteFeed:
 
     def state(self, agreement_id: str) -> FeedState | None:
         row = self._conn.execute(
-            "SELECT agreement_version, last_seq, live_count, set_digest, projected_change_seq "
-            "FROM feed_state WHERE agreement_id = ?",
+            "SELECT agreement_version, last_seq, live_count, set_digest, projected_change_seq, "
+            "token_epoch, token_epoch_complete FROM feed_state WHERE agreement_id = ?",
             (agreement_id,),
         ).fetchone()
         if row is None:
             return None
-        return FeedState(agreement_id, row[0], row[1], row[2], int(row[3], 16), row[4])
+        return FeedState(agreement_id, row[0], row[1], row[2], int(row[3], 16), *row[4:])
 
     def save_state(self, s: FeedState) -> None:
         self._conn.execute(
             "INSERT INTO feed_state (agreement_id, agreement_version, last_seq, live_count, "
-            "set_digest, projected_change_seq) VALUES (?, ?, ?, ?, ?, ?) "
+            "set_digest, projected_change_seq, token_epoch, token_epoch_complete) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (agreement_id) DO UPDATE SET agreement_version=excluded.agreement_version,"
             " last_seq=excluded.last_seq, live_count=excluded.live_count,"
-            " set_digest=excluded.set_digest, projected_change_seq=excluded.projected_change_seq",
+            " set_digest=excluded.set_digest, projected_change_seq=excluded.projected_change_seq,"
+            " token_epoch=excluded.token_epoch,"
+            " token_epoch_complete=excluded.token_epoch_complete",
             (
                 s.agreement_id,
                 s.agreement_version,
@@ -56,6 +59,8 @@ class SqliteFeed:
                 s.live_count,
                 merkle.set_digest_hex(s.set_digest),
                 s.projected_change_seq,
+                s.token_epoch,
+                s.token_epoch_complete,
             ),
         )
 
@@ -80,7 +85,8 @@ class SqliteFeed:
         )
         self._conn.executemany(
             "INSERT INTO feed (agreement_id, seq, entry_id, agreement_version, live, leaf, "
-            "leaf_hash, content_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "leaf_hash, content_hash, expires_at, token_epoch) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     agreement_id,
@@ -92,6 +98,7 @@ class SqliteFeed:
                     r.leaf_hash,
                     r.content_hash,
                     time_text(r.expires_at) if r.expires_at is not None else None,
+                    r.token_epoch,
                 )
                 for r in rows
             ),
@@ -101,7 +108,7 @@ class SqliteFeed:
         last = after_seq
         while True:
             rows = self._conn.execute(
-                "SELECT seq, entry_id, agreement_version, leaf FROM feed "
+                "SELECT seq, entry_id, agreement_version, leaf, token_epoch FROM feed "
                 "WHERE agreement_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                 (agreement_id, last, PAGE),
             ).fetchall()
@@ -113,3 +120,29 @@ class SqliteFeed:
     def drop(self, agreement_id: str) -> None:
         self._conn.execute("DELETE FROM feed WHERE agreement_id = ?", (agreement_id,))
         self._conn.execute("DELETE FROM feed_state WHERE agreement_id = ?", (agreement_id,))
+
+    def token_epochs(self) -> list[TokenEpoch]:
+        return [
+            TokenEpoch(
+                epoch,
+                parse_time_text(created),
+                parse_time_text(overlap) if overlap else None,
+                parse_time_text(retired) if retired else None,
+            )
+            for epoch, created, overlap, retired in self._conn.execute(
+                "SELECT epoch, created_at, overlap_ends_at, retired_at FROM token_epochs "
+                "ORDER BY epoch"
+            )
+        ]
+
+    def save_token_epoch(self, e: TokenEpoch) -> None:
+        self._conn.execute(
+            "INSERT INTO token_epochs VALUES (?, ?, ?, ?) ON CONFLICT (epoch) DO UPDATE SET "
+            "overlap_ends_at = excluded.overlap_ends_at, retired_at = excluded.retired_at",
+            (
+                e.epoch,
+                time_text(e.created_at),
+                time_text(e.overlap_ends_at) if e.overlap_ends_at else None,
+                time_text(e.retired_at) if e.retired_at else None,
+            ),
+        )

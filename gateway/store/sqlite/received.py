@@ -211,25 +211,45 @@ class SqliteReceived:
             self._conn.execute(f"DELETE FROM {table} WHERE agreement_id = ?", (agreement_id,))
         return count
 
-    def matching_key(self, agreement_id: str, version: int) -> bytes | None:
+    def matching_key(self, agreement_id: str, version: int, epoch: int = 0) -> bytes | None:
         row = self._conn.execute(
-            "SELECT token_key FROM matching_keys WHERE agreement_id = ? AND agreement_version = ?",
-            (agreement_id, version),
+            "SELECT token_key FROM matching_keys WHERE agreement_id = ? "
+            "AND agreement_version = ? AND token_epoch = ?",
+            (agreement_id, version, epoch),
         ).fetchone()
         return row[0] if row else None
 
-    def store_matching_key(self, agreement_id: str, version: int, mode: str, key: bytes) -> None:
+    def store_matching_key(
+        self, agreement_id: str, version: int, mode: str, key: bytes, epoch: int = 0
+    ) -> None:
         self._conn.execute(
-            "INSERT OR REPLACE INTO matching_keys VALUES (?, ?, ?, ?)",
-            (agreement_id, version, mode, key),
+            "INSERT OR REPLACE INTO matching_keys (agreement_id, agreement_version, "
+            "matching_mode, token_key, token_epoch) VALUES (?, ?, ?, ?, ?)",
+            (agreement_id, version, mode, key, epoch),
         )
 
     def matching_keys(self, agreement_id: str) -> list[tuple[int, str, bytes]]:
         return self._conn.execute(
             "SELECT agreement_version, matching_mode, token_key FROM matching_keys "
-            "WHERE agreement_id = ? ORDER BY agreement_version",
+            "WHERE agreement_id = ? ORDER BY agreement_version, token_epoch",
             (agreement_id,),
         ).fetchall()
+
+    def matching_key_epochs(self, agreement_id: str) -> list[int]:
+        return [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT DISTINCT token_epoch FROM matching_keys WHERE agreement_id = ? "
+                "ORDER BY token_epoch",
+                (agreement_id,),
+            )
+        ]
+
+    def erase_matching_keys_before(self, agreement_id: str, epoch: int) -> int:
+        return self._conn.execute(
+            "DELETE FROM matching_keys WHERE agreement_id = ? AND token_epoch < ?",
+            (agreement_id, epoch),
+        ).rowcount
 
     def checkpoint_versions(self, agreement_id: str) -> set[int]:
         return {

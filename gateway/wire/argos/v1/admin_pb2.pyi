@@ -1239,3 +1239,83 @@ class ConfirmPartnerKeyResponse(_message.Message):
     KEY_FIELD_NUMBER: _ClassVar[int]
     key: ChainKey
     def __init__(self, key: _Optional[_Union[ChainKey, _Mapping]] = ...) -> None: ...
+
+class RotateTokenSecretRequest(_message.Message):
+    __slots__ = ("overlap_s",)
+    OVERLAP_S_FIELD_NUMBER: _ClassVar[int]
+    overlap_s: int
+    def __init__(self, overlap_s: _Optional[int] = ...) -> None: ...
+
+class RotateTokenSecretResponse(_message.Message):
+    __slots__ = ("epoch", "overlap_ends_at", "token_feeds")
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    OVERLAP_ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FEEDS_FIELD_NUMBER: _ClassVar[int]
+    epoch: int
+    overlap_ends_at: _timestamp_pb2.Timestamp
+    token_feeds: int
+    def __init__(self, epoch: _Optional[int] = ..., overlap_ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_feeds: _Optional[int] = ...) -> None: ...
+
+class EndTokenSecretOverlapRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class EndTokenSecretOverlapResponse(_message.Message):
+    __slots__ = ("retired_epochs",)
+    RETIRED_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    retired_epochs: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, retired_epochs: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class GetTokenSecretStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TokenEpochStatus(_message.Message):
+    __slots__ = ("epoch", "created_at", "overlap_ends_at", "retired_at")
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    OVERLAP_ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_AT_FIELD_NUMBER: _ClassVar[int]
+    epoch: int
+    created_at: _timestamp_pb2.Timestamp
+    overlap_ends_at: _timestamp_pb2.Timestamp
+    retired_at: _timestamp_pb2.Timestamp
+    def __init__(self, epoch: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overlap_ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., retired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReceivedTokenKeys(_message.Message):
+    __slots__ = ("agreement_id", "keys_in_index", "epochs_held")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KEYS_IN_INDEX_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_HELD_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    keys_in_index: int
+    epochs_held: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, agreement_id: _Optional[str] = ..., keys_in_index: _Optional[int] = ..., epochs_held: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class GetTokenSecretStatusResponse(_message.Message):
+    __slots__ = ("current_epoch", "epochs", "feeds_pending", "received")
+    CURRENT_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    FEEDS_PENDING_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    current_epoch: int
+    epochs: _containers.RepeatedCompositeFieldContainer[TokenEpochStatus]
+    feeds_pending: int
+    received: _containers.RepeatedCompositeFieldContainer[ReceivedTokenKeys]
+    def __init__(self, current_epoch: _Optional[int] = ..., epochs: _Optional[_Iterable[_Union[TokenEpochStatus, _Mapping]]] = ..., feeds_pending: _Optional[int] = ..., received: _Optional[_Iterable[_Union[ReceivedTokenKeys, _Mapping]]] = ...) -> None: ...
+
+class ReloadTlsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ReloadTlsResponse(_message.Message):
+    __slots__ = ("fingerprint_sha256", "serial", "not_after", "changed")
+    FINGERPRINT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    SERIAL_FIELD_NUMBER: _ClassVar[int]
+    NOT_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    fingerprint_sha256: str
+    serial: str
+    not_after: _timestamp_pb2.Timestamp
+    changed: bool
+    def __init__(self, fingerprint_sha256: _Optional[str] = ..., serial: _Optional[str] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., changed: _Optional[bool] = ...) -> None: ...

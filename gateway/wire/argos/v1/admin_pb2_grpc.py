@@ -275,6 +275,26 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyResponse.FromString,
                 _registered_method=True)
+        self.RotateTokenSecret = channel.unary_unary(
+                '/argos.v1.AdminService/RotateTokenSecret',
+                request_serializer=argos_dot_v1_dot_admin__pb2.RotateTokenSecretRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.RotateTokenSecretResponse.FromString,
+                _registered_method=True)
+        self.EndTokenSecretOverlap = channel.unary_unary(
+                '/argos.v1.AdminService/EndTokenSecretOverlap',
+                request_serializer=argos_dot_v1_dot_admin__pb2.EndTokenSecretOverlapRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.EndTokenSecretOverlapResponse.FromString,
+                _registered_method=True)
+        self.GetTokenSecretStatus = channel.unary_unary(
+                '/argos.v1.AdminService/GetTokenSecretStatus',
+                request_serializer=argos_dot_v1_dot_admin__pb2.GetTokenSecretStatusRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.GetTokenSecretStatusResponse.FromString,
+                _registered_method=True)
+        self.ReloadTls = channel.unary_unary(
+                '/argos.v1.AdminService/ReloadTls',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ReloadTlsRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ReloadTlsResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -608,6 +628,37 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RotateTokenSecret(self, request, context):
+        """Issue 15: a new plate-token master secret (a new epoch); every token feed re-sends
+        its entries under it; older epochs are erased when the overlap ends. Admins only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndTokenSecretOverlap(self, request, context):
+        """End the overlap now (refused while a feed is still re-sending under the new epoch).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTokenSecretStatus(self, request, context):
+        """Epochs as provider, and the token keys held per received list as recipient.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReloadTls(self, request, context):
+        """Issue 15: read the node's TLS certificate and key again from their files and serve
+        them on new connections and outbound channels; refused (old identity kept) when
+        the new pair is unusable. Admins only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -850,6 +901,26 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ConfirmPartnerKey,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyResponse.SerializeToString,
+            ),
+            'RotateTokenSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateTokenSecret,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.RotateTokenSecretRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.RotateTokenSecretResponse.SerializeToString,
+            ),
+            'EndTokenSecretOverlap': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndTokenSecretOverlap,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.EndTokenSecretOverlapRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.EndTokenSecretOverlapResponse.SerializeToString,
+            ),
+            'GetTokenSecretStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTokenSecretStatus,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.GetTokenSecretStatusRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.GetTokenSecretStatusResponse.SerializeToString,
+            ),
+            'ReloadTls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReloadTls,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ReloadTlsRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ReloadTlsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2149,6 +2220,114 @@ class AdminService:
             '/argos.v1.AdminService/ConfirmPartnerKey',
             argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.ConfirmPartnerKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateTokenSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/RotateTokenSecret',
+            argos_dot_v1_dot_admin__pb2.RotateTokenSecretRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.RotateTokenSecretResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndTokenSecretOverlap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/EndTokenSecretOverlap',
+            argos_dot_v1_dot_admin__pb2.EndTokenSecretOverlapRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.EndTokenSecretOverlapResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTokenSecretStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/GetTokenSecretStatus',
+            argos_dot_v1_dot_admin__pb2.GetTokenSecretStatusRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.GetTokenSecretStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReloadTls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/ReloadTls',
+            argos_dot_v1_dot_admin__pb2.ReloadTlsRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ReloadTlsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -55,12 +55,14 @@ class ChangeAgreementStatusResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class GetMatchingKeyRequest(_message.Message):
-    __slots__ = ("agreement_id", "agreement_version")
+    __slots__ = ("agreement_id", "agreement_version", "token_epoch")
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     AGREEMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EPOCH_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
     agreement_version: int
-    def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ...) -> None: ...
+    token_epoch: int
+    def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ..., token_epoch: _Optional[int] = ...) -> None: ...
 
 class GetMatchingKeyResponse(_message.Message):
     __slots__ = ("matching_mode", "token_key")

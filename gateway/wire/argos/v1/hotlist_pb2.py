@@ -26,15 +26,15 @@ from gateway.wire.argos.v1 import envelope_pb2 as argos_dot_v1_dot_envelope__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61rgos/v1/hotlist.proto\x12\x08\x61rgos.v1\x1a\x17\x61rgos/v1/envelope.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x0ePlaintextPlate\x12\r\n\x05plate\x18\x01 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x02 \x01(\t\"\xeb\x02\n\x0bSharedEntry\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\r\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\x12\x15\n\x0bplate_token\x18\x05 \x01(\x0cH\x00\x12-\n\tplaintext\x18\x06 \x01(\x0b\x32\x18.argos.v1.PlaintextPlateH\x00\x12\x0e\n\x06\x61\x63tion\x18\x07 \x01(\t\x12\r\n\x05\x66lags\x18\x08 \x03(\t\x12\x1b\n\x13vehicle_description\x18\t \x01(\t\x12\x0f\n\x07\x63ontact\x18\n \x01(\t\x12.\n\nvalid_from\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x63ountry_unknown\x18\r \x01(\x08\x42\x0c\n\nplate_form\"W\n\tTombstone\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12)\n\x06reason\x18\x03 \x01(\x0e\x32\x19.argos.v1.TombstoneReason\"\x93\x01\n\x0cSharedChange\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\'\n\x06upsert\x18\x03 \x01(\x0b\x32\x15.argos.v1.SharedEntryH\x00\x12(\n\ttombstone\x18\x04 \x01(\x0b\x32\x13.argos.v1.TombstoneH\x00\x42\x08\n\x06\x63hange\"\xad\x01\n\nCheckpoint\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x11\n\trecipient\x18\x04 \x01(\t\x12\x10\n\x08\x66rom_seq\x18\x05 \x01(\x04\x12\x0e\n\x06to_seq\x18\x06 \x01(\x04\x12\x12\n\nleaf_count\x18\x07 \x01(\r\x12\x13\n\x0bmerkle_root\x18\x08 \x01(\x0c\"\xbf\x01\n\x08SyncHead\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x11\n\trecipient\x18\x04 \x01(\t\x12\x0b\n\x03seq\x18\x05 \x01(\x04\x12\r\n\x05\x63ount\x18\x06 \x01(\x04\x12\x12\n\nset_digest\x18\x07 \x01(\x0c\x12-\n\tissued_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\x0b\x43hangeBatch\x12\x0e\n\x06leaves\x18\x01 \x03(\x0c\x12&\n\ncheckpoint\x18\x02 \x01(\x0b\x32\x12.argos.v1.Envelope*\x94\x01\n\x0fTombstoneReason\x12 \n\x1cTOMBSTONE_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTOMBSTONE_REASON_WITHDRAWN\x10\x01\x12\x1c\n\x18TOMBSTONE_REASON_EXPIRED\x10\x02\x12!\n\x1dTOMBSTONE_REASON_OUT_OF_SCOPE\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61rgos/v1/hotlist.proto\x12\x08\x61rgos.v1\x1a\x17\x61rgos/v1/envelope.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x0ePlaintextPlate\x12\r\n\x05plate\x18\x01 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x02 \x01(\t\"\xeb\x02\n\x0bSharedEntry\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\r\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\x12\x15\n\x0bplate_token\x18\x05 \x01(\x0cH\x00\x12-\n\tplaintext\x18\x06 \x01(\x0b\x32\x18.argos.v1.PlaintextPlateH\x00\x12\x0e\n\x06\x61\x63tion\x18\x07 \x01(\t\x12\r\n\x05\x66lags\x18\x08 \x03(\t\x12\x1b\n\x13vehicle_description\x18\t \x01(\t\x12\x0f\n\x07\x63ontact\x18\n \x01(\t\x12.\n\nvalid_from\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x63ountry_unknown\x18\r \x01(\x08\x42\x0c\n\nplate_form\"W\n\tTombstone\x12\x10\n\x08\x65ntry_id\x18\x01 \x01(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12)\n\x06reason\x18\x03 \x01(\x0e\x32\x19.argos.v1.TombstoneReason\"\x93\x01\n\x0cSharedChange\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\'\n\x06upsert\x18\x03 \x01(\x0b\x32\x15.argos.v1.SharedEntryH\x00\x12(\n\ttombstone\x18\x04 \x01(\x0b\x32\x13.argos.v1.TombstoneH\x00\x42\x08\n\x06\x63hange\"\xc2\x01\n\nCheckpoint\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x11\n\trecipient\x18\x04 \x01(\t\x12\x10\n\x08\x66rom_seq\x18\x05 \x01(\x04\x12\x0e\n\x06to_seq\x18\x06 \x01(\x04\x12\x12\n\nleaf_count\x18\x07 \x01(\r\x12\x13\n\x0bmerkle_root\x18\x08 \x01(\x0c\x12\x13\n\x0btoken_epoch\x18\t \x01(\r\"\xda\x01\n\x08SyncHead\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x11\n\trecipient\x18\x04 \x01(\t\x12\x0b\n\x03seq\x18\x05 \x01(\x04\x12\r\n\x05\x63ount\x18\x06 \x01(\x04\x12\x12\n\nset_digest\x18\x07 \x01(\x0c\x12-\n\tissued_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11token_epoch_floor\x18\t \x01(\r\"E\n\x0b\x43hangeBatch\x12\x0e\n\x06leaves\x18\x01 \x03(\x0c\x12&\n\ncheckpoint\x18\x02 \x01(\x0b\x32\x12.argos.v1.Envelope*\x94\x01\n\x0fTombstoneReason\x12 \n\x1cTOMBSTONE_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1aTOMBSTONE_REASON_WITHDRAWN\x10\x01\x12\x1c\n\x18TOMBSTONE_REASON_EXPIRED\x10\x02\x12!\n\x1dTOMBSTONE_REASON_OUT_OF_SCOPE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'argos.v1.hotlist_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TOMBSTONEREASON']._serialized_start=1191
-  _globals['_TOMBSTONEREASON']._serialized_end=1339
+  _globals['_TOMBSTONEREASON']._serialized_start=1239
+  _globals['_TOMBSTONEREASON']._serialized_end=1387
   _globals['_PLAINTEXTPLATE']._serialized_start=94
   _globals['_PLAINTEXTPLATE']._serialized_end=142
   _globals['_SHAREDENTRY']._serialized_start=145
@@ -44,9 +44,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SHAREDCHANGE']._serialized_start=600
   _globals['_SHAREDCHANGE']._serialized_end=747
   _globals['_CHECKPOINT']._serialized_start=750
-  _globals['_CHECKPOINT']._serialized_end=923
-  _globals['_SYNCHEAD']._serialized_start=926
-  _globals['_SYNCHEAD']._serialized_end=1117
-  _globals['_CHANGEBATCH']._serialized_start=1119
-  _globals['_CHANGEBATCH']._serialized_end=1188
+  _globals['_CHECKPOINT']._serialized_end=944
+  _globals['_SYNCHEAD']._serialized_start=947
+  _globals['_SYNCHEAD']._serialized_end=1165
+  _globals['_CHANGEBATCH']._serialized_start=1167
+  _globals['_CHANGEBATCH']._serialized_end=1236
 # @@protoc_insertion_point(module_scope)

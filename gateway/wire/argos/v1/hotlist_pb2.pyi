@@ -83,7 +83,7 @@ class SharedChange(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., agreement_version: _Optional[int] = ..., upsert: _Optional[_Union[SharedEntry, _Mapping]] = ..., tombstone: _Optional[_Union[Tombstone, _Mapping]] = ...) -> None: ...
 
 class Checkpoint(_message.Message):
-    __slots__ = ("agreement_id", "agreement_version", "provider", "recipient", "from_seq", "to_seq", "leaf_count", "merkle_root")
+    __slots__ = ("agreement_id", "agreement_version", "provider", "recipient", "from_seq", "to_seq", "leaf_count", "merkle_root", "token_epoch")
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     AGREEMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
@@ -92,6 +92,7 @@ class Checkpoint(_message.Message):
     TO_SEQ_FIELD_NUMBER: _ClassVar[int]
     LEAF_COUNT_FIELD_NUMBER: _ClassVar[int]
     MERKLE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EPOCH_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
     agreement_version: int
     provider: str
@@ -100,10 +101,11 @@ class Checkpoint(_message.Message):
     to_seq: int
     leaf_count: int
     merkle_root: bytes
-    def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ..., provider: _Optional[str] = ..., recipient: _Optional[str] = ..., from_seq: _Optional[int] = ..., to_seq: _Optional[int] = ..., leaf_count: _Optional[int] = ..., merkle_root: _Optional[bytes] = ...) -> None: ...
+    token_epoch: int
+    def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ..., provider: _Optional[str] = ..., recipient: _Optional[str] = ..., from_seq: _Optional[int] = ..., to_seq: _Optional[int] = ..., leaf_count: _Optional[int] = ..., merkle_root: _Optional[bytes] = ..., token_epoch: _Optional[int] = ...) -> None: ...
 
 class SyncHead(_message.Message):
-    __slots__ = ("agreement_id", "agreement_version", "provider", "recipient", "seq", "count", "set_digest", "issued_at")
+    __slots__ = ("agreement_id", "agreement_version", "provider", "recipient", "seq", "count", "set_digest", "issued_at", "token_epoch_floor")
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     AGREEMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +114,7 @@ class SyncHead(_message.Message):
     COUNT_FIELD_NUMBER: _ClassVar[int]
     SET_DIGEST_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EPOCH_FLOOR_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
     agreement_version: int
     provider: str
@@ -120,7 +123,8 @@ class SyncHead(_message.Message):
     count: int
     set_digest: bytes
     issued_at: _timestamp_pb2.Timestamp
-    def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ..., provider: _Optional[str] = ..., recipient: _Optional[str] = ..., seq: _Optional[int] = ..., count: _Optional[int] = ..., set_digest: _Optional[bytes] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    token_epoch_floor: int
+    def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ..., provider: _Optional[str] = ..., recipient: _Optional[str] = ..., seq: _Optional[int] = ..., count: _Optional[int] = ..., set_digest: _Optional[bytes] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token_epoch_floor: _Optional[int] = ...) -> None: ...
 
 class ChangeBatch(_message.Message):
     __slots__ = ("leaves", "checkpoint")
