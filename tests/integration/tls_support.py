@@ -3,8 +3,12 @@ new certificates for it from the dev PKI generator."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import socket
+import ssl
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -52,3 +56,40 @@ def serve_on(node, port: int) -> None:
         text = re.sub(rf"^{name} = .*$", f"{name} = {json.dumps(node.endpoint)}", text, flags=re.M)
     config.write_text(text)
     node.start()
+
+
+def served_fingerprint(node, client_dir) -> str:
+    """SHA-256 of the certificate node serves on a new connection, from one handshake
+    made with a partner's client certificate."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.load_cert_chain(client_dir / "cert.pem", client_dir / "key.pem")
+    context.set_alpn_protocols(["h2"])
+    with (
+        socket.create_connection(("127.0.0.1", node.port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=node.node_id) as tls,
+    ):
+        return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
+
+
+def file_fingerprint(path) -> str:
+    cert = x509.load_pem_x509_certificate(path.read_bytes())
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def renew(node_dir, node_id: str, ca_cert, ca_key, days: int = 365) -> None:
+    """Write a freshly issued certificate and key over the node's files."""
+    gen = load_pki_generator()
+    validity, gen.NODE_VALIDITY = gen.NODE_VALIDITY, timedelta(days=days)
+    try:
+        cert, key = gen._create_node(node_id, ca_cert, ca_key)
+    finally:
+        gen.NODE_VALIDITY = validity
+    (node_dir / "cert.pem").write_bytes(gen._cert_pem(cert))
+    (node_dir / "key.pem").write_bytes(gen._key_pem(key))
+
+
+def dev_ca(pki):
+    gen = load_pki_generator()
+    return gen._load_ca(pki / "ca.pem", pki / "ca.key")
