@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from gateway.bootstrap import Application, build_application
-from gateway.domain.errors import AccessDenied, PartnerUnreachable
+from gateway.domain.errors import AccessDenied
 from gateway.domain.roles import PERMISSIONS, Action, Role
-from gateway.node.config import init_node_home
 from gateway.services.access import required_action
 from gateway.services.context import SYSTEM, Caller
+from tests.unit.app_support import NoPartners, gent_config
 
 SERVICES = (
     "administration",
@@ -41,27 +41,9 @@ SERVICES = (
 )
 
 
-class NoPartners:
-    """A federation port that reaches no one (nothing here may get that far)."""
-
-    def __getattr__(self, name: str) -> Callable[..., object]:
-        def unreachable(*args: object, **kwargs: object) -> object:
-            raise PartnerUnreachable("no partner is reachable in this test")
-
-        return unreachable
-
-
 @pytest.fixture
 def app(tmp_path, certs) -> Iterator[Application]:
-    config = init_node_home(
-        tmp_path / "be-gent",
-        node_id="be-gent",
-        federation_listen="127.0.0.1:1",
-        federation_endpoint=None,
-        tls_cert=certs / "be-gent" / "cert.pem",
-        tls_key=certs / "be-gent" / "key.pem",
-        tls_ca=certs / "ca.pem",
-    )
+    config = gent_config(tmp_path, certs)
     application = build_application(config, federation=NoPartners())
     yield application
     application.close()

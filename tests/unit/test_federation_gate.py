@@ -15,10 +15,9 @@ from gateway.bootstrap import Application, build_application
 from gateway.domain.errors import InvalidInput, ResourceExhausted
 from gateway.domain.identity import NodeSigningKey
 from gateway.domain.roles import Role
-from gateway.node.config import init_node_home
 from gateway.services.context import Caller
 from gateway.services.federation import FederationGate, FederationLimits
-from tests.unit.test_access_by_role import NoPartners
+from tests.unit.app_support import NoPartners, gent_config
 
 ADMIN = Caller("user", "admin", Role.ADMIN)
 
@@ -33,15 +32,7 @@ class Clock:
 
 @pytest.fixture
 def app(tmp_path, certs) -> Iterator[Application]:
-    config = init_node_home(
-        tmp_path / "be-gent",
-        node_id="be-gent",
-        federation_listen="127.0.0.1:1",
-        federation_endpoint=None,
-        tls_cert=certs / "be-gent" / "cert.pem",
-        tls_key=certs / "be-gent" / "key.pem",
-        tls_ca=certs / "ca.pem",
-    )
+    config = gent_config(tmp_path, certs)
     application = build_application(config, federation=NoPartners())
     application.administration.add_partner(
         ADMIN,

@@ -13,25 +13,17 @@ import pytest
 from gateway.bootstrap import Application, build_application
 from gateway.domain.errors import InvalidInput
 from gateway.domain.roles import Role
-from gateway.node.config import init_node_home, load_config
+from gateway.node.config import load_config
 from gateway.node.key_folder import KeyFolder
 from gateway.services.context import Caller, head_message
-from tests.unit.test_access_by_role import NoPartners
+from tests.unit.app_support import NoPartners, gent_config
 
 ADMIN = Caller("user", "alice", Role.ADMIN)
 
 
 @pytest.fixture
 def app(tmp_path, certs) -> Iterator[Application]:
-    config = init_node_home(
-        tmp_path / "be-gent",
-        node_id="be-gent",
-        federation_listen="127.0.0.1:1",
-        federation_endpoint=None,
-        tls_cert=certs / "be-gent" / "cert.pem",
-        tls_key=certs / "be-gent" / "key.pem",
-        tls_ca=certs / "ca.pem",
-    )
+    config = gent_config(tmp_path, certs)
     application = build_application(config, federation=NoPartners())
     yield application
     application.close()
