@@ -10,9 +10,6 @@ import pytest
 from gateway.domain.tls_identity import TlsIdentityRefused, check_identity
 from tests.conftest import load_pki_generator
 
-NOW = datetime.now(UTC)
-
-
 @pytest.fixture(scope="module")
 def pki():
     gen = load_pki_generator()
@@ -24,6 +21,9 @@ def pki():
         return gen._cert_pem(cert), gen._key_pem(key)
 
     return {
+        # A moment after every certificate here was issued (not at import: the suite
+        # may reach this module many minutes after collecting it).
+        "now": datetime.now(UTC),
         "ca": gen._cert_pem(ca),
         "other_ca": gen._cert_pem(other_ca),
         "gent": issued("be-gent"),
@@ -35,19 +35,19 @@ def pki():
 
 def test_a_certificate_of_this_node_from_its_ca_with_its_key_is_accepted(pki):
     cert, key = pki["renewed"]
-    identity = check_identity("be-gent", cert, key, pki["ca"], NOW)
+    identity = check_identity("be-gent", cert, key, pki["ca"], pki["now"])
     assert identity.cert_pem == cert and len(identity.fingerprint_sha256) == 64
-    assert identity.not_after > NOW + timedelta(days=300)
+    assert identity.not_after > pki["now"] + timedelta(days=300)
 
 
 def test_during_a_ca_changeover_either_ca_of_the_bundle_may_have_issued_it(pki):
     cert, key = pki["foreign"]
     with pytest.raises(TlsIdentityRefused, match="not issued by a CA"):
-        check_identity("be-gent", cert, key, pki["ca"], NOW)
+        check_identity("be-gent", cert, key, pki["ca"], pki["now"])
     bundle = pki["ca"] + pki["other_ca"]
-    assert check_identity("be-gent", cert, key, bundle, NOW).cert_pem == cert
+    assert check_identity("be-gent", cert, key, bundle, pki["now"]).cert_pem == cert
     old_cert, old_key = pki["gent"]
-    assert check_identity("be-gent", old_cert, old_key, bundle, NOW).cert_pem == old_cert
+    assert check_identity("be-gent", old_cert, old_key, bundle, pki["now"]).cert_pem == old_cert
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_during_a_ca_changeover_either_ca_of_the_bundle_may_have_issued_it(pki):
 )
 def test_a_pair_that_cannot_serve_this_node_is_refused_with_its_reason(pki, case, reason):
     cert, key = pki["renewed"]
-    now = NOW
+    now = pki["now"]
     if case == "garbage":
         cert = b"not a certificate"
     elif case == "no_key":
@@ -72,6 +72,6 @@ def test_a_pair_that_cannot_serve_this_node_is_refused_with_its_reason(pki, case
     elif case == "other_node":
         cert, key = pki["terneuzen"]
     else:
-        now = NOW + timedelta(days=400)
+        now = pki["now"] + timedelta(days=400)
     with pytest.raises(TlsIdentityRefused, match=reason):
         check_identity("be-gent", cert, key, pki["ca"], now)
