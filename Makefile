@@ -30,7 +30,7 @@ demo: $(STAMP) certs
 	$(BIN)/argos demo --certs $(CERTS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # BENCH_SCALE=small for a quick run; results in bench-results.json (not committed).
 bench: $(STAMP) certs
