@@ -10,6 +10,7 @@ import pytest
 from gateway.domain.tls_identity import TlsIdentityRefused, check_identity
 from tests.conftest import load_pki_generator
 
+
 @pytest.fixture(scope="module")
 def pki():
     gen = load_pki_generator()
