@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import os
 import secrets
-import stat
 from pathlib import Path
-
-from gateway.domain.errors import InvalidInput
 
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
-MIN_SECRET_BYTES = 16
 
 
 def private_folder(path: Path) -> None:
@@ -50,21 +46,3 @@ def write_private(path: Path, data: bytes) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return path
-
-
-def read_secret(path: Path, what: str) -> bytes:
-    """A shared secret from an owner-only file (surrounding whitespace stripped); never
-    logged. InvalidInput names the file when it is missing, open to others or short."""
-    try:
-        info = os.stat(path)
-        data = path.read_bytes().strip()
-    except OSError as exc:
-        raise InvalidInput(f"{what} {path}: {exc.strerror}") from None
-    if info.st_mode & 0o077:
-        mode = stat.S_IMODE(info.st_mode)
-        raise InvalidInput(
-            f"{what} {path} is readable by others (mode {mode:o}); run chmod 600 on it"
-        )
-    if len(data) < MIN_SECRET_BYTES:
-        raise InvalidInput(f"{what} {path} holds less than {MIN_SECRET_BYTES} characters")
-    return data

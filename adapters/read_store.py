@@ -37,11 +37,11 @@ import structlog
 from aiohttp import web
 
 from adapters.listener import Listener, answer, read_body, too_large
-from adapters.private_files import read_secret
 from adapters.process import run_until_interrupted, start_process
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.plates import normalise_country, normalise_plate
 from gateway.domain.times import parse_time
+from gateway.node.secret_files import read_secret
 
 log = structlog.get_logger(__name__)
 

@@ -38,7 +38,6 @@ import msgspec
 
 from adapters.history.hikvision import HikvisionPlateSearch, HikvisionSearchConfig
 from adapters.history.openalpr import OpenAlprPlateSearch, OpenAlprSearchConfig
-from adapters.private_files import read_secret
 from adapters.process import run_until_interrupted, start_process
 from adapters.read_store import ReadHistorySource, ReadStore, serve
 from adapters.settings import (
@@ -49,6 +48,7 @@ from adapters.settings import (
     check_time_zone,
     load_adapter_settings,
 )
+from gateway.node.secret_files import read_secret
 from gateway.settings import Settings
 
 BACKENDS = ("hikvision", "openalpr", "store")

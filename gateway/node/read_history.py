@@ -8,8 +8,6 @@ owner-only), which is never logged nor put in an error."""
 from __future__ import annotations
 
 import json
-import os
-import stat
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,9 +18,9 @@ from gateway.domain.addresses import is_loopback
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.hits import Sighting
 from gateway.domain.times import parse_time
+from gateway.node.secret_files import read_secret
 
 MAX_SIGHTINGS = 100
-MIN_SECRET_BYTES = 16
 
 
 def read_history_secret(path: Path | None) -> bytes:
@@ -32,15 +30,7 @@ def read_history_secret(path: Path | None) -> bytes:
             "read_history_secret_file: required with read_history_url (the secret the "
             "read-history adapter answers only to)"
         )
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-        secret = path.read_bytes().strip()
-    except OSError as exc:
-        raise InvalidInput(f"read_history_secret_file {path}: {exc.strerror}") from None
-    if mode & 0o077:
-        raise InvalidInput(f"{path} is readable by others (mode {mode:o}); run chmod 600 on it")
-    if len(secret) < MIN_SECRET_BYTES:
-        raise InvalidInput(f"{path} holds less than {MIN_SECRET_BYTES} characters")
+    secret = read_secret(path, "read_history_secret_file")
     if not (secret.isascii() and secret.decode().isprintable()):
         raise InvalidInput(f"{path} must hold printable ASCII (it travels in a header)")
     return secret
