@@ -24,10 +24,43 @@ PORTS = ("be-gent", "nl-terneuzen", "be-antwerpen", "nl-rotterdam")
 READY_TIMEOUT_S = 30.0
 
 
+# Listening ports are handed out from below the kernel's ephemeral range (Linux's
+# default is 32768-60999), so an outgoing connection cannot take a port between the
+# moment it is handed out and the moment the node binds it. ARGOS_PORT_RANGE="low-high"
+# narrows the range: the test suite gives each parallel worker a slice of its own.
+DEFAULT_PORT_RANGE = (20000, 32000)
+_next_port: int | None = None
+
+
+def _port_range() -> tuple[int, int]:
+    raw = os.environ.get("ARGOS_PORT_RANGE", "")
+    if raw:
+        low, _, high = raw.partition("-")
+        return int(low), int(high)
+    return DEFAULT_PORT_RANGE
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on now, never the same one twice in a process.
+
+    Each process starts at an offset of its own in the range (a demo started by a test
+    does not walk the test's sequence) and moves on sequentially, checking each port by
+    binding it."""
+    global _next_port
+    low, high = _port_range()
+    span = high - low
+    if _next_port is None or not low <= _next_port < high:
+        _next_port = low + (os.getpid() * 7919) % span
+    for _ in range(span):
+        port = _next_port
+        _next_port = low + (_next_port + 1 - low) % span
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free loopback port in {low}-{high}")
 
 
 def argos_command() -> list[str]:

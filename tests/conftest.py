@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from gateway.federation import LocalFederation
+from gateway.federation import DEFAULT_PORT_RANGE, LocalFederation
 
 ROOT = Path(__file__).resolve().parent.parent
 NODES = ("be-gent", "nl-terneuzen", "be-antwerpen", "nl-rotterdam", "nl-vlissingen")
+
+
+def _port_slice_per_worker() -> None:
+    """Parallel workers (pytest-xdist) draw listening ports from separate slices, so a
+    port one worker has handed to a node it is about to start is never handed out by
+    the other; processes a test starts inherit the slice."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw"):
+        return
+    low, high = DEFAULT_PORT_RANGE
+    size = (high - low) // max(count, 1)
+    start = low + int(worker[2:]) * size
+    os.environ["ARGOS_PORT_RANGE"] = f"{start}-{start + size}"
+
+
+_port_slice_per_worker()
 
 
 def load_pki_generator() -> ModuleType:

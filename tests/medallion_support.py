@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.federation import free_port
+
 API_ROOT = "isc"
 COLLECTION_ID = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
 USER = "argos-member"
 PASSWORD = "not-a-real-secret"
 TAXII = "application/taxii+json;version=2.1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _manifest_entry(obj: dict, date_added: str) -> dict:
@@ -152,7 +147,7 @@ def start_medallion(
 ) -> Medallion:
     """Start medallion on a free loopback port with its in-memory backend."""
     folder.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     data = folder / "isc-data.json"
     data.write_text(json.dumps(data_file_content(port, preload)))
     config = folder / "medallion.json"
