@@ -58,7 +58,7 @@ class SqliteRetention:
             (
                 time_text(cutoff),
                 time_text(cutoff),
-                projected if projected is not None else 2**62,
+                projected,
                 limit,
             ),
         )
