@@ -151,10 +151,12 @@ def test_a_purge_of_the_agreement_forgets_the_erased_entries_too(store):
         uow.retention.erase_received_entries(AGR, [entry_id(1)])
         uow.received.purge(AGR)
         uow.commit()
-    receive(store, Upsert(entry_id(1), b"leaf 1"))
+    # Received anew: entry 1 is new here, whatever was erased of it before the purge.
+    receive(store, Upsert(entry_id(2), b"leaf 2"))
+    receive(store, Upsert(entry_id(1), b"leaf 1 again"))
     with store.read() as uow:
         state = uow.received.state(AGR, PARTNER)
-    assert (state.live_count, state.set_digest) == (1, live_digest([b"leaf 1"]))
+    assert (state.live_count, state.set_digest) == (2, live_digest([b"leaf 2", b"leaf 1 again"]))
 
 
 def test_received_entries_held_per_agreement(store, clock):
