@@ -222,6 +222,7 @@ def build_application(
                 (OWN_CA, _read_or_none(config.tls_ca)),
             ],
             certificate_warning_days=config.certificate_warning_days,
+            backup_warning_days=config.backup_warning_days,
         ),
         gate=gate,
         signing_keys=SigningKeyService(ctx, keys, on_queued=outbox_wake.set),

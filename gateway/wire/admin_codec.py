@@ -111,6 +111,9 @@ def status_pb(status: NodeStatus, node_id: str, key_id: str, endpoint: str) -> p
         stale_feed_after_seconds=int(f.stale_after.total_seconds()),
         certificates=[_certificate_pb(c) for c in f.certificates],
         certificate_warning_days=f.certificate_warning.days,
+        newest_backup_at=to_timestamp(status.newest_backup) if status.newest_backup else None,
+        backup_warning_days=status.backup_warning.days,
+        backup_warning=status.backup_overdue,
     )
 
 

@@ -466,6 +466,18 @@ def test_the_report_warns_when_the_newest_backup_is_older_than_the_setting(app, 
     assert report(app)["backup"].warning == "newest backup older than 7 days"
 
 
+def test_status_warns_until_a_backup_is_recorded_and_again_once_it_is_too_old(app, clock):
+    admin = Caller("user", "admin", Role.ADMIN)
+    status = app.operations.status(admin)
+    assert (status.newest_backup, status.backup_overdue) == (None, True)
+    app.ctx.record(admin, "node.backup", "node", "be-gent")
+    clock.now = START + timedelta(days=app.config.backup_warning_days) - MS
+    status = app.operations.status(admin)
+    assert (status.newest_backup, status.backup_overdue) == (START, False)
+    clock.now += MS
+    assert app.operations.status(admin).backup_overdue is True
+
+
 def test_an_investigator_may_not_read_the_report_and_the_refusal_is_audited(app):
     with pytest.raises(AccessDenied, match=r"retention\.read needs admin or auditor"):
         app.retention.report(Caller("user", "ivan", Role.INVESTIGATOR))
