@@ -30,6 +30,7 @@ from gateway.domain.roles import Role
 from gateway.domain.times import time_text
 from gateway.services.context import Caller
 from gateway.services.ports import HeldConfirmation, Publication
+from gateway.services.retention import RetentionService
 from gateway.wire.codec import terms_payload
 from tests.contract.samples import (
     NODE_KEY,
@@ -417,6 +418,19 @@ def test_isc_publications_rejections_and_seen_records_go_when_their_rules_say(ap
         assert uow.isc.publication("pub-1") is None
     for kind in (RecordKind.ISC_REJECTION, RecordKind.ISC_SEEN, RecordKind.ISC_PUBLICATION):
         assert len(erasures(app, kind)) == 1
+
+
+# -- the audit log ---------------------------------------------------------------------
+
+
+def test_the_audit_logs_truncation_is_called_each_round_with_its_cutoff(app, clock):
+    """The audit log's own erasure (anchor truncation) is the audit engineer's; this
+    stand-in takes its place at the hook and records what the round asks of it."""
+    asked: list = []
+    service = RetentionService(app.ctx, app.hits, app.config.retention, audit_purge=asked.append)
+    clock.now = START + 3 * DAY
+    service.purge()
+    assert asked == [START + 3 * DAY - timedelta(days=1095)]
 
 
 # -- the report ------------------------------------------------------------------------
