@@ -31,6 +31,11 @@ DAY = timedelta(days=1)
 AGR = "agr-1"
 
 
+def messages(uow) -> dict[str, int]:
+    """Outbox messages per state, states with none left out."""
+    return {state: n for state, n in uow.outbox.depth().items() if n}
+
+
 # -- own entries -----------------------------------------------------------------------
 
 
@@ -215,7 +220,7 @@ def test_erasing_a_confirmation_takes_its_messages_with_it(store):
     with store.read() as uow:
         assert uow.confirmations.get("req-1") is None
         assert uow.confirmations.get("req-2") is not None
-        assert uow.outbox.depth() == {"pending": 1}
+        assert messages(uow) == {"pending": 1}
 
 
 def test_confirmations_held_apply_each_agreements_limit(store):
@@ -261,7 +266,7 @@ def test_outbox_due_are_closed_messages_but_never_hit_notifications(store, clock
         assert uow.retention.erase_outbox([ids["a"], ids["c"]]) == 2
         uow.commit()
     with store.read() as uow:
-        assert uow.outbox.depth() == {"delivered": 1, "pending": 1}
+        assert messages(uow) == {"delivered": 1, "pending": 1}
 
 
 # -- the ISC ---------------------------------------------------------------------------
