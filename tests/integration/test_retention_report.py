@@ -12,6 +12,8 @@ import sqlite3
 import subprocess
 import time
 
+import pytest
+
 from gateway.federation import PORTS, LocalFederation
 from tests.integration.test_demo import demo_command, demo_env
 
@@ -41,6 +43,8 @@ def set_purge_interval(node, seconds: float) -> None:
     config.write_text("\n".join([*lines, f"purge_interval_s = {seconds}"]) + "\n")
 
 
+# The demo alone takes most of the suite's 300 s per test on a busy machine.
+@pytest.mark.timeout(900)
 def test_after_the_demo_nothing_is_past_its_limit_and_an_aged_record_is_reported(tmp_path, certs):
     workdir = tmp_path / "demo"
     run = subprocess.run(
