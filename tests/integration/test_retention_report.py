@@ -30,9 +30,10 @@ def audit_records(node, after: int) -> list[dict]:
     while True:
         seq = str(records[-1]["seq"]) if records else str(after)
         page = node.json("audit", "list", "--after", seq, "--limit", "1000")
-        if not page:
-            return records
         records += page
+        # Each listing is itself recorded: a short page is the end of the log.
+        if len(page) < 1000:
+            return records
 
 
 def set_purge_interval(node, seconds: float) -> None:
