@@ -39,6 +39,7 @@ from gateway.services.outbox import OutboxService
 from gateway.services.partner_changes import PartnerChangeService
 from gateway.services.partner_keys import PartnerKeyService
 from gateway.services.ports import Store
+from gateway.services.retention import RetentionService
 from gateway.services.signing_keys import SigningKeyService
 from gateway.services.sync import SyncService, Verifier, verify_received
 from gateway.services.tls import TlsService
@@ -83,6 +84,8 @@ class Application:
     # Issue 15: the TLS identity served now, and its reload without a restart.
     tls_identity: NodeTlsIdentity | None = None
     tls: TlsService | None = None
+    # Issue 16: every retention rule, run by the purge loop, and its report.
+    retention: RetentionService | None = None
 
     @property
     def store(self) -> Store:
@@ -219,6 +222,7 @@ def build_application(
                 (OWN_CA, _read_or_none(config.tls_ca)),
             ],
             certificate_warning_days=config.certificate_warning_days,
+            backup_warning_days=config.backup_warning_days,
         ),
         gate=gate,
         signing_keys=SigningKeyService(ctx, keys, on_queued=outbox_wake.set),
@@ -229,6 +233,9 @@ def build_application(
         token_rotation=TokenRotationService(ctx, feed),
         tls_identity=tls_identity,
         tls=TlsService(ctx, tls_identity) if tls_identity is not None else None,
+        # audit_purge: the audit log's anchor truncation plugs in here (see the HOOK
+        # in gateway/services/retention.py).
+        retention=RetentionService(ctx, hits, config.retention),
     )
 
 

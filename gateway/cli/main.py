@@ -26,6 +26,7 @@ from gateway.cli import (
     partner,
     partner_changes,
     reads,
+    retention,
     signing_keys,  # noqa: F401 - adds `keys rotate signing`, `partner keys ...`
     sync,
     tls,
@@ -61,6 +62,7 @@ for command in (
     isc.isc,
     keys.keys,
     tls.tls,
+    retention.retention,
 ):
     cli.add_command(command)
 # A partner's move, announced and decided: beside partner add/update/remove.

@@ -181,6 +181,9 @@ def status(home: Path, token_file: Path | None, wait_s: float) -> None:
     if not r.adapters:
         click.echo("adapters        none has handed in reads since the node started")
     _echo_certificates(r)
+    newest = r.newest_backup_at.ToJsonString() if r.HasField("newest_backup_at") else "none"
+    warning = f"  WARNING: none within {r.backup_warning_days} days" if r.backup_warning else ""
+    click.echo(f"backups         newest recorded {newest}{warning}")
     click.echo(f"audit records   {r.audit_records}")
 
 

@@ -68,6 +68,7 @@ class Action(enum.StrEnum):
 
     TOKEN_SECRET_ROTATE = "token_secret.rotate"
     TLS_RELOAD = "tls.reload"
+    RETENTION_READ = "retention.read"
 
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
@@ -105,6 +106,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Issue 15: the node's plate-token secret and TLS identity are the administrator's.
     Action.TOKEN_SECRET_ROTATE: frozenset({Role.ADMIN}),
     Action.TLS_RELOAD: frozenset({Role.ADMIN}),
+    # Issue 16: what is kept and for how long, for the data protection officer.
+    Action.RETENTION_READ: frozenset({Role.AUDITOR, Role.ADMIN}),
 }
 
 

@@ -19,6 +19,7 @@ from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import admin_pb2_grpc
 from gateway.wire.local_api import token_from
 from gateway.wire.partner_change_codec import partner_change_record_pb
+from gateway.wire.retention_codec import retention_report_pb
 from gateway.wire.strict import bounded_id, to_datetime, to_timestamp
 
 EXPORT_CHUNK = 5_000
@@ -91,6 +92,12 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     @grpc_method()
     def ReloadTls(self, request, context):
         return wire.tls_reload_pb(self._app.tls.reload(self._caller(context)))
+
+    @grpc_method()
+    def GetRetentionReport(self, request, context):
+        assert self._app.retention is not None  # bootstrap always builds it
+        rows = self._app.retention.report(self._caller(context))
+        return retention_report_pb(rows, self._app.ctx.now())
 
     # -- partners, agreements, users, audit --------------------------------------------
 

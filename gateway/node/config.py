@@ -3,6 +3,7 @@ creates them. Secrets are written owner-only from the first byte."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -13,6 +14,7 @@ import msgspec
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.identity import NodeSigningKey, check_node_id
+from gateway.domain.retention import RetentionSettings
 from gateway.settings import Settings, load_settings
 from gateway.wire.local_api import socket_target
 
@@ -103,6 +105,7 @@ class LimitsConfig(Settings):
 
 
 STALE_FEED_ACTIONS = ("alert", "stop_matching")
+RETENTION_SETTINGS = tuple(f.name for f in dataclasses.fields(RetentionSettings))
 
 
 class NodeConfig(Settings):
@@ -129,8 +132,24 @@ class NodeConfig(Settings):
     # which defaults to the node id.
     zones: dict[str, str] = msgspec.field(default_factory=dict)
     default_zone: str = ""
-    # How often expired hits are erased.
+    # How often the purge loop runs every retention rule (gateway/domain/retention.py).
     purge_interval_s: float = 60.0
+    # Retention (issue 16; the rules and their legal basis: `argos retention report`).
+    # Own entries withdrawn or expired, kept for the case file this long, then erased.
+    own_entry_retention_days: int = 90
+    # Closed confirmations (and their outbox messages), at most the agreement's hit
+    # retention.
+    confirmation_retention_days: int = 28
+    # Outbox messages after delivery (or final refusal); hit notifications go with hits.
+    outbox_retention_days: int = 7
+    isc_candidate_retention_days: int = 90
+    isc_publication_retention_days: int = 365
+    # ISC rejections and seen records.
+    isc_record_retention_days: int = 90
+    # The audit log (LED art. 25: three years), erased behind a signed anchor.
+    audit_retention_days: int = 1095
+    # The retention report warns when the newest backup is older than this.
+    backup_warning_days: int = 7
     # Longest wait between two tries to deliver an outbox message to a partner.
     outbox_max_backoff_s: float = 60.0
     # The port's read-history interface (an adapter's POST /search), for retrospective
@@ -177,6 +196,13 @@ class NodeConfig(Settings):
             raise InvalidInput("certificate_warning_days must not be negative")
         if self.tls_reload_check_s < 0:
             raise InvalidInput("tls_reload_check_s must not be negative")
+        for name in RETENTION_SETTINGS:
+            if getattr(self, name) < 1:
+                raise InvalidInput(f"{name} must be at least 1 day")
+
+    @property
+    def retention(self) -> RetentionSettings:
+        return RetentionSettings(**{name: getattr(self, name) for name in RETENTION_SETTINGS})
 
     @property
     def endpoint(self) -> str:

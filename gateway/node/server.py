@@ -204,10 +204,13 @@ class NodeServer:
             wake.clear()
 
     def _purge_loop(self) -> None:
-        """Erase hits whose retention has ended."""
+        """Erase every record whose retention has ended (each rule, every round)."""
         while not self._stop.wait(self.config.purge_interval_s):
             try:
-                self.app.hits.purge()
+                if self.app.retention is not None:
+                    self.app.retention.purge()
+                else:
+                    self.app.hits.purge()
             except Exception:  # try again next round
                 log.exception("retention.failed")
 

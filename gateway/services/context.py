@@ -57,6 +57,9 @@ class ReceivedListener(Protocol):
     def keys_retired(self, agreement_id: str) -> None:
         """Keys of an agreement were erased (a token epoch ended): index without them."""
 
+    def entries_erased(self, agreement_id: str) -> None:
+        """Entries of an agreement were erased when their retention ended."""
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -203,6 +206,10 @@ class NodeContext:
     def received_keys_retired(self, agreement_id: str) -> None:
         for listener in self.received_listeners:
             listener.keys_retired(agreement_id)
+
+    def received_entries_erased(self, agreement_id: str) -> None:
+        for listener in self.received_listeners:
+            listener.entries_erased(agreement_id)
 
 
 def verifier_of(keys: tuple[PublicNodeKey, ...]) -> Callable[[bytes, bytes], bool]:

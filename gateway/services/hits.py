@@ -26,6 +26,7 @@ from gateway.domain.hits import (
 from gateway.domain.ids import new_entry_id
 from gateway.domain.matching import OWN, Match
 from gateway.domain.plates import normalise_plate
+from gateway.domain.retention import capped_hit_retention_days
 from gateway.domain.roles import Action
 from gateway.domain.times import from_epoch_ms
 from gateway.services.access import requires
@@ -139,7 +140,9 @@ class HitService:
                 return None  # withdrawn or changed since the index saw it
             action, flags, version = entry.action.value, entry.flags, entry.version
             agreement_version = None
-            retention = self._settings.own_hit_retention_days
+            retention = capped_hit_retention_days(
+                self._settings.own_hit_retention_days, self._ctx.node_id
+            )
         else:
             agreement = uow.agreements.get(agreement_id)
             terms = agreement.in_force(now) if agreement else None
@@ -151,7 +154,10 @@ class HitService:
             shared = feed_codec.change_from_leaf(leaf).upsert
             action, flags, version = shared.action, shared.flags or (), shared.version
             agreement_version = terms.version
-            retention = terms.hit_retention_days
+            # Retention rule 7: the stricter national limit of the pair.
+            retention = capped_hit_retention_days(
+                terms.hit_retention_days, self._ctx.node_id, match.owner
+            )
             notification = build_notification(
                 hit_id=hit_id,
                 terms=terms,
@@ -263,7 +269,10 @@ class HitService:
             country_inferred=n.country_inferred,
             envelope=codec.envelope_bytes(envelope),
             received_at=now,
-            expires_at=hit_expires_at(n.observed_at, terms.hit_retention_days),
+            expires_at=hit_expires_at(
+                n.observed_at,
+                capped_hit_retention_days(terms.hit_retention_days, self._ctx.node_id, sender),
+            ),
         )
         with self._ctx.store.write() as uow:
             new = uow.hits.save_received(stored)

@@ -217,6 +217,13 @@ class MatchingService:
             if agreement_id in self.engine.lists:
                 self._load_received(agreement_id)
 
+    def entries_erased(self, agreement_id: str) -> None:
+        """Entries of the list were erased by their retention: index the list again
+        from what is held, so no read is matched against them."""
+        with self._lock:
+            if agreement_id in self.engine.lists:
+                self._load_received(agreement_id)
+
     def token_keys(self) -> dict[str, int]:
         """How many token keys each partner list hashes reads under (2 during a token
         secret's overlap, 1 otherwise)."""

@@ -20,6 +20,7 @@ from gateway.domain.certificates import (
     certificate_expiry,
 )
 from gateway.domain.partners import Partner
+from gateway.domain.retention import is_due
 from gateway.domain.roles import Action
 from gateway.services.access import requires
 from gateway.services.confirmations import ConfirmationService
@@ -104,6 +105,16 @@ class NodeStatus:
     caller: Caller
     figures: NodeFigures
     partners: list[PartnerStatus]
+    # Issue 16: the newest backup the audit log records (None: none), and the age
+    # past which status warns (backup_warning_days).
+    newest_backup: datetime | None = None
+    backup_warning: timedelta = timedelta(days=7)
+
+    @property
+    def backup_overdue(self) -> bool:
+        if self.newest_backup is None:
+            return True
+        return is_due(self.newest_backup + self.backup_warning, self.figures.at)
 
 
 class OperationsService:
@@ -119,6 +130,7 @@ class OperationsService:
         ingest: IngestService | None = None,
         own_certificates: OwnCertificates | None = None,
         certificate_warning_days: int = DEFAULT_CERTIFICATE_WARNING_DAYS,
+        backup_warning_days: int = 7,
     ) -> None:
         self._ctx = ctx
         self._sync = sync
@@ -129,13 +141,22 @@ class OperationsService:
         self._ingest = ingest
         self._own_certificates = own_certificates or (lambda: [])
         self._certificate_warning = timedelta(days=certificate_warning_days)
+        self._backup_warning = timedelta(days=backup_warning_days)
 
     @requires(Action.STATUS)
     def status(self, caller: Caller) -> NodeStatus:
         figures = self.figures()
         with self._ctx.store.read() as uow:
             partners = uow.partners.all()
-        return NodeStatus(caller, figures, self._partner_status(partners, figures))
+            # Not in figures(): the metrics scrape would walk the audit log each time.
+            newest_backup = uow.retention.newest_backup()
+        return NodeStatus(
+            caller,
+            figures,
+            self._partner_status(partners, figures),
+            newest_backup,
+            self._backup_warning,
+        )
 
     def figures(self) -> NodeFigures:
         now = self._ctx.now()

@@ -63,7 +63,7 @@ _CONFIRMATION_STATES = {
 
 def status_pb(status: NodeStatus, node_id: str, key_id: str, endpoint: str) -> pb.GetStatusResponse:
     f = status.figures
-    return pb.GetStatusResponse(
+    response = pb.GetStatusResponse(
         node_id=node_id,
         key_id=key_id,
         federation_address=endpoint,
@@ -111,7 +111,12 @@ def status_pb(status: NodeStatus, node_id: str, key_id: str, endpoint: str) -> p
         stale_feed_after_seconds=int(f.stale_after.total_seconds()),
         certificates=[_certificate_pb(c) for c in f.certificates],
         certificate_warning_days=f.certificate_warning.days,
+        backup_warning_days=status.backup_warning.days,
+        backup_warning=status.backup_overdue,
     )
+    if status.newest_backup is not None:
+        response.newest_backup_at.CopyFrom(to_timestamp(status.newest_backup))
+    return response
 
 
 def _feed_pb(s: SyncOverview, matching_stopped: bool) -> pb.FeedFreshness:

@@ -29,6 +29,7 @@ from gateway.services.ports.received import (
     SyncState,
 )
 from gateway.services.ports.registry import PartnerRepository, UserRepository
+from gateway.services.ports.retention import Held, RetentionRepository
 from gateway.services.ports.unit_of_work import Store, UnitOfWork
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "FeedRow",
     "FeedState",
     "FeedWrite",
+    "Held",
     "HeldConfirmation",
     "HeldProofs",
     "HitFact",
@@ -57,6 +59,7 @@ __all__ = [
     "PullState",
     "ReceivedIndexRow",
     "ReceivedRepository",
+    "RetentionRepository",
     "StatusDelivery",
     "Store",
     "SyncState",

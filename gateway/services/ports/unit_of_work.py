@@ -28,6 +28,7 @@ from gateway.services.ports.outbox import OutboxRepository
 from gateway.services.ports.partner_changes import PartnerChangeRepository
 from gateway.services.ports.received import ReceivedRepository
 from gateway.services.ports.registry import PartnerRepository, UserRepository
+from gateway.services.ports.retention import RetentionRepository
 from gateway.services.ports.signed import SignedRecordRepository
 
 
@@ -58,6 +59,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditRepository: ...
     @property
     def partner_changes(self) -> PartnerChangeRepository: ...
+    @property
+    def retention(self) -> RetentionRepository: ...
 
     def commit(self) -> None:
         """Keep what this unit wrote (a read unit has nothing to keep and refuses)."""

@@ -49,9 +49,9 @@ class SqliteOutbox:
 
     def refused(self, message_id: int, reason: str) -> None:
         self._conn.execute(
-            "UPDATE outbox SET state = 'refused', last_error = ?, attempts = attempts + 1 "
-            "WHERE id = ?",
-            (reason[:500], message_id),
+            "UPDATE outbox SET state = 'refused', last_error = ?, attempts = attempts + 1, "
+            "delivered_at = ? WHERE id = ?",  # closed: the clock of its retention
+            (reason[:500], self._uow.now_text(), message_id),
         )
 
     def retry_at(self, message_id: int, when: datetime, reason: str) -> None:

@@ -201,13 +201,45 @@ class SqliteReceived:
             ):
                 hashes[entry_id] = merkle.leaf_hash(leaf)
                 fields[entry_id] = (entry_id, token, plate, country)
+        self._held_erased(state.agreement_id, ids, hashes)
         return hashes, fields
+
+    def _held_erased(self, agreement_id: str, ids: list[str], hashes: dict[str, bytes]) -> None:
+        """Entries erased by their retention still count in the provider's set: their
+        leaf hash is taken from the ledger (and the ledger forgets them, as the batch
+        changes or removes them). Not in the match index: no fields."""
+        if (
+            not ids
+            or not self._conn.execute(
+                "SELECT 1 FROM received_erased WHERE agreement_id = ? LIMIT 1", (agreement_id,)
+            ).fetchone()
+        ):
+            return
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for entry_id, leaf_hash in self._conn.execute(
+                "SELECT entry_id, leaf_hash FROM received_erased "
+                f"WHERE agreement_id = ? AND entry_id IN ({marks})",
+                (agreement_id, *chunk),
+            ).fetchall():
+                hashes.setdefault(entry_id, leaf_hash)
+            self._conn.execute(
+                f"DELETE FROM received_erased WHERE agreement_id = ? AND entry_id IN ({marks})",
+                (agreement_id, *chunk),
+            )
 
     def purge(self, agreement_id: str) -> int:
         count = self._conn.execute(
             "SELECT count(*) FROM received_entries WHERE agreement_id = ?", (agreement_id,)
         ).fetchone()[0]
-        for table in ("received_entries", "checkpoints", "sync_state", "matching_keys"):
+        for table in (
+            "received_entries",
+            "received_erased",
+            "checkpoints",
+            "sync_state",
+            "matching_keys",
+        ):
             self._conn.execute(f"DELETE FROM {table} WHERE agreement_id = ?", (agreement_id,))
         return count
 

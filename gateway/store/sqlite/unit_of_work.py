@@ -18,6 +18,7 @@ from gateway.store.sqlite.outbox import SqliteOutbox
 from gateway.store.sqlite.partner_changes import SqlitePartnerChanges
 from gateway.store.sqlite.received import SqliteReceived
 from gateway.store.sqlite.registry import SqlitePartners, SqliteUsers
+from gateway.store.sqlite.retention import SqliteRetention
 from gateway.store.sqlite.signed import SqliteSignedRecords
 
 if TYPE_CHECKING:
@@ -91,3 +92,7 @@ class SqliteUnitOfWork:
     @cached_property
     def partner_changes(self) -> SqlitePartnerChanges:
         return SqlitePartnerChanges(self)
+
+    @cached_property
+    def retention(self) -> SqliteRetention:
+        return SqliteRetention(self)

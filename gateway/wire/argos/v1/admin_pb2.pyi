@@ -65,7 +65,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role", "hotlist_entries", "entries_due_for_review", "adapters", "outbox_pending", "outbox_refused", "open_confirmations", "partner_status", "entries_expiring", "expiry_warning_days", "confirmations_near_deadline", "confirmation_warning_minutes", "outbox_delivered", "feeds", "stale_feed_after_seconds", "certificates", "certificate_warning_days")
+    __slots__ = ("node_id", "key_id", "federation_address", "partners", "active_agreements", "pending_agreements", "audit_records", "user", "role", "hotlist_entries", "entries_due_for_review", "adapters", "outbox_pending", "outbox_refused", "open_confirmations", "partner_status", "entries_expiring", "expiry_warning_days", "confirmations_near_deadline", "confirmation_warning_minutes", "outbox_delivered", "feeds", "stale_feed_after_seconds", "certificates", "certificate_warning_days", "newest_backup_at", "backup_warning_days", "backup_warning")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     FEDERATION_ADDRESS_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +91,9 @@ class GetStatusResponse(_message.Message):
     STALE_FEED_AFTER_SECONDS_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATES_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_WARNING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    NEWEST_BACKUP_AT_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_WARNING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    BACKUP_WARNING_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     key_id: str
     federation_address: str
@@ -116,7 +119,10 @@ class GetStatusResponse(_message.Message):
     stale_feed_after_seconds: int
     certificates: _containers.RepeatedCompositeFieldContainer[CertificateStatus]
     certificate_warning_days: int
-    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., hotlist_entries: _Optional[int] = ..., entries_due_for_review: _Optional[int] = ..., adapters: _Optional[_Iterable[_Union[AdapterHealth, _Mapping]]] = ..., outbox_pending: _Optional[int] = ..., outbox_refused: _Optional[int] = ..., open_confirmations: _Optional[int] = ..., partner_status: _Optional[_Iterable[_Union[PartnerStatus, _Mapping]]] = ..., entries_expiring: _Optional[int] = ..., expiry_warning_days: _Optional[int] = ..., confirmations_near_deadline: _Optional[_Iterable[_Union[ConfirmationDue, _Mapping]]] = ..., confirmation_warning_minutes: _Optional[int] = ..., outbox_delivered: _Optional[int] = ..., feeds: _Optional[_Iterable[_Union[FeedFreshness, _Mapping]]] = ..., stale_feed_after_seconds: _Optional[int] = ..., certificates: _Optional[_Iterable[_Union[CertificateStatus, _Mapping]]] = ..., certificate_warning_days: _Optional[int] = ...) -> None: ...
+    newest_backup_at: _timestamp_pb2.Timestamp
+    backup_warning_days: int
+    backup_warning: bool
+    def __init__(self, node_id: _Optional[str] = ..., key_id: _Optional[str] = ..., federation_address: _Optional[str] = ..., partners: _Optional[int] = ..., active_agreements: _Optional[int] = ..., pending_agreements: _Optional[int] = ..., audit_records: _Optional[int] = ..., user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., hotlist_entries: _Optional[int] = ..., entries_due_for_review: _Optional[int] = ..., adapters: _Optional[_Iterable[_Union[AdapterHealth, _Mapping]]] = ..., outbox_pending: _Optional[int] = ..., outbox_refused: _Optional[int] = ..., open_confirmations: _Optional[int] = ..., partner_status: _Optional[_Iterable[_Union[PartnerStatus, _Mapping]]] = ..., entries_expiring: _Optional[int] = ..., expiry_warning_days: _Optional[int] = ..., confirmations_near_deadline: _Optional[_Iterable[_Union[ConfirmationDue, _Mapping]]] = ..., confirmation_warning_minutes: _Optional[int] = ..., outbox_delivered: _Optional[int] = ..., feeds: _Optional[_Iterable[_Union[FeedFreshness, _Mapping]]] = ..., stale_feed_after_seconds: _Optional[int] = ..., certificates: _Optional[_Iterable[_Union[CertificateStatus, _Mapping]]] = ..., certificate_warning_days: _Optional[int] = ..., newest_backup_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., backup_warning_days: _Optional[int] = ..., backup_warning: _Optional[bool] = ...) -> None: ...
 
 class FeedFreshness(_message.Message):
     __slots__ = ("agreement_id", "partner", "last_head_at", "head_age_seconds", "stale", "matching_stopped")
@@ -1319,3 +1325,43 @@ class ReloadTlsResponse(_message.Message):
     not_after: _timestamp_pb2.Timestamp
     changed: bool
     def __init__(self, fingerprint_sha256: _Optional[str] = ..., serial: _Optional[str] = ..., not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., changed: _Optional[bool] = ...) -> None: ...
+
+class GetRetentionReportRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RetentionKind(_message.Message):
+    __slots__ = ("kind", "clock", "limit", "setting", "legal_basis", "enforced_by", "held_here", "held", "oldest", "next_erasure_due", "past_limit", "warning")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    SETTING_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    ENFORCED_BY_FIELD_NUMBER: _ClassVar[int]
+    HELD_HERE_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    OLDEST_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ERASURE_DUE_FIELD_NUMBER: _ClassVar[int]
+    PAST_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    WARNING_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    clock: str
+    limit: str
+    setting: str
+    legal_basis: str
+    enforced_by: str
+    held_here: bool
+    held: int
+    oldest: _timestamp_pb2.Timestamp
+    next_erasure_due: _timestamp_pb2.Timestamp
+    past_limit: int
+    warning: str
+    def __init__(self, kind: _Optional[str] = ..., clock: _Optional[str] = ..., limit: _Optional[str] = ..., setting: _Optional[str] = ..., legal_basis: _Optional[str] = ..., enforced_by: _Optional[str] = ..., held_here: _Optional[bool] = ..., held: _Optional[int] = ..., oldest: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_erasure_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., past_limit: _Optional[int] = ..., warning: _Optional[str] = ...) -> None: ...
+
+class GetRetentionReportResponse(_message.Message):
+    __slots__ = ("kinds", "generated_at")
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
+    kinds: _containers.RepeatedCompositeFieldContainer[RetentionKind]
+    generated_at: _timestamp_pb2.Timestamp
+    def __init__(self, kinds: _Optional[_Iterable[_Union[RetentionKind, _Mapping]]] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -295,6 +295,11 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.ReloadTlsRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.ReloadTlsResponse.FromString,
                 _registered_method=True)
+        self.GetRetentionReport = channel.unary_unary(
+                '/argos.v1.AdminService/GetRetentionReport',
+                request_serializer=argos_dot_v1_dot_admin__pb2.GetRetentionReportRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.GetRetentionReportResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -659,6 +664,15 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRetentionReport(self, request, context):
+        """Issue 16: per kind of record, its retention rule, the legal basis, what is held,
+        the oldest, when the next erasure is due and anything past its limit. Auditors and
+        admins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -921,6 +935,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ReloadTls,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.ReloadTlsRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.ReloadTlsResponse.SerializeToString,
+            ),
+            'GetRetentionReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRetentionReport,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.GetRetentionReportRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.GetRetentionReportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2328,6 +2347,33 @@ class AdminService:
             '/argos.v1.AdminService/ReloadTls',
             argos_dot_v1_dot_admin__pb2.ReloadTlsRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.ReloadTlsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRetentionReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/GetRetentionReport',
+            argos_dot_v1_dot_admin__pb2.GetRetentionReportRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.GetRetentionReportResponse.FromString,
             options,
             channel_credentials,
             insecure,
