@@ -24,6 +24,7 @@ from gateway.node.token_secrets import FileTokenSecrets
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
 from gateway.services.alerts import AlertHub
+from gateway.services.audit import AuditService
 from gateway.services.confirmations import ConfirmationService, ReadHistory
 from gateway.services.context import FederationPort, NodeContext
 from gateway.services.federation import FederationGate, FederationLimits
@@ -83,6 +84,8 @@ class Application:
     # Issue 15: the TLS identity served now, and its reload without a restart.
     tls_identity: NodeTlsIdentity | None = None
     tls: TlsService | None = None
+    # Issue 16: the audit log's retention (erasure behind a signed anchor) and export.
+    audit: AuditService | None = None
 
     @property
     def store(self) -> Store:
@@ -229,6 +232,7 @@ def build_application(
         token_rotation=TokenRotationService(ctx, feed),
         tls_identity=tls_identity,
         tls=TlsService(ctx, tls_identity) if tls_identity is not None else None,
+        audit=AuditService(ctx, config.audit_retention_days),
     )
 
 

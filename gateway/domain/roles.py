@@ -69,6 +69,9 @@ class Action(enum.StrEnum):
     TOKEN_SECRET_ROTATE = "token_secret.rotate"
     TLS_RELOAD = "tls.reload"
 
+    # Issue 16: the audit log of a period, handed to a supervisory authority.
+    AUDIT_EXPORT = "audit.export"
+
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -105,6 +108,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Issue 15: the node's plate-token secret and TLS identity are the administrator's.
     Action.TOKEN_SECRET_ROTATE: frozenset({Role.ADMIN}),
     Action.TLS_RELOAD: frozenset({Role.ADMIN}),
+    # Issue 16: a disclosure of the log itself, to the supervisory authority: those who
+    # may read and verify it, nobody else.
+    Action.AUDIT_EXPORT: frozenset({Role.AUDITOR, Role.ADMIN}),
 }
 
 

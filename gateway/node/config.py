@@ -11,6 +11,8 @@ from typing import Any
 
 import msgspec
 
+from gateway.domain.audit_anchor import DEFAULT_RETENTION_DAYS as DEFAULT_AUDIT_RETENTION_DAYS
+from gateway.domain.audit_anchor import check_retention_days as check_audit_retention_days
 from gateway.domain.errors import InvalidInput
 from gateway.domain.identity import NodeSigningKey, check_node_id
 from gateway.settings import Settings, load_settings
@@ -131,6 +133,9 @@ class NodeConfig(Settings):
     default_zone: str = ""
     # How often expired hits are erased.
     purge_interval_s: float = 60.0
+    # Issue 16: how long audit records are kept (LED art. 25; three years by default, at
+    # least 180 days); older ones are erased behind a signed anchor by the purge loop.
+    audit_retention_days: int = DEFAULT_AUDIT_RETENTION_DAYS
     # Longest wait between two tries to deliver an outbox message to a partner.
     outbox_max_backoff_s: float = 60.0
     # The port's read-history interface (an adapter's POST /search), for retrospective
@@ -177,6 +182,7 @@ class NodeConfig(Settings):
             raise InvalidInput("certificate_warning_days must not be negative")
         if self.tls_reload_check_s < 0:
             raise InvalidInput("tls_reload_check_s must not be negative")
+        check_audit_retention_days(self.audit_retention_days)
 
     @property
     def endpoint(self) -> str:

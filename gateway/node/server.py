@@ -204,12 +204,17 @@ class NodeServer:
             wake.clear()
 
     def _purge_loop(self) -> None:
-        """Erase hits whose retention has ended."""
+        """Erase hits, and audit records, whose retention has ended."""
         while not self._stop.wait(self.config.purge_interval_s):
             try:
                 self.app.hits.purge()
             except Exception:  # try again next round
                 log.exception("retention.failed")
+            try:
+                if self.app.audit is not None:
+                    self.app.audit.purge()
+            except Exception:  # a broken prefix stays until an administrator looks
+                log.exception("audit_retention.failed")
 
     def _deadline_loop(self) -> None:
         """Expire confirmations past their deadline; escalate those near it."""

@@ -38,6 +38,7 @@ SERVICES = (
     "partner_keys",
     "token_rotation",
     "tls",
+    "audit",
 )
 
 
