@@ -145,7 +145,7 @@ class AuditService:
         if start >= end:
             raise InvalidInput("the period's end must come after its start (--from before --to)")
         period_start, period_end = time_text(start), time_text(end)
-        checked, problem = self._ctx.verify_audit()
+        _, problem = self._ctx.verify_audit()
         if problem is not None:
             self._ctx.record(
                 caller,

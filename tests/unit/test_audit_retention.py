@@ -22,6 +22,7 @@ from gateway.domain.roles import Role
 from gateway.domain.times import time_text
 from gateway.node.config import load_config
 from gateway.services.administration import AuditBroken
+from gateway.services.audit import AuditService
 from gateway.services.context import Caller
 from gateway.store.sqlite.audit import SqliteAudit
 from tests.unit.app_support import NoPartners, gent_config
@@ -48,7 +49,7 @@ def node(tmp_path, certs) -> Iterator[tuple[Application, Clock]]:
     clock = Clock()
     app = build_application(gent_config(tmp_path, certs), federation=NoPartners(), clock=clock)
     app.administration.initialise("admin")  # records 1, 2
-    for name in ("ivan", "olga", "dora"):  # records 3..5
+    for name in ("ivan", "olga", "joris"):  # records 3..5
         app.users.add_user(ADMIN, name, Role.INVESTIGATOR)
     clock.now = START + timedelta(days=1)
     for name in ("piet", "joke", "els"):  # records 6..8
@@ -109,6 +110,16 @@ def test_a_later_erasure_adds_an_anchor_and_verification_starts_from_the_newest(
     assert [r.seq for r in audit(app)] == [9, 10]
     checked, problem = app.administration.verify_audit(AUDITOR)
     assert (checked, problem) == (2, None)
+
+
+def test_a_long_due_prefix_is_erased_in_batches_each_behind_its_own_anchor(node):
+    app, clock = node
+    batched = AuditService(app.ctx, 1095, batch=3)
+    clock.now = START + RETENTION + timedelta(days=1, hours=1)
+    assert [batched.purge(), batched.purge(), batched.purge(), batched.purge()] == [3, 3, 2, 0]
+    assert [a.seq for a, _ in anchors(app)] == [3, 6, 8]
+    assert [r.action for r in audit(app)] == ["audit.erased"] * 3
+    assert app.ctx.verify_audit() == (3, None)
 
 
 def test_everything_due_leaves_the_erasure_record_alone_chained_to_the_anchor(node):

@@ -79,15 +79,18 @@ class SqliteAudit:
         """The longest prefix (in the order appended, at most `limit`) whose every record
         is older than `before`. Reads from the start of the table only: cheap when
         nothing is due, which is every purge round but the first of a day."""
-        rows = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM audit ORDER BY id LIMIT ?", (limit,)
-        ).fetchall()
+        # Stepped one row at a time: the walk stops at the first record still kept.
+        rows = self._conn.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY id LIMIT ?", (limit,))
         due = []
         for row in rows:
             if row[1] >= before:
                 break
             due.append(row)
-        return [_record(r) for r in due]
+        rows.close()
+        try:
+            return [_record(r) for r in due]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"a record cannot be read: {exc}") from None
 
     def erase_first(self, count: int) -> int:
         """Erase the first `count` records in the order appended (the prefix `oldest`
