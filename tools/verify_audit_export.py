@@ -223,15 +223,19 @@ def verify(path: str, pinned: list[str]) -> list[str]:
     if head["seq"] == prev_seq and head.get("hash") != prev_hash:
         raise Failed(f"line {head_no}: the head does not pin the period's last record")
 
+    if proof == "genesis":
+        origin = "starting at the log's first record"
+    elif proof == "anchor":
+        origin = (
+            f"starting at the node's signed anchor (records 1 to {start['prev_seq']} "
+            f"erased by retention on {start['anchor']['erased_at']})"
+        )
+    else:
+        origin = f"following record {start['prev_seq']} (hash vouched for by the seal)"
     verdict = [
         f"VERIFIED: {count} audit records of {header.get('node_id')}, records {first_seq} "
         f"to {prev_seq}, period {header.get('period_start')} to {header.get('period_end')}",
-        {
-            "genesis": "starting at the log's first record",
-            "anchor": f"starting at the node's signed anchor (records 1 to {start['prev_seq']} "
-            f"erased by retention on {start['anchor']['erased_at']})",
-            "seal": f"following record {start['prev_seq']} (hash vouched for by the seal)",
-        }[proof],
+        origin,
         f"sealed by key {seal['key_id']} on {seal.get('exported_at')}; the log's signed head "
         f"was record {head['seq']}"
         + (" (the period's last record)" if head["seq"] == prev_seq else ""),

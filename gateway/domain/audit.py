@@ -240,7 +240,12 @@ def verify_chain(
         # Seq first: a deletion or swap also breaks the link, but "expected 5,
         # found 6" tells the investigator what happened far better.
         if record.seq != expected:
-            if position == 0 and anchor is None and isinstance(record.seq, int) and expected < record.seq:
+            if (
+                position == 0
+                and anchor is None
+                and isinstance(record.seq, int)
+                and expected < record.seq
+            ):
                 hint = "records erased without a signed anchor, or deleted?"
             elif isinstance(record.seq, int) and record.seq > expected:
                 hint = "record deleted or reordered?"
@@ -253,7 +258,9 @@ def verify_chain(
             )
         if record.prev_hash != prev_hash:
             if position == 0:
-                link_to = "genesis" if anchor is None else f"the signed anchor (record {anchor.seq})"
+                link_to = (
+                    "genesis" if anchor is None else f"the signed anchor (record {anchor.seq})"
+                )
             else:
                 link_to = f"record {expected - 1}"
             return ChainBreak(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Final
 
 from gateway.domain.errors import InvalidInput
@@ -71,7 +72,7 @@ def anchor_message(anchor: AuditAnchor) -> bytes:
 def anchors_problem(anchors: list[AuditAnchor]) -> str | None:
     """Rule 4 on the order of anchors (oldest first); their signatures are checked by
     whoever holds the node's keys. None when they are in order."""
-    for before, after in zip(anchors, anchors[1:], strict=False):
+    for before, after in pairwise(anchors):
         if after.seq <= before.seq or after.erased_at < before.erased_at:
             return (
                 f"the audit anchor at record {after.seq} does not cut further than the one "

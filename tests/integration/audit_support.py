@@ -79,7 +79,9 @@ def anchors(node: LocalNode) -> list[tuple]:
 
 
 def audit_records(node: LocalNode, token: Path | None = None) -> list[dict]:
-    return json.loads(node.argos("audit", "list", "--limit", "1000", "--json", token_file=token).stdout)
+    return json.loads(
+        node.argos("audit", "list", "--limit", "1000", "--json", token_file=token).stdout
+    )
 
 
 def tamper(node: LocalNode, *statements: str, params: tuple = ()) -> None:

@@ -34,8 +34,17 @@ def aged(tmp_path, certs):
 
 def export(node, out: Path, token: Path | None, *extra: str, check: bool = True):
     return node.argos(
-        "audit", "export", "--from", LONG_AGO, "--to", soon(), "--out", str(out), *extra,
-        token_file=token, check=check,
+        "audit",
+        "export",
+        "--from",
+        LONG_AGO,
+        "--to",
+        soon(),
+        "--out",
+        str(out),
+        *extra,
+        token_file=token,
+        check=check,
     )
 
 
@@ -79,7 +88,9 @@ def test_an_exported_period_verifies_with_the_standalone_verifier(aged: AgedNode
         ("start", "anchor.signature", "the anchor's signature does not verify"),
     ],
 )
-def test_one_changed_byte_fails_the_export_naming_what(aged: AgedNode, tmp_path, kind, field, named):
+def test_one_changed_byte_fails_the_export_naming_what(
+    aged: AgedNode, tmp_path, kind, field, named
+):
     out = tmp_path / "export.jsonl"
     export(aged.node, out, aged.auditor)
     data = bytearray(out.read_bytes())

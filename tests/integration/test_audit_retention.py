@@ -82,7 +82,16 @@ def test_an_insertion_just_after_the_anchor_is_named_even_with_its_hash_recomput
         ).fetchone()
     row_id, at, actor_kind, actor, object_type, object_id, recipient = row
     forged_hash = record_digest(
-        k, at, actor_kind, actor, "user.forged", object_type, object_id, "", recipient, {},
+        k,
+        at,
+        actor_kind,
+        actor,
+        "user.forged",
+        object_type,
+        object_id,
+        "",
+        recipient,
+        {},
         anchor_hash,
     )
     tamper(
@@ -91,8 +100,18 @@ def test_an_insertion_just_after_the_anchor_is_named_even_with_its_hash_recomput
         "INSERT INTO audit (id, seq, at, actor_kind, actor, action, object_type, object_id, "
         "justification, recipient, details, prev_hash, hash) "
         "VALUES (?, ?, ?, ?, ?, 'user.forged', ?, ?, '', ?, '{}', ?, ?)",
-        params=(row_id - 1, k, at, actor_kind, actor, object_type, object_id, recipient,
-                anchor_hash, forged_hash),
+        params=(
+            row_id - 1,
+            k,
+            at,
+            actor_kind,
+            actor,
+            object_type,
+            object_id,
+            recipient,
+            anchor_hash,
+            forged_hash,
+        ),
     )
     result = verify(aged)
     assert result.returncode == 7
@@ -104,8 +123,7 @@ def test_a_swap_just_after_the_anchor_is_named(aged):
     tamper(
         aged.node,
         f"UPDATE audit SET id = -1 WHERE seq = {k}",
-        f"UPDATE audit SET id = (SELECT id FROM audit WHERE seq = {k + 1}) - 1 "
-        f"WHERE seq = {k + 1}",
+        f"UPDATE audit SET id = (SELECT id FROM audit WHERE seq = {k + 1}) - 1 WHERE seq = {k + 1}",
         f"UPDATE audit SET id = (SELECT id FROM audit WHERE seq = {k + 1}) + 1 WHERE seq = {k}",
     )
     result = verify(aged)
@@ -129,9 +147,7 @@ def test_an_anchor_signed_by_another_key_is_caught(aged):
     thief = SigningKey.generate()
     thief_id = key_id(bytes(thief.verify_key))
     with sqlite3.connect(aged.node.home / "node.sqlite") as db:
-        at, hash_ = db.execute(
-            "SELECT at, hash FROM audit WHERE seq = ?", (seq + 2,)
-        ).fetchone()
+        at, hash_ = db.execute("SELECT at, hash FROM audit WHERE seq = ?", (seq + 2,)).fetchone()
         erased_at = db.execute("SELECT erased_at FROM audit_anchor").fetchone()[0]
     forged = AuditAnchor("be-gent", seq + 2, hash_, at, erased_at, thief_id)
     signature = thief.sign(anchor_message(forged)).signature

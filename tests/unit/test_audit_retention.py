@@ -82,8 +82,12 @@ def test_records_are_erased_behind_a_signed_anchor_once_their_retention_ends(nod
     assert app.audit.purge() == 5
     kept = audit(app)
     assert [r.seq for r in kept] == [6, 7, 8, 9]
-    (anchor, signature), = anchors(app)
-    assert (anchor.seq, anchor.hash, anchor.key_id) == (5, kept[0].prev_hash, app.ctx.signing_key.key_id)
+    ((anchor, _),) = anchors(app)
+    assert (anchor.seq, anchor.hash, anchor.key_id) == (
+        5,
+        kept[0].prev_hash,
+        app.ctx.signing_key.key_id,
+    )
     assert anchor.erased_at == time_text(clock.now)
     erased = kept[-1]
     assert (erased.action, erased.actor_kind) == ("audit.erased", "system")
@@ -335,12 +339,18 @@ def test_a_broken_log_is_never_sealed_and_the_refusal_is_recorded(node):
 def test_export_is_refused_to_an_investigator_and_the_refusal_is_audited(node):
     app, _ = node
     before = audit(app)
-    with pytest.raises(AccessDenied, match="audit.export needs admin or auditor"):
-        app.audit.export(Caller("user", "ivan", Role.INVESTIGATOR), START, START + timedelta(days=2))
+    with pytest.raises(AccessDenied, match=r"audit\.export needs admin or auditor"):
+        app.audit.export(
+            Caller("user", "ivan", Role.INVESTIGATOR), START, START + timedelta(days=2)
+        )
     after = audit(app)
     assert after[: len(before)] == before
     (denied,) = after[len(before) :]
-    assert (denied.action, denied.actor, denied.object_id) == ("access.denied", "ivan", "audit.export")
+    assert (denied.action, denied.actor, denied.object_id) == (
+        "access.denied",
+        "ivan",
+        "audit.export",
+    )
 
 
 def test_the_verifier_needs_nothing_but_python_and_pynacl():
@@ -356,4 +366,13 @@ def test_the_verifier_needs_nothing_but_python_and_pynacl():
             else []
         )
     }
-    assert imported <= {"__future__", "argparse", "hashlib", "json", "sys", "collections", "typing", "nacl"}
+    assert imported <= {
+        "__future__",
+        "argparse",
+        "hashlib",
+        "json",
+        "sys",
+        "collections",
+        "typing",
+        "nacl",
+    }
