@@ -24,6 +24,7 @@ from gateway.node.token_secrets import FileTokenSecrets
 from gateway.services.administration import AdministrationService
 from gateway.services.agreements import AgreementService
 from gateway.services.alerts import AlertHub
+from gateway.services.audit import AuditService
 from gateway.services.confirmations import ConfirmationService, ReadHistory
 from gateway.services.context import FederationPort, NodeContext
 from gateway.services.federation import FederationGate, FederationLimits
@@ -86,6 +87,8 @@ class Application:
     tls: TlsService | None = None
     # Issue 16: every retention rule, run by the purge loop, and its report.
     retention: RetentionService | None = None
+    # Issue 16: the audit log's retention (erasure behind a signed anchor) and export.
+    audit: AuditService | None = None
 
     @property
     def store(self) -> Store:
@@ -188,6 +191,7 @@ def build_application(
             read_streams_per_user=limits.read_streams_per_user,
         ),
     )
+    audit = AuditService(ctx, config.audit_retention_days)
     return Application(
         config=config,
         ctx=ctx,
@@ -233,9 +237,8 @@ def build_application(
         token_rotation=TokenRotationService(ctx, feed),
         tls_identity=tls_identity,
         tls=TlsService(ctx, tls_identity) if tls_identity is not None else None,
-        # audit_purge: the audit log's anchor truncation plugs in here (see the HOOK
-        # in gateway/services/retention.py).
-        retention=RetentionService(ctx, hits, config.retention),
+        retention=RetentionService(ctx, hits, config.retention, audit_purge=audit.purge),
+        audit=audit,
     )
 
 

@@ -305,8 +305,9 @@ def restore(archive: Path, home: Path, passphrase_file: Path, admin_user: str) -
             checked, token = app.administration.adopt_restored(manifest.created_at, admin_user)
         except AuditBroken as broken:
             problem = broken.problem
-            where = f"record {problem.seq}" if problem.seq else "end of log"
-            click.echo(f"audit log of the backup BROKEN at {where}: {problem.reason}", err=True)
+            click.echo(
+                f"audit log of the backup BROKEN at {problem.where}: {problem.reason}", err=True
+            )
             sys.exit(EXIT_INTEGRITY)
         finally:
             app.close()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Final
 
+from gateway.domain.audit_anchor import AuditAnchor
 from gateway.domain.times import parse_time_text
 
 DetailValue = str | int | bool | None
@@ -66,13 +67,23 @@ class ChainBreak:
     """The first integrity problem found by :func:`verify_chain`.
 
     ``seq`` is the stored seq of the offending record, or None when the problem
-    is at the end of the log; ``position`` is the 0-based index in iteration
-    order (for end-of-log problems: the number of records walked).
+    is at the end of the log (or, with ``at_anchor``, the anchor before its start);
+    ``position`` is the 0-based index in iteration order (for end-of-log problems:
+    the number of records walked).
     """
 
     seq: int | None
     position: int
     reason: str
+    # The signed anchor standing in for the erased prefix is itself the problem.
+    at_anchor: bool = False
+
+    @property
+    def where(self) -> str:
+        """Where the problem is, in words: a record, the anchor, or the end of the log."""
+        if self.seq:
+            return f"record {self.seq}"
+        return "the signed anchor" if self.at_anchor else "end of log"
 
 
 def _details_problem(details: object) -> str | None:
@@ -206,36 +217,52 @@ def _digest_of(record: AuditRecord) -> str:
 
 
 def verify_chain(
-    records: Iterable[AuditRecord], head: AuditHead | None = None
+    records: Iterable[AuditRecord],
+    head: AuditHead | None = None,
+    anchor: AuditAnchor | None = None,
 ) -> ChainBreak | None:
     """Return the first integrity problem in ``records``, or None if intact.
 
     Records are checked in the order given (the store's physical order, so
-    reordering shows), one at a time: seq, then link, then own hash. With a
+    reordering shows), one at a time: seq, then link, then own hash. With an
+    ``anchor`` (the signed stand-in for an erased prefix, checked by the caller),
+    the first record must follow it exactly as it would follow genesis. With a
     ``head``, the log must also end exactly at the signed seq and hash.
     """
     # Only the previous hash and the last seq are kept: the log can be far
     # larger than memory and is streamed straight from the store.
-    prev_hash = GENESIS_HASH
-    last_seq = 0
+    start_seq = 0 if anchor is None else anchor.seq
+    prev_hash = GENESIS_HASH if anchor is None else anchor.hash
+    last_seq = start_seq
     count = 0
     for position, record in enumerate(records):
-        expected = position + 1
+        expected = start_seq + position + 1
         # Seq first: a deletion or swap also breaks the link, but "expected 5,
         # found 6" tells the investigator what happened far better.
         if record.seq != expected:
-            hint = (
-                "record deleted or reordered?"
-                if isinstance(record.seq, int) and record.seq > expected
-                else "record duplicated, inserted or reordered?"
-            )
+            if (
+                position == 0
+                and anchor is None
+                and isinstance(record.seq, int)
+                and expected < record.seq
+            ):
+                hint = "records erased without a signed anchor, or deleted?"
+            elif isinstance(record.seq, int) and record.seq > expected:
+                hint = "record deleted or reordered?"
+            else:
+                hint = "record duplicated, inserted or reordered?"
             return ChainBreak(
                 record.seq,
                 position,
                 f"record {expected}: expected seq {expected}, found {record.seq} ({hint})",
             )
         if record.prev_hash != prev_hash:
-            link_to = "genesis" if position == 0 else f"record {expected - 1}"
+            if position == 0:
+                link_to = (
+                    "genesis" if anchor is None else f"the signed anchor (record {anchor.seq})"
+                )
+            else:
+                link_to = f"record {expected - 1}"
             return ChainBreak(
                 record.seq,
                 position,
@@ -265,7 +292,7 @@ def verify_chain(
     if head is None:
         return None
     if count == 0:
-        if head.seq == 0:
+        if head.seq == start_seq and head.hash == prev_hash:
             return None
         return ChainBreak(
             None,

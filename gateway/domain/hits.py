@@ -22,8 +22,9 @@ first that fails refuses it, and no message ever carries a plate or a location:
    in the future; versions are at least 1; hit id and entry id are non-empty, printable
    and at most MAX_ID characters; every location name sent is non-empty, printable and
    at most MAX_LOCATION characters.
-7. It is not past the agreement's hit retention (observed_at + hit_retention_days):
-   such a hit must already be erased, so it is not taken in again.
+7. It is not past the hit retention (observed_at + the agreement's hit_retention_days,
+   capped by the stricter national limit of the two parties: retention rule 7): such
+   a hit must already be erased, so it is not taken in again.
 The observer builds notifications (build_notification) that pass rules 3-6 by
 construction, or gets None when the agreement does not call for one.
 """
@@ -38,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 from gateway.domain.agreement import MAX_RETENTION_DAYS, AgreementTerms, LocationGranularity
 from gateway.domain.errors import AgreementViolation, InvalidInput
 from gateway.domain.hotlist import Action
+from gateway.domain.retention import capped_hit_retention_days
 
 MAX_ID = 64
 MAX_LOCATION = 64
@@ -254,11 +256,12 @@ def check_notification(
             f"{n.observed_at.isoformat()}, more than {max_clock_skew} after this node's "
             f"time {now.isoformat()}; check both nodes' clocks"
         )
-    if hit_expires_at(n.observed_at, terms.hit_retention_days) <= now:  # rule 7
+    retention_days = capped_hit_retention_days(terms.hit_retention_days, this_node, sender)
+    if hit_expires_at(n.observed_at, retention_days) <= now:  # rule 7
         raise AgreementViolation(
             f"hit notification {n.hit_id} from {sender} is older than the "
-            f"{terms.hit_retention_days}-day hit retention of {named}; it must be erased, "
-            "not delivered"
+            f"{retention_days}-day hit retention of {named} (the stricter of the agreement "
+            "and both countries' limits); it must be erased, not delivered"
         )
 
 

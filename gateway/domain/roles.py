@@ -70,6 +70,9 @@ class Action(enum.StrEnum):
     TLS_RELOAD = "tls.reload"
     RETENTION_READ = "retention.read"
 
+    # Issue 16: the audit log of a period, handed to a supervisory authority.
+    AUDIT_EXPORT = "audit.export"
+
 
 _ALL = frozenset(Role) - {Role.ADAPTER}
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -108,6 +111,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.TLS_RELOAD: frozenset({Role.ADMIN}),
     # Issue 16: what is kept and for how long, for the data protection officer.
     Action.RETENTION_READ: frozenset({Role.AUDITOR, Role.ADMIN}),
+    # Issue 16: a disclosure of the log itself, to the supervisory authority: those who
+    # may read and verify it, nobody else.
+    Action.AUDIT_EXPORT: frozenset({Role.AUDITOR, Role.ADMIN}),
 }
 
 

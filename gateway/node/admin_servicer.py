@@ -23,6 +23,9 @@ from gateway.wire.retention_codec import retention_report_pb
 from gateway.wire.strict import bounded_id, to_datetime, to_timestamp
 
 EXPORT_CHUNK = 5_000
+# Audit export lines per message: a record line is a few hundred bytes, a justification
+# may make one a few kilobytes; 200 stay far below the message limit.
+AUDIT_EXPORT_CHUNK = 200
 
 
 def local_token(app: Application, context: grpc.ServicerContext) -> TokenCheck:
@@ -276,7 +279,19 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             records_checked=checked,
             first_bad_seq=problem.seq or 0,
             reason=problem.reason,
+            at_anchor=problem.at_anchor,
         )
+
+    @grpc_stream
+    def ExportAudit(self, request, context):
+        lines = self._app.audit.export(
+            self._caller(context),
+            to_datetime(request.period_start, "period_start"),
+            to_datetime(request.period_end, "period_end"),
+            request.recipient,
+        )
+        for i in range(0, len(lines), AUDIT_EXPORT_CHUNK):
+            yield pb.ExportAuditResponse(lines=lines[i : i + AUDIT_EXPORT_CHUNK])
 
     # -- hotlist -----------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from gateway.domain.audit_anchor import DEFAULT_RETENTION_DAYS as DEFAULT_AUDIT_RETENTION_DAYS
+from gateway.domain.audit_anchor import check_retention_days as check_audit_retention_days
 from gateway.domain.errors import InvalidInput
 from gateway.domain.identity import NodeSigningKey, check_node_id
 from gateway.domain.retention import RetentionSettings
@@ -146,8 +148,9 @@ class NodeConfig(Settings):
     isc_publication_retention_days: int = 365
     # ISC rejections and seen records.
     isc_record_retention_days: int = 90
-    # The audit log (LED art. 25: three years), erased behind a signed anchor.
-    audit_retention_days: int = 1095
+    # The audit log (LED art. 25: three years by default, at least 180 days); older
+    # records are erased behind a signed anchor by the purge loop.
+    audit_retention_days: int = DEFAULT_AUDIT_RETENTION_DAYS
     # The retention report warns when the newest backup is older than this.
     backup_warning_days: int = 7
     # Longest wait between two tries to deliver an outbox message to a partner.
@@ -199,6 +202,7 @@ class NodeConfig(Settings):
         for name in RETENTION_SETTINGS:
             if getattr(self, name) < 1:
                 raise InvalidInput(f"{name} must be at least 1 day")
+        check_audit_retention_days(self.audit_retention_days)
 
     @property
     def retention(self) -> RetentionSettings:

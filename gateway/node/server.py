@@ -204,7 +204,8 @@ class NodeServer:
             wake.clear()
 
     def _purge_loop(self) -> None:
-        """Erase every record whose retention has ended (each rule, every round)."""
+        """Erase every record whose retention has ended (each rule, every round; the
+        audit log's last, behind its signed anchor)."""
         while not self._stop.wait(self.config.purge_interval_s):
             try:
                 if self.app.retention is not None:

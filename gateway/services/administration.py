@@ -305,8 +305,7 @@ class AuditBroken(ArgosError):
     never crosses the wire, so it has no code of its own)."""
 
     def __init__(self, problem: ChainBreak) -> None:
-        where = f"record {problem.seq}" if problem.seq else "end of log"
-        super().__init__(f"audit log BROKEN at {where}: {problem.reason}")
+        super().__init__(f"audit log BROKEN at {problem.where}: {problem.reason}")
         self.problem = problem
 
 

@@ -12,6 +12,7 @@ from typing import Protocol
 import structlog
 
 from gateway.domain.audit import AuditHead, AuditRecord, ChainBreak, next_record, verify_chain
+from gateway.domain.audit_anchor import AuditAnchor, anchor_message, anchors_problem
 from gateway.domain.envelope import Envelope
 from gateway.domain.errors import AccessDenied
 from gateway.domain.identity import NodeSigningKey, PublicNodeKey
@@ -190,8 +191,9 @@ class NodeContext:
         )
 
     def verify_audit(self) -> tuple[int, ChainBreak | None]:
-        """Walk the whole log against its signed head; (records checked, first break)."""
-        return verify_audit_log(self.store, verifier_of(self.own_keys))
+        """Walk the log from its signed anchor (or genesis) to its signed head; (records
+        checked, first break)."""
+        return verify_audit_log(self.store, self.own_keys)
 
     # -- received entries ------------------------------------------------------------------
 
@@ -223,22 +225,49 @@ def verifier_of(keys: tuple[PublicNodeKey, ...]) -> Callable[[bytes, bytes], boo
 
 
 def verify_audit_log(
-    store: Store, verify_signature: Callable[[bytes, bytes], bool]
+    store: Store, keys: tuple[PublicNodeKey, ...]
 ) -> tuple[int, ChainBreak | None]:
-    """The audit log of `store` against its signed head (also used on a restored copy
-    before it becomes a node)."""
+    """The audit log of `store` from its newest signed anchor (or genesis) to its signed
+    head, under this node's `keys` (also used on a restored copy before it becomes a
+    node)."""
     with store.read() as uow:
         head = uow.audit.head()
+        anchors = uow.audit.anchors()
         try:
             records = uow.audit.records()
         except ValueError as exc:
             return uow.audit.count(), ChainBreak(None, 0, str(exc))
+    problem = anchor_problem(anchors, keys)
+    if problem is not None:
+        return len(records), ChainBreak(None, 0, problem, at_anchor=True)
     if head is None and records:
         return len(records), ChainBreak(
             None, len(records), "the signed audit head is missing: it was removed"
         )
-    if head is not None and not verify_signature(head_message(head[0]), head[1]):
+    if head is not None and not verifier_of(keys)(head_message(head[0]), head[1]):
         return len(records), ChainBreak(
             None, len(records), "the audit head's signature does not verify: head was altered"
         )
-    return len(records), verify_chain(records, head[0] if head else None)
+    anchor = anchors[-1][0] if anchors else None
+    return len(records), verify_chain(records, head[0] if head else None, anchor)
+
+
+def anchor_problem(
+    anchors: list[tuple[AuditAnchor, bytes]], keys: tuple[PublicNodeKey, ...]
+) -> str | None:
+    """Why the stored anchors cannot be trusted (domain.audit_anchor rule 4), or None:
+    each must be signed by the key of this node it names, and each must cut further."""
+    by_id = {key.key_id: key for key in keys}
+    for anchor, signature in anchors:
+        key = by_id.get(anchor.key_id)
+        if key is None:
+            return (
+                f"the audit anchor at record {anchor.seq} names key {anchor.key_id}, "
+                "which is not one of this node's signing keys: anchor forged?"
+            )
+        if not key.verify(anchor_message(anchor), signature):
+            return (
+                f"the audit anchor at record {anchor.seq} does not verify under key "
+                f"{anchor.key_id}: anchor altered?"
+            )
+    return anchors_problem([anchor for anchor, _ in anchors])

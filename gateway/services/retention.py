@@ -38,10 +38,9 @@ RETENTION = Caller("system", "retention")
 ROUND_LIMIT = 10_000
 # Ids named in one audit record; the count says how many were erased.
 AUDITED_IDS = 20
-# HOOK (issue 16, audit log truncation): the audit log's own retention is enforced by
-# the audit service's anchor truncation. When it exists, bootstrap passes it here as
-# `audit_purge(cutoff) -> records erased`, and every round calls it.
-AuditPurge = Callable[[datetime], int]
+# The audit log's own retention is the audit service's erasure behind a signed anchor
+# (AuditService.purge: it records its own `audit.erased`); each round calls it last.
+AuditPurge = Callable[[], int]
 
 _ISC_KINDS: dict[RecordKind, IscTable] = {
     RecordKind.ISC_CANDIDATE: "candidate",
@@ -89,8 +88,7 @@ class RetentionService:
             *((kind, self._isc_step(kind)) for kind in _ISC_KINDS),
         ]
         if self._audit_purge is not None:
-            cutoff = self._ctx.now() - timedelta(days=self.settings.audit_retention_days)
-            steps.append((RecordKind.AUDIT, lambda: self._audit_purge(cutoff)))  # type: ignore[misc]
+            steps.append((RecordKind.AUDIT, self._audit_purge))
         for kind, step in steps:
             try:
                 count = step()

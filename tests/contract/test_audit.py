@@ -1,5 +1,6 @@
 """AuditRepository: records appended in the caller's unit of work, read back in the
-order they were appended, and the signed head that pins the end of the log."""
+order they were appended, the signed head that pins the end of the log, and the
+signed anchors that stand in for an erased prefix."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.domain.audit import AuditHead, AuditRecord, next_record, verify_chain
+from gateway.domain.audit_anchor import AuditAnchor
 from gateway.domain.times import time_text
-from tests.contract.samples import START
+from tests.contract.samples import NODE, START
 
 
 def chain(n: int) -> list[AuditRecord]:
@@ -130,3 +132,70 @@ def test_any_chain_of_records_round_trips_and_still_verifies(open_store, details
     assert stored == records
     assert [dict(r.details) for r in stored] == details
     assert verify_chain(stored, head) is None
+
+
+# -- retention and export (issue 16) -----------------------------------------------------
+
+
+def test_the_oldest_records_are_the_prefix_before_a_time_up_to_a_limit(store):
+    records = chain(6)
+    append(store, records)
+    with store.read() as uow:
+        assert uow.audit.oldest(records[3].at, 100) == records[:3]
+        assert uow.audit.oldest(records[3].at, 2) == records[:2]
+        assert uow.audit.oldest(records[0].at, 100) == []
+
+
+def test_the_prefix_stops_at_the_first_record_still_kept_even_if_later_ones_look_older(store):
+    records = chain(3)
+    late = next_record(
+        records[-1],
+        at=time_text(START - timedelta(days=1)),  # the clock once stepped back
+        actor_kind="system",
+        actor="node",
+        action="x.y",
+        object_type="t",
+        object_id="i",
+    )
+    append(store, [*records, late])
+    with store.read() as uow:
+        assert uow.audit.oldest(records[1].at, 100) == records[:1]
+
+
+def test_erasing_the_first_records_keeps_the_rest_and_the_head(store):
+    records = chain(5)
+    append(store, records)
+    with store.write() as uow:
+        assert uow.audit.erase_first(3) == 3
+        uow.commit()
+    with store.read() as uow:
+        assert uow.audit.records() == records[3:]
+        assert uow.audit.last() == records[-1]
+        assert uow.audit.head()[0] == AuditHead(5, records[-1].hash)
+
+
+def test_anchors_are_kept_in_order_with_their_signatures_and_only_on_commit(store):
+    records = chain(4)
+    first = AuditAnchor(NODE, 2, records[1].hash, records[1].at, records[3].at, "ed25519:k1")
+    second = AuditAnchor(NODE, 3, records[2].hash, records[2].at, records[3].at, "ed25519:k2")
+    with store.write() as uow:
+        uow.audit.add_anchor(first, b"signature 1")
+        uow.commit()
+    with store.write() as uow:
+        uow.audit.add_anchor(second, b"never kept")
+    with store.read() as uow:
+        assert uow.audit.anchors() == [(first, b"signature 1")]
+    with store.write() as uow:
+        uow.audit.add_anchor(second, b"signature 2")
+        uow.commit()
+    with store.read() as uow:
+        assert uow.audit.anchors() == [(first, b"signature 1"), (second, b"signature 2")]
+
+
+def test_records_between_two_times_are_a_contiguous_run(store):
+    records = chain(6)
+    append(store, records)
+    with store.read() as uow:
+        assert uow.audit.between(records[1].at, records[4].at) == records[1:4]
+        assert uow.audit.between(records[0].at, time_text(START + timedelta(days=1))) == records
+        assert uow.audit.between(time_text(START + timedelta(days=1)), "9999") == []

@@ -39,6 +39,7 @@ SERVICES = (
     "token_rotation",
     "tls",
     "retention",
+    "audit",
 )
 
 

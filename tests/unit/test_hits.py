@@ -559,6 +559,16 @@ def test_a_hit_past_the_agreement_hit_retention_is_refused() -> None:
     check(n, terms, now=n.observed_at + timedelta(days=28) - timedelta(milliseconds=1))
 
 
+def test_a_belgian_dutch_hit_is_refused_past_the_dutch_limit_whatever_the_agreement() -> None:
+    """Retention rule 7: between Gent and Terneuzen the Dutch 28 days apply, even under
+    an agreement that allows a year."""
+    terms = make_terms(hit_retention_days=365)
+    n = notification(terms)
+    with pytest.raises(AgreementViolation, match="28-day hit retention"):
+        check(n, terms, now=n.observed_at + timedelta(days=28))
+    check(n, terms, now=n.observed_at + timedelta(days=28) - timedelta(milliseconds=1))
+
+
 # -- advisories: what operators see with an alert ----------------------------------------
 
 

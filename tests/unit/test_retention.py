@@ -27,10 +27,9 @@ from gateway.domain.retention import (
     received_entry_erase_at,
 )
 from gateway.domain.roles import Role
-from gateway.domain.times import time_text
+from gateway.domain.times import parse_time_text, time_text
 from gateway.services.context import Caller
 from gateway.services.ports import HeldConfirmation, Publication
-from gateway.services.retention import RetentionService
 from gateway.wire.codec import terms_payload
 from tests.contract.samples import (
     NODE_KEY,
@@ -428,14 +427,26 @@ def test_isc_publications_rejections_and_seen_records_go_when_their_rules_say(ap
 # -- the audit log ---------------------------------------------------------------------
 
 
-def test_the_audit_logs_truncation_is_called_each_round_with_its_cutoff(app, clock):
-    """The audit log's own erasure (anchor truncation) is the audit engineer's; this
-    stand-in takes its place at the hook and records what the round asks of it."""
-    asked: list = []
-    service = RetentionService(app.ctx, app.hits, app.config.retention, audit_purge=asked.append)
-    clock.now = START + 3 * DAY
-    service.purge()
-    assert asked == [START + 3 * DAY - timedelta(days=1095)]
+def test_each_round_erases_the_audit_log_past_its_retention_behind_an_anchor(app, clock):
+    """The audit log's own rule runs in the same round as the others (the audit
+    service's erasure behind a signed anchor: tests/integration/test_audit_retention.py
+    tries its tamper cases)."""
+    with app.store.read() as uow:
+        first = uow.audit.records(limit=1)[0]
+    clock.now = parse_time_text(first.at) + timedelta(days=1095) - timedelta(milliseconds=1)
+    assert RecordKind.AUDIT not in app.retention.purge()
+    with app.store.read() as uow:
+        assert uow.audit.anchors() == []
+    clock.now += timedelta(milliseconds=2)
+    erased = app.retention.purge()
+    assert erased[RecordKind.AUDIT] >= 1
+    with app.store.read() as uow:
+        anchor, _ = uow.audit.anchors()[-1]
+        kept = uow.audit.records()
+    assert anchor.seq >= first.seq
+    assert kept and all(record.seq > anchor.seq for record in kept)
+    checked, problem = app.administration.verify_audit(DPO)
+    assert problem is None and checked == len(kept)
 
 
 # -- the report ------------------------------------------------------------------------

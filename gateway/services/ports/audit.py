@@ -1,11 +1,13 @@
 """The audit log: records appended in the caller's unit of work, read back in the
-order they were appended, and the signed head that pins the end of the log."""
+order they were appended, the signed head that pins the end of the log, and the signed
+anchors that stand in for prefixes erased when their retention ended."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from gateway.domain.audit import AuditHead, AuditRecord
+from gateway.domain.audit_anchor import AuditAnchor
 
 
 class AuditRepository(Protocol):
@@ -23,3 +25,19 @@ class AuditRepository(Protocol):
         """The signed head and its signature; None when there is none."""
 
     def count(self) -> int: ...
+
+    def oldest(self, before: str, limit: int) -> list[AuditRecord]:
+        """The longest prefix, at most `limit` records, whose every record is older than
+        `before` (stored time form)."""
+
+    def erase_first(self, count: int) -> int:
+        """Erase the first `count` records (the prefix `oldest` read in this unit)."""
+
+    def add_anchor(self, anchor: AuditAnchor, signature: bytes) -> None: ...
+
+    def anchors(self) -> list[tuple[AuditAnchor, bytes]]:
+        """Every anchor and its signature, oldest first."""
+
+    def between(self, start: str, end: str) -> list[AuditRecord]:
+        """The contiguous run of records from the first at or after `start` to the last
+        before `end`. Raises ValueError when a stored record cannot be read back."""

@@ -1,4 +1,5 @@
-"""The audit log table and its signed head."""
+"""The audit log table, its signed head, and the signed anchors that stand in for the
+prefixes erased when their retention ended."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from gateway.domain.audit import AuditHead, AuditRecord
+from gateway.domain.audit_anchor import AuditAnchor
 
 if TYPE_CHECKING:
     from gateway.store.sqlite.unit_of_work import SqliteUnitOfWork
@@ -19,6 +21,7 @@ _COLUMNS = (
 class SqliteAudit:
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         self._conn = uow.conn
+        self._node_id = uow.store.node_id
 
     def last(self) -> AuditRecord | None:
         row = self._conn.execute(
@@ -69,6 +72,63 @@ class SqliteAudit:
 
     def count(self) -> int:
         return self._conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+
+    # -- retention (issue 16) -------------------------------------------------------------
+
+    def oldest(self, before: str, limit: int) -> list[AuditRecord]:
+        """The longest prefix (in the order appended, at most `limit`) whose every record
+        is older than `before`. Reads from the start of the table only: cheap when
+        nothing is due, which is every purge round but the first of a day."""
+        # Stepped one row at a time: the walk stops at the first record still kept.
+        rows = self._conn.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY id LIMIT ?", (limit,))
+        due = []
+        for row in rows:
+            if row[1] >= before:
+                break
+            due.append(row)
+        rows.close()
+        try:
+            return [_record(r) for r in due]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"a record cannot be read: {exc}") from None
+
+    def erase_first(self, count: int) -> int:
+        """Erase the first `count` records in the order appended (the prefix `oldest`
+        read in this same unit of work)."""
+        cursor = self._conn.execute(
+            "DELETE FROM audit WHERE id IN (SELECT id FROM audit ORDER BY id LIMIT ?)",
+            (count,),
+        )
+        return cursor.rowcount
+
+    def add_anchor(self, anchor: AuditAnchor, signature: bytes) -> None:
+        self._conn.execute(
+            "INSERT INTO audit_anchor (seq, hash, at, erased_at, key_id, signature) "
+            "VALUES (?,?,?,?,?,?)",
+            (anchor.seq, anchor.hash, anchor.at, anchor.erased_at, anchor.key_id, signature),
+        )
+
+    def anchors(self) -> list[tuple[AuditAnchor, bytes]]:
+        """Every anchor with its signature, oldest first (by the order stored)."""
+        rows = self._conn.execute(
+            "SELECT seq, hash, at, erased_at, key_id, signature FROM audit_anchor ORDER BY rowid"
+        ).fetchall()
+        node_id = self._node_id
+        return [(AuditAnchor(node_id, r[0], r[1], r[2], r[3], r[4]), bytes(r[5])) for r in rows]
+
+    def between(self, start: str, end: str) -> list[AuditRecord]:
+        """The contiguous run of records from the first at or after `start` to the last
+        before `end`, in the order appended (a record inside the run whose time lies
+        outside the period stays in it: contiguity is what makes the run verifiable)."""
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM audit WHERE id >= (SELECT min(id) FROM audit WHERE at >= ?) "
+            "AND id <= (SELECT max(id) FROM audit WHERE at < ?) ORDER BY id",
+            (start, end),
+        ).fetchall()
+        try:
+            return [_record(r) for r in rows]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"a record cannot be read: {exc}") from None
 
 
 def _record(row: tuple) -> AuditRecord:

@@ -471,16 +471,18 @@ class VerifyAuditRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class VerifyAuditResponse(_message.Message):
-    __slots__ = ("ok", "records_checked", "first_bad_seq", "reason")
+    __slots__ = ("ok", "records_checked", "first_bad_seq", "reason", "at_anchor")
     OK_FIELD_NUMBER: _ClassVar[int]
     RECORDS_CHECKED_FIELD_NUMBER: _ClassVar[int]
     FIRST_BAD_SEQ_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    AT_ANCHOR_FIELD_NUMBER: _ClassVar[int]
     ok: bool
     records_checked: int
     first_bad_seq: int
     reason: str
-    def __init__(self, ok: _Optional[bool] = ..., records_checked: _Optional[int] = ..., first_bad_seq: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+    at_anchor: bool
+    def __init__(self, ok: _Optional[bool] = ..., records_checked: _Optional[int] = ..., first_bad_seq: _Optional[int] = ..., reason: _Optional[str] = ..., at_anchor: _Optional[bool] = ...) -> None: ...
 
 class HotlistEntry(_message.Message):
     __slots__ = ("entry_id", "plate", "country", "category", "action", "flags", "vehicle_description", "contact", "case_reference", "valid_from", "expires_at", "version", "status", "plate_normalised", "created_by", "updated_at")
@@ -1365,3 +1367,19 @@ class GetRetentionReportResponse(_message.Message):
     kinds: _containers.RepeatedCompositeFieldContainer[RetentionKind]
     generated_at: _timestamp_pb2.Timestamp
     def __init__(self, kinds: _Optional[_Iterable[_Union[RetentionKind, _Mapping]]] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportAuditRequest(_message.Message):
+    __slots__ = ("period_start", "period_end", "recipient")
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    period_start: _timestamp_pb2.Timestamp
+    period_end: _timestamp_pb2.Timestamp
+    recipient: str
+    def __init__(self, period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recipient: _Optional[str] = ...) -> None: ...
+
+class ExportAuditResponse(_message.Message):
+    __slots__ = ("lines",)
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, lines: _Optional[_Iterable[str]] = ...) -> None: ...

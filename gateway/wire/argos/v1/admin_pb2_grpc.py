@@ -300,6 +300,11 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.GetRetentionReportRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.GetRetentionReportResponse.FromString,
                 _registered_method=True)
+        self.ExportAudit = channel.unary_stream(
+                '/argos.v1.AdminService/ExportAudit',
+                request_serializer=argos_dot_v1_dot_admin__pb2.ExportAuditRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.ExportAuditResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -673,6 +678,18 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportAudit(self, request, context):
+        """Issue 16: the audit records of a period, with what a supervisory authority needs to
+        verify them without the node (fields as hashed, the link before the first record
+        or the signed anchor, the node's public keys, and a seal signed by the node over
+        the period's first and last hash). Auditors and admins; audited as a disclosure.
+        The node writes the document (JSON lines) itself and the client stores the lines
+        unchanged: what the authority verifies is byte for byte what the node signed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -940,6 +957,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.GetRetentionReport,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.GetRetentionReportRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.GetRetentionReportResponse.SerializeToString,
+            ),
+            'ExportAudit': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportAudit,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.ExportAuditRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.ExportAuditResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2374,6 +2396,33 @@ class AdminService:
             '/argos.v1.AdminService/GetRetentionReport',
             argos_dot_v1_dot_admin__pb2.GetRetentionReportRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.GetRetentionReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/argos.v1.AdminService/ExportAudit',
+            argos_dot_v1_dot_admin__pb2.ExportAuditRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.ExportAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,
