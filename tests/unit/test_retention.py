@@ -431,6 +431,7 @@ def test_each_round_erases_the_audit_log_past_its_retention_behind_an_anchor(app
     """The audit log's own rule runs in the same round as the others (the audit
     service's erasure behind a signed anchor: tests/integration/test_audit_retention.py
     tries its tamper cases)."""
+    app.ctx.record(Caller("user", "admin", Role.ADMIN), "node.backup", "node", "be-gent")
     with app.store.read() as uow:
         first = uow.audit.records(limit=1)[0]
     clock.now = parse_time_text(first.at) + timedelta(days=1095) - timedelta(milliseconds=1)
