@@ -4,6 +4,7 @@ never read here except a received entry's leaf, to keep its hash."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -39,6 +40,17 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+def _delete_in(conn: sqlite3.Connection, table: str, key: str, ids: Sequence) -> int:
+    """DELETE the rows of `table` whose `key` is one of `ids`, a chunk at a time (SQLite
+    caps the parameters of a statement); how many went."""
+    erased = 0
+    for chunk in _chunks(ids):
+        erased += conn.execute(
+            f"DELETE FROM {table} WHERE {key} IN ({_marks(len(chunk))})", tuple(chunk)
+        ).rowcount
+    return erased
+
+
 class SqliteRetention:
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         self._uow = uow
@@ -65,12 +77,7 @@ class SqliteRetention:
         return [r[0] for r in rows]
 
     def erase_own_entries(self, entry_ids: Sequence[str]) -> int:
-        erased = 0
-        for chunk in _chunks(entry_ids):
-            erased += self._conn.execute(
-                f"DELETE FROM entries WHERE entry_id IN ({_marks(len(chunk))})", tuple(chunk)
-            ).rowcount
-        return erased
+        return _delete_in(self._conn, "entries", "entry_id", entry_ids)
 
     def own_entries_held(self, now: datetime, cutoff: datetime) -> Held:
         count, oldest, past = self._conn.execute(
@@ -191,12 +198,7 @@ class SqliteRetention:
         return [r[0] for r in rows]
 
     def erase_outbox(self, message_ids: Sequence[int]) -> int:
-        erased = 0
-        for chunk in _chunks(message_ids):
-            erased += self._conn.execute(
-                f"DELETE FROM outbox WHERE id IN ({_marks(len(chunk))})", tuple(chunk)
-            ).rowcount
-        return erased
+        return _delete_in(self._conn, "outbox", "id", message_ids)
 
     def outbox_held(self, now: datetime, days: int) -> Held:
         cutoff = now - timedelta(days=days)
@@ -220,12 +222,7 @@ class SqliteRetention:
 
     def erase_isc(self, table: IscTable, ids: Sequence[str]) -> int:
         name, key, _ = _ISC[table]
-        erased = 0
-        for chunk in _chunks(ids):
-            erased += self._conn.execute(
-                f"DELETE FROM {name} WHERE {key} IN ({_marks(len(chunk))})", tuple(chunk)
-            ).rowcount
-        return erased
+        return _delete_in(self._conn, name, key, ids)
 
     def isc_held(self, table: IscTable, now: datetime, days: int) -> Held:
         name, _, clock = _ISC[table]
