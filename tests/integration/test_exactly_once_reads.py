@@ -30,8 +30,8 @@ from tests.integration.adapter_process import AdapterProcess, adapter_settings, 
 from tests.integration.hits_support import configure, hits
 from tests.integration.hotlist_support import add_entry, in_step, received, wait_until
 
-READS = 400
-BATCH = 4
+READS = 600
+BATCH = 2
 KILLS = 6
 
 # Injected into the first adapter process: the node's answer arrives, the batch's
@@ -99,9 +99,11 @@ def test_an_adapter_killed_at_random_moments_records_each_read_once(pair, tmp_pa
     wait_until(lambda: in_step(gent, terneuzen, agreement_id), what="a verified head")
     ines = terneuzen.add_user("ines", "investigator")
 
-    # One plate, a read a second: each read has exactly one hit, known by its time.
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    moments = [start + timedelta(seconds=i) for i in range(READS)]
+    # One plate, a read a millisecond: each read has exactly one hit, known by its
+    # time. All of them after the agreement began (the owner refuses a notification of
+    # a sighting outside the agreement's validity) and none in the future.
+    now = datetime.now(UTC).replace(microsecond=0)
+    moments = [now - timedelta(milliseconds=READS - i) for i in range(READS)]
     lines = [
         json.dumps(
             {
@@ -142,7 +144,7 @@ def test_an_adapter_killed_at_random_moments_records_each_read_once(pair, tmp_pa
     assert spooled(home) == (READS, 1)  # every read still there, the batch still pending
 
     # 2. Killed at random moments while it forwards, started again each time.
-    delays = [round(rng.uniform(0.0, 1.5), 3) for _ in range(KILLS)]
+    delays = [round(rng.uniform(0.0, 0.5), 3) for _ in range(KILLS)]
     print(f"DM1 kill delays (s after each start): {delays}")
     for delay in delays:
         adapter = AdapterProcess("folder", config)
