@@ -118,6 +118,8 @@ class Health:
     rejected_by_node: int = 0
     quarantined: int = 0
     ignored: int = 0
+    # Batches sent again (after a restart) that the node had answered already.
+    batches_answered_before: int = 0
     last_error: str = ""
     last_forward_at: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -151,8 +153,9 @@ def to_pb(read: AdapterRead) -> reads_pb2.PlateRead:
 
 class Forwarder:
     """Hands spooled reads to the node's ingest API, oldest first, many requests' reads
-    to one SubmitReads message; retries while the node is away. A read leaves the spool
-    only once the node has answered for it."""
+    to one SubmitReads message under the batch id the spool fixed; retries while the
+    node is away. A read leaves the spool only once the node has answered for it, and
+    a batch sent again is answered by the node from its receipt (exactly once)."""
 
     def __init__(
         self,
@@ -189,12 +192,14 @@ class Forwarder:
     def _forward(self, node: LocalApi) -> None:
         backoff = Backoff(first_s=0.5, max_s=30.0)
         while not self._stop.is_set():
-            rows = self._spool.oldest(self._config.batch_size)
-            if not rows:
+            # The pending batch first (same id, same reads), else a new one cut.
+            batch = self._spool.batch(self._config.batch_size)
+            if batch is None:
                 self._wake.wait(self._config.flush_interval_s)
                 self._wake.clear()
                 continue
-            request = ingest_pb2.SubmitReadsRequest(batch_id=f"{rows[0][0]}-{rows[-1][0]}")
+            rows = batch.rows
+            request = ingest_pb2.SubmitReadsRequest(batch_id=batch.batch_id)
             for _, read in rows:
                 request.reads.add().MergeFromString(read)
             try:
@@ -210,6 +215,8 @@ class Forwarder:
             backoff.reset()
             self._answered(rows, answer)
             self._health.add(forwarded=answer.accepted, rejected_by_node=len(answer.rejected))
+            if answer.repeated:  # sent again after a restart: the node had it already
+                self._health.add(batches_answered_before=1)
             self._health.last_forward_at = datetime.now(UTC).isoformat(timespec="seconds")
             if len(rows) < self._config.batch_size:
                 # Let a batch gather rather than send each request's reads on its own.

@@ -2,10 +2,10 @@
 on disk, so that an adapter process dying loses none of it. Two spools, kept one way:
 
 - `ReadSpool`: reads an inbound adapter has accepted (answered 2xx) and the node has not
-  yet taken; the forwarder takes the oldest first and forgets them once the node has
-  answered for them. Beside them, the ledger of the files the adapter left on disk
-  (images, quarantined payloads, processed dropped files) and when each is deleted
-  (adapters/retention.py decides; this keeps it).
+  yet taken; the forwarder sends them oldest first in batches fixed here with their id,
+  and forgets them once the node has answered for them. Beside them, the ledger of the
+  files the adapter left on disk (images, quarantined payloads, processed dropped
+  files) and when each is deleted (adapters/retention.py decides; this keeps it).
 - `DeliverySpool`: the alerts webhook's events, from the node's stream until the control
   room has taken them (or refused them for good).
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,6 +111,17 @@ CREATE TABLE IF NOT EXISTS leftovers (
 CREATE INDEX IF NOT EXISTS leftovers_by_read ON leftovers (read_id);
 CREATE INDEX IF NOT EXISTS leftovers_by_path ON leftovers (path);
 CREATE INDEX IF NOT EXISTS leftovers_by_time ON leftovers (delete_at);
+-- This spool's own id, random, made with the file: a batch id is "<spool id>-<seq>",
+-- so a new spool (an adapter reinstalled) never reuses an id the node remembers.
+CREATE TABLE IF NOT EXISTS spool_id (id TEXT NOT NULL);
+-- The batch cut for the node and not yet answered for (at most one): its sequence
+-- number (never reused in this file) and its reads, by id. Fixed before it is sent,
+-- so that after a restart it is sent again whole, under the same id.
+CREATE TABLE IF NOT EXISTS batches (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    first_read INTEGER NOT NULL,
+    last_read INTEGER NOT NULL
+);
 """
 
 
@@ -121,13 +133,25 @@ class Push(NamedTuple):
     files: Sequence[tuple[str, Sequence[int]]] = ()
 
 
+class Batch(NamedTuple):
+    """A batch for the node: its id and its spooled rows (id, serialised PlateRead)."""
+
+    batch_id: str
+    rows: list[tuple[int, bytes]]
+
+
 class ReadSpool:
     """Reads accepted and not yet at the node. Appends come from the listener (one
-    transaction per group of requests), takes and forgets from the forwarder.
+    transaction per group of requests), batches and forgets from the forwarder.
 
-    Delivery to the node is at least once: a read is forgotten only after the node's
-    answer, so an adapter killed between the node's commit and that answer sends the
-    batch again after restart (the ingest API has no batch id it remembers).
+    Delivery to the node is exactly once per batch, with the node's help: a batch is
+    fixed here (its reads and its id, in one transaction) before it is sent, and its
+    reads are forgotten only after the node's answer. An adapter killed between the
+    node's commit and that answer sends the same batch again, under the same id, after
+    restart, before any new batch is cut; the node keeps its receipt of each (adapter
+    user, batch id) for a day and answers the resend from it (`repeated`) without
+    recording anything twice. The id is this spool's random id and the batch's
+    sequence number: unique across spool files, never reused within one.
 
     The leftovers ledger lives in the same file, so that a read and the files waiting
     for it are kept in one transaction, and forgotten with their deletion time in one."""
@@ -135,8 +159,13 @@ class ReadSpool:
     def __init__(self, path: Path, max_reads: int, sync: str = "normal") -> None:
         self._file = SpoolFile(path, READS, sync)
         self._max = max_reads
-        with self._file.connection() as db:
+        with self._file.connection() as db, transaction(db):
             (self._pending,) = db.execute("SELECT COUNT(*) FROM reads").fetchone()
+            row = db.execute("SELECT id FROM spool_id").fetchone()
+            if row is None:
+                row = (uuid.uuid4().hex,)
+                db.execute("INSERT INTO spool_id (id) VALUES (?)", row)
+            (self.spool_id,) = row
 
     @property
     def pending(self) -> int:
@@ -174,6 +203,35 @@ class ReadSpool:
                 self._pending += sum(len(push.reads) for push in taken)
         return kept
 
+    def batch(self, limit: int) -> Batch | None:
+        """The batch to send: the one cut before and not yet answered for (the same id
+        and reads, after a restart too), else a new one of the oldest `limit` reads,
+        fixed with its id in one small transaction before it is sent. None: no reads."""
+        with self._file.connection() as db:
+            pending = db.execute(
+                "SELECT seq, first_read, last_read FROM batches ORDER BY seq LIMIT 1"
+            ).fetchone()
+            if pending is not None:
+                seq, first, last = pending
+                rows = db.execute(
+                    "SELECT id, read FROM reads WHERE id BETWEEN ? AND ? ORDER BY id",
+                    (first, last),
+                ).fetchall()
+                if rows:
+                    return Batch(f"{self.spool_id}-{seq}", rows)
+                db.execute("DELETE FROM batches WHERE seq = ?", (seq,))  # nothing left of it
+            with transaction(db):
+                rows = db.execute(
+                    "SELECT id, read FROM reads ORDER BY id LIMIT ?", (limit,)
+                ).fetchall()
+                if not rows:
+                    return None
+                seq = db.execute(
+                    "INSERT INTO batches (first_read, last_read) VALUES (?, ?)",
+                    (rows[0][0], rows[-1][0]),
+                ).lastrowid
+            return Batch(f"{self.spool_id}-{seq}", rows)
+
     def oldest(self, limit: int) -> list[tuple[int, bytes]]:
         with self._file.connection() as db:
             return db.execute("SELECT id, read FROM reads ORDER BY id LIMIT ?", (limit,)).fetchall()
@@ -200,6 +258,7 @@ class ReadSpool:
                 (then, up_to_id),
             )
             forgotten = db.execute("DELETE FROM reads WHERE id <= ?", (up_to_id,)).rowcount
+            db.execute("DELETE FROM batches WHERE last_read <= ?", (up_to_id,))
         self._pending -= forgotten
 
     # -- the leftovers ledger ---------------------------------------------------------

@@ -271,6 +271,16 @@ RULES = """\
   against the agreement at the receiving node (purpose, direction, deadline, what an
   answer may contain: `gateway/domain/confirmations/`); `DeliverConfirmation` is
   idempotent in the same way.
+- **Camera reads (local ingest API).** `SubmitReads` is not partner-facing, but its
+  guarantee is: the node keeps its answer to each (adapter user, `batch_id`) in the
+  transaction that records the batch's hits, for `read_batch_retention_days` (one
+  day) and at most `read_batch_receipts` per adapter user. A batch sent again under
+  its id gets that first answer with `repeated = true` and is not matched, recorded,
+  alerted or notified again; the same id with another number of reads is refused
+  (`INVALID_ARGUMENT`, "a batch id names one batch"). A caller must give each batch an
+  id of its own and resend a batch whole under the same id; an empty `batch_id` is
+  never remembered. The reference adapter fixes each batch and its id in its spool
+  before sending it, so camera reads reach the node exactly once per batch.
 - **Delivery.** Hit notifications and confirmation messages are stored in a durable
   outbox in the same transaction as the fact they report, and retried with
   exponential backoff until the partner answers; a refusal is final and kept with its

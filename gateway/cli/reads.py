@@ -4,6 +4,7 @@ would (read by gateway/cli/replaying.py)."""
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import click
@@ -25,11 +26,13 @@ def reads_replay(
     home: Path, token_file: Path | None, path: Path, batch_size: int, rate: float, as_json: bool
 ) -> None:
     """Feed a JSON-lines file of reads to the node's matching (needs an adapter token).
-    Reads that match nothing leave no trace; hits alert at once."""
+    Reads that match nothing leave no trace; hits alert at once. Each run is new: its
+    batches have ids of their own (the node answers a batch id only once)."""
     from gateway.cli.replaying import ReadLineError, read_reads
     from gateway.wire.argos.v1 import ingest_pb2
 
     client = admin_client(home, token_file)
+    run = uuid.uuid4().hex  # a batch id names one batch: ids unique to this run
     problems: list[tuple[int, str]] = []
     lines_of_batch: dict[str, list[int]] = {}
     started = time.monotonic()
@@ -52,7 +55,7 @@ def reads_replay(
     def _send(batch, lines, sent):
         if rate > 0:
             time.sleep(max(0.0, started + sent / rate - time.monotonic()))
-        batch_id = str(len(lines_of_batch) + 1)
+        batch_id = f"{run}-{len(lines_of_batch) + 1}"
         lines_of_batch[batch_id] = lines
         yield ingest_pb2.SubmitReadsRequest(batch_id=batch_id, reads=batch)
 

@@ -30,6 +30,10 @@ Rules (each enforced where `enforced_by` says; the node's ones by RetentionServi
 10. Adapter spools and quarantines are erased by each adapter on its own schedule
    (adapters/retention.py); backups are the administrator's to rotate, and
    `argos retention report` warns when the newest is older than `backup_warning_days`.
+11. The node's receipt of an adapter's batch of reads (issue 17: a batch sent again is
+   answered from it, not recorded twice) is kept `read_batch_retention_days` from the
+   answer, and at most the newest `read_batch_receipts` per adapter user. It holds no
+   read content: counts, refusal reasons and the batch's hit ids.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class RecordKind(enum.StrEnum):
     ADAPTER_SPOOL = "adapter_spool"
     ADAPTER_QUARANTINE = "adapter_quarantine"
     BACKUP = "backup"
+    READ_BATCH = "read_batch"
 
 
 class EnforcedBy(enum.StrEnum):
@@ -82,6 +87,8 @@ class RetentionSettings:
     isc_record_retention_days: int = 90
     audit_retention_days: int = 1095
     backup_warning_days: int = 7
+    read_batch_retention_days: int = 1
+    read_batch_receipts: int = 100_000  # per adapter user (a count, not days)
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,17 @@ def rules(s: RetentionSettings) -> tuple[RetentionRule, ...]:
             f"{LED_ART_5}; LED art. 25 keeps the record of the transfer, not the message",
             node,
             s.outbox_retention_days,
+        ),
+        RetentionRule(
+            RecordKind.READ_BATCH,
+            "the node's answer to the batch",
+            f"{s.read_batch_retention_days} days, at most the newest "
+            f"{s.read_batch_receipts} per adapter user",
+            "read_batch_retention_days; read_batch_receipts",
+            f"{LED_ART_5}; no read content (counts, refusal reasons, hit ids): "
+            "kept only to answer a resent batch once",
+            node,
+            s.read_batch_retention_days,
         ),
         RetentionRule(
             RecordKind.ISC_CANDIDATE,

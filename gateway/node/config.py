@@ -153,6 +153,10 @@ class NodeConfig(Settings):
     audit_retention_days: int = DEFAULT_AUDIT_RETENTION_DAYS
     # The retention report warns when the newest backup is older than this.
     backup_warning_days: int = 7
+    # The node's receipts of adapters' batches of reads (a batch sent again is answered
+    # from its receipt): kept this long, and at most this many per adapter user.
+    read_batch_retention_days: int = 1
+    read_batch_receipts: int = 100_000
     # Longest wait between two tries to deliver an outbox message to a partner.
     outbox_max_backoff_s: float = 60.0
     # The port's read-history interface (an adapter's POST /search), for retrospective
@@ -201,7 +205,8 @@ class NodeConfig(Settings):
             raise InvalidInput("tls_reload_check_s must not be negative")
         for name in RETENTION_SETTINGS:
             if getattr(self, name) < 1:
-                raise InvalidInput(f"{name} must be at least 1 day")
+                unit = " day" if name.endswith("_days") else ""
+                raise InvalidInput(f"{name} must be at least 1{unit}")
         check_audit_retention_days(self.audit_retention_days)
 
     @property

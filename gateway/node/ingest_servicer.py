@@ -27,7 +27,8 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         context.add_callback(self._app.ingest.reading(caller).release)
         for request in request_iterator:
             token.check()  # a disabled, removed or expired adapter stops at its next batch
-            answer = self._app.ingest.submit(caller, [wire.read_from_pb(r) for r in request.reads])
+            reads = [wire.read_from_pb(r) for r in request.reads]
+            answer = self._app.ingest.submit(caller, reads, request.batch_id)
             yield wire.submit_answer_pb(request.batch_id, answer)
 
     @grpc_stream

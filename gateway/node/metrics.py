@@ -114,6 +114,12 @@ class NodeCollector(Collector):
             "rejected": CounterMetricFamily(
                 "argos_ingest_reads_rejected", "Reads refused as unusable.", labels=labels
             ),
+            "repeated": CounterMetricFamily(
+                "argos_read_batches_repeated",
+                "Batches handed in again under a batch id already answered: answered "
+                "from the node's receipt, not matched or recorded again.",
+                labels=labels,
+            ),
         }
         last = GaugeMetricFamily(
             "argos_adapter_last_batch_timestamp_seconds",
@@ -126,6 +132,7 @@ class NodeCollector(Collector):
             families["matched"].add_metric([a.user], a.reads - a.rejected)
             families["hits"].add_metric([a.user], a.hits)
             families["rejected"].add_metric([a.user], a.rejected)
+            families["repeated"].add_metric([a.user], a.repeated)
             if a.last_batch_at is not None:
                 last.add_metric([a.user], a.last_batch_at.timestamp())
         adapters = GaugeMetricFamily(

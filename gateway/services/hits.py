@@ -87,11 +87,18 @@ class HitService:
 
     # -- observer side ---------------------------------------------------------------
 
-    def record(self, read_hits: list[ReadHit]) -> list[RecordedHit]:
+    def record(
+        self,
+        read_hits: list[ReadHit],
+        *,
+        then: Callable[[UnitOfWork, list[RecordedHit]], None] | None = None,
+    ) -> list[RecordedHit]:
         """Store the hits of one batch of reads in one transaction, queue the owners'
         notifications with them, then alert the control room. Each hit stored, with the
-        read it came from and the end of its retention."""
-        if not read_hits:
+        read it came from and the end of its retention. `then` (the ingest's receipt of
+        the batch) runs in the same transaction once the hits are stored, also for a
+        batch without hits; whatever it raises rolls the whole batch back."""
+        if not read_hits and then is None:
             return []
         now = self._ctx.now()
         recorded: list[RecordedHit] = []
@@ -116,6 +123,8 @@ class HitService:
                     stored, alert, notified = hit
                     recorded.append(RecordedHit(position, alert.hit_id, stored.expires_at, alert))
                     queued |= notified
+            if then is not None:
+                then(uow, recorded)
             uow.commit()
         if queued:
             self._on_queued()

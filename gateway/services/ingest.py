@@ -4,6 +4,13 @@ each hit with its audit record and the owner's notification in one unit of work,
 the control room (gateway.services.hits), count the batch for `argos status`. A read
 that matches nothing leaves no trace. Operators' alert streams are the other end.
 
+A batch handed in under a batch id is answered exactly once (issue 17): the node keeps
+its receipt (the answer, the number of reads, no read content) in the transaction that
+records the batch's hits, and a batch handed in again under the same adapter user and
+id is answered from that receipt, `repeated`, without matching, recording, alerting or
+notifying again. A batch id names one batch: the same id with another number of reads
+is refused. Without an id nothing is remembered (and nothing is exactly once).
+
 Both are long streams on the admin server's thread pool: each kind has caps of its own
 (per user, per role, in all), so neither alert watchers nor read streams can take the
 threads the other kind, or any other local call, needs."""
@@ -14,13 +21,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from gateway.domain.errors import InvalidInput
 from gateway.domain.roles import Action
 from gateway.services.access import requires
 from gateway.services.alerts import Alert, AlertHub, ConfirmationNotice
 from gateway.services.context import Caller, NodeContext
-from gateway.services.hits import HitService
+from gateway.services.hits import HitService, RecordedHit
 from gateway.services.limits import StreamCaps, StreamSlot, StreamSlots
 from gateway.services.matching import BatchOutcome, IncomingRead, MatchingService
+from gateway.services.ports import BatchReceipt, UnitOfWork
+
+MAX_BATCH_ID = 128  # characters of an adapter's batch id
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,12 @@ class BatchAnswer:
 
     outcome: BatchOutcome
     hits: tuple[BatchHit, ...] = ()
+    # Answered from the receipt of the batch handed in before under the same id.
+    repeated: bool = False
+
+
+class _AnsweredAlready(Exception):
+    """Inside the batch's transaction: another stream's batch of the same id won."""
 
 
 class IngestService:
@@ -83,19 +100,69 @@ class IngestService:
         )
 
     @requires(Action.READS_SUBMIT)
-    def submit(self, caller: Caller, reads: Sequence[IncomingRead]) -> BatchAnswer:
-        """One batch of reads from an adapter: matched, hits recorded and alerted."""
+    def submit(
+        self, caller: Caller, reads: Sequence[IncomingRead], batch_id: str = ""
+    ) -> BatchAnswer:
+        """One batch of reads from an adapter: matched, hits recorded and alerted. With
+        a batch id, answered once: a batch of an id already answered gets that answer
+        (`repeated`), a batch of that id with another number of reads is refused."""
+        if batch_id:
+            if len(batch_id) > MAX_BATCH_ID:
+                raise InvalidInput(f"a batch id has at most {MAX_BATCH_ID} characters")
+            held = self._answered(caller, batch_id, len(reads))
+            if held is not None:
+                return held
         read_hits, outcome = self._matching.match_batch(reads)
-        recorded = self._hits.record(read_hits)
-        self._matching.seen_from(caller.name, outcome)
-        if not recorded:
-            return BatchAnswer(outcome)
         # A ReadHit holds the very read it was matched from: its position by identity.
         position = {id(read): index for index, read in enumerate(reads)}
-        hits = tuple(
-            BatchHit(position[id(read_hits[r.read].read)], r.hit_id, r.expires_at) for r in recorded
-        )
-        return BatchAnswer(outcome, hits)
+
+        def answer(recorded: list[RecordedHit]) -> BatchAnswer:
+            hits = tuple(
+                BatchHit(position[id(read_hits[r.read].read)], r.hit_id, r.expires_at)
+                for r in recorded
+            )
+            return BatchAnswer(outcome, hits)
+
+        def keep_receipt(uow: UnitOfWork, recorded: list[RecordedHit]) -> None:
+            receipt = _receipt(caller.name, batch_id, len(reads), answer(recorded), self._ctx.now())
+            if not uow.read_batches.add(receipt):
+                raise _AnsweredAlready
+
+        try:
+            recorded = self._hits.record(read_hits, then=keep_receipt if batch_id else None)
+        except _AnsweredAlready:
+            # Two streams handed in one batch: the other committed first and this one
+            # recorded nothing (rolled back). Its answer, as for any repeat.
+            held = self._answered(caller, batch_id, len(reads))
+            assert held is not None  # the receipt that won is committed
+            return held
+        self._matching.seen_from(caller.name, outcome)
+        return answer(recorded)
+
+    def _answered(self, caller: Caller, batch_id: str, reads: int) -> BatchAnswer | None:
+        """The answer kept for this adapter user's batch id, marked repeated; None if
+        the node holds no receipt of it. Refused (and audited) when the number of
+        reads differs: a batch id names one batch."""
+        with self._ctx.store.read() as uow:
+            held = uow.read_batches.get(caller.name, batch_id)
+        if held is None:
+            return None
+        if held.reads != reads:
+            self._ctx.record(
+                caller,
+                "reads.batch_refused",
+                "read_batch",
+                batch_id,
+                details={"reads": reads, "held_reads": held.reads},
+            )
+            raise InvalidInput(
+                f"batch {batch_id!r} was handed in with {held.reads} reads and now with "
+                f"{reads}: a batch id names one batch"
+            )
+        self._matching.repeated_from(caller.name)
+        outcome = BatchOutcome(held.accepted, held.hits, list(held.rejected))
+        hits = tuple(BatchHit(i, hit_id, at) for i, hit_id, at in held.batch_hits)
+        return BatchAnswer(outcome, hits, repeated=True)
 
     @requires(Action.READS_SUBMIT)
     def reading(self, caller: Caller) -> StreamSlot:
@@ -118,6 +185,23 @@ class IngestService:
             slot.release()
             raise
         return _holding(slot, self._alerts.watch(stopped))
+
+
+def _receipt(
+    adapter: str, batch_id: str, reads: int, answer: BatchAnswer, at: datetime
+) -> BatchReceipt:
+    """The node's receipt of a batch: its answer, without any read's content."""
+    o = answer.outcome
+    return BatchReceipt(
+        adapter,
+        batch_id,
+        reads,
+        o.accepted,
+        o.hits,
+        tuple(o.rejected),
+        tuple((h.index, h.hit_id, h.expires_at) for h in answer.hits),
+        at,
+    )
 
 
 def _holding(slot: StreamSlot, items: Iterator) -> Iterator:

@@ -64,6 +64,8 @@ class AdapterSeen:
     hits: int = 0
     rejected: int = 0
     last_batch_at: datetime | None = None
+    # Batches handed in again under an id already answered (answered from the receipt).
+    repeated: int = 0
 
 
 @dataclass
@@ -286,6 +288,13 @@ class MatchingService:
             seen.reads += outcome.accepted + len(outcome.rejected)
             seen.hits += outcome.hits
             seen.rejected += len(outcome.rejected)
+            seen.last_batch_at = self._ctx.now()
+
+    def repeated_from(self, user: str) -> None:
+        """Count a batch answered from the node's receipt (handed in before)."""
+        with self._lock:
+            seen = self._adapters.setdefault(user, AdapterSeen(user))
+            seen.repeated += 1
             seen.last_batch_at = self._ctx.now()
 
     def adapters(self) -> list[AdapterSeen]:

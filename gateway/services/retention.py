@@ -86,6 +86,7 @@ class RetentionService:
             (RecordKind.CONFIRMATION, self._confirmations),
             (RecordKind.OUTBOX_MESSAGE, self._outbox),
             *((kind, self._isc_step(kind)) for kind in _ISC_KINDS),
+            (RecordKind.READ_BATCH, self._read_batches),
         ]
         if self._audit_purge is not None:
             steps.append((RecordKind.AUDIT, self._audit_purge))
@@ -198,6 +199,27 @@ class RetentionService:
             uow.commit()
         return len(due)
 
+    def _read_batches(self) -> int:
+        """Receipts of adapters' batches past read_batch_retention_days, then those
+        beyond the newest read_batch_receipts of each adapter user."""
+        s = self.settings
+        cutoff = self._ctx.now() - timedelta(days=s.read_batch_retention_days)
+        total = 0
+        with self._ctx.store.write() as uow:
+            receipts = uow.read_batches
+            for why, find in (
+                ("time", lambda: receipts.due(cutoff, ROUND_LIMIT)),
+                ("count", lambda: receipts.over_count(s.read_batch_receipts, ROUND_LIMIT)),
+            ):
+                due = find()  # the count after the time's erasure
+                if due:
+                    receipts.erase(due)
+                    ids = [f"{adapter}/{batch_id}" for adapter, batch_id in due]
+                    self._audit(uow, RecordKind.READ_BATCH, ids, limit=why)
+                    total += len(due)
+            uow.commit()
+        return total
+
     def _isc_step(self, kind: RecordKind) -> Callable[[], int]:
         def step() -> int:
             table = _ISC_KINDS[kind]
@@ -245,6 +267,7 @@ class RetentionService:
                 assert days is not None
                 held[kind] = r.isc_held(table, now, days)
             held[RecordKind.AUDIT] = r.audit_held(now, s.audit_retention_days)
+            held[RecordKind.READ_BATCH] = uow.read_batches.held(now, s.read_batch_retention_days)
             newest_backup = r.newest_backup()
             rows = [self._row(rule, held.get(rule.kind), newest_backup, now) for rule in rules(s)]
             self._ctx.record(

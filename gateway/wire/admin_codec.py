@@ -384,6 +384,7 @@ def submit_answer_pb(batch_id: str, answer: BatchAnswer) -> ingest_pb2.SubmitRea
         accepted=outcome.accepted,
         hits=outcome.hits,
         rejected=[ingest_pb2.ReadRejection(index=i, reason=r) for i, r in outcome.rejected],
+        repeated=answer.repeated,
     )
     for hit in answer.hits:
         msg.batch_hits.add(

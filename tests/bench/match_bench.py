@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 
 import grpc
@@ -87,7 +88,10 @@ def _throughput(target: str, token: str, batches: list[ingest_pb2.SubmitReadsReq
         stub = ingest_pb2_grpc.IngestServiceStub(channel)
         metadata = [("authorization", f"Bearer {token}")]
         # Warm up the channel and the node's first-call paths.
-        list(stub.SubmitReads(iter(batches[:1]), metadata=metadata))
+        # The warm-up batch under an id of its own: the node answers a batch id once.
+        warm = ingest_pb2.SubmitReadsRequest(batch_id=f"warm-{uuid.uuid4().hex}")
+        warm.reads.extend(batches[0].reads)
+        list(stub.SubmitReads(iter([warm]), metadata=metadata))
         start = time.perf_counter()
         answers = list(stub.SubmitReads(iter(batches), metadata=metadata))
         elapsed = time.perf_counter() - start
@@ -98,8 +102,9 @@ def _throughput(target: str, token: str, batches: list[ingest_pb2.SubmitReadsReq
 def _batches(plates: list[tuple[str, str]]) -> list[ingest_pb2.SubmitReadsRequest]:
     ms = int(time.time() * 1000)
     reads = [_read(p, c, ms) for p, c in plates]
+    run = uuid.uuid4().hex  # the node answers a batch id once: ids unique to this run
     return [
-        ingest_pb2.SubmitReadsRequest(batch_id=str(i), reads=reads[i : i + BATCH])
+        ingest_pb2.SubmitReadsRequest(batch_id=f"{run}-{i}", reads=reads[i : i + BATCH])
         for i in range(0, len(reads), BATCH)
     ]
 
@@ -150,13 +155,16 @@ def _hit_delays(fed: LocalFederation, token: str, n: int, rate: float) -> list[f
     terneuzen, gent = fed["nl-terneuzen"], fed["be-gent"]
     target = f"unix:{terneuzen.home / 'admin.sock'}"
     sent: list[int] = []
+    run = uuid.uuid4().hex  # the node answers a batch id once: ids unique to this run
 
     def requests():
         for i in range(n):
             ms = int(time.time() * 1000)
             sent.append(ms)
             plate, country = normalise_plate(HIT_PLATE), "BE"
-            yield ingest_pb2.SubmitReadsRequest(batch_id=str(i), reads=[_read(plate, country, ms)])
+            yield ingest_pb2.SubmitReadsRequest(
+                batch_id=f"{run}-{i}", reads=[_read(plate, country, ms)]
+            )
             time.sleep(max(0.0, 1 / rate - (time.time() * 1000 - ms) / 1000))
 
     with grpc.insecure_channel(target) as channel:

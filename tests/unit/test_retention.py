@@ -29,7 +29,7 @@ from gateway.domain.retention import (
 from gateway.domain.roles import Role
 from gateway.domain.times import parse_time_text, time_text
 from gateway.services.context import Caller
-from gateway.services.ports import HeldConfirmation, Publication
+from gateway.services.ports import BatchReceipt, HeldConfirmation, Publication
 from gateway.wire.codec import terms_payload
 from tests.contract.samples import (
     NODE_KEY,
@@ -515,3 +515,47 @@ def test_an_investigator_may_not_read_the_report_and_the_refusal_is_audited(app)
     with app.store.read() as uow:
         [refused] = [r for r in uow.audit.records(0) if r.actor == "ivan"]
     assert (refused.action, refused.object_id) == ("access.denied", "retention.read")
+
+
+# -- receipts of adapters' batches (issue 17) ---------------------------------------------
+
+
+def batch_receipt(batch_id: str, adapter: str = "cam", at=START) -> BatchReceipt:
+    return BatchReceipt(adapter, batch_id, 2, 2, 1, (), ((0, hit_id(1), at + 28 * DAY),), at)
+
+
+def test_a_batch_receipt_is_erased_exactly_its_retention_after_the_answer(app, clock):
+    days = app.config.read_batch_retention_days
+    assert days == 1
+    with app.store.write() as uow:
+        uow.read_batches.add(batch_receipt("spool-1"))
+        uow.read_batches.add(batch_receipt("spool-2", at=START + MS))
+        uow.commit()
+    purge_at(app, clock, START + timedelta(days=days) - MS)
+    with app.store.read() as uow:
+        assert uow.read_batches.get("cam", "spool-1") is not None
+    assert erasures(app, RecordKind.READ_BATCH) == []
+    purge_at(app, clock, START + timedelta(days=days))
+    with app.store.read() as uow:
+        assert uow.read_batches.get("cam", "spool-1") is None
+        assert uow.read_batches.get("cam", "spool-2") is not None
+    [record] = erasures(app, RecordKind.READ_BATCH)
+    assert record.details["ids"] == "cam/spool-1"
+    assert record.details["count"] == 1 and record.details["limit"] == "time"
+    assert record.details["rule"] == "read_batch_retention_days; read_batch_receipts"
+
+
+def test_beyond_read_batch_receipts_the_oldest_of_an_adapter_go_in_the_next_round(app, clock):
+    app.retention.settings = dataclasses.replace(app.retention.settings, read_batch_receipts=2)
+    with app.store.write() as uow:
+        for n in range(3):
+            uow.read_batches.add(batch_receipt(f"spool-{n}", at=START + n * MS))
+        uow.read_batches.add(batch_receipt("spool-0", adapter="cam-b"))
+        uow.commit()
+    purge_at(app, clock, START + 3 * MS)
+    with app.store.read() as uow:
+        assert uow.read_batches.get("cam", "spool-0") is None
+        assert uow.read_batches.get("cam", "spool-1") is not None
+        assert uow.read_batches.get("cam-b", "spool-0") is not None
+    [record] = erasures(app, RecordKind.READ_BATCH)
+    assert record.details["ids"] == "cam/spool-0" and record.details["limit"] == "count"

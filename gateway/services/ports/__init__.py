@@ -21,6 +21,7 @@ from gateway.services.ports.hits import ExpiredHit, HitFact, HitRepository
 from gateway.services.ports.hotlist import OwnEntryRepository, OwnIndexChange, OwnIndexRow
 from gateway.services.ports.isc import Candidate, IscRepository, Publication, PullState
 from gateway.services.ports.outbox import OutboxMessage, OutboxRepository
+from gateway.services.ports.read_batches import BatchReceipt, ReadBatchRepository
 from gateway.services.ports.received import (
     AppliedBatch,
     HeldProofs,
@@ -36,6 +37,7 @@ __all__ = [
     "AgreementRepository",
     "AppliedBatch",
     "AuditRepository",
+    "BatchReceipt",
     "Candidate",
     "ConfirmationRepository",
     "ExpiredHit",
@@ -57,6 +59,7 @@ __all__ = [
     "PartnerRepository",
     "Publication",
     "PullState",
+    "ReadBatchRepository",
     "ReceivedIndexRow",
     "ReceivedRepository",
     "RetentionRepository",

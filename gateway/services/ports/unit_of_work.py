@@ -26,6 +26,7 @@ from gateway.services.ports.hotlist import OwnEntryRepository
 from gateway.services.ports.isc import IscRepository
 from gateway.services.ports.outbox import OutboxRepository
 from gateway.services.ports.partner_changes import PartnerChangeRepository
+from gateway.services.ports.read_batches import ReadBatchRepository
 from gateway.services.ports.received import ReceivedRepository
 from gateway.services.ports.registry import PartnerRepository, UserRepository
 from gateway.services.ports.retention import RetentionRepository
@@ -61,6 +62,8 @@ class UnitOfWork(Protocol):
     def partner_changes(self) -> PartnerChangeRepository: ...
     @property
     def retention(self) -> RetentionRepository: ...
+    @property
+    def read_batches(self) -> ReadBatchRepository: ...
 
     def commit(self) -> None:
         """Keep what this unit wrote (a read unit has nothing to keep and refuses)."""

@@ -16,6 +16,7 @@ from gateway.store.sqlite.hotlist import SqliteOwnEntries
 from gateway.store.sqlite.isc import SqliteIsc
 from gateway.store.sqlite.outbox import SqliteOutbox
 from gateway.store.sqlite.partner_changes import SqlitePartnerChanges
+from gateway.store.sqlite.read_batches import SqliteReadBatches
 from gateway.store.sqlite.received import SqliteReceived
 from gateway.store.sqlite.registry import SqlitePartners, SqliteUsers
 from gateway.store.sqlite.retention import SqliteRetention
@@ -96,3 +97,7 @@ class SqliteUnitOfWork:
     @cached_property
     def retention(self) -> SqliteRetention:
         return SqliteRetention(self)
+
+    @cached_property
+    def read_batches(self) -> SqliteReadBatches:
+        return SqliteReadBatches(self)

@@ -29,18 +29,20 @@ class ReadRejection(_message.Message):
     def __init__(self, index: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class SubmitReadsResponse(_message.Message):
-    __slots__ = ("batch_id", "accepted", "hits", "rejected", "batch_hits")
+    __slots__ = ("batch_id", "accepted", "hits", "rejected", "batch_hits", "repeated")
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     HITS_FIELD_NUMBER: _ClassVar[int]
     REJECTED_FIELD_NUMBER: _ClassVar[int]
     BATCH_HITS_FIELD_NUMBER: _ClassVar[int]
+    REPEATED_FIELD_NUMBER: _ClassVar[int]
     batch_id: str
     accepted: int
     hits: int
     rejected: _containers.RepeatedCompositeFieldContainer[ReadRejection]
     batch_hits: _containers.RepeatedCompositeFieldContainer[BatchHit]
-    def __init__(self, batch_id: _Optional[str] = ..., accepted: _Optional[int] = ..., hits: _Optional[int] = ..., rejected: _Optional[_Iterable[_Union[ReadRejection, _Mapping]]] = ..., batch_hits: _Optional[_Iterable[_Union[BatchHit, _Mapping]]] = ...) -> None: ...
+    repeated: bool
+    def __init__(self, batch_id: _Optional[str] = ..., accepted: _Optional[int] = ..., hits: _Optional[int] = ..., rejected: _Optional[_Iterable[_Union[ReadRejection, _Mapping]]] = ..., batch_hits: _Optional[_Iterable[_Union[BatchHit, _Mapping]]] = ..., repeated: _Optional[bool] = ...) -> None: ...
 
 class BatchHit(_message.Message):
     __slots__ = ("index", "hit_id", "expires_at")
