@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from gateway.store.sqlite.agreements import SqliteAgreements
+from gateway.store.sqlite.alert_log import SqliteAlertLog
 from gateway.store.sqlite.audit import SqliteAudit
 from gateway.store.sqlite.confirmations import SqliteConfirmations
 from gateway.store.sqlite.feed import SqliteFeed
@@ -96,3 +97,7 @@ class SqliteUnitOfWork:
     @cached_property
     def retention(self) -> SqliteRetention:
         return SqliteRetention(self)
+
+    @cached_property
+    def alert_log(self) -> SqliteAlertLog:
+        return SqliteAlertLog(self)
