@@ -30,6 +30,9 @@ Rules (each enforced where `enforced_by` says; the node's ones by RetentionServi
 10. Adapter spools and quarantines are erased by each adapter on its own schedule
    (adapters/retention.py); backups are the administrator's to rotate, and
    `argos retention report` warns when the newest is older than `backup_warning_days`.
+11. The alert log: a hit's alert is erased with its hit (rule 4); confirmation and feed
+   notices are kept `alert_notice_retention_days` from when they were raised (long
+   enough for a watcher that was away to be replayed them; they carry ids, no plate).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class RecordKind(enum.StrEnum):
     ADAPTER_SPOOL = "adapter_spool"
     ADAPTER_QUARANTINE = "adapter_quarantine"
     BACKUP = "backup"
+    ALERT_NOTICE = "alert_notice"
 
 
 class EnforcedBy(enum.StrEnum):
@@ -82,6 +86,7 @@ class RetentionSettings:
     isc_record_retention_days: int = 90
     audit_retention_days: int = 1095
     backup_warning_days: int = 7
+    alert_notice_retention_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,15 @@ def rules(s: RetentionSettings) -> tuple[RetentionRule, ...]:
             f"{LED_ART_5}; LED art. 25 keeps the record of the transfer, not the message",
             node,
             s.outbox_retention_days,
+        ),
+        RetentionRule(
+            RecordKind.ALERT_NOTICE,
+            "the notice being raised (a hit's alert goes with its hit)",
+            f"{s.alert_notice_retention_days} days",
+            "alert_notice_retention_days",
+            f"{LED_ART_5}; kept for watchers resuming from their cursor; ids, no plate",
+            node,
+            s.alert_notice_retention_days,
         ),
         RetentionRule(
             RecordKind.ISC_CANDIDATE,
