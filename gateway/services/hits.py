@@ -33,7 +33,7 @@ from gateway.services.access import requires
 from gateway.services.alerts import Alert, AlertHub
 from gateway.services.context import Caller, NodeContext
 from gateway.services.matching import ReadHit
-from gateway.services.ports import UnitOfWork
+from gateway.services.ports import LoggedAlert, UnitOfWork
 from gateway.wire import codec, feed_codec, hits_codec
 
 log = structlog.get_logger(__name__)
@@ -89,12 +89,13 @@ class HitService:
 
     def record(self, read_hits: list[ReadHit]) -> list[RecordedHit]:
         """Store the hits of one batch of reads in one transaction, queue the owners'
-        notifications with them, then alert the control room. Each hit stored, with the
-        read it came from and the end of its retention."""
+        notifications and log their alerts with them, then alert the control room. Each
+        hit stored, with the read it came from and the end of its retention."""
         if not read_hits:
             return []
         now = self._ctx.now()
         recorded: list[RecordedHit] = []
+        logged: list[LoggedAlert] = []
         queued = False
         with self._ctx.store.write() as uow:
             for position, read_hit in enumerate(read_hits):
@@ -115,11 +116,12 @@ class HitService:
                         continue
                     stored, alert, notified = hit
                     recorded.append(RecordedHit(position, alert.hit_id, stored.expires_at, alert))
+                    logged.append(self._alerts.log(uow, alert))
                     queued |= notified
             uow.commit()
         if queued:
             self._on_queued()
-        self._alerts.publish([r.alert for r in recorded])
+        self._alerts.publish(logged)
         return recorded
 
     def _one(
@@ -336,8 +338,8 @@ class HitService:
         return HitView(hit, hit_id in sent)
 
     def purge(self) -> int:
-        """Erase every hit past its retention, with its notification in the outbox;
-        each erasure is audited."""
+        """Erase every hit past its retention, with its notification in the outbox and
+        its alert in the alert log; each erasure is audited."""
         now = self._ctx.now()
         erased = 0
         with self._ctx.store.write() as uow:
