@@ -88,8 +88,8 @@ def _echo_feed(n: Any, position: int, as_json: bool) -> None:
     head = n.last_head_at.ToJsonString() if n.HasField("last_head_at") else "never"
     stopped = "; reads are not matched against it" if n.matching_stopped else ""
     click.echo(
-        f"#{position}  FEED {n.what.upper()}: {n.partner}'s feed under {n.agreement_id}, last signed "
-        f"head {head}{stopped}"
+        f"#{position}  FEED {n.what.upper()}: {n.partner}'s feed under {n.agreement_id}, "
+        f"last signed head {head}{stopped}"
     )
 
 

@@ -216,16 +216,23 @@ class AlertHub:
     def watch(
         self, stopped: Callable[[], bool], after: int | None = None, poll_s: float = 0.5
     ) -> Iterator[WatchItem]:
-        """Alerts after position `after` (None: from now on), until stopped() says so
-        (checked before every page and every poll)."""
+        """Alerts after position `after` (None: from now on, "now" being this call, not
+        the first read of the stream), until stopped() says so (checked before every
+        page and every poll)."""
+        cursor = self.newest() if after is None else after
+        return self._follow(stopped, cursor, poll_s)
+
+    def _follow(
+        self, stopped: Callable[[], bool], cursor: int, poll_s: float
+    ) -> Iterator[WatchItem]:
         w = _Watcher(self._queue_size)
         with self._lock:
             self._watchers.append(w)
         try:
-            # Registered first, then the cursor read: whatever commits in between is in
-            # the log and in the queue, and the queue's copy is skipped (rule 2).
-            cursor = self.newest() if after is None else after
-            catching_up = after is not None
+            # Registered first, then the log read from the cursor: whatever committed
+            # before is in the log, whatever after is queued too, and its queued copy is
+            # skipped (rule 2).
+            catching_up = True
             while not stopped():
                 if catching_up:
                     if w.behind.is_set():
