@@ -452,7 +452,9 @@ class AlertWebhook:
                 backoff.reset()
                 for item in call:
                     if item.HasField("behind"):
-                        log.warning("webhook.stream_behind", resumes_after=item.behind.resumes_after)
+                        log.warning(
+                            "webhook.stream_behind", resumes_after=item.behind.resumes_after
+                        )
                         continue  # the node replays from our cursor: nothing is skipped
                     try:
                         self.spool(item)

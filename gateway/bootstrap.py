@@ -128,9 +128,7 @@ def build_application(
         token_secrets=FileTokenSecrets.of(config),
     )
     outbox_wake = threading.Event()
-    alerts = AlertHub(
-        ctx.store, notice_body, ctx.now, queue_size=config.limits.alert_watcher_queue
-    )
+    alerts = AlertHub(ctx.store, notice_body, ctx.now, queue_size=config.limits.alert_watcher_queue)
     users = UserService(ctx)
     administration = AdministrationService(ctx, users, Path(config.home).resolve() / BACKUP_FOLDER)
     feed = FeedService(ctx)

@@ -252,9 +252,7 @@ class RetentionService:
                 self._confirmation_limits(uow), s.confirmation_retention_days, now
             )
             held[RecordKind.OUTBOX_MESSAGE] = r.outbox_held(now, s.outbox_retention_days)
-            held[RecordKind.ALERT_NOTICE] = r.alert_notices_held(
-                now, s.alert_notice_retention_days
-            )
+            held[RecordKind.ALERT_NOTICE] = r.alert_notices_held(now, s.alert_notice_retention_days)
             for kind, table in _ISC_KINDS.items():
                 days = rule_for(s, kind).days
                 assert days is not None

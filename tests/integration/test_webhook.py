@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.spool import DeliverySpool
 from adapters.webhook import (
     AlertWebhook,
     WebhookConfig,
@@ -27,7 +28,6 @@ from adapters.webhook import (
     sign,
     verify_signature,
 )
-from adapters.spool import DeliverySpool
 from gateway.domain.errors import InvalidInput
 from gateway.federation import argos_command, free_port
 from gateway.wire.argos.v1 import confirmations_pb2, ingest_pb2

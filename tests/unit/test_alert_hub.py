@@ -32,7 +32,9 @@ def wait_until(predicate: Callable[[], object], what: str) -> object:
 
 
 def notice(n: int) -> ConfirmationNotice:
-    return ConfirmationNotice(f"req-{n}", "alert_confirmation", "incoming", PARTNER, START, "urgent")
+    return ConfirmationNotice(
+        f"req-{n}", "alert_confirmation", "incoming", PARTNER, START, "urgent"
+    )
 
 
 @pytest.fixture

@@ -348,12 +348,12 @@ def test_a_delivered_message_is_erased_its_retention_after_delivery(app, clock):
 # -- the alert log's notices -----------------------------------------------------------
 
 
-def test_a_confirmation_or_feed_notice_leaves_the_alert_log_its_retention_after_raising(
-    app, clock
-):
+def test_a_confirmation_or_feed_notice_leaves_the_alert_log_its_retention_after_raising(app, clock):
     days = app.config.alert_notice_retention_days
     deadline = START + DAY
-    confirmation = ConfirmationNotice("req-1", "alert_confirmation", "incoming", PARTNER, deadline, "urgent")
+    confirmation = ConfirmationNotice(
+        "req-1", "alert_confirmation", "incoming", PARTNER, deadline, "urgent"
+    )
     feed = FeedNotice(AGR, PARTNER, "stale", None, None, False)
     first = app.alerts.raise_notice(confirmation)
     clock.now = START + MS

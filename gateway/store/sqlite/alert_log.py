@@ -12,6 +12,7 @@ from gateway.services.ports.alert_log import LoggedAlert
 if TYPE_CHECKING:
     from gateway.store.sqlite.unit_of_work import SqliteUnitOfWork
 
+
 class SqliteAlertLog:
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         self._conn = uow.conn
