@@ -180,12 +180,6 @@ class AlertHub:
         self.publish([logged])
         return logged
 
-    def publish_notice(self, notice: ConfirmationNotice) -> None:
-        self.raise_notice(notice)
-
-    def publish_feed_notice(self, notice: FeedNotice) -> None:
-        self.raise_notice(notice)
-
     def publish(self, logged: list[LoggedAlert]) -> None:
         """Hand committed alerts to every live watcher; one whose queue is full is marked
         behind and given nothing more until it has caught up from the log (rule 5)."""
