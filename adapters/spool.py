@@ -316,7 +316,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
     delivered_at TEXT,
     refused_at TEXT,
     last_error TEXT            -- why the last attempt failed, or why it was refused
-)
+);
+-- The position in the node's alert log of the last stream item spooled (issue 17): the
+-- stream is opened again after it, so nothing is missed and nothing taken twice.
+CREATE TABLE IF NOT EXISTS stream_cursor (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    position INTEGER NOT NULL
+);
 """
 
 
@@ -333,24 +339,45 @@ class DeliverySpool:
     def __init__(self, path: Path, sync: str = "full") -> None:
         self._file = SpoolFile(path, DELIVERIES, sync)
 
-    def add(self, event_id: str, body: bytes, now: float) -> bool:
-        """Keep an event for delivery; False if its id is already held (in any state)."""
-        with self._file.connection() as db:
+    def add(self, event_id: str, body: bytes, now: float, position: int | None = None) -> bool:
+        """Keep an event for delivery, and with it (one transaction) the stream position
+        it came at; False if its id is already held (in any state)."""
+        with self._file.connection() as db, transaction(db):
             cursor = db.execute(
                 "INSERT OR IGNORE INTO deliveries (id, body, attempts, next_attempt_at) "
                 "VALUES (?, ?, 0, ?)",
                 (event_id, body, now),
             )
+            if position is not None:
+                db.execute(
+                    "INSERT INTO stream_cursor (one, position) VALUES (1, ?) ON CONFLICT (one) "
+                    "DO UPDATE SET position = max(position, excluded.position)",
+                    (position,),
+                )
             return cursor.rowcount == 1
 
-    def due(self, now: float) -> list[Due]:
+    def cursor(self) -> int | None:
+        """The stream position of the last item spooled; None before the first."""
+        with self._file.connection() as db:
+            row = db.execute("SELECT position FROM stream_cursor").fetchone()
+        return row[0] if row else None
+
+    def due(self, now: float, limit: int = 1000) -> list[Due]:
+        """Events still to deliver whose time has come, in the order they were spooled,
+        stopping at the first one not yet due: a later event never overtakes an earlier
+        one still waiting for its next attempt (head of line)."""
         with self._file.connection() as db:
             rows = db.execute(
-                "SELECT id, body, attempts FROM deliveries WHERE next_attempt_at <= ? "
-                "ORDER BY next_attempt_at, rowid",
-                (now,),
+                "SELECT id, body, attempts, next_attempt_at FROM deliveries "
+                "WHERE next_attempt_at IS NOT NULL ORDER BY rowid LIMIT ?",
+                (limit,),
             ).fetchall()
-        return [Due(*row) for row in rows]
+        due = []
+        for event_id, body, attempts, at in rows:
+            if at > now:
+                break
+            due.append(Due(event_id, body, attempts))
+        return due
 
     def next_due(self) -> float | None:
         with self._file.connection() as db:

@@ -15,6 +15,11 @@ Body (UTF-8 JSON, one object; JSON Schema in adapters/webhook_schema.json)::
   (e.g. ``"01J…:deadline approaching"``). The same id is never delivered as two different
   events; delivery is at-least-once, so a receiver must ignore an id it already holds
   (possible only if the adapter dies between the receiver's 2xx and marking it).
+- ``position``: the event's position in the node's alert log (issue 17). Events are
+  POSTed in increasing position, one at a time: a later one is not sent before every
+  earlier one is delivered or refused for good. Positions have gaps (a hit erased by
+  retention before the adapter took it); a receiver may keep the greatest position it
+  holds to see what order things were raised in, but dedupes by ``id``.
 - ``occurred_at``: RFC 3339 UTC with milliseconds and ``Z``. For a hit, when the camera
   read the plate; for a confirmation notice (which carries no time of its own), when this
   adapter took it from the node's stream.
@@ -168,6 +173,10 @@ def _text(value: str) -> str | None:
 
 def payload(item: ingest_pb2.WatchAlertsResponse, *, node: str, received_at: datetime) -> dict:
     """The JSON object delivered for one item of the alert stream (schema above)."""
+    return {**_fields_of(item, node=node, received_at=received_at), "position": item.position}
+
+
+def _fields_of(item: ingest_pb2.WatchAlertsResponse, *, node: str, received_at: datetime) -> dict:
     if item.HasField("alert"):
         a = item.alert
         return {
@@ -342,9 +351,11 @@ class AlertWebhook:
         self._spool.close()
 
     def spool(self, item: ingest_pb2.WatchAlertsResponse) -> bool:
-        """Keep one stream item for delivery; False if its id is already spooled."""
+        """Keep one stream item for delivery, and its position as the stream's cursor;
+        False if its id is already spooled."""
         body = payload(item, node=self._node, received_at=datetime.now(UTC))
-        added = self._spool.add(body["id"], encode(body), time.time())
+        position = item.position or None
+        added = self._spool.add(body["id"], encode(body), time.time(), position)
         if added:
             log.info("webhook.spooled", id=body["id"], type=body["type"])
             self._wake.set()
@@ -372,6 +383,7 @@ class AlertWebhook:
                     log.warning(
                         "webhook.retrying", id=due.id, attempts=attempts, status=outcome.status
                     )
+                    break  # head of line: nothing later goes before it
         return delivered
 
     def health(self) -> dict[str, int]:
@@ -424,9 +436,13 @@ class AlertWebhook:
                         admin_pb2.GetStatusRequest(), metadata=node.metadata, timeout=10
                     )
                     self._node = status.node_id
-                call = node.ingest.WatchAlerts(
-                    ingest_pb2.WatchAlertsRequest(), metadata=node.metadata
-                )
+                # From the last position spooled: whatever the node raised while this
+                # adapter, the stream or the node was down is replayed first.
+                request = ingest_pb2.WatchAlertsRequest()
+                cursor = self._spool.cursor()
+                if cursor is not None:
+                    request.after_position = cursor
+                call = node.ingest.WatchAlerts(request, metadata=node.metadata)
                 with self._call_lock:
                     self._call = call
                     if self._stopping.is_set():
@@ -435,10 +451,17 @@ class AlertWebhook:
                     self._connects += 1
                 backoff.reset()
                 for item in call:
+                    if item.HasField("behind"):
+                        log.warning(
+                            "webhook.stream_behind", resumes_after=item.behind.resumes_after
+                        )
+                        continue  # the node replays from our cursor: nothing is skipped
                     try:
                         self.spool(item)
                     except SpoolError:
                         log.exception("webhook.spool_failed")  # nowhere to keep it: say so
+                        call.cancel()  # not past an item not kept: reopen from the cursor
+                        break
             except grpc.RpcError as error:
                 if self._stopping.is_set():
                     break

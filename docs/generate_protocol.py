@@ -288,6 +288,40 @@ RULES = """\
 
 """
 
+ALERT_CURSOR = """\
+### Node → control room: alerts exactly once, by position
+
+`IngestService.WatchAlerts` (local, on the admin socket) gives every alert, confirmation
+notice and feed notice with a `position` in the node's alert log. What the node
+guarantees, and what a caller does:
+
+- **Positions.** Each item is logged in the same transaction as what raised it (a hit's
+  alert with its hit) at a position greater than every one before, never reused.
+  Positions have gaps: an alert erased with its hit (retention), a notice past
+  `alert_notice_retention_days`.
+- **Cursor.** A caller keeps the last position it has taken (durably, with what it did
+  with the item) and opens the stream again with `after_position` set to it: it is
+  first given every item still kept after that position, in order, then the live
+  stream. Unset means from now on; `0`, everything still kept. A position greater
+  than any the node gave is refused (`INVALID_ARGUMENT`): the cursor belongs to another
+  node or to before a restore.
+- **Exactly once.** On one stream an item is given at most once and in increasing
+  position; across reconnects, a caller that resumes from the last position it kept is
+  given each item it has not taken, once. An item given but not yet kept by the caller
+  when it died comes again: dedupe by the alert's id (`hit_id`; `request_id` and
+  `what` for a confirmation notice), which a resumed stream never changes.
+- **Falling behind.** The node queues a bounded number of live items per watcher
+  (`[limits] alert_watcher_queue`). A watcher that does not take them as fast is sent a
+  `BehindNotice` (where it resumes from, the newest position) and is then served from
+  the alert log after its last position, then live again: nothing is dropped, and
+  matching never waits for a slow screen.
+- **Who and how long.** Only roles that may watch alerts (`alerts.watch`: operator,
+  investigator) are given anything, checked when the stream opens and at every poll;
+  opening with a cursor is audited (`alerts.watch`, with `after_position` and how many
+  items it replays). Nothing is replayed past its retention.
+
+"""
+
 
 def render() -> str:
     fds = descriptor_set()
@@ -326,6 +360,8 @@ def render() -> str:
         "the admin socket); a partner never calls them: "
         + ", ".join(f"`{n}`" for n in local)
         + ".",
+        "",
+        ALERT_CURSOR.rstrip("\n"),
         "",
     ]
     return "\n".join(out)

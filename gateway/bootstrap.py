@@ -47,6 +47,7 @@ from gateway.services.tls import TlsService
 from gateway.services.token_rotation import TokenRotationService
 from gateway.services.users import UserService
 from gateway.store.sqlite import SqliteStore
+from gateway.wire.alerts_codec import notice_body
 
 BACKUP_FOLDER = "backups"
 
@@ -127,7 +128,7 @@ def build_application(
         token_secrets=FileTokenSecrets.of(config),
     )
     outbox_wake = threading.Event()
-    alerts = AlertHub()
+    alerts = AlertHub(ctx.store, notice_body, ctx.now, queue_size=config.limits.alert_watcher_queue)
     users = UserService(ctx)
     administration = AdministrationService(ctx, users, Path(config.home).resolve() / BACKUP_FOLDER)
     feed = FeedService(ctx)

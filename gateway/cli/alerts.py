@@ -19,61 +19,90 @@ def alerts() -> None:
 
 @node_command(alerts, "watch")
 @click.option("--count", type=int, default=0, help="Stop after this many alerts (0: never).")
+@click.option(
+    "--from",
+    "after",
+    type=click.IntRange(min=0),
+    default=None,
+    help="First replay every alert still kept after this position (the last one you "
+    "saw; 0: all kept), then follow.",
+)
 @json_option
-def alerts_watch(home: Path, token_file: Path | None, count: int, as_json: bool) -> None:
+def alerts_watch(
+    home: Path, token_file: Path | None, count: int, after: int | None, as_json: bool
+) -> None:
     """Show every hit of this node's cameras as it happens, every confirmation
     request that needs a person (incoming, near its deadline, expired, answered), and
-    every partner feed that goes stale or fresh again. Ctrl-C to stop."""
+    every partner feed that goes stale or fresh again, each with its position (#n).
+    Ctrl-C to stop; --from the last position shown to carry on without a gap."""
     from gateway.wire.argos.v1 import ingest_pb2
 
     client = admin_client(home, token_file)
+    request = ingest_pb2.WatchAlertsRequest()
+    if after is not None:
+        request.after_position = after
+    seen = 0
     try:
-        stream = client.stream("WatchAlerts", ingest_pb2.WatchAlertsRequest())
-        for seen, item in enumerate(stream, start=1):
+        for item in client.stream("WatchAlerts", request):
+            if item.HasField("behind"):
+                _echo_behind(item.behind, as_json)
+                continue
             if item.HasField("confirmation"):
-                _echo_confirmation(item.confirmation, as_json)
+                _echo_confirmation(item.confirmation, item.position, as_json)
             elif item.HasField("feed"):
-                _echo_feed(item.feed, as_json)
+                _echo_feed(item.feed, item.position, as_json)
             else:
-                _echo_hit(item.alert, as_json)
+                _echo_hit(item.alert, item.position, as_json)
+            seen += 1
             if count and seen >= count:
                 return
     except KeyboardInterrupt:
         return
 
 
-def _echo_confirmation(n: Any, as_json: bool) -> None:
+def _echo_behind(n: Any, as_json: bool) -> None:
     if as_json:
-        echo_json({"confirmation": message_dict(n)})
+        echo_json({"behind": message_dict(n)})
+        return
+    click.echo(
+        f"BEHIND: this screen fell behind; catching up from #{n.resumes_after} "
+        f"(newest #{n.newest}), nothing skipped"
+    )
+
+
+def _echo_confirmation(n: Any, position: int, as_json: bool) -> None:
+    if as_json:
+        echo_json({"confirmation": message_dict(n), "position": position})
         return
     kind = cpb.ConfirmationKind.Name(n.kind).removeprefix("CONFIRMATION_KIND_")
     click.echo(
-        f"CONFIRMATION {n.what}: {kind.lower()} {n.request_id} with "
+        f"#{position}  CONFIRMATION {n.what}: {kind.lower()} {n.request_id} with "
         f"{n.partner}, deadline {n.deadline.ToJsonString()}"
     )
 
 
-def _echo_feed(n: Any, as_json: bool) -> None:
+def _echo_feed(n: Any, position: int, as_json: bool) -> None:
     if as_json:
-        echo_json({"feed": message_dict(n)})
+        echo_json({"feed": message_dict(n), "position": position})
         return
     head = n.last_head_at.ToJsonString() if n.HasField("last_head_at") else "never"
     stopped = "; reads are not matched against it" if n.matching_stopped else ""
     click.echo(
-        f"FEED {n.what.upper()}: {n.partner}'s feed under {n.agreement_id}, last signed "
-        f"head {head}{stopped}"
+        f"#{position}  FEED {n.what.upper()}: {n.partner}'s feed under {n.agreement_id}, "
+        f"last signed head {head}{stopped}"
     )
 
 
-def _echo_hit(a: Any, as_json: bool) -> None:
+def _echo_hit(a: Any, position: int, as_json: bool) -> None:
     if as_json:
-        echo_json(message_dict(a))
+        # The hit's fields at the top level, as before; its position beside them.
+        echo_json({**message_dict(a), "position": position})
         return
     where = f"{a.site}/{a.camera}"
     whose = "own list" if not a.agreement_id else f"{a.entry_owner} ({a.agreement_id})"
     kind = "FUZZY" if a.match == 2 else "exact"
     click.echo(
-        f"{a.observed_at.ToJsonString()}  HIT {a.plate} [{a.country or '?'}] "
+        f"#{position}  {a.observed_at.ToJsonString()}  HIT {a.plate} [{a.country or '?'}] "
         f"{kind} at {where}  {a.category}, {a.action or 'no action shared'}  "
         f"entry {a.entry_id} of {whose}"
     )

@@ -34,6 +34,9 @@ Rules (each enforced where `enforced_by` says; the node's ones by RetentionServi
    answered from it, not recorded twice) is kept `read_batch_retention_days` from the
    answer, and at most the newest `read_batch_receipts` per adapter user. It holds no
    read content: counts, refusal reasons and the batch's hit ids.
+12. The alert log: a hit's alert is erased with its hit (rule 4); confirmation and feed
+   notices are kept `alert_notice_retention_days` from when they were raised (long
+   enough for a watcher that was away to be replayed them; they carry ids, no plate).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class RecordKind(enum.StrEnum):
     ADAPTER_QUARANTINE = "adapter_quarantine"
     BACKUP = "backup"
     READ_BATCH = "read_batch"
+    ALERT_NOTICE = "alert_notice"
 
 
 class EnforcedBy(enum.StrEnum):
@@ -89,6 +93,7 @@ class RetentionSettings:
     backup_warning_days: int = 7
     read_batch_retention_days: int = 1
     read_batch_receipts: int = 100_000  # per adapter user (a count, not days)
+    alert_notice_retention_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,15 @@ def rules(s: RetentionSettings) -> tuple[RetentionRule, ...]:
             "kept only to answer a resent batch once",
             node,
             s.read_batch_retention_days,
+        ),
+        RetentionRule(
+            RecordKind.ALERT_NOTICE,
+            "the notice being raised (a hit's alert goes with its hit)",
+            f"{s.alert_notice_retention_days} days",
+            "alert_notice_retention_days",
+            f"{LED_ART_5}; kept for watchers resuming from their cursor; ids, no plate",
+            node,
+            s.alert_notice_retention_days,
         ),
         RetentionRule(
             RecordKind.ISC_CANDIDATE,

@@ -87,6 +87,9 @@ class LimitsConfig(Settings):
     refusal_records_per_minute: float = 30.0
     refusal_record_burst: int = 20
     refusal_summary_interval_s: float = 60.0
+    # Alerts queued for one live watcher before it is told it fell behind and is
+    # served from the alert log instead (nothing is dropped either way).
+    alert_watcher_queue: int = 1000
 
     def __post_init__(self) -> None:
         for name in self.__struct_fields__:
@@ -144,6 +147,9 @@ class NodeConfig(Settings):
     confirmation_retention_days: int = 28
     # Outbox messages after delivery (or final refusal); hit notifications go with hits.
     outbox_retention_days: int = 7
+    # Confirmation and feed notices in the alert log, replayable to a watcher resuming
+    # from its cursor this long (a hit's alert goes with its hit).
+    alert_notice_retention_days: int = 7
     isc_candidate_retention_days: int = 90
     isc_publication_retention_days: int = 365
     # ISC rejections and seen records.

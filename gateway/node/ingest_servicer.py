@@ -11,6 +11,7 @@ from gateway.bootstrap import Application
 from gateway.node.admin_servicer import local_token
 from gateway.node.status_codes import grpc_stream
 from gateway.wire import admin_codec as wire
+from gateway.wire import alerts_codec
 from gateway.wire.argos.v1 import ingest_pb2_grpc
 
 
@@ -41,8 +42,9 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         items = self._app.ingest.watch(
             token.caller,
             lambda: gone.is_set() or self._stopping.is_set() or not token.still_works(),
+            request.after_position if request.HasField("after_position") else None,
         )
         for item in items:
-            yield wire.watch_item_pb(item)
+            yield alerts_codec.watch_response_pb(item)
         if token.refusal is not None:
             raise token.refusal

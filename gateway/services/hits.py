@@ -33,7 +33,7 @@ from gateway.services.access import requires
 from gateway.services.alerts import Alert, AlertHub
 from gateway.services.context import Caller, NodeContext
 from gateway.services.matching import ReadHit
-from gateway.services.ports import UnitOfWork
+from gateway.services.ports import LoggedAlert, UnitOfWork
 from gateway.wire import codec, feed_codec, hits_codec
 
 log = structlog.get_logger(__name__)
@@ -94,14 +94,16 @@ class HitService:
         then: Callable[[UnitOfWork, list[RecordedHit]], None] | None = None,
     ) -> list[RecordedHit]:
         """Store the hits of one batch of reads in one transaction, queue the owners'
-        notifications with them, then alert the control room. Each hit stored, with the
-        read it came from and the end of its retention. `then` (the ingest's receipt of
-        the batch) runs in the same transaction once the hits are stored, also for a
-        batch without hits; whatever it raises rolls the whole batch back."""
+        notifications and log their alerts with them, then alert the control room. Each
+        hit stored, with the read it came from and the end of its retention. `then` (the
+        ingest's receipt of the batch) runs in the same transaction once the hits are
+        stored, also for a batch without hits; whatever it raises rolls the whole batch
+        back."""
         if not read_hits and then is None:
             return []
         now = self._ctx.now()
         recorded: list[RecordedHit] = []
+        logged: list[LoggedAlert] = []
         queued = False
         with self._ctx.store.write() as uow:
             for position, read_hit in enumerate(read_hits):
@@ -122,13 +124,14 @@ class HitService:
                         continue
                     stored, alert, notified = hit
                     recorded.append(RecordedHit(position, alert.hit_id, stored.expires_at, alert))
+                    logged.append(self._alerts.log(uow, alert))
                     queued |= notified
             if then is not None:
                 then(uow, recorded)
             uow.commit()
         if queued:
             self._on_queued()
-        self._alerts.publish([r.alert for r in recorded])
+        self._alerts.publish(logged)
         return recorded
 
     def _one(
@@ -345,8 +348,8 @@ class HitService:
         return HitView(hit, hit_id in sent)
 
     def purge(self) -> int:
-        """Erase every hit past its retention, with its notification in the outbox;
-        each erasure is audited."""
+        """Erase every hit past its retention, with its notification in the outbox and
+        its alert in the alert log; each erasure is audited."""
         now = self._ctx.now()
         erased = 0
         with self._ctx.store.write() as uow:

@@ -24,7 +24,7 @@ from datetime import datetime
 from gateway.domain.errors import InvalidInput
 from gateway.domain.roles import Action
 from gateway.services.access import requires
-from gateway.services.alerts import Alert, AlertHub, ConfirmationNotice
+from gateway.services.alerts import AlertHub, WatchItem
 from gateway.services.context import Caller, NodeContext
 from gateway.services.hits import HitService, RecordedHit
 from gateway.services.limits import StreamCaps, StreamSlot, StreamSlots
@@ -172,19 +172,34 @@ class IngestService:
 
     @requires(Action.ALERTS_WATCH)
     def watch(
-        self, caller: Caller, stopped: Callable[[], bool]
-    ) -> Iterator[Alert | ConfirmationNotice]:
-        """Alerts and confirmation notices from now on, until stopped() says so. Opening
-        the stream is a consultation, and is recorded. ResourceExhausted (not recorded:
-        a local user, counted in /metrics) past the caps on watchers."""
+        self, caller: Caller, stopped: Callable[[], bool], after_position: int | None = None
+    ) -> Iterator[WatchItem]:
+        """Alerts and notices after `after_position` still kept (None: from now on),
+        then live, until stopped() says so. Opening the stream is a consultation, and
+        is recorded (with the cursor and how many alerts it replays: counts only).
+        ResourceExhausted (not recorded: a local user, counted in /metrics) past the
+        caps on watchers; InvalidInput for a cursor this node never gave."""
+        details: dict[str, int] = {}
+        if after_position is not None:
+            newest = self._alerts.newest()
+            if after_position > newest:
+                raise InvalidInput(
+                    f"after_position {after_position} is past the newest position {newest} "
+                    "of this node's alert log: a cursor from another node, or from before "
+                    "a restore; open without one (or from 0) and dedupe by id"
+                )
+            details = {
+                "after_position": after_position,
+                "replayed": self._alerts.kept_after(after_position),
+            }
         role = caller.role.value if caller.role else caller.kind
         slot = self.watchers.acquire(caller.name, role)
         try:
-            self._ctx.record(caller, "alerts.watch", "alerts", "local")
+            self._ctx.record(caller, "alerts.watch", "alerts", "local", details=details or None)
         except BaseException:
             slot.release()
             raise
-        return _holding(slot, self._alerts.watch(stopped))
+        return _holding(slot, self._alerts.watch(stopped, after_position))
 
 
 def _receipt(

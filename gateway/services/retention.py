@@ -85,6 +85,7 @@ class RetentionService:
             (RecordKind.RECEIVED_ENTRY, self._received_entries),
             (RecordKind.CONFIRMATION, self._confirmations),
             (RecordKind.OUTBOX_MESSAGE, self._outbox),
+            (RecordKind.ALERT_NOTICE, self._alert_notices),
             *((kind, self._isc_step(kind)) for kind in _ISC_KINDS),
             (RecordKind.READ_BATCH, self._read_batches),
         ]
@@ -220,6 +221,17 @@ class RetentionService:
             uow.commit()
         return total
 
+    def _alert_notices(self) -> int:
+        cutoff = self._ctx.now() - timedelta(days=self.settings.alert_notice_retention_days)
+        with self._ctx.store.write() as uow:
+            due = uow.retention.alert_notices_due(cutoff, ROUND_LIMIT)
+            if not due:
+                return 0
+            uow.retention.erase_alert_notices(due)
+            self._audit(uow, RecordKind.ALERT_NOTICE, [str(p) for p in due])
+            uow.commit()
+        return len(due)
+
     def _isc_step(self, kind: RecordKind) -> Callable[[], int]:
         def step() -> int:
             table = _ISC_KINDS[kind]
@@ -262,6 +274,7 @@ class RetentionService:
                 self._confirmation_limits(uow), s.confirmation_retention_days, now
             )
             held[RecordKind.OUTBOX_MESSAGE] = r.outbox_held(now, s.outbox_retention_days)
+            held[RecordKind.ALERT_NOTICE] = r.alert_notices_held(now, s.alert_notice_retention_days)
             for kind, table in _ISC_KINDS.items():
                 days = rule_for(s, kind).days
                 assert days is not None

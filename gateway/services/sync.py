@@ -349,22 +349,30 @@ class SyncService:
             head_age_s=age,
             matching_stopped=stopped,
         )
-        self._ctx.record(
-            Caller("system", "sync"),
-            f"hotlist.feed_{what}",
-            "agreement",
-            f.agreement_id,
-            justification=(
-                f"last verified head of {f.partner} signed {age} s ago, "
-                f"{'over' if f.stale else 'within'} the bound of "
-                f"{self.stale_after.total_seconds():g} s"
-            ),
-            details={"partner": f.partner, "head_age_s": age, "matching_stopped": stopped},
-        )
-        if self._alerts is not None:
-            self._alerts.publish_feed_notice(
-                FeedNotice(f.agreement_id, f.partner, what, f.last_head_at, f.age_s, stopped)
+        with self._ctx.store.write() as uow:
+            self._ctx.record(
+                Caller("system", "sync"),
+                f"hotlist.feed_{what}",
+                "agreement",
+                f.agreement_id,
+                uow=uow,
+                justification=(
+                    f"last verified head of {f.partner} signed {age} s ago, "
+                    f"{'over' if f.stale else 'within'} the bound of "
+                    f"{self.stale_after.total_seconds():g} s"
+                ),
+                details={"partner": f.partner, "head_age_s": age, "matching_stopped": stopped},
             )
+            notice = None
+            if self._alerts is not None:
+                # Logged with its audit record; published to live watchers once committed.
+                notice = self._alerts.log(
+                    uow,
+                    FeedNotice(f.agreement_id, f.partner, what, f.last_head_at, f.age_s, stopped),
+                )
+            uow.commit()
+        if notice is not None:
+            self._alerts.publish([notice])
 
     def record_rejection(self, agreement: Agreement, error: Exception) -> None:
         with self._ctx.store.write() as uow:

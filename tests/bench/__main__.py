@@ -2,7 +2,7 @@
 
 BENCH_SCALE=small runs a quick version (100,000 entries instead of 1,000,000, per list
 for matching). BENCH_ONLY=adapter (a comma-separated list of sections: primitives,
-verify, sync, matching, confirmations, adapter, isc) runs only those; primitives run with
+verify, sync, matching, confirmations, adapter, isc, alerts) runs only those; primitives run with
 sync, whose ratios need them. Every figure is measured in this run beside the primitive
 it depends on; targets come from the issues and are printed, never asserted in tests."""
 
@@ -21,6 +21,7 @@ from rich.table import Table
 
 from tests.bench import (
     adapter_bench,
+    alert_bench,
     confirm_bench,
     isc_bench,
     match_bench,
@@ -53,7 +54,16 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-SECTIONS = ("primitives", "verify", "sync", "matching", "confirmations", "adapter", "isc")
+SECTIONS = (
+    "primitives",
+    "verify",
+    "sync",
+    "matching",
+    "confirmations",
+    "adapter",
+    "isc",
+    "alerts",
+)
 
 
 def sections() -> set[str]:
@@ -119,6 +129,15 @@ def main() -> int:
         )
         with tempfile.TemporaryDirectory() as d:
             results.update(isc_bench.run(Path(d), certs, objects))
+    if "alerts" in run:
+        alerts = 10_000 if full else 2_000
+        console.print(
+            f"[bold]alert replay[/] ({alerts:,} alerts replayed from a cursor through the "
+            "gRPC stream of a node process; beside it, the same rows read and decoded "
+            "straight from its SQLite file)"
+        )
+        with tempfile.TemporaryDirectory() as d:
+            results.update(alert_bench.run(Path(d), certs, alerts))
 
     _report(console, results, scale)
     return 0

@@ -1,6 +1,7 @@
 """Hits live as long as the agreement they fall under allows (own-list hits: the node's
 setting), then the purge job erases them and says so in the audit log, hit by hit. In
-one process, on a real SQLite file, with the node's clock moved forward by the test."""
+one process, on a real SQLite file, with the node's clock moved forward by the test.
+Its alert leaves the alert log with it: a watcher resuming later is not replayed it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from gateway.services.hits import HIT_NOTIFICATION, HitService, HitSettings
 from gateway.services.hotlist import EntryDraft, HotlistService
 from gateway.services.matching import IncomingRead, ReadHit
 from gateway.store.sqlite import SqliteStore
+from gateway.wire.alerts_codec import notice_body
 
 
 class Clock:
@@ -55,7 +57,9 @@ def test_own_list_hits_are_erased_when_their_retention_ends_and_each_erasure_is_
         )
         .entry
     )
-    hits = HitService(ctx, AlertHub(), HitSettings(own_hit_retention_days=2))
+    hits = HitService(
+        ctx, AlertHub(ctx.store, notice_body, ctx.now), HitSettings(own_hit_retention_days=2)
+    )
     read = IncomingRead(
         "1ABC123", "BE", (), "cam-1", "site-1", int(clock.now.timestamp() * 1000), "in", ""
     )
@@ -72,12 +76,15 @@ def test_own_list_hits_are_erased_when_their_retention_ends_and_each_erasure_is_
     clock.now += timedelta(days=1)
     assert hits.purge() == 0
     assert len(hits.list(investigator, observed=False)) == 1
+    with ctx.store.read() as uow:
+        assert [a.subject for a in uow.alert_log.after(0, 10)] == [alert.hit_id]
     clock.now += timedelta(days=1, seconds=1)
     assert hits.purge() == 1
     assert hits.list(investigator, observed=False) == []
     with ctx.store.read() as uow:
         erased = [r for r in uow.audit.records() if r.action == "hit.erased"]
         assert sum(uow.outbox.depth().values()) == 0
+        assert uow.alert_log.after(0, 10) == []  # its alert went with it
     assert [r.object_id for r in erased] == [alert.hit_id]
     assert erased[0].details["notification_erased"] is True
     checked, problem = ctx.verify_audit()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.spool import DeliverySpool
 from adapters.webhook import (
     AlertWebhook,
     WebhookConfig,
@@ -308,12 +309,13 @@ def test_a_confirmation_notice_is_an_event_identified_by_its_request_and_what_ha
     )
     notice.deadline.FromJsonString("2026-03-01T10:00:00Z")
     event = payload(
-        ingest_pb2.WatchAlertsResponse(confirmation=notice),
+        ingest_pb2.WatchAlertsResponse(confirmation=notice, position=42),
         node="be-gent",
         received_at=datetime(2026, 3, 1, 9, 55, tzinfo=UTC),
     )
     assert event == {
         "id": "01JREQ:deadline approaching",
+        "position": 42,
         "type": "confirmation",
         "occurred_at": "2026-03-01T09:55:00.000Z",
         "node": "be-gent",
@@ -348,6 +350,34 @@ def test_a_4xx_refuses_an_event_for_good_and_keeps_it_with_the_reason(tmp_path):
     finally:
         webhook.stop()
         receiver.close()
+
+
+def test_events_go_in_position_order_and_a_later_one_waits_for_an_earlier_retry(tmp_path):
+    receiver = Receiver(fail_first=1)
+    config = _config(tmp_path, receiver.url)
+    webhook = AlertWebhook(config)
+    try:
+        for position, hit_id in ((7, "h-first"), (8, "h-second"), (10, "h-third")):
+            alert = ingest_pb2.Alert(hit_id=hit_id)
+            assert webhook.spool(ingest_pb2.WatchAlertsResponse(alert=alert, position=position))
+        assert webhook.deliver_due() == 0  # the first failed: nothing overtakes it
+        assert [json.loads(r["body"])["id"] for r in receiver.requests] == ["h-first"]
+        wait_until(lambda: webhook.deliver_due() == 3, what="the retry, then the rest")
+        posted = [json.loads(r["body"]) for r in receiver.accepted()]
+        assert [(p["id"], p["position"]) for p in posted] == [
+            ("h-first", 7),
+            ("h-second", 8),
+            ("h-third", 10),
+        ]
+    finally:
+        webhook.stop()
+        receiver.close()
+    # The position of the last event spooled is kept with the spool, for the next start.
+    spool = DeliverySpool(config.spool_path)
+    try:
+        assert spool.cursor() == 10
+    finally:
+        spool.close()
 
 
 def test_an_unreachable_receiver_is_retried_with_backoff(tmp_path):

@@ -28,6 +28,7 @@ from gateway.domain.retention import (
 )
 from gateway.domain.roles import Role
 from gateway.domain.times import parse_time_text, time_text
+from gateway.services.alerts import ConfirmationNotice, FeedNotice
 from gateway.services.context import Caller
 from gateway.services.ports import BatchReceipt, HeldConfirmation, Publication
 from gateway.wire.codec import terms_payload
@@ -342,6 +343,32 @@ def test_a_delivered_message_is_erased_its_retention_after_delivery(app, clock):
         assert messages(uow) == {"delivered": 1, "pending": 1}
         assert uow.outbox.sent_for([hit_id(1)]) == {hit_id(1)}
     assert erasures(app, RecordKind.OUTBOX_MESSAGE)[0].details["count"] == 1
+
+
+# -- the alert log's notices -----------------------------------------------------------
+
+
+def test_a_confirmation_or_feed_notice_leaves_the_alert_log_its_retention_after_raising(app, clock):
+    days = app.config.alert_notice_retention_days
+    deadline = START + DAY
+    confirmation = ConfirmationNotice(
+        "req-1", "alert_confirmation", "incoming", PARTNER, deadline, "urgent"
+    )
+    feed = FeedNotice(AGR, PARTNER, "stale", None, None, False)
+    first = app.alerts.raise_notice(confirmation)
+    clock.now = START + MS
+    second = app.alerts.raise_notice(feed)
+    purge_at(app, clock, START + timedelta(days=days) - MS)
+    with app.store.read() as uow:
+        assert [a.position for a in uow.alert_log.after(0, 10)] == [first.position, second.position]
+    purge_at(app, clock, START + timedelta(days=days))
+    with app.store.read() as uow:
+        assert [a.position for a in uow.alert_log.after(0, 10)] == [second.position]
+        assert uow.alert_log.newest() == second.position  # a position is never given again
+    [record] = erasures(app, RecordKind.ALERT_NOTICE)
+    assert (record.details["ids"], record.details["count"]) == (str(first.position), 1)
+    assert record.details["rule"] == "alert_notice_retention_days"
+    assert "req-1" not in str(record.details)  # positions only
 
 
 # -- the ISC ---------------------------------------------------------------------------

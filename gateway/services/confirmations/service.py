@@ -53,7 +53,7 @@ from gateway.services.confirmations.drafts import (
     RequestDraft,
 )
 from gateway.services.context import Caller, NodeContext
-from gateway.services.ports import HeldConfirmation, UnitOfWork
+from gateway.services.ports import HeldConfirmation, LoggedAlert, UnitOfWork
 from gateway.wire import codec
 from gateway.wire import confirmations_codec as wire
 
@@ -202,8 +202,9 @@ class ConfirmationService:
             if not uow.confirmations.insert(_held(request, outgoing=False, envelope=data)):
                 return True
             self._audit(uow, Caller("partner", sender), "confirmation.received", request)
+            notice = self._notice(uow, request, "incoming")
             uow.commit()
-        self._notify(request, "incoming")
+        self._alerts.publish([notice])
         log.info("confirmation.received", request_id=request.request_id, kind=request.kind.value)
         return False
 
@@ -263,8 +264,9 @@ class ConfirmationService:
                 justification=event.reason,
                 details={"by_user": event.user},
             )
+            notice = self._notice(uow, request, updated.state.value)
             uow.commit()
-        self._notify(request, updated.state.value)
+        self._alerts.publish([notice])
         return False
 
     def _terms_of(self, request: ConfirmationRequest) -> AgreementTerms:
@@ -422,14 +424,16 @@ class ConfirmationService:
                     self._audit(
                         uow, Caller("system", "deadline"), "confirmation.expired", conf.request
                     )
+                    notice = self._notice(uow, conf.request, "expired")
                     uow.commit()
-                self._notify(conf.request, "expired")
+                self._alerts.publish([notice])
                 expired += 1
             elif conf.due_soon(now, self._warning) and not stored.escalated:
                 with self._ctx.store.write() as uow:
                     uow.confirmations.mark_escalated(stored.request_id)
+                    notice = self._notice(uow, conf.request, "deadline approaching")
                     uow.commit()
-                self._notify(conf.request, "deadline approaching")
+                self._alerts.publish([notice])
                 warned += 1
         return expired, warned
 
@@ -543,9 +547,12 @@ class ConfirmationService:
             },
         )
 
-    def _notify(self, request: ConfirmationRequest, what: str) -> None:
+    def _notice(self, uow: UnitOfWork, request: ConfirmationRequest, what: str) -> LoggedAlert:
+        """The notice for the operators, logged in the change's own unit of work (it is
+        published once that commits)."""
         partner = request.requester if request.responder == self._ctx.node_id else request.responder
-        self._alerts.publish_notice(
+        return self._alerts.log(
+            uow,
             ConfirmationNotice(
                 request.request_id,
                 request.kind.value,
@@ -553,7 +560,7 @@ class ConfirmationService:
                 partner,
                 request.deadline,
                 request.urgency.value,
-            )
+            ),
         )
 
 

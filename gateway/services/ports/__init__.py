@@ -8,6 +8,7 @@ SQL, a connection or a file.
 """
 
 from gateway.services.ports.agreements import AgreementRepository, StatusDelivery
+from gateway.services.ports.alert_log import AlertLogRepository, LoggedAlert
 from gateway.services.ports.audit import AuditRepository
 from gateway.services.ports.confirmations import ConfirmationRepository, HeldConfirmation
 from gateway.services.ports.feed import (
@@ -35,6 +36,7 @@ from gateway.services.ports.unit_of_work import Store, UnitOfWork
 
 __all__ = [
     "AgreementRepository",
+    "AlertLogRepository",
     "AppliedBatch",
     "AuditRepository",
     "BatchReceipt",
@@ -51,6 +53,7 @@ __all__ = [
     "HitFact",
     "HitRepository",
     "IscRepository",
+    "LoggedAlert",
     "OutboxMessage",
     "OutboxRepository",
     "OwnEntryRepository",

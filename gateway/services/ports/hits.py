@@ -46,7 +46,8 @@ class HitRepository(Protocol):
     def expired(self, now: datetime, limit: int = 1000) -> list[ExpiredHit]:
         """Hits past their retention."""
 
-    def erase(self, kind: HitKind, hit_id: str) -> None: ...
+    def erase(self, kind: HitKind, hit_id: str) -> None:
+        """Erase the hit, and its alert in the alert log with it."""
 
     def held_counts(self) -> dict[tuple[str, str], int]:
         """Hits held by (kind, partner): "own" (partner ""), "observed" (partner the

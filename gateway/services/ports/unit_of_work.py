@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gateway.services.ports.agreements import AgreementRepository
+from gateway.services.ports.alert_log import AlertLogRepository
 from gateway.services.ports.audit import AuditRepository
 from gateway.services.ports.confirmations import ConfirmationRepository
 from gateway.services.ports.feed import FeedRepository
@@ -64,6 +65,8 @@ class UnitOfWork(Protocol):
     def retention(self) -> RetentionRepository: ...
     @property
     def read_batches(self) -> ReadBatchRepository: ...
+    @property
+    def alert_log(self) -> AlertLogRepository: ...
 
     def commit(self) -> None:
         """Keep what this unit wrote (a read unit has nothing to keep and refuses)."""

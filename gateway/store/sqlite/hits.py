@@ -136,6 +136,9 @@ class SqliteHits:
 
     def erase(self, kind: HitKind, hit_id: str) -> None:
         self._conn.execute(f"DELETE FROM {_TABLES[kind]} WHERE hit_id = ?", (hit_id,))
+        # Its alert goes with it, in the same transaction: a watcher resuming from an
+        # older cursor is never replayed a sighting the node no longer keeps.
+        self._conn.execute("DELETE FROM alert_log WHERE kind = 'hit' AND subject = ?", (hit_id,))
 
     def held_counts(self) -> dict[tuple[str, str], int]:
         counts: dict[tuple[str, str], int] = {}

@@ -210,6 +210,34 @@ class SqliteRetention:
         first = _time(oldest)
         return Held(count, first, first + timedelta(days=days) if first else None, past or 0)
 
+    # -- the alert log's notices (a hit's alert goes with its hit) -----------------------
+
+    def alert_notices_due(self, cutoff: datetime, limit: int = 1000) -> list[int]:
+        rows = self._conn.execute(
+            "SELECT position FROM alert_log WHERE kind != 'hit' AND raised_at <= ? "
+            "ORDER BY position LIMIT ?",
+            (time_text(cutoff), limit),
+        )
+        return [r[0] for r in rows]
+
+    def erase_alert_notices(self, positions: Sequence[int]) -> int:
+        erased = 0
+        for chunk in _chunks(positions):
+            erased += self._conn.execute(
+                f"DELETE FROM alert_log WHERE position IN ({_marks(len(chunk))})", tuple(chunk)
+            ).rowcount
+        return erased
+
+    def alert_notices_held(self, now: datetime, days: int) -> Held:
+        cutoff = now - timedelta(days=days)
+        count, oldest, past = self._conn.execute(
+            "SELECT count(*), min(raised_at), sum(raised_at <= ?) FROM alert_log "
+            "WHERE kind != 'hit'",
+            (time_text(cutoff),),
+        ).fetchone()
+        first = _time(oldest)
+        return Held(count, first, first + timedelta(days=days) if first else None, past or 0)
+
     # -- the ISC -----------------------------------------------------------------------
 
     def isc_due(self, table: IscTable, cutoff: datetime, limit: int = 1000) -> list[str]:

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from gateway.store.sqlite.agreements import SqliteAgreements
+from gateway.store.sqlite.alert_log import SqliteAlertLog
 from gateway.store.sqlite.audit import SqliteAudit
 from gateway.store.sqlite.confirmations import SqliteConfirmations
 from gateway.store.sqlite.feed import SqliteFeed
@@ -101,3 +102,7 @@ class SqliteUnitOfWork:
     @cached_property
     def read_batches(self) -> SqliteReadBatches:
         return SqliteReadBatches(self)
+
+    @cached_property
+    def alert_log(self) -> SqliteAlertLog:
+        return SqliteAlertLog(self)

@@ -55,8 +55,10 @@ class BatchHit(_message.Message):
     def __init__(self, index: _Optional[int] = ..., hit_id: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class WatchAlertsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("after_position",)
+    AFTER_POSITION_FIELD_NUMBER: _ClassVar[int]
+    after_position: int
+    def __init__(self, after_position: _Optional[int] = ...) -> None: ...
 
 class Alert(_message.Message):
     __slots__ = ("hit_id", "observed_at", "camera", "site", "zone", "direction", "image_ref", "plate", "country", "country_inferred", "match", "matched", "entry_owner", "entry_id", "agreement_id", "category", "action", "flags", "advisories", "owner_notified")
@@ -133,11 +135,23 @@ class FeedNotice(_message.Message):
     def __init__(self, agreement_id: _Optional[str] = ..., partner: _Optional[str] = ..., what: _Optional[str] = ..., last_head_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., matching_stopped: _Optional[bool] = ...) -> None: ...
 
 class WatchAlertsResponse(_message.Message):
-    __slots__ = ("alert", "confirmation", "feed")
+    __slots__ = ("alert", "confirmation", "feed", "position", "behind")
     ALERT_FIELD_NUMBER: _ClassVar[int]
     CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
     FEED_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    BEHIND_FIELD_NUMBER: _ClassVar[int]
     alert: Alert
     confirmation: ConfirmationNotice
     feed: FeedNotice
-    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ..., confirmation: _Optional[_Union[ConfirmationNotice, _Mapping]] = ..., feed: _Optional[_Union[FeedNotice, _Mapping]] = ...) -> None: ...
+    position: int
+    behind: BehindNotice
+    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ..., confirmation: _Optional[_Union[ConfirmationNotice, _Mapping]] = ..., feed: _Optional[_Union[FeedNotice, _Mapping]] = ..., position: _Optional[int] = ..., behind: _Optional[_Union[BehindNotice, _Mapping]] = ...) -> None: ...
+
+class BehindNotice(_message.Message):
+    __slots__ = ("resumes_after", "newest")
+    RESUMES_AFTER_FIELD_NUMBER: _ClassVar[int]
+    NEWEST_FIELD_NUMBER: _ClassVar[int]
+    resumes_after: int
+    newest: int
+    def __init__(self, resumes_after: _Optional[int] = ..., newest: _Optional[int] = ...) -> None: ...

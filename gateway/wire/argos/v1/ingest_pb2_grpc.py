@@ -63,7 +63,10 @@ class IngestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WatchAlerts(self, request, context):
-        """Every hit of this node's cameras as it happens, until the caller hangs up.
+        """Every hit of this node's cameras as it happens, until the caller hangs up. Each
+        item carries its position in the node's alert log; a caller that gives the last
+        position it holds is first replayed everything raised since (still kept), then
+        follows: nothing is lost across a disconnect, and nothing is given twice.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
