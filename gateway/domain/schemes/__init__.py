@@ -56,11 +56,21 @@ class MatchingScheme(Protocol):
         """The held entry's key in this scheme's index; None if it lacks this form."""
 
 
-def scheme_for(mode: MatchingMode) -> MatchingScheme:
-    from gateway.domain.schemes.plaintext import PLAINTEXT
-    from gateway.domain.schemes.token import TOKEN
+_SCHEMES: dict[MatchingMode, MatchingScheme] = {}
 
-    return {MatchingMode.TOKEN: TOKEN, MatchingMode.PLAINTEXT: PLAINTEXT}[mode]
+
+def scheme_for(mode: MatchingMode) -> MatchingScheme:
+    # The projector asks once per entry: the schemes are looked up in a table filled on
+    # first use (their modules import this one, so not at import time), not imported
+    # and put in a new dict on every call (3 us each, 3 s of a million-entry projection).
+    scheme = _SCHEMES.get(mode)
+    if scheme is None:
+        from gateway.domain.schemes.plaintext import PLAINTEXT
+        from gateway.domain.schemes.token import TOKEN
+
+        _SCHEMES.update({MatchingMode.TOKEN: TOKEN, MatchingMode.PLAINTEXT: PLAINTEXT})
+        scheme = _SCHEMES[mode]
+    return scheme
 
 
 __all__ = ["MatchingScheme", "SharedPlate", "scheme_for"]

@@ -87,20 +87,31 @@ class SqliteFeed:
             "INSERT INTO feed (agreement_id, seq, entry_id, agreement_version, live, leaf, "
             "leaf_hash, content_hash, expires_at, token_epoch) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            # Unpacked, not read field by field: a projection writes a million of these.
             (
                 (
                     agreement_id,
-                    r.seq,
-                    r.entry_id,
-                    r.agreement_version,
-                    int(r.live),
-                    r.leaf,
-                    r.leaf_hash,
-                    r.content_hash,
-                    time_text(r.expires_at) if r.expires_at is not None else None,
-                    r.token_epoch,
+                    seq,
+                    entry_id,
+                    version,
+                    int(live),
+                    leaf,
+                    leaf_hash,
+                    content_hash,
+                    time_text(expires_at) if expires_at is not None else None,
+                    epoch,
                 )
-                for r in rows
+                for (
+                    seq,
+                    entry_id,
+                    version,
+                    live,
+                    leaf,
+                    leaf_hash,
+                    content_hash,
+                    expires_at,
+                    epoch,
+                ) in rows
             ),
         )
 
