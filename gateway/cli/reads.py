@@ -3,6 +3,7 @@ would (read by gateway/cli/replaying.py)."""
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from pathlib import Path
@@ -35,6 +36,10 @@ def reads_replay(
     run = uuid.uuid4().hex  # a batch id names one batch: ids unique to this run
     problems: list[tuple[int, str]] = []
     lines_of_batch: dict[str, list[int]] = {}
+    # Counted, not taken from the batches awaiting answers: those are popped as answers
+    # come, so their number repeats on a stream and the node answers a repeated id from
+    # its receipt without matching the reads.
+    numbers = itertools.count(1)
     started = time.monotonic()
 
     def batches():
@@ -55,7 +60,7 @@ def reads_replay(
     def _send(batch, lines, sent):
         if rate > 0:
             time.sleep(max(0.0, started + sent / rate - time.monotonic()))
-        batch_id = f"{run}-{len(lines_of_batch) + 1}"
+        batch_id = f"{run}-{next(numbers)}"
         lines_of_batch[batch_id] = lines
         yield ingest_pb2.SubmitReadsRequest(batch_id=batch_id, reads=batch)
 

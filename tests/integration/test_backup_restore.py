@@ -29,11 +29,14 @@ class Traffic:
         self._stop = threading.Event()
         self._gent, self._ivan, self._fifo = gent, ivan, fifo
         os.mkfifo(fifo)
+        self._output = open(fifo.with_suffix(".out"), "wb")  # closed in stop()
         self.replay = subprocess.Popen(
             [*argos_command(), "reads", "replay", str(fifo), "--batch", "5", "--json"],
             env={**os.environ, "ARGOS_HOME": str(terneuzen.home), "ARGOS_TOKEN_FILE": str(camera)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe nobody reads until the end: a full pipe would stop the
+            # replay (and so the hits) once its answers filled the pipe's buffer.
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
         )
         self._threads = [
             threading.Thread(target=self._entries, daemon=True),
@@ -61,6 +64,7 @@ class Traffic:
         for t in self._threads:
             t.join(timeout=60)
         self.replay.communicate(timeout=60)
+        self._output.close()
 
 
 def _argos(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -176,6 +180,7 @@ def test_backup_during_traffic_restores_into_a_node_that_verifies_and_resumes_sy
         assert int(row["rejected_batches"]) == 0
         proven = restored.argos("sync", "verify", agreement_id).stdout
         assert f"{len(own)} entries proven" in proven
+
         # Every hit the backup holds reaches Gent (again, at most): none is lost.
         # (Read from Gent's file: a busy run notifies more hits than one listing shows.)
         def at_gent() -> set[str]:
