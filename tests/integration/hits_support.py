@@ -36,7 +36,8 @@ def configure(node, **settings) -> None:
             f.write(f"{key} = {json.dumps(value)}\n")
 
 
-def watch(node, operator: Path, count: int) -> subprocess.Popen:
+def watch(node, operator: Path, count: int, *after: str) -> subprocess.Popen:
+    """`argos alerts watch --json --count N [--from P]`: an operator's screen."""
     return subprocess.Popen(
         [
             *argos_command(),
@@ -49,6 +50,7 @@ def watch(node, operator: Path, count: int) -> subprocess.Popen:
             "--count",
             str(count),
             "--json",
+            *after,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

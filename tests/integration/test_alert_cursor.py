@@ -11,15 +11,14 @@ import json
 import sqlite3
 import subprocess
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from adapters.webhook import AlertWebhook
-from gateway.federation import LocalFederation, argos_command
+from gateway.federation import LocalFederation
 from gateway.wire.argos.v1 import ingest_pb2
 from gateway.wire.local_api import LocalApi
-from tests.integration.hits_support import hits, read, reads_file
+from tests.integration.hits_support import hits, read, reads_file, watch
 from tests.integration.hotlist_support import add_entry, wait_until
 from tests.integration.test_webhook import Receiver, _config
 
@@ -80,28 +79,6 @@ def watch_records(node) -> list[dict]:
     return [r for r in records if r["action"] == "alerts.watch"]
 
 
-def screen(node, operator: Path, count: int, *after: str) -> subprocess.Popen:
-    """`argos alerts watch --json --count N [--from P]`: the operator's screen."""
-    return subprocess.Popen(
-        [
-            *argos_command(),
-            "alerts",
-            "watch",
-            "--home",
-            str(node.home),
-            "--token-file",
-            str(operator),
-            "--count",
-            str(count),
-            "--json",
-            *after,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def screen_lines(process: subprocess.Popen) -> list[dict]:
     out, err = process.communicate(timeout=STREAM_TIMEOUT_S)
     assert process.returncode == 0, err
@@ -121,7 +98,7 @@ def test_the_screen_and_the_webhook_get_every_alert_once_in_order_across_outages
     )
     webhook = AlertWebhook(config)
     webhook.start()
-    first_screen = screen(node, gent["olga"], 100)
+    first_screen = watch(node, gent["olga"], 100)
     try:
         wait_until(lambda: len(watch_records(node)) >= 2, what="the screen and the webhook")
         submit(gent, 100)
@@ -141,7 +118,7 @@ def test_the_screen_and_the_webhook_get_every_alert_once_in_order_across_outages
         webhook = AlertWebhook(config)
         webhook.start()
         last_seen = seen_first[-1]["position"]
-        second_screen = screen(node, gent["olga"], 400, "--from", str(last_seen))
+        second_screen = watch(node, gent["olga"], 400, "--from", str(last_seen))
         seen_second = screen_lines(second_screen)
         wait_until(lambda: len(receiver.accepted()) >= 500, what="every alert POSTed")
     finally:
@@ -215,7 +192,7 @@ def test_a_watcher_that_reads_nothing_is_told_it_fell_behind_and_then_misses_not
         f.write("purge_interval_s = 0.2\n" + text)
     node.start()
     wait_until(lambda: given[9].alert.hit_id not in hits_in_time_order(gent), what="the hit erased")
-    replayed = screen_lines(screen(node, gent["olga"], 299, "--from", "0"))
+    replayed = screen_lines(watch(node, gent["olga"], 299, "--from", "0"))
     kept = hits_in_time_order(gent)
     assert len(kept) == 299
     assert [a["hit_id"] for a in replayed] == kept
