@@ -97,7 +97,10 @@ class Application:
 
     def close(self) -> None:
         self.feed.close()
-        self.ctx.store.close()
+        try:
+            self.ingest.flush_receipts()  # a graceful stop keeps every receipt
+        finally:
+            self.ctx.store.close()
 
 
 def open_store(config: NodeConfig, clock: Clock = utc_now) -> Store:

@@ -54,6 +54,7 @@ TICK_INTERVAL_S = 1.0
 PROJECT_IDLE_S = 0.5
 OUTBOX_IDLE_S = 5.0
 DEADLINE_CHECK_S = 1.0
+RECEIPT_FLUSH_S = 1.0
 FRESHNESS_CHECK_S = 1.0
 
 
@@ -141,6 +142,7 @@ class NodeServer:
             (self._outbox_loop, "outbox"),
             (self._purge_loop, "retention"),
             (self._deadline_loop, "deadlines"),
+            (self._receipts_loop, "receipts"),
             (self._isc_loop, "isc"),
             (self._watch_loop, "watch"),
             (self._tls_watch_loop, "tls-watch"),
@@ -214,6 +216,15 @@ class NodeServer:
                     self.app.hits.purge()
             except Exception:  # try again next round
                 log.exception("retention.failed")
+
+    def _receipts_loop(self) -> None:
+        """Write the receipts of batches without hits held in memory, once a second
+        (gateway.services.receipts: what a kill loses, and why that is safe)."""
+        while not self._stop.wait(RECEIPT_FLUSH_S):
+            try:
+                self.app.ingest.flush_receipts()
+            except Exception:  # try again next tick
+                log.exception("receipts.flush_failed")
 
     def _deadline_loop(self) -> None:
         """Expire confirmations past their deadline; escalate those near it."""

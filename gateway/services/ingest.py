@@ -6,7 +6,8 @@ that matches nothing leaves no trace. Operators' alert streams are the other end
 
 A batch handed in under a batch id is answered exactly once (issue 17): the node keeps
 its receipt (the answer, the number of reads, no read content) in the transaction that
-records the batch's hits, and a batch handed in again under the same adapter user and
+records the batch's hits (a batch without hits: written with others within a second,
+gateway.services.receipts), and a batch handed in again under the same adapter user and
 id is answered from that receipt, `repeated`, without matching, recording, alerting or
 notifying again. A batch id names one batch: the same id with another number of reads
 is refused. Without an id nothing is remembered (and nothing is exactly once).
@@ -30,6 +31,7 @@ from gateway.services.hits import HitService, RecordedHit
 from gateway.services.limits import StreamCaps, StreamSlot, StreamSlots
 from gateway.services.matching import BatchOutcome, IncomingRead, MatchingService
 from gateway.services.ports import BatchReceipt, UnitOfWork
+from gateway.services.receipts import PendingReceipts
 
 MAX_BATCH_ID = 128  # characters of an adapter's batch id
 
@@ -84,6 +86,7 @@ class IngestService:
         self._matching = matching
         self._hits = hits
         self._alerts = alerts
+        self._pending = PendingReceipts(ctx.store)
         self.watchers = StreamSlots(
             StreamCaps(
                 "alert",
@@ -109,10 +112,22 @@ class IngestService:
         if batch_id:
             if len(batch_id) > MAX_BATCH_ID:
                 raise InvalidInput(f"a batch id has at most {MAX_BATCH_ID} characters")
-            held = self._answered(caller, batch_id, len(reads))
+            held = self._held(caller, batch_id)
             if held is not None:
-                return held
+                return self._repeat(caller, held, len(reads))
         read_hits, outcome = self._matching.match_batch(reads)
+        if not read_hits:
+            if batch_id:
+                # No hit, nothing to duplicate: its receipt is written with others'.
+                answered = BatchAnswer(outcome)
+                receipt = _receipt(caller.name, batch_id, len(reads), answered, self._ctx.now())
+                earlier = self._pending.hold(receipt)
+                if earlier is not None:
+                    return self._repeat(caller, earlier, len(reads))
+                if self._pending.due():
+                    self._pending.flush()
+            self._matching.seen_from(caller.name, outcome)
+            return BatchAnswer(outcome)
         # A ReadHit holds the very read it was matched from: its position by identity.
         position = {id(read): index for index, read in enumerate(reads)}
 
@@ -133,31 +148,39 @@ class IngestService:
         except _AnsweredAlready:
             # Two streams handed in one batch: the other committed first and this one
             # recorded nothing (rolled back). Its answer, as for any repeat.
-            held = self._answered(caller, batch_id, len(reads))
+            held = self._held(caller, batch_id)
             assert held is not None  # the receipt that won is committed
-            return held
+            return self._repeat(caller, held, len(reads))
         self._matching.seen_from(caller.name, outcome)
         return answer(recorded)
 
-    def _answered(self, caller: Caller, batch_id: str, reads: int) -> BatchAnswer | None:
-        """The answer kept for this adapter user's batch id, marked repeated; None if
-        the node holds no receipt of it. Refused (and audited) when the number of
-        reads differs: a batch id names one batch."""
+    def flush_receipts(self) -> int:
+        """Write the receipts of batches without hits held in memory (the node's tick
+        and its stop call this; see gateway.services.receipts)."""
+        return self._pending.flush()
+
+    def _held(self, caller: Caller, batch_id: str) -> BatchReceipt | None:
+        """The receipt of this adapter user's batch id: held in memory, or stored."""
+        held = self._pending.get(caller.name, batch_id)
+        if held is not None:
+            return held
         with self._ctx.store.read() as uow:
-            held = uow.read_batches.get(caller.name, batch_id)
-        if held is None:
-            return None
+            return uow.read_batches.get(caller.name, batch_id)
+
+    def _repeat(self, caller: Caller, held: BatchReceipt, reads: int) -> BatchAnswer:
+        """The answer kept in `held`, marked repeated. Refused (and audited) when the
+        number of reads differs: a batch id names one batch."""
         if held.reads != reads:
             self._ctx.record(
                 caller,
                 "reads.batch_refused",
                 "read_batch",
-                batch_id,
+                held.batch_id,
                 details={"reads": reads, "held_reads": held.reads},
             )
             raise InvalidInput(
-                f"batch {batch_id!r} was handed in with {held.reads} reads and now with "
-                f"{reads}: a batch id names one batch"
+                f"batch {held.batch_id!r} was handed in with {held.reads} reads and now "
+                f"with {reads}: a batch id names one batch"
             )
         self._matching.repeated_from(caller.name)
         outcome = BatchOutcome(held.accepted, held.hits, list(held.rejected))

@@ -19,6 +19,8 @@ from gateway.domain.times import epoch_ms
 from gateway.services.context import Caller
 from gateway.services.ingest import BatchAnswer
 from gateway.services.matching import IncomingRead
+from gateway.services.ports import BatchReceipt
+from gateway.services.receipts import PendingReceipts
 from gateway.store.sqlite.read_batches import SqliteReadBatches
 from tests.contract.samples import START, own_entry
 from tests.unit.app_support import NoPartners, gent_config
@@ -159,12 +161,81 @@ def test_a_batch_without_hits_leaves_a_receipt_with_no_read_content(app):
     batch = [r for r in reads(3) if r.plate != "1ABC123"]
     first = app.ingest.submit(CAM, batch, "spool-d-1")
     assert first.outcome.hits == 0 and not first.repeated
+    # Held in memory until the group is written: a resend is answered from there.
+    assert app.ingest.submit(CAM, batch, "spool-d-1").repeated
+    with app.store.read() as uow:
+        assert uow.read_batches.get("cam", "spool-d-1") is None
+    assert app.ingest.flush_receipts() == 1
     with app.store.read() as uow:
         receipt = uow.read_batches.get("cam", "spool-d-1")
     assert receipt is not None and receipt.reads == 2
     assert "9ZZZ999" not in repr(receipt) and "img-" not in repr(receipt)
     assert app.ingest.submit(CAM, batch, "spool-d-1").repeated
     assert stored(app)[0] == 0
+
+
+def test_receipts_of_batches_without_hits_survive_a_graceful_restart(tmp_path, certs):
+    config = gent_config(tmp_path, certs)
+    batch = [r for r in reads(3) if r.plate != "1ABC123"]
+    first = build_application(config, federation=NoPartners(), clock=Clock())
+    assert not first.ingest.submit(CAM, batch, "spool-g-1").repeated
+    first.close()  # the node's stop: what is held is written
+    again = build_application(config, federation=NoPartners(), clock=Clock())
+    try:
+        assert again.ingest.submit(CAM, batch, "spool-g-1").repeated
+        with pytest.raises(InvalidInput, match="a batch id names one batch"):
+            again.ingest.submit(CAM, batch[:1], "spool-g-1")
+    finally:
+        again.close()
+
+
+def test_held_receipts_are_written_in_groups_by_count_and_by_age(app):
+    ticks = [100.0]
+    pending = PendingReceipts(
+        app.store, flush_count=3, flush_after_s=1.0, monotonic=lambda: ticks[0]
+    )
+
+    def receipt(n: int) -> BatchReceipt:
+        return BatchReceipt("cam", f"g-{n}", 2, 2, 0, (), (), START)
+
+    assert not pending.due()
+    assert pending.hold(receipt(1)) is None and pending.hold(receipt(2)) is None
+    assert not pending.due()  # two held, the oldest for no time
+    assert pending.hold(receipt(1)) == receipt(1)  # one batch id, one receipt
+    assert pending.hold(receipt(3)) is None
+    assert pending.due() and pending.flush() == 3 and len(pending) == 0
+    pending.hold(receipt(4))
+    ticks[0] += 0.5
+    assert not pending.due()
+    ticks[0] += 0.5
+    assert pending.due() and pending.flush() == 1
+    with app.store.read() as uow:
+        assert [uow.read_batches.get("cam", f"g-{n}") is not None for n in range(1, 5)] == [
+            True
+        ] * 4
+
+
+def test_two_streams_with_one_batch_id_and_no_hit_answer_it_once(app):
+    batch = [r for r in reads(3) if r.plate != "1ABC123"]
+    both_matched = threading.Barrier(2, timeout=30)
+    match_batch = app.matching.match_batch
+
+    def matching_together(b, **kw):
+        found = match_batch(b, **kw)
+        both_matched.wait()
+        return found
+
+    app.matching.match_batch = matching_together  # type: ignore[method-assign]
+    answers: list[BatchAnswer] = []
+    streams = [
+        threading.Thread(target=lambda: answers.append(app.ingest.submit(CAM, batch, "spool-h-1")))
+        for _ in range(2)
+    ]
+    for stream in streams:
+        stream.start()
+    for stream in streams:
+        stream.join(timeout=60)
+    assert sorted(a.repeated for a in answers) == [False, True]
 
 
 def test_without_a_batch_id_nothing_is_remembered(app):
