@@ -273,7 +273,8 @@ RULES = """\
   idempotent in the same way.
 - **Camera reads (local ingest API).** `SubmitReads` is not partner-facing, but its
   guarantee is: the node keeps its answer to each (adapter user, `batch_id`) in the
-  transaction that records the batch's hits, for `read_batch_retention_days` (one
+  transaction that records the batch's hits (a batch without hits: written with
+  others' within a second), for `read_batch_retention_days` (one
   day) and at most `read_batch_receipts` per adapter user. A batch sent again under
   its id gets that first answer with `repeated = true` and is not matched, recorded,
   alerted or notified again; the same id with another number of reads is refused
