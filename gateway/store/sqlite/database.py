@@ -17,6 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from gateway.domain.times import Clock, time_text, utc_now
+from gateway.store.sqlite.checkpoints import BACKSTOP_PAGES, WalCheckpointer
 from gateway.store.sqlite.unit_of_work import SqliteUnitOfWork
 
 MIGRATIONS = files("gateway.store.sqlite") / "migrations"
@@ -60,6 +61,9 @@ class SqliteStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
+        # Checkpoints run beside the writer, not inside one unlucky commit (checkpoints.py).
+        self._conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+        self._checkpoints = WalCheckpointer(self.path, connect)
         self.migrate()
 
     def now_text(self) -> str:
@@ -111,6 +115,8 @@ class SqliteStore:
                 raise
             else:
                 self._conn.execute("COMMIT" if uow.committed else "ROLLBACK")
+                if uow.committed:
+                    self._checkpoints.committed()
             finally:
                 self._depth, self._writer = 0, None
 
@@ -170,6 +176,7 @@ class SqliteStore:
             source.close()
 
     def close(self) -> None:
+        self._checkpoints.close()
         with self._lock, self._readers_lock:
             for conn in self._reader_conns:
                 conn.close()
