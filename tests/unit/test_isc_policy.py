@@ -87,6 +87,12 @@ words = st.lists(
     min_size=1,
     max_size=30,
 ).map(" ".join)
+# A report's title holds at most MAX_TITLE (200) characters: 15 words of at most 9.
+titles = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9),
+    min_size=1,
+    max_size=15,
+).map(" ".join)
 
 
 @settings(max_examples=100)
@@ -109,7 +115,7 @@ def test_a_report_that_names_a_plate_never_leaves(before, after, plate, sep, kno
 @settings(max_examples=100)
 @given(
     text=words,
-    title=words,
+    title=titles,
     tlp=st.sampled_from(SENDABLE),
     kind=st.sampled_from(list(isc.ReportKind)),
 )
