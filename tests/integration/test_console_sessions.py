@@ -130,7 +130,8 @@ def test_two_step_login_gives_a_session_that_acts_with_the_users_role(gent):
         ADDRESS,
     )
     assert session.idle_timeout_s == 15 * 60 and session.HasField("fresh_until")
-    assert status(gent, token).caller.name == "olga"
+    reply = status(gent, token)
+    assert (reply.user, reply.role) == ("olga", admin_pb2.ROLE_OPERATOR)
     with api(gent, token) as a:
         denied = refusal(
             lambda: a.admin.ListUsers(admin_pb2.ListUsersRequest(), metadata=a.metadata)
