@@ -109,6 +109,20 @@ class LimitsConfig(Settings):
             )
 
 
+class ConsoleSettings(Settings):
+    """The console beside this node (`argos console`, [console] table). It serves
+    HTTPS with the node's own tls_cert and tls_key."""
+
+    # host:port; `argos console --listen` goes before it.
+    listen: str = "127.0.0.1:8443"
+    # The address people type, when a reverse proxy or a name stands in front.
+    public_url: str = ""
+    # Reverse proxies (their addresses) whose X-Forwarded-For the console believes for
+    # the browser's address, which the node throttles log-ins by. See docs/admin-guide.md
+    # ("The console") for a smartcard proxy in front.
+    trusted_proxies: list[str] = msgspec.field(default_factory=list)
+
+
 STALE_FEED_ACTIONS = ("alert", "stop_matching")
 RETENTION_SETTINGS = tuple(f.name for f in dataclasses.fields(RetentionSettings))
 
@@ -195,6 +209,7 @@ class NodeConfig(Settings):
     stale_feed_after_s: float = 300.0
     stale_feed_action: str = "alert"
     limits: LimitsConfig = LimitsConfig()
+    console: ConsoleSettings = ConsoleSettings()
 
     def __post_init__(self) -> None:
         check_node_id(self.node_id)
