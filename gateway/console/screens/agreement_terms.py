@@ -15,7 +15,9 @@ from gateway.wire.argos.v1 import agreement_pb2 as apb
 
 CATEGORY_NAMES = tuple(sorted(CATEGORIES))
 PURPOSE_NAMES = tuple(
-    n.removeprefix("PURPOSE_").lower() for n in apb.Purpose.keys() if n != "PURPOSE_UNSPECIFIED"
+    n.removeprefix("PURPOSE_").lower()
+    for n in apb.Purpose.keys()  # noqa: SIM118 (a protobuf enum wrapper, not a dict)
+    if n != "PURPOSE_UNSPECIFIED"
 )
 FIELD_NAMES = ("action", "flags", "vehicle_description", "contact")
 DIRECTIONS = ("both", "proposer_to_partner", "partner_to_proposer")
@@ -124,7 +126,7 @@ def terms_view(d: apb.AgreementDocument) -> list[tuple[str, str]]:
 
     fields = [n for n in FIELD_NAMES if getattr(d.fields, n)]
     return [
-        ("terms.valid", f"{shown(d.valid_from)} – {shown(d.valid_until)}"),
+        ("terms.valid", f"{shown(d.valid_from)} to {shown(d.valid_until)}"),
         ("terms.direction", enum(apb.SharingDirection, d.direction, "SHARING_DIRECTION_")),
         ("terms.categories", ", ".join(d.categories)),
         ("terms.purposes", ", ".join(enum(apb.Purpose, p, "PURPOSE_") for p in d.purposes)),

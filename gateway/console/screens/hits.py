@@ -9,17 +9,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from gateway.console.screens.agreement_terms import PURPOSE_NAMES
 from gateway.console.screens.display import shown
 from gateway.console.web import Refused, call, form, render, signed_in, translate
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import agreement_pb2 as apb
 from gateway.wire.argos.v1 import confirmations_pb2 as cpb
 
-PURPOSES = tuple(
-    name.removeprefix("PURPOSE_").lower()
-    for name in apb.Purpose.keys()  # noqa: SIM118 (a protobuf enum, not a dict)
-    if name != "PURPOSE_UNSPECIFIED"
-)
+PURPOSES = PURPOSE_NAMES
 
 
 def purpose_value(name: str) -> int:
