@@ -205,6 +205,13 @@ async def call(request: Request, stub: str, method: str, message: Any) -> Any:
         raise await refusal_of(request, error) from None
 
 
+def node_stream(request: Request, stub: str, method: str, message: Any) -> Any:
+    """A server stream of the node as the signed-in person (e.g. admin WatchAlerts): a
+    gRPC call object to iterate off the event loop and cancel() when the browser goes.
+    Its refusals arrive as grpc.RpcError while iterating; refusal_of() maps them."""
+    return console_of(request).node.stream(stub, method, message, session_token(request))
+
+
 async def refusal_of(request: Request, error: grpc.RpcError) -> Exception:
     code, details = error.code(), error.details() or ""
     if code is grpc.StatusCode.UNAUTHENTICATED:
