@@ -90,6 +90,7 @@ class LocalNode:
         check: bool = True,
         env: dict[str, str] | None = None,
         timeout_s: float = 120.0,
+        input: str | None = None,
     ) -> subprocess.CompletedProcess:
         """Run one argos CLI command against this node (its folder via ARGOS_HOME)."""
         command = [*argos_command(), *args]
@@ -98,7 +99,12 @@ class LocalNode:
         if token_file is not None:
             run_env["ARGOS_TOKEN_FILE"] = str(token_file)
         result = subprocess.run(
-            command, capture_output=True, text=True, env=run_env, timeout=timeout_s
+            command,
+            capture_output=True,
+            text=True,
+            env=run_env,
+            timeout=timeout_s,
+            **({"input": input} if input is not None else {}),
         )
         if check and result.returncode != 0:
             raise RuntimeError(
@@ -195,6 +201,23 @@ class LocalNode:
         token = self.home / f"{name}.token"
         self.argos("user", "add", name, "--role", role, "--token-out", str(token))
         return token
+
+    def set_console_credentials(self, name: str, password: str) -> str:
+        """Give a user console credentials (issue 18: `argos user set-password`, the
+        password piped in); return the new TOTP secret (also left in NAME.totp, owner-only,
+        for `argos user totp-code --secret-file`)."""
+        secret_file = self.home / f"{name}.totp"
+        secret_file.unlink(missing_ok=True)
+        self.argos(
+            "user",
+            "set-password",
+            name,
+            "--new-totp",
+            "--totp-secret-out",
+            str(secret_file),
+            input=password + "\n",
+        )
+        return secret_file.read_text().strip()
 
     def identity(self) -> dict:
         return json.loads(self.argos("identity", "--json").stdout)

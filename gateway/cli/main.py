@@ -28,6 +28,7 @@ from gateway.cli import (
     partner_changes,
     reads,
     retention,
+    sessions,
     signing_keys,  # noqa: F401 - adds `keys rotate signing`, `partner keys ...`
     sync,
     tls,
@@ -65,6 +66,7 @@ for command in (
     keys.keys,
     tls.tls,
     retention.retention,
+    sessions.sessions,  # and `user set-password`, `user totp-code`
 ):
     cli.add_command(command)
 # A partner's move, announced and decided: beside partner add/update/remove.
