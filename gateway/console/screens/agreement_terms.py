@@ -15,9 +15,7 @@ from gateway.wire.argos.v1 import agreement_pb2 as apb
 
 CATEGORY_NAMES = tuple(sorted(CATEGORIES))
 PURPOSE_NAMES = tuple(
-    n.removeprefix("PURPOSE_").lower()
-    for n in apb.Purpose.keys()  # noqa: SIM118 (a protobuf enum wrapper, not a dict)
-    if n != "PURPOSE_UNSPECIFIED"
+    n.removeprefix("PURPOSE_").lower() for n in apb.Purpose.keys() if n != "PURPOSE_UNSPECIFIED"
 )
 FIELD_NAMES = ("action", "flags", "vehicle_description", "contact")
 DIRECTIONS = ("both", "proposer_to_partner", "partner_to_proposer")

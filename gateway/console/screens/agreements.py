@@ -199,18 +199,14 @@ async def propose(request: Request) -> Response:
             draft=draft, justification=f.get("justification", "").strip()
         ),
     )
-    return RedirectResponse(
-        f"/agreements/{reply.agreement.document.agreement_id}", status_code=303
-    )
+    return RedirectResponse(f"/agreements/{reply.agreement.document.agreement_id}", status_code=303)
 
 
 @signed_in()
 async def amend_page(request: Request) -> Response:
     a = await _agreement(request)
     view = agreement_view(a, _node_id(request))
-    return _terms_page(
-        request, [view["partner"]], terms.form_from_document(a.document), amend=view
-    )
+    return _terms_page(request, [view["partner"]], terms.form_from_document(a.document), amend=view)
 
 
 @signed_in()

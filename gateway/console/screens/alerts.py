@@ -37,8 +37,7 @@ from gateway.console.web import (
     translate,
 )
 from gateway.wire.argos.v1 import confirmations_pb2 as cpb
-from gateway.wire.argos.v1 import ingest_pb2
-from gateway.wire.argos.v1 import reads_pb2
+from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
 
 
 @signed_in("operator", "investigator")
@@ -137,9 +136,7 @@ async def alert_events(request: Request) -> Response:
 def _event(request: Request, item: ingest_pb2.WatchAlertsResponse) -> str:
     if item.HasField("behind"):
         b = item.behind
-        return live.frame(
-            {"resumes_after": b.resumes_after, "newest": b.newest}, event="behind"
-        )
+        return live.frame({"resumes_after": b.resumes_after, "newest": b.newest}, event="behind")
     if item.HasField("confirmation"):
         view = notice_view(item.confirmation, item.position)
         html = fragment(request, "alerts/_notice.html", {"n": view})

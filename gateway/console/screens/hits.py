@@ -43,11 +43,7 @@ def hit_view(h: pb.Hit, node_id: str) -> dict:
         # What this port may ask about it: the owner asks the observer for details,
         # the observer asks the owner to confirm; nothing about a hit of our own
         # cameras on our own entries.
-        "ask": (
-            ""
-            if not h.agreement_id
-            else ("details" if h.owner == node_id else "alert")
-        ),
+        "ask": ("" if not h.agreement_id else ("details" if h.owner == node_id else "alert")),
     }
 
 
