@@ -73,7 +73,7 @@ class Port:
         once, so a test that signs in again uses a person of its own."""
         user = name or f"{role[:3]}{next(self._made)}"
         self.node.add_user(user, role)
-        password = f"{user}-password-{self.node.node_id}"
+        password = f"pw-{len(user)}-{self.node.node_id}-console"
         secret = set_console_credentials(self.node, user, password)
         secret_file = self.node.home / "console-users" / f"{user}.totp"
         write_private(secret_file, secret.encode() + b"\n")

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from playwright.sync_api import expect
 
-from gateway.demo.totp import totp_code
 from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
 from gateway.wire.local_api import LocalApi
 from tests.console.conftest import Port, totp_now
@@ -55,7 +55,7 @@ def sign_in(page: Any, base: str, person: Any, path: str) -> None:
 def next_code(person: Any) -> str:
     """A code the node accepts after the one used to sign in: the next step's (the
     node accepts one step either side and never a step again or an earlier one)."""
-    return totp_code(person.totp_secret, at=time.time() + 30)
+    return pyotp.TOTP(person.totp_secret).at(time.time() + 30)
 
 
 def audited(port: Port, action: str, actor: str) -> list[dict[str, Any]]:
