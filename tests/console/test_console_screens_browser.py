@@ -11,6 +11,7 @@ holds both people's session cookies (cookies are per host, not per port)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -109,7 +110,7 @@ def test_an_operator_sees_alerts_arrive_live_keeps_the_selection_and_misses_noth
         lambda: [
             r
             for r in audited(gent, "alerts.watch", olga.user)[watches_before:]
-            if (r.get("details") or {}).get("after_position") == second_position
+            if json.loads(r.get("details_json") or "{}").get("after_position") == second_position
         ],
         what="the reconnected watch, from the page's cursor, in the audit log",
     )
