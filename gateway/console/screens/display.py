@@ -19,14 +19,15 @@ ACTION_SEVERITY = {
     "inquiry_check": "medium",
     "report_only": "info",
 }
+# Symbols a control-room machine has a font for (DejaVu, Debian's default), never emoji.
 _ACTION_ICONS = {
-    "seize": "⛔",
-    "specific_check": "🔍",
-    "discreet_check": "👁",
-    "inquiry_check": "❓",
-    "report_only": "📝",
+    "seize": "✖",
+    "specific_check": "⌕",
+    "discreet_check": "◉",
+    "inquiry_check": "?",
+    "report_only": "✎",
 }
-_FLAG_ICONS = {"suspected_clone": "⚠", "do_not_alert_subject": "🤫"}
+_FLAG_ICONS = {"suspected_clone": "⚠", "do_not_alert_subject": "⊘"}
 
 
 def action_icon(action: str) -> str:

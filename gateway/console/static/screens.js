@@ -172,7 +172,7 @@
     row.classList.toggle("acked", kind === "ack");
     row.classList.toggle("claimed", kind === "claim");
     var mark = row.querySelector("[data-mark]");
-    if (mark) mark.textContent = kind === "ack" ? "✓ " + this.text("acked") : kind === "claim" ? "✋ " + this.text("claimed") : "";
+    if (mark) mark.textContent = kind === "ack" ? "✓ " + this.text("acked") : kind === "claim" ? "☛ " + this.text("claimed") : "";
   };
 
   AlertTable.prototype.showSound = function () {
@@ -249,7 +249,7 @@
       var left = Math.floor((Date.parse(el.getAttribute("data-deadline")) - now) / 1000);
       var row = el.closest("tr");
       if (left < 0) {
-        el.textContent = "⏰ " + el.getAttribute("data-overdue-text");
+        el.textContent = "⚑ " + el.getAttribute("data-overdue-text");
         el.classList.add("overdue");
         if (row) row.classList.add("overdue");
         return;
@@ -272,7 +272,11 @@
         return response.text().then(function (html) {
           slot.replaceChildren(parse(html));
           var status = slot.querySelector("[data-status]");
-          if (status && status.getAttribute("data-state") !== "open" && stream) stream.stop();
+          if (status && status.getAttribute("data-state") !== "open") {
+            // Closed: nothing more to answer, refuse or withdraw, nothing more to wait for.
+            document.querySelectorAll("[data-open-only]").forEach(function (el) { el.remove(); });
+            if (stream) stream.stop();
+          }
         });
       });
     }
