@@ -14,9 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway.federation import LocalConsole, LocalFederation, LocalNode
-from gateway.node.config import ADMIN_TOKEN_FILE, write_private
-from gateway.wire.argos.v1 import sessions_pb2, sessions_pb2_grpc
-from gateway.wire.local_api import bearer, read_token, socket_target
 
 # One person per role at every port; the node's own `admin` keeps its CLI token.
 DEMO_PEOPLE = {"operator": "olga", "investigator": "iris", "admin": "adam", "auditor": "aude"}
@@ -31,42 +28,24 @@ class ConsoleLogin:
     role: str
     password: str
     totp_secret: str
-    # The secret in an owner-only file, for `python -m gateway.demo.totp FILE`.
+    # The secret in an owner-only file, for `argos user totp-code --secret-file FILE`.
     secret_file: Path
 
 
-def demo_password(user: str, node_id: str) -> str:
-    # Never containing the user name: the node refuses such a password.
-    return f"demo-{len(user)}{user[0]}-at-{node_id}"
-
-
-def set_console_credentials(node: LocalNode, user: str, password: str) -> str:
-    """Give `user` a console password and a new TOTP secret, as the node's admin over
-    its local API (SessionService.SetConsoleCredentials); return the secret."""
-    token = read_token(node.home / ADMIN_TOKEN_FILE)
-    with grpc.insecure_channel(socket_target(node.home / "admin.sock")) as channel:
-        reply = sessions_pb2_grpc.SessionServiceStub(channel).SetConsoleCredentials(
-            sessions_pb2.SetConsoleCredentialsRequest(
-                user=user, password=password, new_totp_secret=True
-            ),
-            metadata=bearer(token),
-            timeout=30,
-        )
-    return reply.totp_secret
+def demo_password(role: str, node_id: str) -> str:
+    # Not the user's name (the node refuses that), easy to type from the table.
+    return f"demo-{role}-{node_id}"
 
 
 def demo_logins(node: LocalNode) -> dict[str, ConsoleLogin]:
     """Create the demo people of `node` (one per role) with console credentials."""
-    folder = node.home / "console-users"
-    folder.mkdir(mode=0o700, exist_ok=True)
     logins = {}
     for role, user in DEMO_PEOPLE.items():
         node.add_user(user, role)
-        password = demo_password(user, node.node_id)
-        secret = set_console_credentials(node, user, password)
-        secret_file = folder / f"{user}.totp"
-        secret_file.unlink(missing_ok=True)
-        write_private(secret_file, secret.encode() + b"\n")
+        password = demo_password(role, node.node_id)
+        # `argos user set-password NAME --new-totp` (the secret left in NAME.totp).
+        secret = node.set_console_credentials(user, password)
+        secret_file = node.home / f"{user}.totp"
         logins[role] = ConsoleLogin(node.node_id, user, role, password, secret, secret_file)
     return logins
 
@@ -95,13 +74,13 @@ def open_consoles(federation: LocalFederation, out: Console) -> dict[str, LocalC
                 login.role,
                 login.user,
                 login.password,
-                f"{sys.executable} -m gateway.demo.totp {login.secret_file}",
+                f"{sys.executable} -m gateway user totp-code --secret-file {login.secret_file}",
             )
     if started:
         out.print(table)
         out.print(
             "The browser warns about the dev certificate: trust certs-dev/out/ca.pem, or "
-            "accept it once. An authenticator app takes the secret in each "
-            "console-users/*.totp file instead of the command."
+            "accept it once. An authenticator app takes the secret in each user's .totp "
+            "file instead of the command."
         )
     return started

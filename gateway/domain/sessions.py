@@ -20,9 +20,9 @@ Rules, in the order a log-in and its session meet them:
    its use. It also ends when its user is disabled or removed, when the user's role is
    no longer the one it started with, and when the user's console credentials are set
    anew. A session that ended stays ended.
-5. Use is written at most every TOUCH_INTERVAL: the idle clock may run from a use up
-   to that much older than the last one, which shortens the idle timeout by at most
-   that, never lengthens it.
+5. Use is written at most every TOUCH_INTERVAL (or a tenth of the idle timeout, if
+   that is shorter): the idle clock may run from a use up to that much older than the
+   last one, which shortens the idle timeout by at most that, never lengthens it.
 6. Sensitive acts (SENSITIVE_ACTIONS: agreements, partners, users, the node's keys and
    plate-token secret) through a session need a fresh one: password and second factor
    given again less than `fresh_for` ago (fresh until then, not a moment after). The
@@ -249,9 +249,9 @@ def end_reason(
     return None
 
 
-def touch_due(last_seen_at: datetime, now: datetime) -> bool:
+def touch_due(last_seen_at: datetime, now: datetime, policy: SessionPolicy) -> bool:
     """Rule 5: whether a use at `now` is worth a write."""
-    return now - last_seen_at >= TOUCH_INTERVAL
+    return now - last_seen_at >= min(TOUCH_INTERVAL, policy.idle_timeout / 10)
 
 
 # -- rule 6 -----------------------------------------------------------------------------

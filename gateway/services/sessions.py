@@ -296,7 +296,7 @@ class SessionService:
         if reason is not None:
             self._end_one(session, reason, SYSTEM, now)
             raise Unauthenticated(f"the session has ended ({reason.value}): sign in again")
-        if touch_due(session.last_seen_at, now):
+        if touch_due(session.last_seen_at, now, self.policy):
             try:
                 with self._ctx.store.write() as uow:
                     uow.sessions.touch(session.session_id, now)
@@ -553,7 +553,7 @@ class SessionCheck:
             s is None
             or seen != self._seen
             or now >= sessions.ends_at(s)
-            or touch_due(s.last_seen_at, now)
+            or touch_due(s.last_seen_at, now, sessions.policy)
         ):
             self.session = sessions.resolve(self._hash)
             self._seen = seen

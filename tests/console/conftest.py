@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import re
+import secrets
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,12 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 
-from gateway.demo.consoles import ConsoleLogin, demo_logins, set_console_credentials
-from gateway.demo.totp import totp_code
+from gateway.demo.consoles import ConsoleLogin, demo_logins
 from gateway.federation import LocalConsole, LocalFederation, LocalNode
-from gateway.node.config import write_private
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -52,7 +52,7 @@ CSP_LISTENER = (
 
 def totp_now(secret: str) -> str:
     """The code an authenticator app shows now for `secret`."""
-    return totp_code(secret)
+    return pyotp.TOTP(secret).now()
 
 
 @dataclass
@@ -73,11 +73,11 @@ class Port:
         once, so a test that signs in again uses a person of its own."""
         user = name or f"{role[:3]}{next(self._made)}"
         self.node.add_user(user, role)
-        password = f"pw-{len(user)}-{self.node.node_id}-console"
-        secret = set_console_credentials(self.node, user, password)
-        secret_file = self.node.home / "console-users" / f"{user}.totp"
-        write_private(secret_file, secret.encode() + b"\n")
-        return ConsoleLogin(self.node.node_id, user, role, password, secret, secret_file)
+        password = f"pw-{self.node.node_id}-{secrets.token_hex(6)}"
+        secret = self.node.set_console_credentials(user, password)
+        return ConsoleLogin(
+            self.node.node_id, user, role, password, secret, self.node.home / f"{user}.totp"
+        )
 
     def audit(self, *args: str) -> list[dict[str, Any]]:
         """The node's audit log as its admin reads it (`argos audit list --json`)."""
