@@ -210,7 +210,10 @@ async def root(request: Request) -> Response:
     if session_token(request) is None:
         return RedirectResponse("/login", status_code=303)
     reply = await call(request, "sessions", "GetSession", sessions_pb2.GetSessionRequest())
-    return RedirectResponse(home_of(user_from(reply.session).role), status_code=303)
+    home = home_of(user_from(reply.session).role)
+    if home == "/":  # a role without pages here (the node gives adapters no log-in)
+        raise Refused(403, translate(request)("error.forbidden"))
+    return RedirectResponse(home, status_code=303)
 
 
 ROUTES = [
