@@ -319,6 +319,11 @@ class LocalConsole:
         return self.node.certs / "ca.pem"
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting (several consoles start side by side)."""
         self.log_path = self.node.home / "console.log"
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -334,7 +339,6 @@ class LocalConsole:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.wait_ready()
 
     def wait_ready(self) -> None:
         """Until the log-in page answers over HTTPS, verified against the dev CA."""

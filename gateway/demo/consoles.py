@@ -9,10 +9,22 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 from rich.console import Console
 from rich.table import Table
 
 from gateway.federation import LocalConsole, LocalFederation, LocalNode
+from gateway.node.config import ADMIN_SOCKET, ADMIN_TOKEN_FILE, write_private
+from gateway.wire.argos.v1 import admin_pb2 as pb
+from gateway.wire.argos.v1 import sessions_pb2, sessions_pb2_grpc
+from gateway.wire.local_api import LocalApi
+
+ROLES = {
+    "admin": pb.ROLE_ADMIN,
+    "investigator": pb.ROLE_INVESTIGATOR,
+    "operator": pb.ROLE_OPERATOR,
+    "auditor": pb.ROLE_AUDITOR,
+}
 
 # One person per role at every port; the node's own `admin` keeps its CLI token.
 DEMO_PEOPLE = {"operator": "olga", "investigator": "iris", "admin": "adam", "auditor": "aude"}
@@ -37,17 +49,44 @@ def demo_password(node_id: str) -> str:
     return f"demo-{node_id}"
 
 
+def give_console_login(
+    api: LocalApi, home: Path, node_id: str, user: str, role: str, password: str
+) -> ConsoleLogin:
+    """Add `user` with `role` and console credentials, as the node's admin over its
+    local API (what `argos user add` and `argos user set-password --new-totp` do, without
+    two processes per person); the TOTP secret is also left in home/USER.totp."""
+    added = api.admin.AddUser(
+        pb.AddUserRequest(name=user, role=ROLES[role]), metadata=api.metadata, timeout=30
+    )
+    # The person's CLI token too, where LocalNode.add_user leaves it (home/USER.token).
+    write_private(home / f"{user}.token", added.token.encode() + b"\n")
+    reply = sessions_pb2_grpc.SessionServiceStub(api.channel).SetConsoleCredentials(
+        sessions_pb2.SetConsoleCredentialsRequest(
+            user=user, password=password, new_totp_secret=True
+        ),
+        metadata=api.metadata,
+        timeout=30,
+    )
+    secret_file = home / f"{user}.totp"
+    secret_file.unlink(missing_ok=True)
+    write_private(secret_file, reply.totp_secret.encode() + b"\n")
+    return ConsoleLogin(node_id, user, role, password, reply.totp_secret, secret_file)
+
+
+def admin_api(node: LocalNode) -> LocalApi:
+    """The node's local API as its own admin (the admin.token of its folder)."""
+    return LocalApi.with_token_file(node.home / ADMIN_SOCKET, node.home / ADMIN_TOKEN_FILE)
+
+
 def demo_logins(node: LocalNode) -> dict[str, ConsoleLogin]:
     """Create the demo people of `node` (one per role) with console credentials."""
-    logins = {}
-    for role, user in DEMO_PEOPLE.items():
-        node.add_user(user, role)
-        password = demo_password(node.node_id)
-        # `argos user set-password NAME --new-totp` (the secret left in NAME.totp).
-        secret = node.set_console_credentials(user, password)
-        secret_file = node.home / f"{user}.totp"
-        logins[role] = ConsoleLogin(node.node_id, user, role, password, secret, secret_file)
-    return logins
+    with admin_api(node) as api:
+        return {
+            role: give_console_login(
+                api, node.home, node.node_id, user, role, demo_password(node.node_id)
+            )
+            for role, user in DEMO_PEOPLE.items()
+        }
 
 
 def open_consoles(federation: LocalFederation, out: Console) -> dict[str, LocalConsole]:
@@ -61,16 +100,24 @@ def open_consoles(federation: LocalFederation, out: Console) -> dict[str, LocalC
     table.add_column("port")
     table.add_column("url", no_wrap=True, min_width=len("https://127.0.0.1:00000"))
     table.add_column("password (every person of the port)", no_wrap=True)
+    launched: dict[str, LocalConsole] = {}
     for node in federation.nodes.values():
         try:
-            logins = demo_logins(node)
-            console = LocalConsole(node)
-            console.start()
-        except (RuntimeError, OSError) as exc:
-            out.print(f"[red]console of {node.node_id} not started: {exc}[/]")
+            demo_logins(node)
+            launched[node.node_id] = console = LocalConsole(node)
+            console.launch()
+        except (grpc.RpcError, OSError) as exc:
+            detail = exc.details() if isinstance(exc, grpc.RpcError) else str(exc)
+            out.print(f"[red]console of {node.node_id} not started: {detail}[/]")
+    for node_id, console in launched.items():
+        try:
+            console.wait_ready()
+        except RuntimeError as exc:
+            out.print(f"[red]console of {node_id} not started: {exc}[/]")
+            console.stop()
             continue
-        started[node.node_id] = console
-        table.add_row(node.node_id, console.url, logins["operator"].password)
+        started[node_id] = console
+        table.add_row(node_id, console.url, demo_password(node_id))
     if started:
         out.print(table)
         some = next(iter(started.values())).node.home.parent

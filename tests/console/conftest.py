@@ -25,7 +25,7 @@ import httpx
 import pyotp
 import pytest
 
-from gateway.demo.consoles import ConsoleLogin, demo_logins
+from gateway.demo.consoles import ConsoleLogin, admin_api, demo_logins, give_console_login
 from gateway.federation import LocalConsole, LocalFederation, LocalNode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,12 +72,15 @@ class Port:
         """Another person of `role` with console credentials: a TOTP code is accepted
         once, so a test that signs in again uses a person of its own."""
         user = name or f"{role[:3]}{next(self._made)}"
-        self.node.add_user(user, role)
-        password = f"pw-{self.node.node_id}-{secrets.token_hex(6)}"
-        secret = self.node.set_console_credentials(user, password)
-        return ConsoleLogin(
-            self.node.node_id, user, role, password, secret, self.node.home / f"{user}.totp"
-        )
+        with admin_api(self.node) as api:
+            return give_console_login(
+                api,
+                self.node.home,
+                self.node.node_id,
+                user,
+                role,
+                f"pw-{self.node.node_id}-{secrets.token_hex(6)}",
+            )
 
     def audit(self, *args: str) -> list[dict[str, Any]]:
         """The node's audit log as its admin reads it (`argos audit list --json`)."""
@@ -117,8 +120,10 @@ def ports(request, tmp_path_factory, certs) -> Iterator[dict[str, Port]]:
             people = demo_logins(node)
             console = LocalConsole(node)
             consoles.append(console)
-            console.start()
+            console.launch()
             started[node.node_id] = Port(node, console, people)
+        for console in consoles:
+            console.wait_ready()
         yield started
     finally:
         for console in consoles:
