@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from gateway.console.screens import HOMES
 from gateway.console.security import CONTENT_SECURITY_POLICY
 from tests.console.conftest import totp_now
 
@@ -108,7 +109,7 @@ def test_signing_in_sets_the_session_cookie_with_exactly_these_attributes(gent, 
     person = gent.new_person("auditor")
     client = client_of("be-gent", "192.0.2.12")
     landed = client.sign_in(person)
-    assert landed.status == 303 and landed.location == "/auditor"
+    assert landed.status == 303 and landed.location == HOMES["auditor"]
     header = session_cookie_header(client)
     name_value, *attributes = [part.strip() for part in header.split(";")]
     assert name_value.startswith(f"{SESSION_COOKIE}=") and len(name_value) > 40
@@ -212,7 +213,7 @@ def test_a_log_in_asked_to_go_elsewhere_lands_at_home(gent, client_of):
         {"code": totp_now(person.totp_secret), "next": "//evil.example"},
         csrf=token,
     )
-    assert landed.status == 303 and landed.location == "/auditor"
+    assert landed.status == 303 and landed.location == HOMES["auditor"]
 
 
 def test_repeated_failures_are_throttled_with_the_nodes_message(gent, client_of):
