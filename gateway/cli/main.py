@@ -1,8 +1,8 @@
 """argos: run a port node and administer it.
 
-Every command except init, serve, identity and demo talks to the running node over its
-local admin socket, as a local user identified by a token (--token-file, ARGOS_TOKEN_FILE
-or ARGOS_TOKEN; by default the node folder's admin.token).
+Every command except init, serve, identity, demo and user totp-code talks to the running
+node over its local admin socket, as a local user identified by a token (--token-file,
+ARGOS_TOKEN_FILE or ARGOS_TOKEN; by default the node folder's admin.token).
 
 This module only assembles the command: each group lives in its own module beside it,
 and what they share (options, the node client, output) in gateway/cli/shared.py."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 import structlog
 from starlette.applications import Starlette
@@ -86,8 +87,6 @@ async def _session_ended(request: Request, exc: Exception) -> Response:
 
 async def _reauth_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ReauthRequired)
-    from urllib.parse import quote
-
     return RedirectResponse("/reauth?next=" + quote(exc.next_path, safe=""), status_code=303)
 
 

@@ -113,11 +113,11 @@ def here(request: Request) -> str:
 
 class SessionEnded(Exception):
     """No session, or the node ended it (idle, absolute end, logged out, user
-    disabled or role changed): the person signs in again."""
+    disabled or role changed): the person signs in again, and comes back to the page
+    they asked for (see login_url)."""
 
-    def __init__(self, next_path: str | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__("session ended")
-        self.next_path = next_path
 
 
 class ReauthRequired(Exception):
@@ -215,7 +215,7 @@ def node_stream(request: Request, stub: str, method: str, message: Any) -> Any:
 async def refusal_of(request: Request, error: grpc.RpcError) -> Exception:
     code, details = error.code(), error.details() or ""
     if code is grpc.StatusCode.UNAUTHENTICATED:
-        return SessionEnded(here(request) if request.method == "GET" else None)
+        return SessionEnded()
     if code is grpc.StatusCode.FAILED_PRECONDITION and REAUTH_DETAIL in details:
         back = here(request)
         if request.method != "GET":

@@ -9,7 +9,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
 from rich.console import Console
 from rich.table import Table
 
@@ -32,9 +31,10 @@ class ConsoleLogin:
     secret_file: Path
 
 
-def demo_password(role: str, node_id: str) -> str:
-    # Not the user's name (the node refuses that), easy to type from the table.
-    return f"demo-{role}-{node_id}"
+def demo_password(node_id: str) -> str:
+    """Every demo person of a port has this one (demo data, printed on purpose): short
+    to type from the table, at least 12 characters, never containing a user's name."""
+    return f"demo-{node_id}"
 
 
 def demo_logins(node: LocalNode) -> dict[str, ConsoleLogin]:
@@ -42,7 +42,7 @@ def demo_logins(node: LocalNode) -> dict[str, ConsoleLogin]:
     logins = {}
     for role, user in DEMO_PEOPLE.items():
         node.add_user(user, role)
-        password = demo_password(role, node.node_id)
+        password = demo_password(node.node_id)
         # `argos user set-password NAME --new-totp` (the secret left in NAME.totp).
         secret = node.set_console_credentials(user, password)
         secret_file = node.home / f"{user}.totp"
@@ -54,33 +54,37 @@ def open_consoles(federation: LocalFederation, out: Console) -> dict[str, LocalC
     """Start a console per port with its demo people and print how to sign in. A
     console that cannot start is reported and the demo goes on without it."""
     started: dict[str, LocalConsole] = {}
-    table = Table(title="Consoles: open a URL, sign in, then type the code", title_justify="left")
-    for column in ("port", "url", "role", "user", "password", "code: run"):
-        table.add_column(column, no_wrap=column in ("url", "password"))
+    table = Table(
+        title="Consoles: open a URL, sign in as one of its people, then type the code",
+        title_justify="left",
+    )
+    table.add_column("port")
+    table.add_column("url", no_wrap=True, min_width=len("https://127.0.0.1:00000"))
+    table.add_column("password (every person of the port)", no_wrap=True)
     for node in federation.nodes.values():
         try:
             logins = demo_logins(node)
             console = LocalConsole(node)
             console.start()
-        except (grpc.RpcError, RuntimeError, OSError) as exc:
-            detail = exc.details() if isinstance(exc, grpc.RpcError) else str(exc)
-            out.print(f"[red]console of {node.node_id} not started: {detail}[/]")
+        except (RuntimeError, OSError) as exc:
+            out.print(f"[red]console of {node.node_id} not started: {exc}[/]")
             continue
         started[node.node_id] = console
-        for login in logins.values():
-            table.add_row(
-                node.node_id,
-                console.url,
-                login.role,
-                login.user,
-                login.password,
-                f"{sys.executable} -m gateway user totp-code --secret-file {login.secret_file}",
-            )
+        table.add_row(node.node_id, console.url, logins["operator"].password)
     if started:
         out.print(table)
+        some = next(iter(started.values())).node.home.parent
+        people = ", ".join(f"{user} ({role})" for role, user in DEMO_PEOPLE.items())
+        out.print(f"People at every port: {people}.")
         out.print(
-            "The browser warns about the dev certificate: trust certs-dev/out/ca.pem, or "
-            "accept it once. An authenticator app takes the secret in each user's .totp "
-            "file instead of the command."
+            f"The code: {_argos()} user totp-code --secret-file {some}/PORT/USER.totp "
+            "(or give an authenticator app the secret in that file). The browser warns "
+            "about the dev certificate: trust certs-dev/out/ca.pem, or accept it once."
         )
     return started
+
+
+def _argos() -> str:
+    """How to run argos from here: the venv's script beside this Python, if there."""
+    script = Path(sys.executable).parent / "argos"
+    return str(script) if script.is_file() else f"{sys.executable} -m gateway"

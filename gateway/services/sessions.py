@@ -24,7 +24,6 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import NoReturn
 
 import structlog
 
@@ -37,7 +36,6 @@ from gateway.domain.errors import (
 )
 from gateway.domain.roles import Action, Role, User, UserState
 from gateway.domain.sessions import (
-    LOGIN_REFUSED,
     MAX_PASSWORD_LENGTH,
     SESSION_TOKEN_PREFIX,
     ConsoleSession,
@@ -56,8 +54,8 @@ from gateway.domain.sessions import (
 from gateway.services import console_factors as factors
 from gateway.services.access import requires
 from gateway.services.context import SYSTEM, Caller, NodeContext
-from gateway.services.limits import Monotonic, RefusalThrottle
-from gateway.services.login_throttle import LoginThrottle, address_key, user_key
+from gateway.services.limits import Monotonic
+from gateway.services.login_throttle import LoginGuard
 from gateway.services.ports import ConsoleCredentials, UnitOfWork
 from gateway.services.users import UNKNOWN, UserService, token_hash
 
@@ -66,12 +64,6 @@ log = structlog.get_logger(__name__)
 LOGIN_ID_LIFETIME = timedelta(minutes=5)
 MAX_PENDING_LOGINS = 1_000
 MAX_ADDRESS_CHARS = 64
-THROTTLED = "too many failed log-ins from this user name or address: try again later"
-# Audit records of throttled attempts and refused session tokens: a few one by one,
-# then a summary a minute per client address (or session user).
-REFUSAL_RECORD_BURST = 3
-REFUSAL_RECORDS_PER_MINUTE = 2.0
-REFUSAL_SUMMARY_INTERVAL_S = 60.0
 _USER_ENDINGS = {UserState.DISABLED: EndReason.DISABLED, UserState.REMOVED: EndReason.REMOVED}
 
 
@@ -105,10 +97,7 @@ class SessionService:
         self._ctx = ctx
         self._users = users
         self.policy = policy or SessionPolicy()
-        self._throttle = LoginThrottle(throttle or LoginThrottlePolicy())
-        self._refusals = RefusalThrottle(
-            REFUSAL_RECORDS_PER_MINUTE, REFUSAL_RECORD_BURST, REFUSAL_SUMMARY_INTERVAL_S, clock
-        )
+        self._guard = LoginGuard(ctx, throttle or LoginThrottlePolicy(), clock)
         self._lock = threading.Lock()
         self._pending: dict[str, PendingLogin] = {}
         # Bumped after every committed change of a session (end, freshness, credentials):
@@ -123,7 +112,7 @@ class SessionService:
         """Step 1: the password. A login id for step 2, valid LOGIN_ID_LIFETIME, once."""
         now = self._ctx.now()
         address = _address(client_address)
-        self._not_throttled(user, address, now, "password")
+        self._guard.admit(user, address, now, "password")
         known, credentials = self._login_state(user)
         # A password longer than any allowed is wrong: not worth hashing (rule 1).
         password_ok = len(password) <= MAX_PASSWORD_LENGTH and factors.verify_password(
@@ -131,7 +120,7 @@ class SessionService:
         )
         refusal = _refusal(known, credentials, password_ok)
         if refusal is not None:
-            self._login_refused(known, user, address, refusal, "password", now)
+            self._guard.refused(known, user, address, refusal, "password", now)
         assert known is not None and credentials is not None
         if factors.needs_rehash(credentials.password_hash):
             self._rehash(known.name, password)
@@ -153,15 +142,13 @@ class SessionService:
         with self._lock:
             pending = self._pending.pop(login_id, None)
         if pending is None or pending.expires_at <= now or pending.client_address != address:
-            self._throttle.failed((address_key(address),), now)
-            self._record_refusal(None, UNKNOWN, address, LoginRefusal.LOGIN_EXPIRED, "code")
-            raise Unauthenticated(LOGIN_REFUSED)
+            self._guard.refused(None, UNKNOWN, address, LoginRefusal.LOGIN_EXPIRED, "code", now)
         name = pending.user
-        self._not_throttled(name, address, now, "code")
+        self._guard.admit(name, address, now, "code")
         known, credentials = self._login_state(name)
         refusal = _refusal(known, credentials, True)
         if refusal is not None:
-            self._login_refused(known, name, address, refusal, "code", now)
+            self._guard.refused(known, name, address, refusal, "code", now)
         assert known is not None and credentials is not None
         token = SESSION_TOKEN_PREFIX + secrets.token_urlsafe(32)
         started = ConsoleSession(
@@ -188,8 +175,8 @@ class SessionService:
                 )
                 uow.commit()
         if refusal is not None:
-            self._login_refused(known, name, address, refusal, "code", now)
-        self._throttle.succeeded(user_key(name))
+            self._guard.refused(known, name, address, refusal, "code", now)
+        self._guard.succeeded(name)
         log.info("session.login", user=name, session_id=session.session_id)
         return token, session
 
@@ -218,50 +205,6 @@ class SessionService:
             user = uow.users.get(name) if name else None
             return user, uow.sessions.credentials(name) if user else None
 
-    def _not_throttled(self, name: str, address: str, now: datetime, step: str) -> None:
-        """Rule 2: refuse unseen while the user name or the address is locked."""
-        locked = self._throttle.locked((user_key(name), address_key(address)), now)
-        if locked is None:
-            return
-        if self._refusals.admit(address, step, "throttled"):
-            log.warning("session.login_throttled", by=locked.partition(":")[0])
-            self._ctx.record(
-                Caller("user", UNKNOWN),
-                "session.login_throttled",
-                "login",
-                address,
-                details={"step": step, "locked": locked.partition(":")[0]},
-            )
-        raise ResourceExhausted(THROTTLED)
-
-    def _login_refused(
-        self,
-        user: User | None,
-        name: str,
-        address: str,
-        reason: LoginRefusal,
-        step: str,
-        now: datetime,
-    ) -> NoReturn:
-        self._throttle.failed((user_key(name), address_key(address)), now)
-        self._record_refusal(user, name, address, reason, step)
-        raise Unauthenticated(LOGIN_REFUSED)
-
-    def _record_refusal(
-        self, user: User | None, name: str, address: str, reason: LoginRefusal, step: str
-    ) -> None:
-        # A name nobody has is recorded as "unknown": people type passwords into the
-        # user field, and the audit log must not keep one.
-        who = user.name if user is not None else UNKNOWN
-        log.warning("session.login_refused", user=who, reason=reason.value, step=step)
-        self._ctx.record(
-            _as(user) if user is not None else Caller("user", UNKNOWN),
-            "session.login_refused",
-            "user",
-            who,
-            details={"reason": reason.value, "step": step, "client_address": address},
-        )
-
     def _rehash(self, name: str, password: str) -> None:
         try:
             with self._ctx.store.write() as uow:
@@ -287,10 +230,10 @@ class SessionService:
             session = uow.sessions.by_token_hash(token_sha256)
             user = uow.users.get(session.user) if session is not None else None
         if session is None:
-            self._session_refused(UNKNOWN, "unknown")
+            self._guard.session_refused(UNKNOWN, "unknown")
             raise Unauthenticated("the session is not valid on this node: sign in again")
         if session.ended_at is not None:
-            self._session_refused(session.user, session.end_reason)
+            self._guard.session_refused(session.user, session.end_reason)
             raise Unauthenticated(f"the session has ended ({session.end_reason}): sign in again")
         reason = end_reason(session, user, now, self.policy)
         if reason is not None:
@@ -306,30 +249,10 @@ class SessionService:
                 log.exception("session.touch_failed", session_id=session.session_id)
         return session
 
-    def _session_refused(self, name: str, reason: str) -> None:
-        if not self._refusals.admit(f"session:{name}", "session", reason):
-            return
-        self._ctx.record(
-            Caller("user", name), "session.refused", "user", name, details={"reason": reason}
-        )
-
     def summarise_refusals(self, *, everything: bool = False) -> int:
-        """One record per address (or session user) for refusals counted past the rate."""
-        summed = 0
-        for key, held in self._refusals.due(everything=everything):
-            summed += held.count
-            self._ctx.record(
-                Caller("user", UNKNOWN),
-                "session.refusals_summarised",
-                "login",
-                key,
-                justification=f"{held.count} more refused log-in attempts or session calls",
-                details={
-                    "refusals": held.count,
-                    "reasons": ",".join(f"{k}={n}" for k, n in sorted(held.errors.items())),
-                },
-            )
-        return summed
+        """Throttled log-ins and refused session tokens counted past their rate, summed
+        up in one record per address (or session user)."""
+        return self._guard.summarise_refusals(everything=everything)
 
     # -- the caller's own session --------------------------------------------------------
 
@@ -346,7 +269,7 @@ class SessionService:
         session = self.current(caller)
         now = self._ctx.now()
         address, name = session.client_address, session.user
-        self._not_throttled(name, address, now, "reauthentication")
+        self._guard.admit(name, address, now, "reauthentication")
         known, credentials = self._login_state(name)
         ok = factors.verify_password(credentials.password_hash if credentials else None, password)
         refusal = _refusal(known, credentials, ok)
@@ -367,17 +290,8 @@ class SessionService:
                     )
                     uow.commit()
         if refusal is not None:
-            self._throttle.failed((user_key(name), address_key(address)), now)
-            log.warning("session.reauthentication_refused", user=name, reason=refusal.value)
-            self._ctx.record(
-                caller,
-                "session.reauthentication_refused",
-                "session",
-                session.session_id,
-                details={"reason": refusal.value, "client_address": address},
-            )
-            raise Unauthenticated(LOGIN_REFUSED)
-        self._throttle.succeeded(user_key(name))
+            self._guard.reauthentication_refused(caller, session, refusal, now)
+        self._guard.succeeded(name)
         self._bump()
         return replace(session, fresh_until=until, last_seen_at=now)
 

@@ -119,7 +119,7 @@ def test_signing_in_sets_the_session_cookie_with_exactly_these_attributes(gent, 
         "samesite=strict",
         "secure",
     }, header  # no Domain, no Max-Age/Expires: gone with the browser, ended by the node
-    home = client.get("/auditor")
+    home = client.get(HOMES["auditor"])
     assert home.status == 200
     assert person.user in home.text
 
@@ -246,3 +246,19 @@ def test_the_consoles_log_holds_no_password_code_or_token(gent, client_of):
     assert "console.request" in log
     for secret in (person.password, person.totp_secret, token):
         assert secret not in log
+
+
+def test_a_wrong_password_at_reauthentication_is_refused_and_the_session_goes_on(gent, client_of):
+    person = gent.new_person("admin")
+    client = client_of("be-gent", "192.0.2.21")
+    client.sign_in(person)
+    shown = client.get("/reauth", params={"next": "/agreements"})
+    assert shown.status == 200 and 'name="next" value="/agreements"' in shown.text
+    refused = client.post(
+        "/reauth",
+        {"password": "not-the-password", "code": totp_now(person.totp_secret), "next": "/"},
+    )
+    assert refused.status == 401
+    assert refused.notice()
+    assert "not-the-password" not in refused.text
+    assert client.get("/reauth?next=/").status == 200  # still signed in

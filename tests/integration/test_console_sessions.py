@@ -268,6 +268,37 @@ def test_new_credentials_end_the_users_sessions(gent):
     assert gent.json("sessions", "list", "--user", "wim") == []
 
 
+def test_an_administrator_ends_a_session_with_the_cli(gent):
+    yara = person(gent, "yara", "investigator")
+    code(yara)  # waits for the middle of a TOTP step
+    # The code as the demo gets it: `argos user totp-code` on the secret file.
+    printed = gent.argos("user", "totp-code", "--secret-file", str(gent.home / "yara.totp"))
+    USED.append(printed.stdout.strip())
+    with api(gent) as a:
+        started = a.sessions.StartLogin(pb.StartLoginRequest(user="yara", password=PASSWORD))
+        finished = a.sessions.FinishLogin(
+            pb.FinishLoginRequest(login_id=started.login_id, totp_code=printed.stdout.strip())
+        )
+    token, session = finished.session_token, finished.session
+    USED.append(token)
+    status(gent, token)
+    missing = gent.argos("sessions", "end", "--user", "yara", check=False)
+    assert missing.returncode != 0 and "--justification" in missing.stderr
+    ended = gent.json(
+        "sessions", "end", "--session", session.session_id, "--justification", "lost laptop"
+    )
+    assert ended == {"ended": 1}
+    refused = refusal(lambda: status(gent, token))
+    assert refused.code() is grpc.StatusCode.UNAUTHENTICATED
+    assert "ended_by_admin" in refused.details()
+    [record] = [r for r in audit(gent, "session.ended") if r["object_id"] == session.session_id]
+    assert (record["actor"], record["justification"]) == ("admin", "lost laptop")
+    again = gent.argos(
+        "sessions", "end", "--session", session.session_id, "--justification", "x", check=False
+    )
+    assert again.returncode == 5 and "ended already" in again.stderr
+
+
 def test_an_admin_session_reauthenticates_before_accepting_an_agreement(ports):
     gent, terneuzen = ports["be-gent"], ports["nl-terneuzen"]
     secret = terneuzen.set_console_credentials("admin", PASSWORD)

@@ -21,13 +21,20 @@ from gateway.domain.errors import (
 )
 from gateway.domain.identity import NodeSigningKey
 from gateway.domain.roles import Action, Role
-from gateway.domain.sessions import LOGIN_REFUSED, SESSION_TOKEN_PREFIX, SessionPolicy
+from gateway.domain.sessions import (
+    LOGIN_REFUSED,
+    SESSION_TOKEN_PREFIX,
+    LoginThrottlePolicy,
+    SessionPolicy,
+)
+from gateway.node.config import load_config
 from gateway.services.administration import BOOTSTRAP
 from gateway.services.console_factors import current_totp_code
 from gateway.services.context import NodeContext
 from gateway.services.sessions import SessionService
 from gateway.services.users import UserService, token_hash
 from gateway.store.sqlite import SqliteStore
+from tests.unit.app_support import gent_config
 
 MS = timedelta(milliseconds=1)
 PASSWORD = "correct horse battery staple"
@@ -369,3 +376,23 @@ def test_passwords_are_checked_and_adapters_get_no_console_log_in(node):
     [record] = node.records("session.credentials_set")
     assert record.details == {"new_totp_secret": True, "sessions_ended": 0}
     assert issued.totp_secret not in node.all_text()
+
+
+def test_console_settings_come_from_node_toml_and_a_bad_one_is_refused_by_name(tmp_path, certs):
+    config = gent_config(tmp_path, certs)
+    assert config.console.policy == SessionPolicy()
+    assert config.console.throttle == LoginThrottlePolicy()
+    assert config.console_session_retention_days == 30
+    toml = config.home / "node.toml"
+    original = toml.read_text()
+    toml.write_text(original + "[console]\nidle_timeout_minutes = 0.5\nlogin_failures = 3\n")
+    loaded = load_config(config.home)
+    assert loaded.console.policy.idle_timeout == timedelta(seconds=30)
+    assert loaded.console.throttle.failures == 3
+    for bad, says in (
+        ("fresh_minutes = 0", "console.fresh_minutes must be above 0"),
+        ("idle_minutes = 5", "console.idle_minutes: unknown setting"),
+    ):
+        toml.write_text(original + f"[console]\n{bad}\n")
+        with pytest.raises(InvalidInput, match=says):
+            load_config(config.home)
