@@ -10,6 +10,7 @@ saw one of Gent's cars, and requests go both ways about that hit."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -338,3 +339,64 @@ def test_each_role_may_do_what_the_node_allows_and_nothing_else(world, ports):
     recorded = _denials(terneuzen) - before
     missing = expected - recorded
     assert not missing, f"refusals not in the node's audit log: {dict(missing)}"
+
+
+def _events(
+    client: ConsoleClient, path: str, headers: dict[str, str], until: Callable[[list], bool]
+) -> list:
+    """Events of a stream as (id, event, data) until `until` says so, then hang up."""
+    headers = {**headers, "cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items())}
+    found: list[tuple[int, str, dict]] = []
+    with client.http.stream("GET", path, headers=headers) as response:
+        assert response.status_code == 200, response.status_code
+        fields: dict[str, str] = {}
+        for line in response.iter_lines():
+            if line == "":
+                if "event" in fields:
+                    found.append(
+                        (int(fields.get("id", 0)), fields["event"], json.loads(fields["data"]))
+                    )
+                    if until(found):
+                        return found
+                fields = {}
+            elif not line.startswith(":") and ":" in line:
+                name, _, value = line.partition(":")
+                fields[name] = value.strip()
+    return found
+
+
+def test_a_stream_resumes_after_the_browsers_last_event_id(world, ports):
+    """What EventSource does by itself on reconnecting: the Last-Event-ID header (before
+    any ?after=) is the cursor, and the node replays what came after it, once."""
+    terneuzen = ports["nl-terneuzen"]
+    camera = terneuzen.node.home / "cam.token"
+    first = submit_reads(terneuzen.node, camera, camera_read("1ROL401", camera="cam-r1"))
+    second = submit_reads(terneuzen.node, camera, camera_read("1ROL401", camera="cam-r2"))
+    client = ConsoleClient(terneuzen, "192.0.2.60")
+    try:
+        assert client.sign_in(terneuzen.new_person("operator")).status == 303
+        wanted = {first[0], second[0]}
+
+        def both(found: list) -> bool:
+            return wanted <= {e[2].get("hit_id") for e in found if e[1] == "alert"}
+
+        alerts = [e for e in _events(client, "/alerts/events?after=0", {}, both) if e[1] == "alert"]
+        positions = {e[2]["hit_id"]: e[0] for e in alerts}
+        assert first[0] in positions and second[0] in positions
+        resumed = _events(
+            client,
+            "/alerts/events?after=0",
+            {"last-event-id": str(positions[first[0]])},
+            lambda found: any(e[1] == "alert" for e in found),
+        )
+        resumed = [e for e in resumed if e[1] == "alert"]
+        assert resumed[0][1] == "alert"
+        assert resumed[0][0] > positions[first[0]]
+        replayed = [e[2]["hit_id"] for e in alerts if e[0] > positions[first[0]]]
+        assert resumed[0][2]["hit_id"] == replayed[0]
+        assert first[0] not in [r[2]["hit_id"] for r in resumed]
+        # A cursor that is not a position is refused before any stream opens.
+        bad = client.get("/alerts/events", headers={"last-event-id": "x"})
+        assert bad.status == 400
+    finally:
+        client.close()

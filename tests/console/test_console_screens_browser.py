@@ -122,6 +122,14 @@ def test_an_operator_sees_alerts_arrive_live_keeps_the_selection_and_misses_noth
     expect(seize).to_have_attribute("aria-selected", "true")
     page.keyboard.press("a")
     expect(seize).to_contain_text("acknowledged")
+    # Enter opens the alert's own page (its deep link), read back from the alert log.
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{gent.url}/alerts/{second}?at={second_position}")
+    detail = page.locator(f"[data-alert='{second}']")
+    expect(detail).to_contain_text("1SZE202")
+    expect(detail.locator(".badge.sev-critical")).to_contain_text("Seize")
+    expect(detail).to_contain_text("Suspected clone")
+    shot(page, "console-alert-detail")
 
 
 def iris_token(port):

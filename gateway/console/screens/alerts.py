@@ -1,9 +1,15 @@
-"""Operator: the live alert table (/alerts) and its event stream (/alerts/events).
+"""Operator: the live alert table (/alerts), its event stream (/alerts/events), and one
+alert (/alerts/<hit id>?at=<position>, the row's deep link).
 
 The page is an empty table; the rows come over server-sent events, each rendered here
 from the node's Alert (the plate as the node shows this person) and inserted by
 static/screens.js without touching the row the operator selected. The stream is also
 what the investigator's confirmation pages listen to for their notices.
+
+One alert is read back from the node's alert log as the person watches it (WatchAlerts
+from just before its position, the first item taken): operators may watch alerts but
+not read hits (GetHit), so this is their deep link; without `at`, /alerts/<id> is the
+hit as investigators and auditors read it (hits.py).
 
 Acknowledge and claim are the operator's own marks in this browser (localStorage): the
 node has no call for them, so nobody else sees them and nothing is audited. Told to
@@ -11,6 +17,7 @@ the lead rather than invented here."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC
 
@@ -160,6 +167,36 @@ def _event(request: Request, item: ingest_pb2.WatchAlertsResponse) -> str:
         event="alert",
         position=item.position,
     )
+
+
+# How long the alert log may take to give back the item at a position (it is there, or
+# it was erased and the next one is not yet raised).
+ONE_ALERT_WAIT_S = 5.0
+
+
+async def one_alert(request: Request, position: int) -> Response:
+    """The alert kept at `position`, if it is the hit named in the path."""
+    t = translate(request)
+    console = console_of(request)
+    try:
+        watch = await live.Watch.open(
+            console.config.admin_socket, session_token(request), position - 1
+        )
+    except grpc.RpcError as error:
+        raise await refusal_of(request, error) from None
+    item = None
+    try:
+        items = watch.items()
+        item = await asyncio.wait_for(anext(items, None), ONE_ALERT_WAIT_S)
+        await items.aclose()
+    except (TimeoutError, grpc.RpcError):
+        item = None
+    finally:
+        watch.close()
+    hit_id = request.path_params["hit_id"]
+    if item is None or item.position != position or item.alert.hit_id != hit_id:
+        raise Refused(404, t("alerts.not_kept"))
+    return render(request, "alerts/detail.html", {"a": alert_view(item.alert, position)})
 
 
 ROUTES = [

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway.console.screens.agreement_terms import PURPOSE_NAMES
+from gateway.console.screens.alerts import one_alert
 from gateway.console.screens.display import shown
 from gateway.console.web import Refused, call, form, render, signed_in, translate
 from gateway.wire.argos.v1 import admin_pb2 as pb
@@ -66,6 +67,9 @@ async def hits_page(request: Request) -> Response:
 
 @signed_in()
 async def hit_page(request: Request) -> Response:
+    at = request.query_params.get("at", "")
+    if request.url.path.startswith("/alerts/") and at.isdigit() and int(at) > 0:
+        return await one_alert(request, int(at))
     hit_id = request.path_params["hit_id"]
     reply = await call(request, "admin", "GetHit", pb.GetHitRequest(hit_id=hit_id))
     return render(
