@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 BUF_VERSION := 1.75.0
 BUF := .tools/node_modules/.bin/buf
 CERTS := certs-dev/out
+# The console's browser tests drive Debian's Chromium (never a browser downloaded by
+# Playwright); `make test` installs it when missing (apt-get, as root).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: all demo test lint proto certs bench clean distclean
 
@@ -29,7 +32,16 @@ proto: $(STAMP)
 demo: $(STAMP) certs
 	$(BIN)/argos demo --certs $(CERTS)
 
-test: $(STAMP)
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
+	else \
+		echo "the console's browser tests need Debian's chromium: sudo apt-get install chromium" >&2; \
+		exit 1; \
+	fi
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # BENCH_SCALE=small for a quick run; results in bench-results.json (not committed).

@@ -41,6 +41,7 @@ from gateway.services.partner_changes import PartnerChangeService
 from gateway.services.partner_keys import PartnerKeyService
 from gateway.services.ports import Store
 from gateway.services.retention import RetentionService
+from gateway.services.sessions import SessionService
 from gateway.services.signing_keys import SigningKeyService
 from gateway.services.sync import SyncService, Verifier, verify_received
 from gateway.services.tls import TlsService
@@ -90,6 +91,8 @@ class Application:
     retention: RetentionService | None = None
     # Issue 16: the audit log's retention (erasure behind a signed anchor) and export.
     audit: AuditService | None = None
+    # Issue 18: console log-in and the sessions the node holds for the console.
+    sessions: SessionService | None = None
 
     @property
     def store(self) -> Store:
@@ -133,6 +136,7 @@ def build_application(
     outbox_wake = threading.Event()
     alerts = AlertHub(ctx.store, notice_body, ctx.now, queue_size=config.limits.alert_watcher_queue)
     users = UserService(ctx)
+    sessions = SessionService(ctx, users, config.console.policy, config.console.throttle)
     administration = AdministrationService(ctx, users, Path(config.home).resolve() / BACKUP_FOLDER)
     feed = FeedService(ctx)
     hotlist = HotlistService(ctx, on_changed=feed.entries_changed)
@@ -243,6 +247,7 @@ def build_application(
         tls=TlsService(ctx, tls_identity) if tls_identity is not None else None,
         retention=RetentionService(ctx, hits, config.retention, audit_purge=audit.purge),
         audit=audit,
+        sessions=sessions,
     )
 
 

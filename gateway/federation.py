@@ -9,9 +9,12 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +90,7 @@ class LocalNode:
         check: bool = True,
         env: dict[str, str] | None = None,
         timeout_s: float = 120.0,
+        input: str | None = None,
     ) -> subprocess.CompletedProcess:
         """Run one argos CLI command against this node (its folder via ARGOS_HOME)."""
         command = [*argos_command(), *args]
@@ -95,7 +99,12 @@ class LocalNode:
         if token_file is not None:
             run_env["ARGOS_TOKEN_FILE"] = str(token_file)
         result = subprocess.run(
-            command, capture_output=True, text=True, env=run_env, timeout=timeout_s
+            command,
+            capture_output=True,
+            text=True,
+            env=run_env,
+            timeout=timeout_s,
+            **({"input": input} if input is not None else {}),
         )
         if check and result.returncode != 0:
             raise RuntimeError(
@@ -193,6 +202,23 @@ class LocalNode:
         self.argos("user", "add", name, "--role", role, "--token-out", str(token))
         return token
 
+    def set_console_credentials(self, name: str, password: str) -> str:
+        """Give a user console credentials (issue 18: `argos user set-password`, the
+        password piped in); return the new TOTP secret (also left in NAME.totp, owner-only,
+        for `argos user totp-code --secret-file`)."""
+        secret_file = self.home / f"{name}.totp"
+        secret_file.unlink(missing_ok=True)
+        self.argos(
+            "user",
+            "set-password",
+            name,
+            "--new-totp",
+            "--totp-secret-out",
+            str(secret_file),
+            input=password + "\n",
+        )
+        return secret_file.read_text().strip()
+
     def identity(self) -> dict:
         return json.loads(self.argos("identity", "--json").stdout)
 
@@ -272,3 +298,76 @@ class LocalFederation:
             node.request_stop()  # all at once: each stops faster without partners calling
         for node in self.nodes.values():
             node.stop()
+
+
+@dataclass
+class LocalConsole:
+    """`argos console` beside a LocalNode, as a separate process over real HTTPS with
+    the node's certificate (the demo's consoles and the console tests)."""
+
+    node: LocalNode
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.node.certs / "ca.pem"
+
+    def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting (several consoles start side by side)."""
+        self.log_path = self.node.home / "console.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                *argos_command(),
+                "console",
+                "--home",
+                str(self.node.home),
+                "--listen",
+                f"127.0.0.1:{self.port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self) -> None:
+        """Until the log-in page answers over HTTPS, verified against the dev CA."""
+        context = ssl.create_default_context(cafile=str(self.ca_file))
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"console of {self.node.node_id} exited: {self.log_tail()}")
+            try:
+                login = f"{self.url}/login"  # always https, built here
+                with urllib.request.urlopen(login, context=context, timeout=2) as r:  # noqa: S310
+                    if r.status == 200:
+                        return
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"console of {self.node.node_id} did not start: {self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def log_tail(self, lines: int = 20) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -61,6 +61,7 @@ class AdminClient:
         self.stub = self._api.admin
         self.ingest = self._api.ingest
         self.isc = self._api.isc
+        self.sessions = self._api.sessions
         self.node_id = config.node_id
 
     @property
@@ -91,6 +92,15 @@ class AdminClient:
         """One call to the node's ISC service."""
         try:
             return getattr(self.isc, method)(request, timeout=timeout, metadata=self.metadata)
+        except grpc.RpcError as error:
+            self.fail(error)
+
+    def call_sessions(
+        self, method: str, request: Any, timeout: float | None = ADMIN_CALL_TIMEOUT_S
+    ) -> Any:
+        """One call to the node's SessionService (console sessions and credentials)."""
+        try:
+            return getattr(self.sessions, method)(request, timeout=timeout, metadata=self.metadata)
         except grpc.RpcError as error:
             self.fail(error)
 

@@ -29,10 +29,18 @@ import click
     show_default=True,
     help="Seconds of camera traffic (or DEMO_DURATION).",
 )
-def demo(certs: Path, workdir: Path, duration: float) -> None:
+@click.option(
+    "--stay/--no-stay",
+    envvar="DEMO_STAY",
+    default=False,
+    help="After the summary, keep the nodes and their consoles running until Ctrl-C "
+    "(or DEMO_STAY=1), to click through the consoles.",
+)
+def demo(certs: Path, workdir: Path, duration: float, stay: bool) -> None:
     """Run the four-port federation on this machine and show what it does: camera
-    traffic with a live view, an investigator story, a summary and every audit log
-    verified. Ctrl-C stops every process it started (exit code 130)."""
+    traffic with a live view, an investigator story, a console per port with a demo
+    log-in per role, a summary and every audit log verified. Ctrl-C stops every process
+    it started (exit code 130)."""
     from gateway.demo import run_demo
 
-    sys.exit(run_demo(certs, workdir, duration))
+    sys.exit(run_demo(certs, workdir, duration, stay))

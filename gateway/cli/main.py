@@ -1,8 +1,8 @@
 """argos: run a port node and administer it.
 
-Every command except init, serve, identity and demo talks to the running node over its
-local admin socket, as a local user identified by a token (--token-file, ARGOS_TOKEN_FILE
-or ARGOS_TOKEN; by default the node folder's admin.token).
+Every command except init, serve, identity, demo and user totp-code talks to the running
+node over its local admin socket, as a local user identified by a token (--token-file,
+ARGOS_TOKEN_FILE or ARGOS_TOKEN; by default the node folder's admin.token).
 
 This module only assembles the command: each group lives in its own module beside it,
 and what they share (options, the node client, output) in gateway/cli/shared.py."""
@@ -17,6 +17,7 @@ from gateway.cli import (
     alerts,
     audit,
     confirm,
+    console,
     demo,
     hits,
     hotlist,
@@ -27,6 +28,7 @@ from gateway.cli import (
     partner_changes,
     reads,
     retention,
+    sessions,
     signing_keys,  # noqa: F401 - adds `keys rotate signing`, `partner keys ...`
     sync,
     tls,
@@ -59,10 +61,12 @@ for command in (
     confirm.confirm,
     adapter.adapter,
     demo.demo,
+    console.console,
     isc.isc,
     keys.keys,
     tls.tls,
     retention.retention,
+    sessions.sessions,  # and `user set-password`, `user totp-code`
 ):
     cli.add_command(command)
 # A partner's move, announced and decided: beside partner add/update/remove.

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from gateway.demo.consoles import open_consoles
 from gateway.demo.live import AlertStreams, NodeFigures, figures_table, live_view
 from gateway.demo.setup import (
     DEMO_AGREEMENTS,
@@ -20,7 +21,7 @@ from gateway.demo.setup import (
 )
 from gateway.demo.story import STEPS, InvestigatorStory, StoryResult
 from gateway.demo.traffic import PORT_RATES, VENDOR_PORTS, CameraTraffic
-from gateway.federation import LocalFederation
+from gateway.federation import LocalConsole, LocalFederation
 
 # Camera traffic by default: with start-up, the story and the summary, the whole demo
 # stays well under three minutes on a two-core machine.
@@ -32,15 +33,19 @@ PLAIN_FIGURES_EVERY_S = 10.0
 SETTLE_TIMEOUT_S = 30.0
 
 
-def run_demo(certs: Path, workdir: Path, duration_s: float = DEFAULT_DURATION_S) -> int:
+def run_demo(
+    certs: Path, workdir: Path, duration_s: float = DEFAULT_DURATION_S, stay: bool = False
+) -> int:
     """Run the demo; 0 when every step happened and every audit log verified, 1 when
-    not, 130 when interrupted."""
+    not, 130 when interrupted. With `stay`, the nodes and their consoles keep running
+    after the summary until Ctrl-C (and the exit code is the summary's)."""
     # Wide enough for the tables even when the output is not a terminal.
     console = Console(width=max(120, Console().width))
     federation = LocalFederation(workdir.resolve(), certs.resolve())
     traffic = CameraTraffic(federation, duration_s, {})
     alerts = AlertStreams(federation)
     figures: NodeFigures | None = None
+    consoles: dict[str, LocalConsole] = {}
     # Ctrl-C stops the demo even where it was started with SIGINT ignored (in the
     # background of a script): its children then take SIGINT again too. SIGTERM
     # stops it the same way.
@@ -52,6 +57,7 @@ def run_demo(certs: Path, workdir: Path, duration_s: float = DEFAULT_DURATION_S)
         make_agreements(federation, console)
         load_hotlists(federation, console)
         traffic.listed.update(_listed_vehicles(federation))
+        consoles = open_consoles(federation, console)
 
         console.rule(f"[bold]Camera traffic at every port for {duration_s:.0f} s")
         traffic.start_adapters()
@@ -82,7 +88,10 @@ def run_demo(certs: Path, workdir: Path, duration_s: float = DEFAULT_DURATION_S)
         console.print()
         final = figures.read_now()
         figures.stop()
-        return _summary(federation, console, final, story)
+        verdict = _summary(federation, console, final, story)
+        if stay:
+            _stay(console, consoles)
+        return verdict
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         console.print("\ninterrupted: stopping every process of the demo")
@@ -94,8 +103,21 @@ def run_demo(certs: Path, workdir: Path, duration_s: float = DEFAULT_DURATION_S)
             figures.stop()
         traffic.stop()
         alerts.stop()
+        for web_console in consoles.values():
+            web_console.stop()
         federation.stop()
         console.print("all nodes, adapters and watchers stopped")
+
+
+def _stay(console: Console, consoles: dict[str, LocalConsole]) -> None:
+    """Keep everything running for the browser until Ctrl-C."""
+    for node_id, web_console in consoles.items():
+        console.print(f"console of {node_id}: {web_console.url}")
+    console.print("nodes and consoles keep running (the log-ins are above): Ctrl-C stops them")
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        console.print("\nstopping")
 
 
 def _listed_vehicles(federation: LocalFederation) -> dict[str, list[tuple[str, str]]]:

@@ -81,6 +81,14 @@ class AccessDenied(ArgosError):
     code = "ACCESS_DENIED"
 
 
+class ReauthenticationRequired(ArgosError):
+    """A sensitive act through a console session that is not fresh: the person must
+    give password and second factor again first (gateway.domain.sessions rule 6). The
+    message starts with "reauthentication required", which the console acts on."""
+
+    code = "REAUTHENTICATION_REQUIRED"
+
+
 class PartnerUnreachable(ArgosError):
     """The partner node could not be reached or did not answer in time."""
 

@@ -37,6 +37,10 @@ Rules (each enforced where `enforced_by` says; the node's ones by RetentionServi
 12. The alert log: a hit's alert is erased with its hit (rule 4); confirmation and feed
    notices are kept `alert_notice_retention_days` from when they were raised (long
    enough for a watcher that was away to be replayed them; they carry ids, no plate).
+13. Console sessions (issue 18: who was signed in to the console, from which address,
+   when, and why the session ended) are kept `console_session_retention_days` after
+   they ended; an open session has no clock yet. The audit log keeps the log-ins and
+   endings themselves for its own term (rule 9).
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class RecordKind(enum.StrEnum):
     BACKUP = "backup"
     READ_BATCH = "read_batch"
     ALERT_NOTICE = "alert_notice"
+    CONSOLE_SESSION = "console_session"
 
 
 class EnforcedBy(enum.StrEnum):
@@ -94,6 +99,7 @@ class RetentionSettings:
     read_batch_retention_days: int = 1
     read_batch_receipts: int = 100_000  # per adapter user (a count, not days)
     alert_notice_retention_days: int = 7
+    console_session_retention_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,16 @@ def rules(s: RetentionSettings) -> tuple[RetentionRule, ...]:
             f"{LED_ART_5}; kept for watchers resuming from their cursor; ids, no plate",
             node,
             s.alert_notice_retention_days,
+        ),
+        RetentionRule(
+            RecordKind.CONSOLE_SESSION,
+            "the end of the session (log-out, timeout, ended by an administrator)",
+            f"{s.console_session_retention_days} days",
+            "console_session_retention_days",
+            f"{LED_ART_5}; GDPR art. 5(1)(e) for the staff member's data: kept for an "
+            "auditor to see who was signed in, the audit log keeps the events (LED art. 25)",
+            node,
+            s.console_session_retention_days,
         ),
         RetentionRule(
             RecordKind.ISC_CANDIDATE,

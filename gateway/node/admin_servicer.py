@@ -12,7 +12,7 @@ from gateway.bootstrap import Application
 from gateway.domain.errors import InvalidInput
 from gateway.node.status_codes import grpc_method, grpc_stream
 from gateway.services.context import Caller
-from gateway.services.users import TokenCheck
+from gateway.services.users import BearerCheck
 from gateway.wire import admin_codec as wire
 from gateway.wire import codec
 from gateway.wire.argos.v1 import admin_pb2 as pb
@@ -28,7 +28,7 @@ EXPORT_CHUNK = 5_000
 AUDIT_EXPORT_CHUNK = 200
 
 
-def local_token(app: Application, context: grpc.ServicerContext) -> TokenCheck:
+def local_token(app: Application, context: grpc.ServicerContext) -> BearerCheck:
     """The local user behind a call, from its bearer token, as a check a long stream
     repeats before each message."""
     header = dict(context.invocation_metadata()).get("authorization", "")

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from gateway.domain.audit_anchor import check_retention_days as check_audit_rete
 from gateway.domain.errors import InvalidInput
 from gateway.domain.identity import NodeSigningKey, check_node_id
 from gateway.domain.retention import RetentionSettings
+from gateway.domain.sessions import LoginThrottlePolicy, SessionPolicy
 from gateway.settings import Settings, load_settings
 from gateway.wire.local_api import socket_target
 
@@ -109,6 +111,60 @@ class LimitsConfig(Settings):
             )
 
 
+class ConsoleSettings(Settings):
+    """The console beside this node (`argos console`, [console] table): where it listens
+    and how it is reached (issue18-console), and the log-in and sessions the node holds
+    for it (issue18-sessions). It serves HTTPS with the node's own tls_cert and tls_key.
+
+    idle_timeout_minutes 15: a screen left unattended in a control room is closed
+    within a quarter of an hour (an open live-alerts page counts as use: watching is
+    an operator's work); absolute_timeout_hours 12: one shift, then sign in again,
+    whatever the use. fresh_minutes 5: accepting an agreement, changing a partner,
+    users, keys or the plate-token secret through the console needs the password and
+    a code given again less than this long ago. login_failures 5 within
+    login_lockout_minutes (15) lock the user name, or the client address, for that
+    long: enough for typing mistakes, far too few to guess a 12-character password
+    or a 6-digit code (at most 480 tries a day per user name)."""
+
+    # host:port; `argos console --listen` goes before it.
+    listen: str = "127.0.0.1:8443"
+    # The address people type, when a reverse proxy or a name stands in front.
+    public_url: str = ""
+    # Reverse proxies (their addresses) whose X-Forwarded-For the console believes for
+    # the browser's address, which the node throttles log-ins by. See docs/admin-guide.md
+    # ("The console") for a smartcard proxy in front.
+    trusted_proxies: list[str] = msgspec.field(default_factory=list)
+    idle_timeout_minutes: float = 15.0
+    absolute_timeout_hours: float = 12.0
+    fresh_minutes: float = 5.0
+    login_failures: int = 5
+    login_lockout_minutes: float = 15.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "idle_timeout_minutes",
+            "absolute_timeout_hours",
+            "fresh_minutes",
+            "login_failures",
+            "login_lockout_minutes",
+        ):
+            if getattr(self, name) <= 0:
+                raise InvalidInput(f"console.{name} must be above 0")
+
+    @property
+    def policy(self) -> SessionPolicy:
+        return SessionPolicy(
+            idle_timeout=timedelta(minutes=self.idle_timeout_minutes),
+            absolute_timeout=timedelta(hours=self.absolute_timeout_hours),
+            fresh_for=timedelta(minutes=self.fresh_minutes),
+        )
+
+    @property
+    def throttle(self) -> LoginThrottlePolicy:
+        lockout = timedelta(minutes=self.login_lockout_minutes)
+        return LoginThrottlePolicy(failures=self.login_failures, window=lockout, lockout=lockout)
+
+
 STALE_FEED_ACTIONS = ("alert", "stop_matching")
 RETENTION_SETTINGS = tuple(f.name for f in dataclasses.fields(RetentionSettings))
 
@@ -163,6 +219,9 @@ class NodeConfig(Settings):
     # from its receipt): kept this long, and at most this many per adapter user.
     read_batch_retention_days: int = 1
     read_batch_receipts: int = 100_000
+    # Console sessions after they ended (issue 18): long enough for an auditor to see
+    # who was signed in when; the audit log keeps the log-ins and endings themselves.
+    console_session_retention_days: int = 30
     # Longest wait between two tries to deliver an outbox message to a partner.
     outbox_max_backoff_s: float = 60.0
     # The port's read-history interface (an adapter's POST /search), for retrospective
@@ -195,6 +254,7 @@ class NodeConfig(Settings):
     stale_feed_after_s: float = 300.0
     stale_feed_action: str = "alert"
     limits: LimitsConfig = LimitsConfig()
+    console: ConsoleSettings = ConsoleSettings()
 
     def __post_init__(self) -> None:
         check_node_id(self.node_id)

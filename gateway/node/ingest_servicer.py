@@ -44,6 +44,9 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             lambda: gone.is_set() or self._stopping.is_set() or not token.still_works(),
             request.after_position if request.HasField("after_position") else None,
         )
+        # Accepted (authorised, audited, within the caps): said at once, before any
+        # item, so a client (the console) knows the watch is open before one arrives.
+        context.send_initial_metadata((("argos-watch", "open"),))
         for item in items:
             yield alerts_codec.watch_response_pb(item)
         if token.refusal is not None:

@@ -31,6 +31,7 @@ from gateway.node.ingest_servicer import IngestServicer
 from gateway.node.isc_servicer import IscServicer
 from gateway.node.metrics import serve_metrics
 from gateway.node.partners_only import PartnersOnly
+from gateway.node.session_servicer import SessionServicer
 from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
 from gateway.node.tls_identity import NodeTlsIdentity
@@ -44,6 +45,8 @@ from gateway.wire.argos.v1 import (
     ingest_pb2,
     ingest_pb2_grpc,
     isc_pb2_grpc,
+    sessions_pb2,
+    sessions_pb2_grpc,
 )
 
 log = structlog.get_logger(__name__)
@@ -106,6 +109,8 @@ class NodeServer:
         admin = grpc.server(futures.ThreadPoolExecutor(limits.admin_workers, "admin"), options=opts)
         admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(self.app), admin)
         isc_pb2_grpc.add_IscServiceServicer_to_server(IscServicer(self.app), admin)
+        # Issue 18: the console's log-in and sessions, beside AdminService.
+        sessions_pb2_grpc.add_SessionServiceServicer_to_server(SessionServicer(self.app), admin)
         ingest_pb2_grpc.add_IngestServiceServicer_to_server(
             IngestServicer(self.app, self._stop), admin
         )
@@ -115,6 +120,7 @@ class NodeServer:
             (
                 admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
                 ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name,
+                sessions_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             ),
@@ -250,6 +256,11 @@ class NodeServer:
                 self.app.users.summarise_refusals()
             except Exception:
                 log.exception("refusals.summary_failed")
+            try:  # and the console's throttled log-ins and refused sessions
+                if self.app.sessions is not None:
+                    self.app.sessions.summarise_refusals()
+            except Exception:
+                log.exception("refusals.summary_failed")
 
     def _tls_watch_loop(self) -> None:
         """With tls_reload_check_s: reload the TLS identity when its files change on
@@ -337,6 +348,8 @@ class NodeServer:
         try:
             self.app.gate.summarise_refusals(everything=True)
             self.app.users.summarise_refusals(everything=True)
+            if self.app.sessions is not None:
+                self.app.sessions.summarise_refusals(everything=True)
         except Exception:  # the node stops all the same
             log.exception("refusals.summary_failed")
         self.app.close()

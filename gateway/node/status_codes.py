@@ -34,6 +34,7 @@ CODES: dict[type[e.ArgosError], grpc.StatusCode] = {
     e.IllegalTransition: grpc.StatusCode.FAILED_PRECONDITION,
     e.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     e.AccessDenied: grpc.StatusCode.PERMISSION_DENIED,
+    e.ReauthenticationRequired: grpc.StatusCode.FAILED_PRECONDITION,
     e.PartnerUnreachable: grpc.StatusCode.UNAVAILABLE,
     e.ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
     e.BackendUnavailable: grpc.StatusCode.UNAVAILABLE,

@@ -14,11 +14,12 @@ import structlog
 from gateway.domain.audit import AuditHead, AuditRecord, ChainBreak, next_record, verify_chain
 from gateway.domain.audit_anchor import AuditAnchor, anchor_message, anchors_problem
 from gateway.domain.envelope import Envelope
-from gateway.domain.errors import AccessDenied
+from gateway.domain.errors import AccessDenied, ReauthenticationRequired
 from gateway.domain.identity import NodeSigningKey, PublicNodeKey
 from gateway.domain.keychain import KeyChain
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Action, Role, authorize
+from gateway.domain.sessions import is_fresh, needs_fresh_session
 from gateway.domain.times import Clock, time_text, utc_now
 from gateway.services.ports import AppliedBatch, Store, UnitOfWork
 from gateway.services.ports.token_secrets import FixedTokenSecrets, TokenSecrets
@@ -69,6 +70,10 @@ class Caller:
     kind: str  # "user" | "partner" | "system"
     name: str
     role: Role | None = None
+    # Issue 18: a user acting through a console session (not a CLI token): the
+    # session's public id, and until when it is fresh for sensitive acts.
+    session_id: str | None = None
+    fresh_until: datetime | None = None
 
 
 SYSTEM = Caller("system", "node")
@@ -130,6 +135,26 @@ class NodeContext:
                 details={"role": caller.role.value if caller.role else caller.kind},
             )
             raise
+        self._check_fresh(caller, action)
+
+    def _check_fresh(self, caller: Caller, action: Action) -> None:
+        """gateway.domain.sessions rule 6: a sensitive act through a console session
+        that is not fresh is refused (and recorded); CLI tokens are not sessions."""
+        if caller.session_id is None or not needs_fresh_session(action):
+            return
+        if is_fresh(caller.fresh_until, self.now()):
+            return
+        self.record(
+            caller,
+            "access.reauthentication_required",
+            "action",
+            action.value,
+            details={"session_id": caller.session_id},
+        )
+        raise ReauthenticationRequired(
+            f"reauthentication required: {action.value} through a console session needs "
+            "the password and a code again first"
+        )
 
     # -- the audit log -------------------------------------------------------------------
 

@@ -88,6 +88,7 @@ class RetentionService:
             (RecordKind.ALERT_NOTICE, self._alert_notices),
             *((kind, self._isc_step(kind)) for kind in _ISC_KINDS),
             (RecordKind.READ_BATCH, self._read_batches),
+            (RecordKind.CONSOLE_SESSION, self._console_sessions),
         ]
         if self._audit_purge is not None:
             steps.append((RecordKind.AUDIT, self._audit_purge))
@@ -237,6 +238,18 @@ class RetentionService:
             uow.commit()
         return total
 
+    def _console_sessions(self) -> int:
+        """Rule 13: ended sessions, console_session_retention_days after their end."""
+        cutoff = self._ctx.now() - timedelta(days=self.settings.console_session_retention_days)
+        with self._ctx.store.write() as uow:
+            due = uow.sessions.ended_due(cutoff, ROUND_LIMIT)
+            if not due:
+                return 0
+            uow.sessions.erase(due)
+            self._audit(uow, RecordKind.CONSOLE_SESSION, due)
+            uow.commit()
+        return len(due)
+
     def _alert_notices(self) -> int:
         cutoff = self._ctx.now() - timedelta(days=self.settings.alert_notice_retention_days)
         with self._ctx.store.write() as uow:
@@ -297,6 +310,9 @@ class RetentionService:
                 held[kind] = r.isc_held(table, now, days)
             held[RecordKind.AUDIT] = r.audit_held(now, s.audit_retention_days)
             held[RecordKind.READ_BATCH] = uow.read_batches.held(now, s.read_batch_retention_days)
+            held[RecordKind.CONSOLE_SESSION] = uow.sessions.held(
+                now, s.console_session_retention_days
+            )
             newest_backup = r.newest_backup()
             rows = [self._row(rule, held.get(rule.kind), newest_backup, now) for rule in rules(s)]
             self._ctx.record(

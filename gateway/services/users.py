@@ -23,11 +23,13 @@ import secrets
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
 from gateway.domain.errors import ArgosError, Conflict, InvalidInput, NotFound, Unauthenticated
 from gateway.domain.roles import Action, Role, User, UserState
+from gateway.domain.sessions import SESSION_TOKEN_PREFIX
 from gateway.domain.users import (
     TokenRefusal,
     check_admin_remains,
@@ -41,6 +43,9 @@ from gateway.domain.users import (
 from gateway.services.access import requires
 from gateway.services.context import Caller, NodeContext
 from gateway.services.limits import Monotonic, RefusalThrottle
+
+if TYPE_CHECKING:
+    from gateway.services.sessions import SessionService
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +75,18 @@ class UserService:
         # TokenCheck looks again only then.
         self._generation = 0
         self._last_written: dict[str, datetime] = {}
+        self._sessions: SessionService | None = None
+
+    def accept_sessions(self, sessions: SessionService) -> None:
+        """Issue 18: bearer tokens of console sessions are checked by `sessions`, which
+        also hears of every change of a user (its sessions end with a disable or
+        removal, in the same unit)."""
+        self._sessions = sessions
+
+    @property
+    def generation(self) -> int:
+        """How many changes of users' standing or tokens this node has committed."""
+        return self._generation
 
     # -- who is calling -----------------------------------------------------------------
 
@@ -78,12 +95,14 @@ class UserService:
         token is not one of an active user, or has expired."""
         return self.check_token(token).caller
 
-    def check_token(self, token: str | None) -> TokenCheck:
+    def check_token(self, token: str | None) -> BearerCheck:
         """As authenticate, for a long stream: the check to repeat before each message."""
         if not token:
             raise Unauthenticated(
                 "no credentials: give a token with --token-file or ARGOS_TOKEN_FILE"
             )
+        if token.startswith(SESSION_TOKEN_PREFIX) and self._sessions is not None:
+            return self._sessions.check(token)  # a console session's (issue 18)
         check = TokenCheck(self, token_hash(token))
         check.check()
         return check
@@ -273,6 +292,8 @@ class UserService:
                 if user is None:
                     raise NotFound(f"no user {name} on this node")
                 after = change(uow, user)
+                if self._sessions is not None:
+                    self._sessions.user_changed(uow, caller, after)
                 self._ctx.record(
                     caller,
                     action,
@@ -288,8 +309,24 @@ class UserService:
             raise
         with self._lock:
             self._generation += 1
+        if self._sessions is not None:
+            self._sessions.committed()
         log.info(action, user=name, state=after.state.value)
         return after
+
+
+class BearerCheck(Protocol):
+    """A caller's bearer token (a CLI token, or a console session's), checked again
+    before each message a long stream serves."""
+
+    refusal: Unauthenticated | None
+
+    @property
+    def caller(self) -> Caller: ...
+
+    def check(self) -> None: ...
+
+    def still_works(self) -> bool: ...
 
 
 class TokenCheck:

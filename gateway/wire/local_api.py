@@ -10,7 +10,12 @@ from pathlib import Path
 
 import grpc
 
-from gateway.wire.argos.v1 import admin_pb2_grpc, ingest_pb2_grpc, isc_pb2_grpc
+from gateway.wire.argos.v1 import (
+    admin_pb2_grpc,
+    ingest_pb2_grpc,
+    isc_pb2_grpc,
+    sessions_pb2_grpc,
+)
 
 TOKEN_ENV = "ARGOS_TOKEN"
 
@@ -41,7 +46,7 @@ def read_token(token_file: Path | None, *, default: Path | None = None) -> str |
 
 
 class LocalApi:
-    """One channel to the node's admin socket and the stubs of its three services."""
+    """One channel to the node's admin socket and the stubs of its services."""
 
     def __init__(self, socket: Path, token: str | None) -> None:
         self.metadata = bearer(token)
@@ -49,6 +54,7 @@ class LocalApi:
         self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
         self.ingest = ingest_pb2_grpc.IngestServiceStub(self.channel)
         self.isc = isc_pb2_grpc.IscServiceStub(self.channel)
+        self.sessions = sessions_pb2_grpc.SessionServiceStub(self.channel)
 
     @classmethod
     def with_token_file(cls, socket: Path, token_file: Path) -> LocalApi:

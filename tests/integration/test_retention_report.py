@@ -60,7 +60,7 @@ def test_after_the_demo_nothing_is_past_its_limit_and_an_aged_record_is_reported
         held: dict[str, int] = {}
         for node_id in PORTS:
             rows = report(federation[node_id])
-            assert len(rows) == 16
+            assert len(rows) == 17
             for kind, row in rows.items():
                 assert row["legal_basis"] and row["limit"] and row["setting"], kind
                 assert int(row["past_limit"]) == 0, (node_id, kind, row)

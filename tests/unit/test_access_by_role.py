@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 
 from gateway.bootstrap import Application, build_application
-from gateway.domain.errors import AccessDenied
+from gateway.domain.errors import AccessDenied, ReauthenticationRequired
 from gateway.domain.roles import PERMISSIONS, Action, Role
+from gateway.domain.sessions import SENSITIVE_ACTIONS, needs_fresh_session
 from gateway.services.access import required_action
 from gateway.services.context import SYSTEM, Caller
 from tests.unit.app_support import NoPartners, gent_config
 
+MINUTE = timedelta(minutes=1)
 SERVICES = (
     "administration",
     "agreements",
@@ -40,6 +43,7 @@ SERVICES = (
     "tls",
     "retention",
     "audit",
+    "sessions",
 )
 
 
@@ -129,3 +133,36 @@ def test_an_allowed_role_is_not_refused_by_the_check(app):
     assert denied_records(app, "allowed") == []
     # The node itself acts without a role (its own loops: purge, deadlines, ISC pull).
     assert app.operations.status(SYSTEM).figures.own_entries == 0
+
+
+def test_through_a_session_that_is_not_fresh_every_sensitive_use_case_is_refused(app):
+    """Issue 18: an administrator acting through a console session must give password
+    and code again before any sensitive act; the refusal comes before the use case
+    runs and is audited. A fresh session, and a CLI token, get through the check."""
+    stale = Caller("user", "root-console", Role.ADMIN, session_id="s-1", fresh_until=None)
+    sensitive = [(n, m, a) for n, m, a in use_cases(app) if needs_fresh_session(a)]
+    assert {action for _, _, action in sensitive} == SENSITIVE_ACTIONS
+    for name, method, _ in sensitive:
+        with pytest.raises(ReauthenticationRequired) as refused:
+            call_with_placeholders(method, stale)
+        assert str(refused.value).startswith("reauthentication required"), name
+    with app.store.read() as uow:
+        refused = [
+            r.object_id
+            for r in uow.audit.records()
+            if r.action == "access.reauthentication_required" and r.actor == "root-console"
+        ]
+    assert refused == [action.value for _, _, action in sensitive]
+    fresh = Caller(
+        "user", "root-fresh", Role.ADMIN, session_id="s-2", fresh_until=app.ctx.now() + MINUTE
+    )
+    for caller in (fresh, Caller("user", "root-cli", Role.ADMIN)):
+        for name, method, _ in sensitive:
+            try:
+                result = call_with_placeholders(method, caller)
+                if inspect.isgenerator(result):
+                    result.close()
+            except ReauthenticationRequired:
+                pytest.fail(f"{caller.name} was asked to re-authenticate for {name}")
+            except Exception:  # noqa: S110 - None arguments are not a valid call
+                pass

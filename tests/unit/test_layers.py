@@ -135,3 +135,17 @@ def test_the_graph_sees_what_it_checks():
     assert "sqlite3" in _third_party_top(_imports("gateway.store.sqlite.database"))
     assert "grpc" in _libraries_reached("gateway.node.server")
     assert "gateway.domain.times" in _reached("gateway.services.context")
+
+
+def test_the_console_reaches_the_node_only_through_its_local_api():
+    """The console runs in a process of its own and acts as the signed-in person over
+    the admin socket: it never opens the store, runs a use case or builds a node."""
+    console = _modules("gateway.console")
+    assert "gateway.console.web" in console
+    for module in console:
+        inside = [
+            n
+            for n in _imports(module)
+            if n.startswith(("gateway.store", "gateway.services", "gateway.bootstrap"))
+        ]
+        assert inside == [], (module, inside)

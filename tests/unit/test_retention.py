@@ -26,7 +26,8 @@ from gateway.domain.retention import (
     capped_hit_retention_days,
     received_entry_erase_at,
 )
-from gateway.domain.roles import Role
+from gateway.domain.roles import Role, User
+from gateway.domain.sessions import ConsoleSession
 from gateway.domain.times import parse_time_text, time_text
 from gateway.services.alerts import ConfirmationNotice, FeedNotice
 from gateway.services.context import Caller
@@ -586,3 +587,32 @@ def test_beyond_read_batch_receipts_the_oldest_of_an_adapter_go_in_the_next_roun
         assert uow.read_batches.get("cam-b", "spool-0") is not None
     [record] = erasures(app, RecordKind.READ_BATCH)
     assert record.details["ids"] == "cam/spool-0" and record.details["limit"] == "count"
+
+
+def test_an_ended_console_session_is_erased_exactly_its_retention_after_its_end(app, clock):
+    days = app.config.console_session_retention_days
+    assert days == 30
+    with app.store.write() as uow:
+        uow.users.add(User("olga", Role.OPERATOR, START), "hash-olga")
+        for n in range(3):
+            uow.sessions.add(
+                ConsoleSession(f"s-{n}", "olga", Role.OPERATOR, "192.0.2.1", START, START),
+                f"sha-{n}",
+            )
+        uow.sessions.end("s-0", START, "logout")
+        uow.sessions.end("s-1", START + MS, "idle")
+        uow.commit()
+    purge_at(app, clock, START + timedelta(days=days) - MS)
+    with app.store.read() as uow:
+        assert uow.sessions.get("s-0") is not None
+    assert erasures(app, RecordKind.CONSOLE_SESSION) == []
+    purge_at(app, clock, START + timedelta(days=days))
+    with app.store.read() as uow:
+        assert uow.sessions.get("s-0") is None
+        assert uow.sessions.get("s-1") is not None
+        assert uow.sessions.get("s-2") is not None  # open: no clock yet
+    [record] = erasures(app, RecordKind.CONSOLE_SESSION)
+    assert record.details["ids"] == "s-0" and record.details["count"] == 1
+    assert record.details["rule"] == "console_session_retention_days"
+    row = {r.rule.kind: r for r in app.retention.report(DPO)}[RecordKind.CONSOLE_SESSION]
+    assert (row.held.count, row.held.past_limit) == (2, 0)

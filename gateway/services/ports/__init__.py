@@ -32,6 +32,7 @@ from gateway.services.ports.received import (
 )
 from gateway.services.ports.registry import PartnerRepository, UserRepository
 from gateway.services.ports.retention import Held, RetentionRepository
+from gateway.services.ports.sessions import ConsoleCredentials, SessionRepository
 from gateway.services.ports.unit_of_work import Store, UnitOfWork
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "BatchReceipt",
     "Candidate",
     "ConfirmationRepository",
+    "ConsoleCredentials",
     "ExpiredHit",
     "FeedRepository",
     "FeedRow",
@@ -66,6 +68,7 @@ __all__ = [
     "ReceivedIndexRow",
     "ReceivedRepository",
     "RetentionRepository",
+    "SessionRepository",
     "StatusDelivery",
     "Store",
     "SyncState",

@@ -31,6 +31,7 @@ from gateway.services.ports.read_batches import ReadBatchRepository
 from gateway.services.ports.received import ReceivedRepository
 from gateway.services.ports.registry import PartnerRepository, UserRepository
 from gateway.services.ports.retention import RetentionRepository
+from gateway.services.ports.sessions import SessionRepository
 from gateway.services.ports.signed import SignedRecordRepository
 
 
@@ -67,6 +68,8 @@ class UnitOfWork(Protocol):
     def read_batches(self) -> ReadBatchRepository: ...
     @property
     def alert_log(self) -> AlertLogRepository: ...
+    @property
+    def sessions(self) -> SessionRepository: ...
 
     def commit(self) -> None:
         """Keep what this unit wrote (a read unit has nothing to keep and refuses)."""

@@ -21,6 +21,7 @@ from gateway.store.sqlite.read_batches import SqliteReadBatches
 from gateway.store.sqlite.received import SqliteReceived
 from gateway.store.sqlite.registry import SqlitePartners, SqliteUsers
 from gateway.store.sqlite.retention import SqliteRetention
+from gateway.store.sqlite.sessions import SqliteSessions
 from gateway.store.sqlite.signed import SqliteSignedRecords
 
 if TYPE_CHECKING:
@@ -106,3 +107,7 @@ class SqliteUnitOfWork:
     @cached_property
     def alert_log(self) -> SqliteAlertLog:
         return SqliteAlertLog(self)
+
+    @cached_property
+    def sessions(self) -> SqliteSessions:
+        return SqliteSessions(self)

@@ -92,6 +92,8 @@ class SessionServiceServicer:
 
     def FinishLogin(self, request, context):
         """Step 2: the second factor (a TOTP code, each code used once). Opens the session.
+        Refused as StartLogin is (UNAUTHENTICATED, same message; RESOURCE_EXHAUSTED while
+        throttled); the login id is used up by any answer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -107,9 +109,14 @@ class SessionServiceServicer:
 
     def Reauthenticate(self, request, context):
         """Password and second factor again, before a sensitive act (accepting, amending,
-        suspending, resuming or revoking an agreement; changing a partner): the session is
-        "fresh" for a few minutes. Those acts through a session that is not fresh are
-        refused with FAILED_PRECONDITION and the detail "reauthentication required".
+        suspending, resuming or revoking an agreement; changing a partner; managing users,
+        sessions and credentials; the node's keys and plate-token secret: the actions
+        agreement.manage, partner.manage, user.manage, keys.manage, token_secret.rotate):
+        the session is "fresh" for a few minutes (a log-in counts). Those acts through a
+        session that is not fresh are refused with FAILED_PRECONDITION and a message
+        starting "reauthentication required". A wrong password or code: UNAUTHENTICATED
+        "user name, password or code not accepted" (the session goes on); throttled as
+        log-ins are.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -123,7 +130,8 @@ class SessionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListSessions(self, request, context):
-        """Administrators: every open session, and ending them.
+        """Administrators (user.manage: through a session, a fresh one): every open
+        session, and ending them.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -136,8 +144,9 @@ class SessionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SetConsoleCredentials(self, request, context):
-        """Administrators: a user's console credentials (a password, and a fresh TOTP secret
-        returned once). Ends the user's open sessions.
+        """Administrators (user.manage: through a session, a fresh one): a user's console
+        credentials (a password, and a fresh TOTP secret returned once). Ends the user's
+        open sessions. Adapter users get none.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,0 +1,45 @@
+"""The pages of each role, built on gateway.console.web.
+
+ROUTES are mounted by app.create_app beside the log-in pages. HOMES names the page a
+person lands on after log-in, by role; NAV the links of the header, by role, as
+(translation key, path). One module per screen: alerts (operator), hits and
+confirmations (investigator), agreements (administrator), audit (auditor); live.py is
+the event stream they share. The core's placeholder homes (home.py) stay reachable."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from gateway.console.screens import agreements, alerts, audit, confirmations, hits, home
+
+HOMES: dict[str, str] = {
+    "operator": "/alerts",
+    "investigator": "/confirmations",
+    "admin": "/agreements",
+    "auditor": "/audit",
+}
+
+NAV: dict[str, list[tuple[str, str]]] = {
+    "operator": [("nav.alerts", "/alerts")],
+    "investigator": [
+        ("nav.confirmations", "/confirmations"),
+        ("nav.hits", "/hits"),
+        ("nav.alerts", "/alerts"),
+    ],
+    "admin": [("nav.agreements", "/agreements")],
+    "auditor": [
+        ("nav.audit", "/audit"),
+        ("nav.confirmations", "/confirmations"),
+        ("nav.hits", "/hits"),
+    ],
+}
+
+# Order matters where paths overlap: /alerts/events before /alerts/{hit_id}.
+ROUTES: list[BaseRoute] = [
+    *alerts.ROUTES,
+    *hits.ROUTES,
+    *confirmations.ROUTES,
+    *agreements.ROUTES,
+    *audit.ROUTES,
+    *home.ROUTES,
+]
