@@ -42,7 +42,7 @@ $(CHROMIUM):
 	fi
 
 test: $(STAMP) $(CHROMIUM)
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=30
 
 # BENCH_SCALE=small for a quick run; results in bench-results.json (not committed).
 bench: $(STAMP) certs

@@ -58,6 +58,7 @@ class HotlistExporter:
         self.written = 0
         self.last_error = ""
         self._stop = threading.Event()
+        self._call: grpc.Call | None = None  # the export under way, cancelled by stop()
         self._thread = threading.Thread(target=self._run, name="hotlist-export", daemon=True)
 
     def start(self) -> None:
@@ -65,6 +66,9 @@ class HotlistExporter:
 
     def stop(self) -> None:
         self._stop.set()
+        call = self._call
+        if call is not None:
+            call.cancel()  # a stop does not wait for an export under way (timeout 120 s)
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
@@ -72,6 +76,8 @@ class HotlistExporter:
             try:
                 self.refresh()
             except grpc.RpcError as error:
+                if self._stop.is_set():
+                    return
                 self.last_error = f"node: {error.code().name}"
                 log.warning("export.node_unavailable", code=error.code().name)
             except ExportError as error:
@@ -86,13 +92,15 @@ class HotlistExporter:
         """Ask the node; rewrite the file if the list changed (the node's version also
         changes when an entry expires). True if written."""
         with LocalApi.with_token_file(self.config.node_socket, self.config.token_file) as node:
-            answers = list(
-                node.admin.ExportHotlist(
-                    admin_pb2.ExportHotlistRequest(known_version=self.version),
-                    metadata=node.metadata,
-                    timeout=120,
-                )
+            self._call = call = node.admin.ExportHotlist(
+                admin_pb2.ExportHotlistRequest(known_version=self.version),
+                metadata=node.metadata,
+                timeout=120,
             )
+            try:
+                answers = list(call)
+            finally:
+                self._call = None
         if not answers or answers[0].unchanged:
             return False
         now = datetime.now(UTC)
