@@ -10,7 +10,7 @@ CERTS := certs-dev/out
 # Playwright); `make test` installs it when missing (apt-get, as root).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: all demo test lint proto certs bench clean distclean
+.PHONY: all demo test test-slow lint proto certs bench clean distclean
 
 all: test
 
@@ -42,7 +42,11 @@ $(CHROMIUM):
 	fi
 
 test: $(STAMP) $(CHROMIUM)
-	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=30
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=30 -m "not slow"
+
+# The tests marked slow (named in the README): the suite's 20 minutes leave them out.
+test-slow: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=30 -m slow
 
 # BENCH_SCALE=small for a quick run; results in bench-results.json (not committed).
 bench: $(STAMP) certs

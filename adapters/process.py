@@ -5,6 +5,7 @@ file and the key instead of a traceback, and it runs until interrupted, then sto
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -25,7 +26,11 @@ def start_process(load_settings: Callable[[], T]) -> T:
 
 
 def run_until_interrupted(stop: Callable[[], None]) -> None:
-    """Wait for Ctrl-C (or SIGINT), then stop what was started."""
+    """Wait for Ctrl-C (SIGINT) or SIGTERM, then stop what was started. Both are taken
+    even when the process was started with them ignored (in the background of a
+    script, or by a parent that ignores SIGINT), so the adapter always stops on them."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

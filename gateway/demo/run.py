@@ -49,6 +49,7 @@ def run_demo(
     # Ctrl-C stops the demo even where it was started with SIGINT ignored (in the
     # background of a script): its children then take SIGINT again too. SIGTERM
     # stops it the same way.
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -107,6 +108,10 @@ def run_demo(
             web_console.stop()
         federation.stop()
         console.print("all nodes, adapters and watchers stopped")
+        # The caller's handlers again (a test process that ran the demo must not go on
+        # ignoring SIGINT, nor hand that on to the processes it starts next).
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def _stay(console: Console, consoles: dict[str, LocalConsole]) -> None:

@@ -85,6 +85,7 @@ def passphrase(tmp_path):
     return path
 
 
+@pytest.mark.slow  # `make test-slow`: named in the README
 def test_backup_during_traffic_restores_into_a_node_that_verifies_and_resumes_sync(
     pair, certs, tmp_path, passphrase
 ):

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gateway.domain.plates import normalise_plate
 from gateway.federation import PORTS
 
@@ -146,6 +148,7 @@ def test_demo_runs_the_four_ports_and_its_summary_shows_every_step(tmp_path, cer
         assert STORY_PLATE not in text and normalise_plate(STORY_PLATE) not in text, log
 
 
+@pytest.mark.slow  # `make test-slow`: named in the README
 def test_ctrl_c_mid_run_stops_every_process_of_the_demo_with_exit_130(tmp_path, certs):
     workdir = tmp_path / "demo"
     demo = subprocess.Popen(

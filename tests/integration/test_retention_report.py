@@ -45,6 +45,7 @@ def set_purge_interval(node, seconds: float) -> None:
 
 
 # The demo alone takes most of the suite's 300 s per test on a busy machine.
+@pytest.mark.slow  # `make test-slow`: named in the README
 @pytest.mark.timeout(900)
 def test_after_the_demo_nothing_is_past_its_limit_and_an_aged_record_is_reported(tmp_path, certs):
     workdir = tmp_path / "demo"

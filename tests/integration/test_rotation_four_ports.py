@@ -197,6 +197,7 @@ def _rotate_everything(four: Federation, traffic: Traffic) -> None:
         )
 
 
+@pytest.mark.slow  # `make test-slow`: named in the README
 def test_every_port_rotates_every_key_while_the_federation_works(four):
     traffic = Traffic(four)
     traffic.start()

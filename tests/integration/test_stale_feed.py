@@ -82,6 +82,7 @@ def _stale(s: dict, *, stopped: bool) -> dict[str, float] | None:
     return metrics if metrics.get("argos_feed_matching_stopped") == int(stopped) else None
 
 
+@pytest.mark.slow  # `make test-slow`: named in the README
 def test_a_silent_provider_makes_the_feed_stale_and_matching_stops_until_fresh_heads(
     pair, tmp_path
 ):

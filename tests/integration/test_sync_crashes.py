@@ -43,6 +43,7 @@ def _cursor(node, agreement_id) -> int:
     return int(sync_row(node, agreement_id, "recipient")["cursor"])
 
 
+@pytest.mark.slow  # `make test-slow`: named in the README
 def test_recipient_killed_at_random_points_ends_with_the_providers_exact_set(loaded):
     gent, terneuzen, agreement_id = loaded
     rng = random.Random(6962)
