@@ -27,10 +27,12 @@ def start_process(load_settings: Callable[[], T]) -> T:
 
 def run_until_interrupted(stop: Callable[[], None]) -> None:
     """Wait for Ctrl-C (SIGINT) or SIGTERM, then stop what was started. Both are taken
-    even when the process was started with them ignored (in the background of a
-    script, or by a parent that ignores SIGINT), so the adapter always stops on them."""
+    even when the process was started with them ignored or blocked (in the background
+    of a script, or by a parent that ignores or blocks SIGINT: a child inherits both),
+    so the adapter always stops on them."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

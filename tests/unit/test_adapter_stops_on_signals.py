@@ -1,7 +1,8 @@
 """An adapter process stops (and runs its stop) on SIGINT and on SIGTERM even when it
-was started with them ignored, as a script's background jobs are and as a parent that
-ignores SIGINT hands on (adapters/process.py run_until_interrupted). A full test run
-once saw `argos adapter run hotlist-export` outlive its SIGINT that way."""
+was started with them ignored or blocked, as a script's background jobs are and as a
+parent that ignores or blocks SIGINT hands on (adapters/process.py
+run_until_interrupted). Full test runs saw `argos adapter run hotlist-export` outlive
+its SIGINT that way: a test worker's children came with SIGINT blocked."""
 
 from __future__ import annotations
 
@@ -27,14 +28,20 @@ def _ignoring_both() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+def _blocking_both() -> None:
+    # What a full run showed: a test worker's children came with SIGINT blocked.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_process_started_with_signals_ignored_still_stops_on_them(tmp_path, sig):
+@pytest.mark.parametrize("start", [_ignoring_both, _blocking_both], ids=["ignored", "blocked"])
+def test_a_process_started_with_signals_ignored_still_stops_on_them(tmp_path, sig, start):
     marker = tmp_path / "stopped"
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(marker)],
         stdout=subprocess.PIPE,
         text=True,
-        preexec_fn=_ignoring_both,  # the point of the test
+        preexec_fn=start,  # the point of the test
     )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
