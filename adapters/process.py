@@ -32,8 +32,9 @@ def run_until_interrupted(stop: Callable[[], None]) -> None:
     so the adapter always stops on them."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
+        # A signal that arrived while blocked is delivered here: a stop like any other.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

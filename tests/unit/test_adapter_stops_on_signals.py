@@ -52,3 +52,28 @@ def test_a_process_started_with_signals_ignored_still_stops_on_them(tmp_path, si
     finally:
         if child.poll() is None:
             child.kill()
+
+
+def test_a_stop_signal_pending_before_the_wait_still_stops_cleanly(tmp_path):
+    # The signal arrives while blocked, before run_until_interrupted: it is delivered
+    # on unblocking, inside the wait's try, so the stop runs and the exit is clean.
+    marker = tmp_path / "stopped"
+    late = CHILD.replace('print("ready", flush=True)', 'print("ready", flush=True)\ninput()')
+    child = subprocess.Popen(
+        [sys.executable, "-c", late, str(marker)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=_blocking_both,  # the point of the test
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        child.send_signal(signal.SIGTERM)  # pending: the child still waits on stdin
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.wait(timeout=60) == 0
+        assert marker.read_text() == "stopped"
+    finally:
+        if child.poll() is None:
+            child.kill()
