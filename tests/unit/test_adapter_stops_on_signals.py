@@ -45,7 +45,15 @@ def test_a_process_started_with_signals_ignored_still_stops_on_them(tmp_path, si
     )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        child.send_signal(sig)
+
+        def signalled() -> bool:
+            # An ignored signal that arrives before the handlers are in place is
+            # dropped (the kernel keeps no ignored signal): sent until it stops.
+            if child.poll() is None:
+                child.send_signal(sig)
+            return child.poll() is not None
+
+        wait_until(signalled, timeout=60, what="the adapter to stop on its signal")
         assert child.wait(timeout=60) == 0
         wait_until(lambda: marker.exists(), what="the adapter's stop")
         assert marker.read_text() == "stopped"
