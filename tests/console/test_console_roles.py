@@ -83,7 +83,7 @@ def _credentials_set(key: str) -> Callable[[dict], object]:
         return sum(
             1
             for r in records
-            if r["action"] == "session.credentials_set" and r["object_id"] == w[key]
+            if r["action"] == "session.credentials_set" and r.get("object_id") == w[key]
         )
 
     return count
