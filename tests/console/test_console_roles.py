@@ -32,6 +32,7 @@ INVESTIGATOR = frozenset({"investigator"})
 AGREEMENT_READERS = frozenset({"admin", "auditor", "investigator"})
 ADMIN = frozenset({"admin"})
 AUDITORS = frozenset({"auditor", "admin"})
+PARTNER_READERS = frozenset({"admin", "auditor"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,33 @@ def _request_state(key: str) -> Callable[[dict], object]:
         return shown["state"]
 
     return state
+
+
+def _user_state(key: str) -> Callable[[dict], object]:
+    def state(w: dict) -> object:
+        users = w["terneuzen"].node.json("user", "list")
+        return next(u["state"] for u in users if u["name"] == w[key])
+
+    return state
+
+
+def _open_sessions(key: str) -> Callable[[dict], object]:
+    return lambda w: len(w["terneuzen"].node.json("sessions", "list", "--user", w[key]))
+
+
+def _credentials_set(key: str) -> Callable[[dict], object]:
+    """The node records each setting of credentials; the log is the witness here (the
+    credentials themselves are not readable, by design)."""
+
+    def count(w: dict) -> object:
+        records = w["terneuzen"].audit("--limit", "100000")
+        return sum(
+            1
+            for r in records
+            if r["action"] == "session.credentials_set" and r.get("object_id") == w[key]
+        )
+
+    return count
 
 
 TABLE: dict[tuple[str, str], Row] = {
@@ -154,7 +182,39 @@ TABLE: dict[tuple[str, str], Row] = {
             if a["agreement_id"] == w["to_amend"]
         ],
     ),
+    ("GET", "/agreements/{agreement_id}/versions"): Row(
+        AGREEMENT_READERS, "agreement.read", lambda w: f"/agreements/{w['shared']}/versions"
+    ),
+    ("GET", "/partners"): Row(PARTNER_READERS, "partner.read", lambda w: "/partners"),
+    ("GET", "/users"): Row(ADMIN, "user.manage", lambda w: "/users"),
+    ("GET", "/users/{name}"): Row(ADMIN, "user.manage", lambda w: f"/users/{w['target']}"),
+    ("POST", "/users/{name}/sessions/end"): Row(
+        ADMIN,
+        "user.manage",
+        lambda w: f"/users/{w['target']}/sessions/end",
+        lambda w: {"justification": "roles test"},
+        unchanged=_open_sessions("target"),
+    ),
+    ("POST", "/users/{name}/credentials"): Row(
+        ADMIN,
+        "user.manage",
+        lambda w: f"/users/{w['target']}/credentials",
+        lambda w: {
+            "password": "roles-test-password",
+            "password_again": "roles-test-password",
+            "new_totp_secret": "yes",
+        },
+        unchanged=_credentials_set("target"),
+    ),
+    ("POST", "/users/{name}/state"): Row(
+        ADMIN,
+        "user.manage",
+        lambda w: f"/users/{w['target']}/state",
+        lambda w: {"kind": "disable", "justification": "roles test"},
+        unchanged=_user_state("target"),
+    ),
     ("GET", "/audit"): Row(AUDITORS, "audit.read", lambda w: "/audit"),
+    ("GET", "/audit/stats"): Row(AUDITORS, "audit.read", lambda w: "/audit/stats"),
     ("GET", "/audit/object/{object_type}/{object_id:path}"): Row(
         AUDITORS, "audit.read", lambda w: f"/audit/object/agreement/{w['shared']}"
     ),
@@ -261,8 +321,17 @@ def world(ports):
             ),
             what="Gent's request to arrive",
         )
+    # Whose sessions, credentials and access the /users rows act on: a person of their
+    # own, signed in once so there is a session to end.
+    target = terneuzen.new_person("operator")
+    signed = ConsoleClient(terneuzen, "192.0.2.39")
+    try:
+        assert signed.sign_in(target).status == 303
+    finally:
+        signed.close()
     return {
         "terneuzen": terneuzen,
+        "target": target.user,
         "ines": ines,
         "hit": hit,
         "shared": shared,

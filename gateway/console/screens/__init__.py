@@ -3,14 +3,24 @@
 ROUTES are mounted by app.create_app beside the log-in pages. HOMES names the page a
 person lands on after log-in, by role; NAV the links of the header, by role, as
 (translation key, path). One module per screen: alerts (operator), hits and
-confirmations (investigator), agreements (administrator), audit (auditor); live.py is
-the event stream they share. The core's placeholder homes (home.py) stay reachable."""
+confirmations (investigator), agreements, partners and users (administrator), audit
+and its statistics (auditor); live.py is the event stream they share. The core's
+placeholder homes (home.py) stay reachable."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from gateway.console.screens import agreements, alerts, audit, confirmations, hits, home
+from gateway.console.screens import (
+    agreements,
+    alerts,
+    audit,
+    confirmations,
+    hits,
+    home,
+    partners,
+    users,
+)
 
 HOMES: dict[str, str] = {
     "operator": "/alerts",
@@ -26,9 +36,15 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("nav.hits", "/hits"),
         ("nav.alerts", "/alerts"),
     ],
-    "admin": [("nav.agreements", "/agreements")],
+    "admin": [
+        ("nav.agreements", "/agreements"),
+        ("nav.partners", "/partners"),
+        ("nav.users", "/users"),
+    ],
     "auditor": [
         ("nav.audit", "/audit"),
+        ("nav.audit_stats", "/audit/stats"),
+        ("nav.partners", "/partners"),
         ("nav.confirmations", "/confirmations"),
         ("nav.hits", "/hits"),
     ],
@@ -41,5 +57,7 @@ ROUTES: list[BaseRoute] = [
     *confirmations.ROUTES,
     *agreements.ROUTES,
     *audit.ROUTES,
+    *partners.ROUTES,
+    *users.ROUTES,
     *home.ROUTES,
 ]
