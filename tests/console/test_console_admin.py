@@ -89,9 +89,9 @@ def test_an_administrator_ends_an_operators_session_and_the_operator_lands_on_lo
     ]
     assert ended["justification"] == "workstation left unlocked"
     assert _details(ended)["reason"] == "ended_by_admin"
-    # The operator's next page is the log-in page, saying why.
-    watching.goto(f"{_localhost(gent)}/alerts")
-    expect(watching).to_have_url(re.compile(r"/login\?ended=1"))
+    # The operator's live page is told at once (its alert stream ends) and goes to the
+    # log-in page by itself, saying why, to come back to the alerts afterwards.
+    expect(watching).to_have_url(re.compile(r"/login\?ended=1&next=%2Falerts"), timeout=30_000)
     expect(watching.locator("[role=alert]")).to_contain_text("Your session has ended")
     shot(watching, "console-session-ended")
 
