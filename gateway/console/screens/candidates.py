@@ -42,7 +42,7 @@ def candidate_view(c: ipb.IscCandidate) -> dict:
     }
 
 
-@signed_in("investigator", "auditor")
+@signed_in()
 async def list_page(request: Request) -> Response:
     state = request.query_params.get("state", "open")
     state = state if state in STATES else ""
@@ -60,7 +60,7 @@ async def list_page(request: Request) -> Response:
     )
 
 
-@signed_in("investigator", "auditor")
+@signed_in()
 async def detail(request: Request) -> Response:
     candidate_id = request.path_params["candidate_id"]
     reply = await call(
@@ -79,7 +79,7 @@ async def detail(request: Request) -> Response:
     )
 
 
-@signed_in("investigator")
+@signed_in()
 async def promote(request: Request) -> Response:
     candidate_id = request.path_params["candidate_id"]
     f = await form(request)
@@ -104,7 +104,7 @@ async def promote(request: Request) -> Response:
     return RedirectResponse(f"/entries/{reply.entry_id}", status_code=303)
 
 
-@signed_in("investigator")
+@signed_in()
 async def dismiss(request: Request) -> Response:
     candidate_id = request.path_params["candidate_id"]
     reason = (await form(request)).get("reason", "").strip()

@@ -80,7 +80,7 @@ def _count(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-@signed_in("investigator", "auditor")
+@signed_in()
 async def list_page(request: Request) -> Response:
     q = request.query_params
     status = q.get("status", "") if q.get("status", "") in STATUSES else ""
@@ -118,7 +118,7 @@ async def _get(request: Request) -> pb.HotlistEntry:
     return reply.entry
 
 
-@signed_in("investigator", "auditor")
+@signed_in()
 async def detail(request: Request) -> Response:
     return render(request, "entries/detail.html", {"e": entry_view(await _get(request))})
 
@@ -191,7 +191,7 @@ async def new_page(request: Request) -> Response:
     return _form_page(request, _blank())
 
 
-@signed_in("investigator")
+@signed_in()
 async def add(request: Request) -> Response:
     f = await form(request)
     values = _posted(request, f, await _flags(request))
@@ -220,7 +220,7 @@ async def edit_page(request: Request) -> Response:
     return _form_page(request, values, entry_id=e["entry_id"])
 
 
-@signed_in("investigator")
+@signed_in()
 async def update(request: Request) -> Response:
     entry_id = request.path_params["entry_id"]
     f = await form(request)
@@ -245,7 +245,7 @@ async def update(request: Request) -> Response:
     return RedirectResponse(f"/entries/{entry_id}", status_code=303)
 
 
-@signed_in("investigator")
+@signed_in()
 async def withdraw(request: Request) -> Response:
     entry_id = request.path_params["entry_id"]
     # The node asks a stated reason of every withdrawal, and refuses one without it.

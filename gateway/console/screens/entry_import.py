@@ -75,7 +75,7 @@ async def upload_page(request: Request) -> Response:
     )
 
 
-@signed_in("investigator")
+@signed_in()
 async def preview(request: Request) -> Response:
     """Step 1: the node's verdict on every row of the uploaded file, nothing stored."""
     t = translate(request)
@@ -119,7 +119,7 @@ async def preview(request: Request) -> Response:
     )
 
 
-@signed_in("investigator")
+@signed_in()
 async def import_rows(request: Request) -> Response:
     """Step 2: the good rows imported (the node checks every row again)."""
     f = await form(request)
