@@ -149,7 +149,7 @@ def _blank() -> dict:
     }
 
 
-def _posted(request: Request, f: dict[str, str], flags: list[str]) -> dict:
+def _posted(f: dict[str, str], flags: list[str]) -> dict:
     """What the person typed, to fill the form again after a refusal."""
     values = _blank()
     for name in (*TEXT_FIELDS, "case_reference"):
@@ -194,7 +194,7 @@ async def new_page(request: Request) -> Response:
 @signed_in()
 async def add(request: Request) -> Response:
     f = await form(request)
-    values = _posted(request, f, await _flags(request))
+    values = _posted(f, await _flags(request))
     entry = pb.HotlistEntry()
     try:
         _fill(request, entry, values)
@@ -224,7 +224,7 @@ async def edit_page(request: Request) -> Response:
 async def update(request: Request) -> Response:
     entry_id = request.path_params["entry_id"]
     f = await form(request)
-    values = _posted(request, f, await _flags(request))
+    values = _posted(f, await _flags(request))
     # Only what the form holds changes: the node's copy is the start, so a field the
     # form does not show keeps its value.
     entry = await _get(request)
