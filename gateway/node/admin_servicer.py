@@ -365,6 +365,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             keep_good=options.keep_good,
             source=options.source,
             justification=options.justification,
+            dry_run=options.dry_run,
         )
         return pb.ImportEntriesResponse(
             accepted=result.accepted,

@@ -181,16 +181,30 @@ class HotlistService:
         keep_good: bool,
         source: str,
         justification: str,
+        dry_run: bool = False,
     ) -> ImportResult:
         """Check and store rows (line, draft or parse error) in one transaction: all or
-        nothing, unless keep_good asks to keep the valid rows."""
+        nothing, unless keep_good asks to keep the valid rows. A dry run checks every
+        row the same way and stores none (accepted: the rows that would be); the check
+        itself is audited, by counts."""
         result = ImportResult()
         with self._ctx.store.write() as uow:
             for chunk in chunks:
                 good = list(self._checked(chunk, result))
-                uow.own_entries.save(good, caller.name)
+                if not dry_run:
+                    uow.own_entries.save(good, caller.name)
                 result.accepted += len(good)
-            if result.rejected and not keep_good:
+            if dry_run:
+                self._ctx.record(
+                    caller,
+                    "hotlist.import_check",
+                    "hotlist",
+                    source or "import",
+                    uow=uow,
+                    details={"accepted": result.accepted, "rejected": result.rejected},
+                )
+                uow.commit()
+            elif result.rejected and not keep_good:
                 result.accepted = 0  # all or nothing: leaving without commit undoes it
             else:
                 self._ctx.record(

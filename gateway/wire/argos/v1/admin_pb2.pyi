@@ -635,14 +635,16 @@ class GetEntryResponse(_message.Message):
     def __init__(self, entry: _Optional[_Union[HotlistEntry, _Mapping]] = ...) -> None: ...
 
 class ImportOptions(_message.Message):
-    __slots__ = ("keep_good", "source", "justification")
+    __slots__ = ("keep_good", "source", "justification", "dry_run")
     KEEP_GOOD_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     keep_good: bool
     source: str
     justification: str
-    def __init__(self, keep_good: _Optional[bool] = ..., source: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, keep_good: _Optional[bool] = ..., source: _Optional[str] = ..., justification: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class ImportRow(_message.Message):
     __slots__ = ("line", "entry", "parse_error")
