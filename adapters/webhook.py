@@ -9,7 +9,7 @@ exponential backoff, or refused for good.
 
 Body (UTF-8 JSON, one object; JSON Schema in adapters/webhook_schema.json)::
 
-    {"id": ..., "type": "hit" | "confirmation" | "feed", "occurred_at": ..., "node": ..., ...}
+    {"id": ..., "type": "hit" | "confirmation" | "feed" | "mark", "occurred_at": ..., ...}
 
 - ``id``: the hit id for a hit; ``request_id + ":" + what`` for a confirmation notice
   (e.g. ``"01J…:deadline approaching"``). The same id is never delivered as two different
@@ -38,6 +38,9 @@ that matched: the read, an OCR candidate or a fuzzy variant), ``entry_owner``,
 ``what``, ``partner``, ``deadline`` (RFC 3339 UTC), ``urgency`` (``"normal"``/``"urgent"``).
 Feed fields (a partner feed gone stale or fresh again): ``agreement_id``, ``partner``,
 ``what`` (``"stale"``/``"fresh"``), ``last_head_at``, ``matching_stopped``.
+Mark fields (a person at this port claimed or acknowledged a hit; the latest mark
+holds): ``hit_id``, ``alert_position``, ``mark`` (``"claimed"``/``"acknowledged"``),
+``by`` (the user name), ``occurred_at`` (when they marked it).
 A field the node left empty (an empty string, an unspecified enum) is ``null``, never
 omitted. Nothing a partner shared as a plate token is ever in a body: an alert carries
 none.
@@ -232,7 +235,22 @@ def _fields_of(item: ingest_pb2.WatchAlertsResponse, *, node: str, received_at: 
             "matching_stopped": f.matching_stopped,
             "advisories": [],
         }
-    raise ValueError("a WatchAlertsResponse with neither alert, confirmation nor feed")
+    if item.HasField("mark"):
+        m = item.mark
+        mark = _enum(ingest_pb2.AlertMarkKind, m.mark, "ALERT_MARK_KIND_")
+        at = _time(m.at)
+        return {
+            "id": f"{m.hit_id}:{mark}:{m.by}:{at}",
+            "type": "mark",
+            "occurred_at": at,
+            "node": node,
+            "hit_id": m.hit_id,
+            "alert_position": m.alert_position,
+            "mark": mark,
+            "by": m.by,
+            "advisories": [],
+        }
+    raise ValueError("a WatchAlertsResponse with neither alert, confirmation, feed nor mark")
 
 
 def encode(body: dict) -> bytes:

@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from gateway.cli.shared import admin_client, echo_json, json_option, message_dict, node_command
+from gateway.wire import admin_codec
 from gateway.wire.argos.v1 import confirmations_pb2 as cpb
+from gateway.wire.argos.v1 import ingest_pb2
 
 
 @click.group()
@@ -35,8 +37,6 @@ def alerts_watch(
     request that needs a person (incoming, near its deadline, expired, answered), and
     every partner feed that goes stale or fresh again, each with its position (#n).
     Ctrl-C to stop; --from the last position shown to carry on without a gap."""
-    from gateway.wire.argos.v1 import ingest_pb2
-
     client = admin_client(home, token_file)
     request = ingest_pb2.WatchAlertsRequest()
     if after is not None:
@@ -51,6 +51,8 @@ def alerts_watch(
                 _echo_confirmation(item.confirmation, item.position, as_json)
             elif item.HasField("feed"):
                 _echo_feed(item.feed, item.position, as_json)
+            elif item.HasField("mark"):
+                _echo_mark(item.mark, item.position, as_json)
             else:
                 _echo_hit(item.alert, item.position, as_json)
             seen += 1
@@ -58,6 +60,32 @@ def alerts_watch(
                 return
     except KeyboardInterrupt:
         return
+
+
+@node_command(alerts, "mark")
+@click.argument("position", type=click.IntRange(min=1))
+@click.option(
+    "--as",
+    "mark",
+    type=click.Choice(["claimed", "acknowledged"]),
+    required=True,
+    help="claimed: you deal with it; acknowledged: seen, nothing more to do.",
+)
+@json_option
+def alerts_mark(
+    home: Path, token_file: Path | None, position: int, mark: str, as_json: bool
+) -> None:
+    """Mark the hit alert at POSITION (#n in `argos alerts watch`) for everyone
+    watching; audited. The latest mark of an alert holds."""
+    client = admin_client(home, token_file)
+    kind = admin_codec.ALERT_MARKS[mark]
+    reply = client.call_ingest(
+        "MarkAlert", ingest_pb2.MarkAlertRequest(position=position, mark=kind)
+    )
+    if as_json:
+        echo_json({"position": reply.position, "alert_position": position, "mark": mark})
+    else:
+        click.echo(f"#{position} {mark} (#{reply.position})")
 
 
 def _echo_behind(n: Any, as_json: bool) -> None:
@@ -90,6 +118,17 @@ def _echo_feed(n: Any, position: int, as_json: bool) -> None:
     click.echo(
         f"#{position}  FEED {n.what.upper()}: {n.partner}'s feed under {n.agreement_id}, "
         f"last signed head {head}{stopped}"
+    )
+
+
+def _echo_mark(m: Any, position: int, as_json: bool) -> None:
+    if as_json:
+        echo_json({"mark": message_dict(m), "position": position})
+        return
+    mark = admin_codec.alert_mark_name(m.mark) or "unknown mark"
+    click.echo(
+        f"#{position}  {mark.upper()} by {m.by}: hit {m.hit_id} (#{m.alert_position}) "
+        f"at {m.at.ToJsonString()}"
     )
 
 

@@ -90,17 +90,23 @@ class AdminClient:
         self, method: str, request: Any, timeout: float | None = ADMIN_CALL_TIMEOUT_S
     ) -> Any:
         """One call to the node's ISC service."""
-        try:
-            return getattr(self.isc, method)(request, timeout=timeout, metadata=self.metadata)
-        except grpc.RpcError as error:
-            self.fail(error)
+        return self._unary(self.isc, method, request, timeout)
 
     def call_sessions(
         self, method: str, request: Any, timeout: float | None = ADMIN_CALL_TIMEOUT_S
     ) -> Any:
         """One call to the node's SessionService (console sessions and credentials)."""
+        return self._unary(self.sessions, method, request, timeout)
+
+    def call_ingest(
+        self, method: str, request: Any, timeout: float | None = ADMIN_CALL_TIMEOUT_S
+    ) -> Any:
+        """One unary call to the node's IngestService (marking an alert)."""
+        return self._unary(self.ingest, method, request, timeout)
+
+    def _unary(self, stub: Any, method: str, request: Any, timeout: float | None) -> Any:
         try:
-            return getattr(self.sessions, method)(request, timeout=timeout, metadata=self.metadata)
+            return getattr(stub, method)(request, timeout=timeout, metadata=self.metadata)
         except grpc.RpcError as error:
             self.fail(error)
 

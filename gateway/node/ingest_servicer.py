@@ -8,11 +8,11 @@ import threading
 import grpc
 
 from gateway.bootstrap import Application
-from gateway.node.admin_servicer import local_token
-from gateway.node.status_codes import grpc_stream
+from gateway.node.admin_servicer import local_caller, local_token
+from gateway.node.status_codes import grpc_method, grpc_stream
 from gateway.wire import admin_codec as wire
 from gateway.wire import alerts_codec
-from gateway.wire.argos.v1 import ingest_pb2_grpc
+from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc
 
 
 class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
@@ -51,3 +51,9 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             yield alerts_codec.watch_response_pb(item)
         if token.refusal is not None:
             raise token.refusal
+
+    @grpc_method()
+    def MarkAlert(self, request, context: grpc.ServicerContext):
+        caller = local_caller(self._app, context)
+        logged = self._app.ingest.mark(caller, request.position, wire.alert_mark_name(request.mark))
+        return ingest_pb2.MarkAlertResponse(position=logged.position)

@@ -29,7 +29,7 @@ from datetime import datetime
 from gateway.domain.hits import ObservedHit, advisories
 from gateway.domain.times import epoch_ms
 from gateway.services.ports import Store, UnitOfWork
-from gateway.services.ports.alert_log import CONFIRMATION, FEED, HIT, LoggedAlert
+from gateway.services.ports.alert_log import CONFIRMATION, FEED, HIT, MARK, LoggedAlert
 
 WATCHER_QUEUE = 1000
 REPLAY_PAGE = 500
@@ -114,7 +114,21 @@ class FeedNotice:
     matching_stopped: bool  # reads are not matched against that list while stale
 
 
-Notice = Alert | ConfirmationNotice | FeedNotice
+@dataclass(frozen=True)
+class AlertMark:
+    """A person's mark on a hit alert, for everyone watching: "claimed" (they deal with
+    it) or "acknowledged" (seen, nothing more to do). The latest mark of an alert holds."""
+
+    alert_position: int
+    hit_id: str
+    mark: str
+    by: str
+    at: datetime
+
+
+MARKS = ("claimed", "acknowledged")
+
+Notice = Alert | ConfirmationNotice | FeedNotice | AlertMark
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,8 @@ def _kind_and_subject(notice: Notice) -> tuple[str, str]:
         return CONFIRMATION, notice.request_id
     if isinstance(notice, FeedNotice):
         return FEED, notice.agreement_id
+    if isinstance(notice, AlertMark):
+        return MARK, notice.hit_id
     return HIT, notice.hit_id
 
 

@@ -22,15 +22,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.domain.errors import InvalidInput
+from gateway.domain.errors import InvalidInput, NotFound
 from gateway.domain.roles import Action
 from gateway.services.access import requires
-from gateway.services.alerts import AlertHub, WatchItem
+from gateway.services.alerts import MARKS, AlertHub, AlertMark, WatchItem
 from gateway.services.context import Caller, NodeContext
 from gateway.services.hits import HitService, RecordedHit
 from gateway.services.limits import StreamCaps, StreamSlot, StreamSlots
 from gateway.services.matching import BatchOutcome, IncomingRead, MatchingService
 from gateway.services.ports import BatchReceipt, UnitOfWork
+from gateway.services.ports.alert_log import HIT, LoggedAlert
 from gateway.services.receipts import PendingReceipts
 
 MAX_BATCH_ID = 128  # characters of an adapter's batch id
@@ -223,6 +224,37 @@ class IngestService:
             slot.release()
             raise
         return _holding(slot, self._alerts.watch(stopped, after_position))
+
+    @requires(Action.ALERTS_WATCH)
+    def mark(self, caller: Caller, position: int, mark: str) -> LoggedAlert:
+        """Mark the hit alert at `position` for everyone watching ("claimed" or
+        "acknowledged"): the mark is logged after it, published, and audited (the hit's
+        id and the position, nothing of the read). NotFound when no hit alert is kept
+        there (never raised, a notice, or erased by retention)."""
+        if mark not in MARKS:
+            raise InvalidInput(f"an alert is marked {' or '.join(MARKS)}, not {mark!r}")
+        with self._ctx.store.write() as uow:
+            kept = uow.alert_log.after(position - 1, 1) if position > 0 else []
+            if not kept or kept[0].position != position or kept[0].kind != HIT:
+                raise NotFound(
+                    f"no hit alert is kept at position {position}: it was never raised, "
+                    "is a notice, or was erased by retention"
+                )
+            hit_id = kept[0].subject
+            logged = self._alerts.log(
+                uow, AlertMark(position, hit_id, mark, caller.name, self._ctx.now())
+            )
+            self._ctx.record(
+                caller,
+                f"alert.{mark}",
+                "hit",
+                hit_id,
+                uow=uow,
+                details={"position": position},
+            )
+            uow.commit()
+        self._alerts.publish([logged])
+        return logged
 
 
 def _receipt(

@@ -18,7 +18,7 @@ from gateway.domain.roles import Role, User
 from gateway.domain.times import from_epoch_ms, parse_time_text
 from gateway.domain.users import Standing, standing
 from gateway.services.administration import AuditStatistics
-from gateway.services.alerts import Alert, ConfirmationNotice, FeedNotice, Notice
+from gateway.services.alerts import Alert, AlertMark, ConfirmationNotice, FeedNotice, Notice
 from gateway.services.confirmations import AnswerDraft, ConfirmationView, RequestDraft
 from gateway.services.hits import HitView
 from gateway.services.hotlist import EntryDraft, EntryView
@@ -461,7 +461,29 @@ def feed_notice_pb(n: FeedNotice) -> ingest_pb2.FeedNotice:
     return msg
 
 
+ALERT_MARKS = {
+    "claimed": ingest_pb2.ALERT_MARK_KIND_CLAIMED,
+    "acknowledged": ingest_pb2.ALERT_MARK_KIND_ACKNOWLEDGED,
+}
+ALERT_MARK_NAMES = {v: k for k, v in ALERT_MARKS.items()}
+
+
+def alert_mark_pb(m: AlertMark) -> ingest_pb2.AlertMark:
+    msg = ingest_pb2.AlertMark(
+        alert_position=m.alert_position, hit_id=m.hit_id, mark=ALERT_MARKS[m.mark], by=m.by
+    )
+    msg.at.CopyFrom(to_timestamp(m.at))
+    return msg
+
+
+def alert_mark_name(kind: int) -> str:
+    """The service's name of a wire mark kind; "" for one it does not know (refused)."""
+    return ALERT_MARK_NAMES.get(kind, "")
+
+
 def watch_item_pb(item: Notice) -> ingest_pb2.WatchAlertsResponse:
+    if isinstance(item, AlertMark):
+        return ingest_pb2.WatchAlertsResponse(mark=alert_mark_pb(item))
     if isinstance(item, ConfirmationNotice):
         return ingest_pb2.WatchAlertsResponse(confirmation=notice_pb(item))
     if isinstance(item, FeedNotice):

@@ -71,6 +71,12 @@ def test_an_operator_sees_alerts_arrive_live_keeps_the_selection_and_misses_noth
     sign_in(page, gent.url, olga, "/alerts")
     state = page.locator("[data-stream-state]")
     expect(state).to_have_attribute("data-state", "live")
+    # A colleague in the same control room, signed in apart (another host name, so
+    # another cookie), watching the same alerts.
+    colleague = gent.new_person("operator")
+    beside = browser.new_page()
+    sign_in(beside, gent.url.replace("127.0.0.1", "localhost"), colleague, "/alerts")
+    expect(beside.locator("[data-stream-state]")).to_have_attribute("data-state", "live")
 
     (first,) = submit_reads(gent.node, cameras["be-gent"], camera_read("1DSC201"))
     row = page.locator(f"#alert-{first}")
@@ -117,11 +123,22 @@ def test_an_operator_sees_alerts_arrive_live_keeps_the_selection_and_misses_noth
     assert resumed
     shot(page, "console-alerts-after-reconnect")
 
-    # The keyboard moves the selection; acknowledging is a mark of this browser.
+    # The keyboard moves the selection; acknowledging is the node's mark, which every
+    # page watching shows, and the colleague's claim shows on this page.
     page.keyboard.press("k")
     expect(seize).to_have_attribute("aria-selected", "true")
     page.keyboard.press("a")
-    expect(seize).to_contain_text("acknowledged")
+    expect(seize.locator("[data-mark]")).to_have_text("✓ acknowledged by me")
+    expect(beside.locator(f"#alert-{second} [data-mark]")).to_have_text(
+        f"✓ acknowledged by {olga.user}"
+    )
+    beside.locator(f"#alert-{first} [data-claim]").click()
+    expect(row.locator("[data-mark]")).to_have_text(f"☛ claimed by {colleague.user}")
+    expect(seize).to_have_attribute("aria-selected", "true")  # the selection stays
+    assert [r["object_id"] for r in audited(gent, "alert.acknowledged", olga.user)] == [second]
+    assert [r["object_id"] for r in audited(gent, "alert.claimed", colleague.user)] == [first]
+    shot(beside, "console-alerts-marks")
+    beside.close()
     # Enter opens the alert's own page (its deep link), read back from the alert log.
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{gent.url}/alerts/{second}?at={second_position}")

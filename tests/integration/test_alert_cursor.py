@@ -208,3 +208,34 @@ def test_a_cursor_the_node_never_gave_is_refused_clearly_and_opens_no_watch(gent
     assert refused.returncode != 0
     assert "after_position 99 is past the newest position 0" in refused.stderr
     assert len(watch_records(node)) == before
+
+
+def test_an_operator_claims_an_alert_and_every_screen_is_told_who(gent):
+    node = gent["node"]
+    submit(gent, 1)
+    (alert,) = screen_lines(watch(node, gent["olga"], 1, "--from", "0"))
+    position = alert["position"]
+    claimed = node.json("alerts", "mark", str(position), "--as", "claimed", token_file=gent["olga"])
+    assert claimed["alert_position"] == position and claimed["position"] > position
+    # Another operator's screen, from before the alert: the alert, then the claim.
+    shown = screen_lines(watch(node, gent["control-room"], 2, "--from", str(position - 1)))
+    assert [line.get("hit_id") for line in shown] == [alert["hit_id"], None]
+    mark = shown[1]
+    assert mark["position"] == claimed["position"]
+    assert mark["mark"]["by"] == "olga" and mark["mark"]["hit_id"] == alert["hit_id"]
+    # A position that holds no hit alert (the claim itself) is refused, saying so.
+    refused = node.argos(
+        "alerts",
+        "mark",
+        str(claimed["position"]),
+        "--as",
+        "acknowledged",
+        token_file=gent["olga"],
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert f"no hit alert is kept at position {claimed['position']}" in refused.stderr
+    marks = [
+        r for r in node.json("audit", "list", "--limit", "1000") if r["action"] == "alert.claimed"
+    ]
+    assert [(r["actor"], r["object_id"]) for r in marks] == [("olga", alert["hit_id"])]

@@ -331,6 +331,35 @@ def test_a_confirmation_notice_is_an_event_identified_by_its_request_and_what_ha
     assert json.loads(encode(event)) == event
 
 
+def test_a_mark_is_an_event_naming_the_hit_the_person_and_the_time():
+    mark = ingest_pb2.AlertMark(
+        alert_position=41,
+        hit_id="01JHIT",
+        mark=ingest_pb2.ALERT_MARK_KIND_CLAIMED,
+        by="olga",
+    )
+    mark.at.FromJsonString("2026-03-01T09:56:00.250Z")
+    event = payload(
+        ingest_pb2.WatchAlertsResponse(mark=mark, position=43),
+        node="be-gent",
+        received_at=datetime(2026, 3, 1, 9, 57, tzinfo=UTC),
+    )
+    assert event == {
+        "id": "01JHIT:claimed:olga:2026-03-01T09:56:00.250Z",
+        "position": 43,
+        "type": "mark",
+        "occurred_at": "2026-03-01T09:56:00.250Z",
+        "node": "be-gent",
+        "hit_id": "01JHIT",
+        "alert_position": 41,
+        "mark": "claimed",
+        "by": "olga",
+        "advisories": [],
+    }
+    assert set(event) == _fields("mark")
+    assert json.loads(encode(event)) == event
+
+
 def test_a_4xx_refuses_an_event_for_good_and_keeps_it_with_the_reason(tmp_path):
     receiver = Receiver(fail_first=1, fail_status=422)
     webhook = AlertWebhook(_config(tmp_path, receiver.url))

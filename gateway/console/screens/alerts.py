@@ -11,9 +11,11 @@ from just before its position, the first item taken): operators may watch alerts
 not read hits (GetHit), so this is their deep link; without `at`, /alerts/<id> is the
 hit as investigators and auditors read it (hits.py).
 
-Acknowledge and claim are the operator's own marks in this browser (localStorage): the
-node has no call for them, so nobody else sees them and nothing is audited. Told to
-the lead rather than invented here."""
+Acknowledge and claim (/alerts/<position>/mark) are the node's MarkAlert: the mark is
+logged after the alert and audited, and every page watching (this person's other
+screens, the colleagues beside them) is given it over its stream and shows who
+claimed or acknowledged which alert; a page that resumes from its cursor is replayed
+the marks with the alerts."""
 
 from __future__ import annotations
 
@@ -36,13 +38,16 @@ from gateway.console.screens.display import (
 )
 from gateway.console.web import (
     Refused,
+    call,
     console_of,
+    form,
     refusal_of,
     render,
     session_token,
     signed_in,
     translate,
 )
+from gateway.wire.admin_codec import ALERT_MARKS, alert_mark_name
 from gateway.wire.argos.v1 import confirmations_pb2 as cpb
 from gateway.wire.argos.v1 import ingest_pb2, reads_pb2
 
@@ -160,6 +165,20 @@ def _event(request: Request, item: ingest_pb2.WatchAlertsResponse) -> str:
             {"f": {"partner": f.partner, "what": f.what, "stopped": f.matching_stopped}},
         )
         return live.frame({"html": html}, event="feed", position=item.position)
+    if item.HasField("mark"):
+        m = item.mark
+        by_me = m.by == request.state.user.name
+        return live.frame(
+            {
+                "hit_id": m.hit_id,
+                "alert_position": m.alert_position,
+                "mark": alert_mark_name(m.mark),
+                "by": m.by,
+                "mine": by_me,
+            },
+            event="mark",
+            position=item.position,
+        )
     view = alert_view(item.alert, item.position)
     html = fragment(request, "alerts/_row.html", {"a": view})
     return live.frame(
@@ -199,7 +218,27 @@ async def one_alert(request: Request, position: int) -> Response:
     return render(request, "alerts/detail.html", {"a": alert_view(item.alert, position)})
 
 
+@signed_in()
+async def mark_alert(request: Request) -> Response:
+    """Claim or acknowledge the alert at a position (sent by the page's script, the
+    CSRF token in its header); 204, and the mark comes back over every open stream.
+    Any role reaches the node, which refuses (and audits) those that may not watch."""
+    t = translate(request)
+    mark = (await form(request)).get("mark", "")
+    if mark not in ALERT_MARKS:
+        raise Refused(400, t("alerts.mark_unknown"))
+    position = request.path_params["position"]
+    await call(
+        request,
+        "ingest",
+        "MarkAlert",
+        ingest_pb2.MarkAlertRequest(position=position, mark=ALERT_MARKS[mark]),
+    )
+    return Response(status_code=204)
+
+
 ROUTES = [
     Route("/alerts", alerts_page, methods=["GET"]),
     Route("/alerts/events", alert_events, methods=["GET"]),
+    Route("/alerts/{position:int}/mark", mark_alert, methods=["POST"]),
 ]

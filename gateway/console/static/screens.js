@@ -2,8 +2,9 @@
 // script, no eval, no HTML from anywhere but this console's own rendered fragments):
 // - the live alert table: rows from /alerts/events inserted at the top without
 //   touching the operator's selection; j/k or arrows move it, Enter opens, a and c
-//   acknowledge and claim (marks kept in this browser only: the node has no call for
-//   them); a "sound on" toggle for seize alerts; the stream resumes from its cursor
+//   acknowledge and claim (the node's MarkAlert: the mark comes back over every open
+//   stream, so colleagues see who claimed what); a "sound on" toggle for seize
+//   alerts; the stream resumes from its cursor
 //   (the browser's Last-Event-ID, or ?after= when this script reopens it after the
 //   browser went offline or gave up), so nothing is missed and nothing shown twice;
 // - countdowns to confirmation deadlines, overdue ones marked;
@@ -12,7 +13,6 @@
 "use strict";
 
 (function () {
-  var MARKS_KEY = "argos.alert-marks";
   var SOUND_KEY = "argos.sound";
 
   function parse(html) {
@@ -100,7 +100,7 @@
     this.notices = section.querySelector("[data-notices]");
     this.audio = section.querySelector("[data-seize-sound]");
     this.soundButton = section.querySelector("[data-sound]");
-    this.marks = JSON.parse(window.localStorage.getItem(MARKS_KEY) || "{}");
+    this.marks = {}; // hit id -> the latest mark the stream gave: {mark, by, mine}
     this.sound = window.localStorage.getItem(SOUND_KEY) === "on";
     this.showSound();
   }
@@ -161,18 +161,36 @@
   };
 
   AlertTable.prototype.mark = function (row, kind) {
-    var hit = row.getAttribute("data-hit");
-    this.marks[hit] = this.marks[hit] === kind ? undefined : kind;
-    window.localStorage.setItem(MARKS_KEY, JSON.stringify(this.marks));
-    this.showMark(row);
+    var self = this;
+    var body = new URLSearchParams();
+    body.set("mark", kind);
+    var shown = row.querySelector("[data-mark]");
+    window.Argos.send("/alerts/" + row.getAttribute("data-position") + "/mark", { method: "POST", body: body })
+      .then(function (response) {
+        // Shown when the node's mark comes back over the stream, as colleagues see it.
+        if (!response.ok && shown) shown.textContent = self.text("mark-failed");
+      })
+      .catch(function () { if (shown) shown.textContent = self.text("mark-failed"); });
+  };
+
+  AlertTable.prototype.marked = function (data) {
+    this.marks[data.hit_id] = data;
+    var row = document.getElementById("alert-" + data.hit_id);
+    if (row) this.showMark(row);
   };
 
   AlertTable.prototype.showMark = function (row) {
-    var kind = this.marks[row.getAttribute("data-hit")];
-    row.classList.toggle("acked", kind === "ack");
-    row.classList.toggle("claimed", kind === "claim");
+    var m = this.marks[row.getAttribute("data-hit")];
+    var kind = m ? m.mark : "";
+    row.classList.toggle("acked", kind === "acknowledged");
+    row.classList.toggle("claimed", kind === "claimed");
+    row.classList.toggle("mine", Boolean(m && m.mine));
     var mark = row.querySelector("[data-mark]");
-    if (mark) mark.textContent = kind === "ack" ? "✓ " + this.text("acked") : kind === "claim" ? "☛ " + this.text("claimed") : "";
+    if (!mark) return;
+    if (!m) { mark.textContent = ""; return; }
+    var who = m.mine ? this.text("by-me") : m.by;
+    var label = kind === "acknowledged" ? "✓ " + this.text("acked-by") : "☛ " + this.text("claimed-by");
+    mark.textContent = label.replace("{by}", who);
   };
 
   AlertTable.prototype.showSound = function () {
@@ -196,6 +214,7 @@
       self.section.getAttribute("data-events"),
       {
         alert: function (data) { self.add(data); },
+        mark: function (data) { self.marked(data); },
         confirmation: function (data) { self.notice(data); },
         feed: function (data) { self.notices.insertBefore(parse(data.html), self.notices.firstElementChild); },
         behind: function () { self.setState("behind"); },
@@ -214,8 +233,8 @@
     self.rows.addEventListener("click", function (event) {
       var row = event.target.closest("tr[data-hit]");
       if (!row) return;
-      if (event.target.closest("[data-ack]")) self.mark(row, "ack");
-      else if (event.target.closest("[data-claim]")) self.mark(row, "claim");
+      if (event.target.closest("[data-ack]")) self.mark(row, "acknowledged");
+      else if (event.target.closest("[data-claim]")) self.mark(row, "claimed");
       self.select(row);
     });
     if (self.soundButton) {
@@ -231,8 +250,8 @@
           if (!row || event.target.closest("button, a")) return;
           window.location.assign(row.getAttribute("data-href"));
           break;
-        case "a": if (row) self.mark(row, "ack"); break;
-        case "c": if (row) self.mark(row, "claim"); break;
+        case "a": if (row) self.mark(row, "acknowledged"); break;
+        case "c": if (row) self.mark(row, "claimed"); break;
         default: return;
       }
       event.preventDefault();

@@ -28,33 +28,41 @@ from gateway.wire.argos.v1 import reads_pb2 as argos_dot_v1_dot_reads__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61rgos/v1/ingest.proto\x12\x08\x61rgos.v1\x1a\x1c\x61rgos/v1/confirmations.proto\x1a\x13\x61rgos/v1/hits.proto\x1a\x14\x61rgos/v1/reads.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"J\n\x12SubmitReadsRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\"\n\x05reads\x18\x02 \x03(\x0b\x32\x13.argos.v1.PlateRead\".\n\rReadRejection\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xac\x01\n\x13SubmitReadsResponse\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\r\x12\x0c\n\x04hits\x18\x03 \x01(\r\x12)\n\x08rejected\x18\x04 \x03(\x0b\x32\x17.argos.v1.ReadRejection\x12&\n\nbatch_hits\x18\x05 \x03(\x0b\x32\x12.argos.v1.BatchHit\x12\x10\n\x08repeated\x18\x06 \x01(\x08\"Y\n\x08\x42\x61tchHit\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0e\n\x06hit_id\x18\x02 \x01(\t\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"D\n\x12WatchAlertsRequest\x12\x1b\n\x0e\x61\x66ter_position\x18\x01 \x01(\x04H\x00\x88\x01\x01\x42\x11\n\x0f_after_position\"\xbc\x03\n\x05\x41lert\x12\x0e\n\x06hit_id\x18\x01 \x01(\t\x12/\n\x0bobserved_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x63\x61mera\x18\x03 \x01(\t\x12\x0c\n\x04site\x18\x04 \x01(\t\x12\x0c\n\x04zone\x18\x05 \x01(\t\x12*\n\tdirection\x18\x06 \x01(\x0e\x32\x17.argos.v1.ReadDirection\x12\x11\n\timage_ref\x18\x07 \x01(\t\x12\r\n\x05plate\x18\x08 \x01(\t\x12\x0f\n\x07\x63ountry\x18\t \x01(\t\x12\x18\n\x10\x63ountry_inferred\x18\n \x01(\x08\x12\"\n\x05match\x18\x0b \x01(\x0e\x32\x13.argos.v1.MatchKind\x12\x0f\n\x07matched\x18\x0c \x01(\t\x12\x13\n\x0b\x65ntry_owner\x18\r \x01(\t\x12\x10\n\x08\x65ntry_id\x18\x0e \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x0f \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x10 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x11 \x01(\t\x12\r\n\x05\x66lags\x18\x12 \x03(\t\x12\x12\n\nadvisories\x18\x13 \x03(\t\x12\x16\n\x0eowner_notified\x18\x14 \x01(\x08\"\xc3\x01\n\x12\x43onfirmationNotice\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.argos.v1.ConfirmationKind\x12\x0c\n\x04what\x18\x03 \x01(\t\x12\x0f\n\x07partner\x18\x04 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x07urgency\x18\x06 \x01(\x0e\x32\x11.argos.v1.Urgency\"\x8d\x01\n\nFeedNotice\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x0f\n\x07partner\x18\x02 \x01(\t\x12\x0c\n\x04what\x18\x03 \x01(\t\x12\x30\n\x0clast_head_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10matching_stopped\x18\x05 \x01(\x08\"\xc7\x01\n\x13WatchAlertsResponse\x12\x1e\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x0f.argos.v1.Alert\x12\x32\n\x0c\x63onfirmation\x18\x02 \x01(\x0b\x32\x1c.argos.v1.ConfirmationNotice\x12\"\n\x04\x66\x65\x65\x64\x18\x03 \x01(\x0b\x32\x14.argos.v1.FeedNotice\x12\x10\n\x08position\x18\x04 \x01(\x04\x12&\n\x06\x62\x65hind\x18\x05 \x01(\x0b\x32\x16.argos.v1.BehindNotice\"5\n\x0c\x42\x65hindNotice\x12\x15\n\rresumes_after\x18\x01 \x01(\x04\x12\x0e\n\x06newest\x18\x02 \x01(\x04\x32\xad\x01\n\rIngestService\x12N\n\x0bSubmitReads\x12\x1c.argos.v1.SubmitReadsRequest\x1a\x1d.argos.v1.SubmitReadsResponse(\x01\x30\x01\x12L\n\x0bWatchAlerts\x12\x1c.argos.v1.WatchAlertsRequest\x1a\x1d.argos.v1.WatchAlertsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61rgos/v1/ingest.proto\x12\x08\x61rgos.v1\x1a\x1c\x61rgos/v1/confirmations.proto\x1a\x13\x61rgos/v1/hits.proto\x1a\x14\x61rgos/v1/reads.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"K\n\x10MarkAlertRequest\x12\x10\n\x08position\x18\x01 \x01(\x04\x12%\n\x04mark\x18\x02 \x01(\x0e\x32\x17.argos.v1.AlertMarkKind\"%\n\x11MarkAlertResponse\x12\x10\n\x08position\x18\x01 \x01(\x04\"\x8e\x01\n\tAlertMark\x12\x16\n\x0e\x61lert_position\x18\x01 \x01(\x04\x12\x0e\n\x06hit_id\x18\x02 \x01(\t\x12%\n\x04mark\x18\x03 \x01(\x0e\x32\x17.argos.v1.AlertMarkKind\x12\n\n\x02\x62y\x18\x04 \x01(\t\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"J\n\x12SubmitReadsRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\"\n\x05reads\x18\x02 \x03(\x0b\x32\x13.argos.v1.PlateRead\".\n\rReadRejection\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\xac\x01\n\x13SubmitReadsResponse\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\r\x12\x0c\n\x04hits\x18\x03 \x01(\r\x12)\n\x08rejected\x18\x04 \x03(\x0b\x32\x17.argos.v1.ReadRejection\x12&\n\nbatch_hits\x18\x05 \x03(\x0b\x32\x12.argos.v1.BatchHit\x12\x10\n\x08repeated\x18\x06 \x01(\x08\"Y\n\x08\x42\x61tchHit\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0e\n\x06hit_id\x18\x02 \x01(\t\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"D\n\x12WatchAlertsRequest\x12\x1b\n\x0e\x61\x66ter_position\x18\x01 \x01(\x04H\x00\x88\x01\x01\x42\x11\n\x0f_after_position\"\xbc\x03\n\x05\x41lert\x12\x0e\n\x06hit_id\x18\x01 \x01(\t\x12/\n\x0bobserved_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x63\x61mera\x18\x03 \x01(\t\x12\x0c\n\x04site\x18\x04 \x01(\t\x12\x0c\n\x04zone\x18\x05 \x01(\t\x12*\n\tdirection\x18\x06 \x01(\x0e\x32\x17.argos.v1.ReadDirection\x12\x11\n\timage_ref\x18\x07 \x01(\t\x12\r\n\x05plate\x18\x08 \x01(\t\x12\x0f\n\x07\x63ountry\x18\t \x01(\t\x12\x18\n\x10\x63ountry_inferred\x18\n \x01(\x08\x12\"\n\x05match\x18\x0b \x01(\x0e\x32\x13.argos.v1.MatchKind\x12\x0f\n\x07matched\x18\x0c \x01(\t\x12\x13\n\x0b\x65ntry_owner\x18\r \x01(\t\x12\x10\n\x08\x65ntry_id\x18\x0e \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x0f \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x10 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x11 \x01(\t\x12\r\n\x05\x66lags\x18\x12 \x03(\t\x12\x12\n\nadvisories\x18\x13 \x03(\t\x12\x16\n\x0eowner_notified\x18\x14 \x01(\x08\"\xc3\x01\n\x12\x43onfirmationNotice\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12(\n\x04kind\x18\x02 \x01(\x0e\x32\x1a.argos.v1.ConfirmationKind\x12\x0c\n\x04what\x18\x03 \x01(\t\x12\x0f\n\x07partner\x18\x04 \x01(\t\x12,\n\x08\x64\x65\x61\x64line\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x07urgency\x18\x06 \x01(\x0e\x32\x11.argos.v1.Urgency\"\x8d\x01\n\nFeedNotice\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x0f\n\x07partner\x18\x02 \x01(\t\x12\x0c\n\x04what\x18\x03 \x01(\t\x12\x30\n\x0clast_head_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10matching_stopped\x18\x05 \x01(\x08\"\xea\x01\n\x13WatchAlertsResponse\x12\x1e\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x0f.argos.v1.Alert\x12\x32\n\x0c\x63onfirmation\x18\x02 \x01(\x0b\x32\x1c.argos.v1.ConfirmationNotice\x12\"\n\x04\x66\x65\x65\x64\x18\x03 \x01(\x0b\x32\x14.argos.v1.FeedNotice\x12\x10\n\x08position\x18\x04 \x01(\x04\x12&\n\x06\x62\x65hind\x18\x05 \x01(\x0b\x32\x16.argos.v1.BehindNotice\x12!\n\x04mark\x18\x06 \x01(\x0b\x32\x13.argos.v1.AlertMark\"5\n\x0c\x42\x65hindNotice\x12\x15\n\rresumes_after\x18\x01 \x01(\x04\x12\x0e\n\x06newest\x18\x02 \x01(\x04*o\n\rAlertMarkKind\x12\x1f\n\x1b\x41LERT_MARK_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x41LERT_MARK_KIND_CLAIMED\x10\x01\x12 \n\x1c\x41LERT_MARK_KIND_ACKNOWLEDGED\x10\x02\x32\xf3\x01\n\rIngestService\x12N\n\x0bSubmitReads\x12\x1c.argos.v1.SubmitReadsRequest\x1a\x1d.argos.v1.SubmitReadsResponse(\x01\x30\x01\x12L\n\x0bWatchAlerts\x12\x1c.argos.v1.WatchAlertsRequest\x1a\x1d.argos.v1.WatchAlertsResponse0\x01\x12\x44\n\tMarkAlert\x12\x1a.argos.v1.MarkAlertRequest\x1a\x1b.argos.v1.MarkAlertResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'argos.v1.ingest_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SUBMITREADSREQUEST']._serialized_start=141
-  _globals['_SUBMITREADSREQUEST']._serialized_end=215
-  _globals['_READREJECTION']._serialized_start=217
-  _globals['_READREJECTION']._serialized_end=263
-  _globals['_SUBMITREADSRESPONSE']._serialized_start=266
-  _globals['_SUBMITREADSRESPONSE']._serialized_end=438
-  _globals['_BATCHHIT']._serialized_start=440
-  _globals['_BATCHHIT']._serialized_end=529
-  _globals['_WATCHALERTSREQUEST']._serialized_start=531
-  _globals['_WATCHALERTSREQUEST']._serialized_end=599
-  _globals['_ALERT']._serialized_start=602
-  _globals['_ALERT']._serialized_end=1046
-  _globals['_CONFIRMATIONNOTICE']._serialized_start=1049
-  _globals['_CONFIRMATIONNOTICE']._serialized_end=1244
-  _globals['_FEEDNOTICE']._serialized_start=1247
-  _globals['_FEEDNOTICE']._serialized_end=1388
-  _globals['_WATCHALERTSRESPONSE']._serialized_start=1391
-  _globals['_WATCHALERTSRESPONSE']._serialized_end=1590
-  _globals['_BEHINDNOTICE']._serialized_start=1592
-  _globals['_BEHINDNOTICE']._serialized_end=1645
-  _globals['_INGESTSERVICE']._serialized_start=1648
-  _globals['_INGESTSERVICE']._serialized_end=1821
+  _globals['_ALERTMARKKIND']._serialized_start=1943
+  _globals['_ALERTMARKKIND']._serialized_end=2054
+  _globals['_MARKALERTREQUEST']._serialized_start=141
+  _globals['_MARKALERTREQUEST']._serialized_end=216
+  _globals['_MARKALERTRESPONSE']._serialized_start=218
+  _globals['_MARKALERTRESPONSE']._serialized_end=255
+  _globals['_ALERTMARK']._serialized_start=258
+  _globals['_ALERTMARK']._serialized_end=400
+  _globals['_SUBMITREADSREQUEST']._serialized_start=402
+  _globals['_SUBMITREADSREQUEST']._serialized_end=476
+  _globals['_READREJECTION']._serialized_start=478
+  _globals['_READREJECTION']._serialized_end=524
+  _globals['_SUBMITREADSRESPONSE']._serialized_start=527
+  _globals['_SUBMITREADSRESPONSE']._serialized_end=699
+  _globals['_BATCHHIT']._serialized_start=701
+  _globals['_BATCHHIT']._serialized_end=790
+  _globals['_WATCHALERTSREQUEST']._serialized_start=792
+  _globals['_WATCHALERTSREQUEST']._serialized_end=860
+  _globals['_ALERT']._serialized_start=863
+  _globals['_ALERT']._serialized_end=1307
+  _globals['_CONFIRMATIONNOTICE']._serialized_start=1310
+  _globals['_CONFIRMATIONNOTICE']._serialized_end=1505
+  _globals['_FEEDNOTICE']._serialized_start=1508
+  _globals['_FEEDNOTICE']._serialized_end=1649
+  _globals['_WATCHALERTSRESPONSE']._serialized_start=1652
+  _globals['_WATCHALERTSRESPONSE']._serialized_end=1886
+  _globals['_BEHINDNOTICE']._serialized_start=1888
+  _globals['_BEHINDNOTICE']._serialized_end=1941
+  _globals['_INGESTSERVICE']._serialized_start=2057
+  _globals['_INGESTSERVICE']._serialized_end=2300
 # @@protoc_insertion_point(module_scope)

@@ -5,12 +5,50 @@ from gateway.wire.argos.v1 import hits_pb2 as _hits_pb2
 from gateway.wire.argos.v1 import reads_pb2 as _reads_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class AlertMarkKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALERT_MARK_KIND_UNSPECIFIED: _ClassVar[AlertMarkKind]
+    ALERT_MARK_KIND_CLAIMED: _ClassVar[AlertMarkKind]
+    ALERT_MARK_KIND_ACKNOWLEDGED: _ClassVar[AlertMarkKind]
+ALERT_MARK_KIND_UNSPECIFIED: AlertMarkKind
+ALERT_MARK_KIND_CLAIMED: AlertMarkKind
+ALERT_MARK_KIND_ACKNOWLEDGED: AlertMarkKind
+
+class MarkAlertRequest(_message.Message):
+    __slots__ = ("position", "mark")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    MARK_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    mark: AlertMarkKind
+    def __init__(self, position: _Optional[int] = ..., mark: _Optional[_Union[AlertMarkKind, str]] = ...) -> None: ...
+
+class MarkAlertResponse(_message.Message):
+    __slots__ = ("position",)
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    def __init__(self, position: _Optional[int] = ...) -> None: ...
+
+class AlertMark(_message.Message):
+    __slots__ = ("alert_position", "hit_id", "mark", "by", "at")
+    ALERT_POSITION_FIELD_NUMBER: _ClassVar[int]
+    HIT_ID_FIELD_NUMBER: _ClassVar[int]
+    MARK_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    alert_position: int
+    hit_id: str
+    mark: AlertMarkKind
+    by: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, alert_position: _Optional[int] = ..., hit_id: _Optional[str] = ..., mark: _Optional[_Union[AlertMarkKind, str]] = ..., by: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SubmitReadsRequest(_message.Message):
     __slots__ = ("batch_id", "reads")
@@ -135,18 +173,20 @@ class FeedNotice(_message.Message):
     def __init__(self, agreement_id: _Optional[str] = ..., partner: _Optional[str] = ..., what: _Optional[str] = ..., last_head_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., matching_stopped: _Optional[bool] = ...) -> None: ...
 
 class WatchAlertsResponse(_message.Message):
-    __slots__ = ("alert", "confirmation", "feed", "position", "behind")
+    __slots__ = ("alert", "confirmation", "feed", "position", "behind", "mark")
     ALERT_FIELD_NUMBER: _ClassVar[int]
     CONFIRMATION_FIELD_NUMBER: _ClassVar[int]
     FEED_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     BEHIND_FIELD_NUMBER: _ClassVar[int]
+    MARK_FIELD_NUMBER: _ClassVar[int]
     alert: Alert
     confirmation: ConfirmationNotice
     feed: FeedNotice
     position: int
     behind: BehindNotice
-    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ..., confirmation: _Optional[_Union[ConfirmationNotice, _Mapping]] = ..., feed: _Optional[_Union[FeedNotice, _Mapping]] = ..., position: _Optional[int] = ..., behind: _Optional[_Union[BehindNotice, _Mapping]] = ...) -> None: ...
+    mark: AlertMark
+    def __init__(self, alert: _Optional[_Union[Alert, _Mapping]] = ..., confirmation: _Optional[_Union[ConfirmationNotice, _Mapping]] = ..., feed: _Optional[_Union[FeedNotice, _Mapping]] = ..., position: _Optional[int] = ..., behind: _Optional[_Union[BehindNotice, _Mapping]] = ..., mark: _Optional[_Union[AlertMark, _Mapping]] = ...) -> None: ...
 
 class BehindNotice(_message.Message):
     __slots__ = ("resumes_after", "newest")

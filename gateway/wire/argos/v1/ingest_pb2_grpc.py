@@ -46,6 +46,11 @@ class IngestServiceStub:
                 request_serializer=argos_dot_v1_dot_ingest__pb2.WatchAlertsRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_ingest__pb2.WatchAlertsResponse.FromString,
                 _registered_method=True)
+        self.MarkAlert = channel.unary_unary(
+                '/argos.v1.IngestService/MarkAlert',
+                request_serializer=argos_dot_v1_dot_ingest__pb2.MarkAlertRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_ingest__pb2.MarkAlertResponse.FromString,
+                _registered_method=True)
 
 
 class IngestServiceServicer:
@@ -72,6 +77,18 @@ class IngestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MarkAlert(self, request, context):
+        """Mark a hit alert for everyone watching: claimed (this person deals with it) or
+        acknowledged (seen, nothing more to do). The mark is logged after the alert, so
+        every open stream, and every stream resumed from a position before it, is given
+        it (WatchAlertsResponse.mark); audited as alert.claimed or alert.acknowledged.
+        A later mark of the same alert replaces an earlier one. NOT_FOUND when the alert
+        log holds no hit alert at that position (never raised, or erased by retention).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IngestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -84,6 +101,11 @@ def add_IngestServiceServicer_to_server(servicer, server):
                     servicer.WatchAlerts,
                     request_deserializer=argos_dot_v1_dot_ingest__pb2.WatchAlertsRequest.FromString,
                     response_serializer=argos_dot_v1_dot_ingest__pb2.WatchAlertsResponse.SerializeToString,
+            ),
+            'MarkAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkAlert,
+                    request_deserializer=argos_dot_v1_dot_ingest__pb2.MarkAlertRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_ingest__pb2.MarkAlertResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -142,6 +164,33 @@ class IngestService:
             '/argos.v1.IngestService/WatchAlerts',
             argos_dot_v1_dot_ingest__pb2.WatchAlertsRequest.SerializeToString,
             argos_dot_v1_dot_ingest__pb2.WatchAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.IngestService/MarkAlert',
+            argos_dot_v1_dot_ingest__pb2.MarkAlertRequest.SerializeToString,
+            argos_dot_v1_dot_ingest__pb2.MarkAlertResponse.FromString,
             options,
             channel_credentials,
             insecure,
