@@ -85,3 +85,35 @@ def test_a_stop_signal_pending_before_the_wait_still_stops_cleanly(tmp_path):
     finally:
         if child.poll() is None:
             child.kill()
+
+
+def test_signals_sent_again_while_stopping_do_not_break_off_the_stop(tmp_path):
+    # The stop takes a while (a spool flushed, files closed); a supervisor sending the
+    # signal again meanwhile, or a person pressing Ctrl-C twice, must not interrupt it.
+    marker = tmp_path / "stopped"
+    slow = CHILD.replace(
+        'lambda: Path(sys.argv[1]).write_text("stopped")',
+        "_slow_stop",
+    ).replace(
+        'print("ready", flush=True)',
+        "import time\n"
+        "def _slow_stop():\n"
+        '    print("stopping", flush=True)\n'
+        "    time.sleep(1.0)\n"
+        '    Path(sys.argv[1]).write_text("stopped")\n'
+        'print("ready", flush=True)',
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", slow, str(marker)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        child.send_signal(signal.SIGTERM)
+        assert child.stdout.readline().strip() == "stopping"
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGINT):
+            child.send_signal(sig)
+        assert child.wait(timeout=60) == 0
+        assert marker.read_text() == "stopped"
+    finally:
+        if child.poll() is None:
+            child.kill()
