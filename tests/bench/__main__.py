@@ -2,7 +2,8 @@
 
 BENCH_SCALE=small runs a quick version (100,000 entries instead of 1,000,000, per list
 for matching). BENCH_ONLY=adapter (a comma-separated list of sections: primitives,
-verify, sync, matching, confirmations, adapter, isc, alerts, console) runs only those;
+verify, sync, matching, confirmations, adapter, isc, alerts, console, postgresql) runs
+only those;
 primitives run with sync, whose ratios need them. Every figure is measured in this run
 beside the primitive it depends on; targets come from the issues and are printed, never
 asserted in tests."""
@@ -27,6 +28,7 @@ from tests.bench import (
     console_bench,
     isc_bench,
     match_bench,
+    pg_bench,
     primitives,
     sync_bench,
     verify_bench,
@@ -50,6 +52,10 @@ TARGETS = {
     "adapter_http_reads_per_s": (2000.0, "min"),
     "adapter_https_auth_reads_per_s": (2000.0, "min"),
     "console_alert_p99_ms": (500.0, "max"),
+    "pg_sync_initial_1m_s": (20.0, "max"),
+    "pg_hit_p99_ms": (100.0, "max"),
+    "pg_match_reads_per_s": (100_000.0, "min"),
+    "failover_takeover_s": (30.0, "max"),
 }
 
 
@@ -67,6 +73,7 @@ SECTIONS = (
     "isc",
     "alerts",
     "console",
+    "postgresql",
 )
 
 
@@ -152,6 +159,16 @@ def main() -> int:
         )
         with tempfile.TemporaryDirectory() as d:
             results.update(console_bench.run(Path(d), certs, alerts))
+
+    if "postgresql" in run:
+        reads = 300_000 if full else 50_000
+        console.print(
+            f"[bold]PostgreSQL[/] ({entries:,}-entry sync, {reads:,} reads, hits: two node "
+            "processes on PostgreSQL, then the same on SQLite; one failover of a port's "
+            "active node to its standby)"
+        )
+        with tempfile.TemporaryDirectory() as d:
+            results.update(pg_bench.run(Path(d), certs, entries, reads, 1000 if full else 200))
 
     _report(console, results, scale)
     return 0
