@@ -115,9 +115,11 @@ def open_postgresql_store(clock: Clock) -> Iterator[Store]:
         name = f"contract_{os.getpid()}_{next(_pg_numbers)}"
         server.create_database(name, template=_PG_TEMPLATE)
     store = PostgresStore(server.conninfo(name), NODE, clock, pool_size=4)
+    _pg_state[id(store)] = name
     try:
         yield store
     finally:
+        _pg_state.pop(id(store), None)
         store.close()
         with psycopg.connect(server.conninfo(name), autocommit=True) as conn:
             conn.execute(_PG_EMPTY)
@@ -127,6 +129,58 @@ def open_postgresql_store(clock: Clock) -> Iterator[Store]:
 BACKENDS: dict[str, OpenStore] = {
     "sqlite": open_sqlite_store,
     "postgresql": open_postgresql_store,
+}
+
+
+class SecondWriter:
+    """A second store on the same database, as a second process would open it (a CLI
+    command migrating, a node taking over), and whether one of its writes waits."""
+
+    def __init__(self, open_: Callable[[], AbstractContextManager[Store]], waits) -> None:
+        self.open = open_
+        self.waits: Callable[[], bool | None] = waits
+
+
+@contextmanager
+def _second_sqlite(store: Store, clock: Clock) -> Iterator[Store]:
+    second = SqliteStore(store.path, NODE, clock)  # type: ignore[attr-defined]
+    try:
+        yield second
+    finally:
+        second.close()
+
+
+@contextmanager
+def _second_postgresql(store: Store, clock: Clock) -> Iterator[Store]:
+    from gateway.store.postgresql import PostgresStore
+
+    second = PostgresStore(_pg_state["server"].conninfo(_pg_state[id(store)]), NODE, clock)
+    try:
+        yield second
+    finally:
+        second.close()
+
+
+def _sqlite_waits(store: Store) -> bool | None:
+    return None  # SQLite's busy wait cannot be seen from outside
+
+
+def _postgresql_waits(store: Store) -> bool:
+    """A session of this database waits for a lock."""
+    import psycopg
+
+    server = _pg_state["server"]
+    with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+        (n,) = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+            (_pg_state[id(store)],),
+        ).fetchone()
+    return n > 0
+
+
+_SECOND_WRITERS = {
+    "sqlite": (_second_sqlite, _sqlite_waits),
+    "postgresql": (_second_postgresql, _postgresql_waits),
 }
 
 
@@ -146,6 +200,12 @@ def clock() -> Clock:
 def store(backend: OpenStore, clock: Clock) -> Iterator[Store]:
     with backend(clock) as opened:
         yield opened
+
+
+@pytest.fixture
+def second_writer(request: pytest.FixtureRequest, store: Store, clock: Clock) -> SecondWriter:
+    opener, waits = _SECOND_WRITERS[request.node.callspec.params["backend"]]
+    return SecondWriter(lambda: opener(store, clock), lambda: waits(store))
 
 
 @pytest.fixture(scope="session")
