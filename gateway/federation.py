@@ -78,6 +78,10 @@ class LocalNode:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    # Set before init(): the node keeps its state in this PostgreSQL database (a libpq
+    # connection string without password, and the owner-only file holding it).
+    postgresql_dsn: str = ""
+    postgresql_password_file: Path | None = None
 
     @property
     def endpoint(self) -> str:
@@ -136,11 +140,20 @@ class LocalNode:
                 str(node_certs / "key.pem"),
                 "--tls-ca",
                 str(self.certs / "ca.pem"),
+                *self._store_options(),
             ],
             check=True,
             capture_output=True,
             text=True,
         )
+
+    def _store_options(self) -> list[str]:
+        if not self.postgresql_dsn:
+            return []
+        options = ["--postgresql-dsn", self.postgresql_dsn]
+        if self.postgresql_password_file is not None:
+            options += ["--postgresql-password-file", str(self.postgresql_password_file)]
+        return options
 
     def start(self) -> None:
         self.log_path = self.home / "node.log"

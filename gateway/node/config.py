@@ -19,6 +19,7 @@ from gateway.domain.errors import InvalidInput
 from gateway.domain.identity import NodeSigningKey, check_node_id
 from gateway.domain.retention import RetentionSettings
 from gateway.domain.sessions import LoginThrottlePolicy, SessionPolicy
+from gateway.node.postgres_settings import PostgresSettings, check_store_choice
 from gateway.settings import Settings, load_settings
 from gateway.wire.local_api import socket_target
 
@@ -255,9 +256,14 @@ class NodeConfig(Settings):
     stale_feed_action: str = "alert"
     limits: LimitsConfig = LimitsConfig()
     console: ConsoleSettings = ConsoleSettings()
+    # Where the node keeps its state (issue 19): "sqlite" (node.sqlite in the node
+    # folder) or "postgresql" (the [postgresql] table: gateway/node/postgres_settings.py).
+    store: str = "sqlite"
+    postgresql: PostgresSettings | None = None
 
     def __post_init__(self) -> None:
         check_node_id(self.node_id)
+        check_store_choice(self.store, self.postgresql)
         if self.stale_feed_action not in STALE_FEED_ACTIONS:
             raise InvalidInput(
                 f"stale_feed_action must be one of {', '.join(STALE_FEED_ACTIONS)}, "
@@ -320,8 +326,11 @@ def init_node_home(
     tls_cert: Path,
     tls_key: Path,
     tls_ca: Path,
+    postgresql: PostgresSettings | None = None,
 ) -> NodeConfig:
-    """Create the node folder, config and a fresh Ed25519 signing key."""
+    """Create the node folder, config and a fresh Ed25519 signing key. With
+    `postgresql` (checked before anything is written), the node keeps its state in that
+    PostgreSQL database instead of node.sqlite."""
     check_node_id(node_id)
     for p in (tls_cert, tls_key, tls_ca):
         if not p.is_file():
@@ -346,6 +355,13 @@ def init_node_home(
     }
     # JSON string escaping is valid TOML basic-string escaping.
     text = "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+    if postgresql is not None:
+        # An inline table: top-level settings appended later stay top-level.
+        table = {"dsn": postgresql.dsn, "pool_size": postgresql.pool_size}
+        if postgresql.password_file is not None:
+            table["password_file"] = str(postgresql.password_file.resolve())
+        inline = ", ".join(f"{k} = {json.dumps(v)}" for k, v in table.items())
+        text += f'store = "postgresql"\npostgresql = {{ {inline} }}\n'
     (home / CONFIG_FILE).write_text("# Argos node configuration\n" + text)
     return load_config(home)
 

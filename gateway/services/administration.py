@@ -324,6 +324,8 @@ class AdministrationService:
             raise InvalidInput("a backup needs a justification (it is audited)")
         if self._backups is None:
             raise InvalidInput("this node has no backup folder")
+        if self._ctx.store.copy_refusal is not None:
+            raise InvalidInput(self._ctx.store.copy_refusal)  # nothing recorded: no backup
         folder = self._backups
         folder.mkdir(mode=0o700, exist_ok=True)
         os.chmod(folder, 0o700)
