@@ -9,8 +9,11 @@ CERTS := certs-dev/out
 # The console's browser tests drive Debian's Chromium (never a browser downloaded by
 # Playwright); `make test` installs it when missing (apt-get, as root).
 CHROMIUM := /usr/bin/chromium
+# The PostgreSQL store's tests start real servers from Debian's `postgresql` package
+# (tests/pg_servers.py); `make test` installs it when no initdb is there.
+PG_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 
-.PHONY: all demo test test-slow lint proto certs bench clean distclean
+.PHONY: all demo test test-slow lint proto certs bench clean distclean pg
 
 all: test
 
@@ -41,11 +44,22 @@ $(CHROMIUM):
 		exit 1; \
 	fi
 
-test: $(STAMP) $(CHROMIUM)
+pg:
+	@if [ -z "$(PG_INITDB)" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends postgresql; \
+		else \
+			echo "the PostgreSQL store's tests need Debian's postgresql: sudo apt-get install postgresql" >&2; \
+			exit 1; \
+		fi; \
+	fi
+
+test: $(STAMP) $(CHROMIUM) pg
 	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=30 -m "not slow"
 
 # The tests marked slow (named in the README): the suite's 20 minutes leave them out.
-test-slow: $(STAMP) $(CHROMIUM)
+test-slow: $(STAMP) $(CHROMIUM) pg
 	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=30 -m slow
 
 # BENCH_SCALE=small for a quick run; results in bench-results.json (not committed).

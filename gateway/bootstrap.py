@@ -110,6 +110,14 @@ class Application:
 
 def open_store(config: NodeConfig, clock: Clock = utc_now) -> Store:
     """The node's store, as its configuration names it."""
+    if config.store == "postgresql" and config.postgresql is not None:
+        # Imported here: a SQLite node never loads the PostgreSQL driver.
+        from gateway.store.postgresql import PostgresStore
+
+        settings = config.postgresql
+        return PostgresStore(
+            settings.conninfo(), config.node_id, clock, pool_size=settings.pool_size
+        )
     return SqliteStore(config.db_path, config.node_id, clock)
 
 

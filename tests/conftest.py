@@ -73,3 +73,17 @@ def pair(tmp_path, certs):
         yield federation
     finally:
         federation.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """One real PostgreSQL server for the session (per xdist worker); tests create
+    their own databases on it (tests/pg_servers.py)."""
+    from tests.pg_servers import PgServer, bin_dir
+
+    bin_dir()  # skips, naming the install command, when PostgreSQL is missing
+    server = PgServer.start(tmp_path_factory.mktemp("pg"))
+    try:
+        yield server
+    finally:
+        server.stop("fast")

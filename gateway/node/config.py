@@ -19,6 +19,7 @@ from gateway.domain.errors import InvalidInput
 from gateway.domain.identity import NodeSigningKey, check_node_id
 from gateway.domain.retention import RetentionSettings
 from gateway.domain.sessions import LoginThrottlePolicy, SessionPolicy
+from gateway.node.postgres_settings import PostgresSettings, check_store_choice
 from gateway.settings import Settings, load_settings
 from gateway.wire.local_api import socket_target
 
@@ -258,9 +259,14 @@ class NodeConfig(Settings):
     stale_feed_action: str = "alert"
     limits: LimitsConfig = LimitsConfig()
     console: ConsoleSettings = ConsoleSettings()
+    # Where the node keeps its state (issue 19): "sqlite" (node.sqlite in the node
+    # folder) or "postgresql" (the [postgresql] table: gateway/node/postgres_settings.py).
+    store: str = "sqlite"
+    postgresql: PostgresSettings | None = None
 
     def __post_init__(self) -> None:
         check_node_id(self.node_id)
+        check_store_choice(self.store, self.postgresql)
         if self.stale_feed_action not in STALE_FEED_ACTIONS:
             raise InvalidInput(
                 f"stale_feed_action must be one of {', '.join(STALE_FEED_ACTIONS)}, "
