@@ -123,6 +123,10 @@ def open_store(config: NodeConfig, clock: Clock = utc_now) -> Store:
 
 def open_lease(config: NodeConfig) -> Lease:
     """The lease that makes one of a port's nodes the active one, on the node's store."""
+    if config.store == "postgresql" and config.postgresql is not None:
+        from gateway.store.postgresql.lease import PostgresLease
+
+        return PostgresLease(config.postgresql.conninfo(), config.node_id)
     return SqliteLease(config.db_path, config.node_id)
 
 
