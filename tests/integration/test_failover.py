@@ -195,7 +195,8 @@ class Traffic:
                     "--expires-in-days", "30", token_file=token, check=False,
                 )  # fmt: skip
             else:
-                reads = reads_file(self._tmp / f"{name}-{n}.jsonl", [read(plate)] * 3)
+                country = "NL" if plate.startswith("NL") else "BE"
+                reads = reads_file(self._tmp / f"{name}-{n}.jsonl", [read(plate, country)] * 3)
                 result = node.argos(
                     "reads", "replay", str(reads), "--batch", "3", token_file=token, check=False
                 )
@@ -238,8 +239,8 @@ def failover_once(workdir: Path, certs: Path, pg: PgPair, seed: int) -> float:
         wait_until(lambda: in_step(gent, antwerpen, to_antwerpen), what="Gent's list")
 
         # One hit each way, each with a confirmation asked and left open.
-        for node, plate in ((gent, "NL77XY"), (antwerpen, "1ABC123")):
-            reads = reads_file(workdir / f"first-{node.node_id}.jsonl", [read(plate)])
+        for node, plate, country in ((gent, "NL77XY", "NL"), (antwerpen, "1ABC123", "BE")):
+            reads = reads_file(workdir / f"first-{node.node_id}.jsonl", [read(plate, country)])
             node.argos("reads", "replay", str(reads), token_file=people[(node.node_id, "adapter")])
         (gent_hit,) = wait_until(lambda: hits(gent, gent_inv, "--observed"), what="Gent's hit")
         (ant_hit,) = wait_until(lambda: hits(antwerpen, ant_inv, "--observed"), what="hit")
@@ -283,7 +284,7 @@ def failover_once(workdir: Path, certs: Path, pg: PgPair, seed: int) -> float:
         print(f"failover seed={seed} traffic={traffic.done}")
 
         # The takeover: the new active node records a hit and delivers it.
-        reads = reads_file(workdir / "after.jsonl", [read("NL77XY")])
+        reads = reads_file(workdir / "after.jsonl", [read("NL77XY", "NL")])
         gent_b.argos("reads", "replay", str(reads), token_file=people[("be-gent", "adapter")])
         observed = _ids(hits(gent_b, gent_inv, "--observed", "--limit", "10000"))
         fresh = set(observed) - recorded - set(_ids(hits(terneuzen, tnz_inv, "--limit", "10000")))
