@@ -39,6 +39,7 @@ class PostgresLease:
         self._conninfo = conninfo
         self.node_id = node_id
         self._conn: psycopg.Connection | None = None
+        self._unreachable = False  # logged once per outage, not at every try
 
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(
@@ -60,20 +61,26 @@ class PostgresLease:
         try:
             conn = self._connect()
         except psycopg.Error as exc:
-            # The class of error only: its text may quote the connection string.
-            log.info("lease.unreachable", node_id=self.node_id, error=type(exc).__name__)
+            self._note_unreachable(exc)
             return False
         try:
             taken = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEASE_KEY,)).fetchone()
         except psycopg.Error as exc:
-            log.info("lease.unreachable", node_id=self.node_id, error=type(exc).__name__)
+            self._note_unreachable(exc)
             conn.close()
             return False
+        self._unreachable = False
         if not (taken and taken[0]):
             conn.close()
             return False
         self._conn = conn
         return True
+
+    def _note_unreachable(self, exc: psycopg.Error) -> None:
+        if not self._unreachable:
+            # The class of error only: its text may quote the connection string.
+            log.info("lease.unreachable", node_id=self.node_id, error=type(exc).__name__)
+        self._unreachable = True
 
     def still_held(self) -> bool:
         """Ours while our session is alive and the server lists the lock as granted to
