@@ -380,6 +380,7 @@ def failover_once(workdir: Path, certs: Path, pg: PgPair, seed: int) -> float:
         federation.stop()
 
 
+@pytest.mark.timeout(600)
 def test_the_standby_node_takes_over_and_nothing_recorded_is_lost_or_doubled(
     tmp_path, certs, pg_pair
 ):
@@ -388,6 +389,7 @@ def test_the_standby_node_takes_over_and_nothing_recorded_is_lost_or_doubled(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_ten_failovers_with_the_kill_at_random_points(tmp_path, certs):
     seed = int(os.environ.get("ARGOS_FAILOVER_SEED", str(random.SystemRandom().randrange(10**6))))
     print(f"failover seeds from {seed}")
