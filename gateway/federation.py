@@ -80,6 +80,10 @@ class LocalNode:
     log_path: Path | None = None
     # Issue 19: a second process of one port (a standby) logs beside the first.
     log_name: str = "node.log"
+    # Set before init(): the node keeps its state in this PostgreSQL database (a libpq
+    # connection string without password, and the owner-only file holding it).
+    postgresql_dsn: str = ""
+    postgresql_password_file: Path | None = None
 
     @property
     def endpoint(self) -> str:
@@ -138,11 +142,20 @@ class LocalNode:
                 str(node_certs / "key.pem"),
                 "--tls-ca",
                 str(self.certs / "ca.pem"),
+                *self._store_options(),
             ],
             check=True,
             capture_output=True,
             text=True,
         )
+
+    def _store_options(self) -> list[str]:
+        if not self.postgresql_dsn:
+            return []
+        options = ["--postgresql-dsn", self.postgresql_dsn]
+        if self.postgresql_password_file is not None:
+            options += ["--postgresql-password-file", str(self.postgresql_password_file)]
+        return options
 
     def start(self) -> None:
         self.launch()

@@ -46,15 +46,28 @@ def audit_verify(home: Path, token_file: Path | None) -> None:
     sys.exit(EXIT_INTEGRITY)
 
 
+_FILTERS = ("action", "object_type", "object_id", "actor", "since", "until")
+
+
 @node_command(audit, "list")
 @click.option("--after", type=int, default=0)
 @click.option("--limit", type=int, default=100)
+@click.option("--action", default="", help="This action, or a family: 'agreement.'.")
+@click.option("--object-type", default="")
+@click.option("--object-id", default="")
+@click.option("--actor", default="", help="The user (or node) who acted.")
+@click.option("--since", default="", help="UTC, as precise as wanted: 2026-12-03T16:40.")
+@click.option("--until", default="", help="UTC, inclusive at its precision: 2026-12-03.")
 @json_option
-def audit_list(home: Path, token_file: Path | None, after: int, limit: int, as_json: bool) -> None:
-    """List audit records (reading the log is itself recorded)."""
-    r = admin_client(home, token_file).call(
-        "ListAuditRecords", pb.ListAuditRecordsRequest(after_seq=after, limit=limit)
+def audit_list(
+    home: Path, token_file: Path | None, after: int, limit: int, as_json: bool, **filters: str
+) -> None:
+    """List audit records, filtered by the node when asked (reading the log is itself
+    recorded)."""
+    request = pb.ListAuditRecordsRequest(
+        after_seq=after, limit=limit, **{k: filters[k] for k in _FILTERS}
     )
+    r = admin_client(home, token_file).call("ListAuditRecords", request)
     echo_each(r.records, as_json, as_dict=message_dict, each=_print_record)
 
 

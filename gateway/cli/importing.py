@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
@@ -87,6 +87,18 @@ def fill_entry(entry: pb.HotlistEntry, row: dict) -> None:
         raise ValueError("expires_at/valid_from is not an ISO 8601 date or time") from None
 
 
+def fill_row(out: pb.ImportRow, row: dict | str) -> None:
+    """One read line as an import row: its entry, or the reason it could not be read."""
+    if isinstance(row, str):
+        out.parse_error = row
+        return
+    try:
+        fill_entry(out.entry, row)
+    except ValueError as exc:
+        out.ClearField("entry")
+        out.parse_error = str(exc)
+
+
 def read_chunks(path: Path, size: int) -> Iterator[pb.ImportEntriesRequest]:
     """The file's data lines as import requests of `size` rows: each row an entry or a
     parse error, with its line number. A bad line never stops the rest of the file
@@ -95,15 +107,7 @@ def read_chunks(path: Path, size: int) -> Iterator[pb.ImportEntriesRequest]:
     request = pb.ImportEntriesRequest()
     rows = request.rows.rows
     for line, row in lines:
-        out = rows.add(line=line)
-        if isinstance(row, str):
-            out.parse_error = row
-        else:
-            try:
-                fill_entry(out.entry, row)
-            except ValueError as exc:
-                out.ClearField("entry")
-                out.parse_error = str(exc)
+        fill_row(rows.add(line=line), row)
         if len(rows) == size:
             yield request
             request = pb.ImportEntriesRequest()
@@ -114,15 +118,21 @@ def read_chunks(path: Path, size: int) -> Iterator[pb.ImportEntriesRequest]:
 
 def _csv(path: Path) -> Iterator[tuple[int, dict | str]]:
     with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        if reader.fieldnames is None:
-            return
-        reader.fieldnames = [h.strip() for h in reader.fieldnames]
-        for row in reader:
-            if None in row:
-                yield reader.line_num, "more fields than the header has"
-            else:
-                yield reader.line_num, row
+        yield from csv_rows(f)
+
+
+def csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict | str]]:
+    """(line number, columns by header name, or why the line cannot be read) of CSV
+    text with a header row; also what the console's import page reads."""
+    reader = csv.DictReader(lines)
+    if reader.fieldnames is None:
+        return
+    reader.fieldnames = [h.strip() for h in reader.fieldnames]
+    for row in reader:
+        if None in row:
+            yield reader.line_num, "more fields than the header has"
+        else:
+            yield reader.line_num, row
 
 
 def _jsonl(path: Path) -> Iterator[tuple[int, dict | str]]:

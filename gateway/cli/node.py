@@ -42,6 +42,16 @@ from gateway.wire.argos.v1 import confirmations_pb2 as cpb
     help="CA certificate that issued this node's certificate.",
 )
 @click.option("--admin-user", default="admin", show_default=True)
+@click.option(
+    "--postgresql-dsn",
+    help="Keep the node's state in this PostgreSQL database (a libpq connection string "
+    "without password) instead of node.sqlite.",
+)
+@click.option(
+    "--postgresql-password-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Owner-only file holding the PostgreSQL password (with --postgresql-dsn).",
+)
 def init(
     home: Path,
     node_id: str,
@@ -51,13 +61,22 @@ def init(
     tls_key: Path,
     tls_ca: Path,
     admin_user: str,
+    postgresql_dsn: str | None,
+    postgresql_password_file: Path | None,
 ) -> None:
     """Create a node folder: config, a new Ed25519 signing key, the database and a first
     admin user whose token is written to HOME/admin.token (owner-only)."""
     from gateway.bootstrap import build_application
     from gateway.node.config import write_private
+    from gateway.node.postgres_settings import PostgresSettings
 
     try:
+        postgresql = None
+        if postgresql_dsn is not None or postgresql_password_file is not None:
+            postgresql = PostgresSettings(
+                dsn=postgresql_dsn or "", password_file=postgresql_password_file
+            )
+            postgresql.conninfo()  # the password file is there and owner-only
         config = init_node_home(
             home,
             node_id=node_id,
@@ -66,6 +85,7 @@ def init(
             tls_cert=tls_cert,
             tls_key=tls_key,
             tls_ca=tls_ca,
+            postgresql=postgresql,
         )
         key = load_signing_key(config)
         app = build_application(config)

@@ -106,8 +106,9 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 async def refusal_page(request: Request, status: int) -> Response:
-    """The CSRF check's 403 page."""
-    return error_page(request, status, translate(request)("error.csrf"))
+    """The CSRF check's 403 page, and its 413 page for a body over its limit."""
+    t = translate(request)
+    return error_page(request, status, t("error.too_large" if status == 413 else "error.csrf"))
 
 
 def create_app(config: ConsoleConfig) -> Starlette:

@@ -3,7 +3,9 @@
 1. Security headers on every response, pages, redirects, errors and static files alike
    (SecurityHeaders wraps the whole application, outside Starlette's error handling).
 2. CSRF: every POST, PUT, PATCH and DELETE carries a token, in the form field
-   `csrf_token` or the `X-CSRF-Token` header, or is refused 403 before any handler runs.
+   `csrf_token` (of an urlencoded form, or of a multipart one: a file upload) or the
+   `X-CSRF-Token` header, or is refused 403 before any handler runs. A body over
+   MAX_BODY_BYTES is refused 413, with a page saying so.
 
 The token is HMAC-SHA256 over the session token under a key of this console process
 (never stored, nothing to keep in step with the node; a console restart only makes open
@@ -16,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from urllib.parse import parse_qsl
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("argos.console")
@@ -120,8 +123,9 @@ Refusal = Callable[[Request, int], Awaitable[Response]]
 class CsrfCheck:
     """Refuses a state-changing request without a fitting token (403, logged without
     the token), before the application sees it. The posted body is read here once
-    (at most MAX_BODY_BYTES): a form is parsed into request.state.form, which
-    web.form() returns, and the body is handed on unchanged."""
+    (at most MAX_BODY_BYTES): a form's text fields (urlencoded or multipart) are
+    parsed into request.state.form, which web.form() returns, and the body is handed
+    on unchanged (a page reads an uploaded file from it with request.form())."""
 
     def __init__(self, app: ASGIApp, key: bytes, refuse: Refusal) -> None:
         self.app = app
@@ -135,12 +139,16 @@ class CsrfCheck:
         request = Request(scope)
         body = await _read_body(receive, MAX_BODY_BYTES)
         if body is None:
-            await PlainTextResponse("request too large", status_code=413)(scope, receive, send)
+            response = await self.refuse(request, 413)
+            await response(scope, receive, send)
             return
         headers = Headers(scope=scope)
         form: dict[str, str] = {}
-        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        content_type = headers.get("content-type", "")
+        if content_type.startswith("application/x-www-form-urlencoded"):
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        elif content_type.startswith("multipart/form-data"):
+            form = await multipart_fields(headers, body)
         given = headers.get(CSRF_HEADER) or form.get(CSRF_FIELD, "")
         if not token_fits(given, expected_tokens(self.key, request.cookies)):
             log.warning(
@@ -155,6 +163,25 @@ class CsrfCheck:
         form.pop(CSRF_FIELD, None)
         scope.setdefault("state", {})["form"] = form
         await self.app(scope, _replay(body, receive), send)
+
+
+async def multipart_fields(headers: Headers, body: bytes) -> dict[str, str]:
+    """The text fields of a multipart/form-data body (a file upload's form), read by
+    the parser Starlette uses; files are left to the page. A body that is not valid
+    multipart has no fields, so its request carries no token and is refused."""
+
+    async def stream() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    parser = MultiPartParser(headers, stream(), max_part_size=MAX_BODY_BYTES)
+    try:
+        parsed = await parser.parse()
+    except MultiPartException:
+        return {}
+    try:
+        return {name: value for name, value in parsed.multi_items() if isinstance(value, str)}
+    finally:
+        await parsed.close()
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -265,9 +265,21 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
     @grpc_method()
     def ListAuditRecords(self, request, context):
         records = self._app.administration.audit_records(
-            self._caller(context), request.after_seq, request.limit
+            self._caller(context),
+            request.after_seq,
+            request.limit,
+            wire.audit_query_from_pb(request),
+            before_seq=request.before_seq,
+            newest_first=request.newest_first,
         )
         return pb.ListAuditRecordsResponse(records=[wire.audit_record_pb(r) for r in records])
+
+    @grpc_method()
+    def GetAuditStatistics(self, request, context):
+        stats = self._app.administration.audit_statistics(
+            self._caller(context), wire.audit_query_from_pb(request)
+        )
+        return wire.audit_statistics_pb(stats)
 
     @grpc_method()
     def VerifyAudit(self, request, context):
@@ -353,6 +365,7 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             keep_good=options.keep_good,
             source=options.source,
             justification=options.justification,
+            dry_run=options.dry_run,
         )
         return pb.ImportEntriesResponse(
             accepted=result.accepted,

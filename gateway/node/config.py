@@ -331,8 +331,11 @@ def init_node_home(
     tls_cert: Path,
     tls_key: Path,
     tls_ca: Path,
+    postgresql: PostgresSettings | None = None,
 ) -> NodeConfig:
-    """Create the node folder, config and a fresh Ed25519 signing key."""
+    """Create the node folder, config and a fresh Ed25519 signing key. With
+    `postgresql` (checked before anything is written), the node keeps its state in that
+    PostgreSQL database instead of node.sqlite."""
     check_node_id(node_id)
     for p in (tls_cert, tls_key, tls_ca):
         if not p.is_file():
@@ -357,6 +360,13 @@ def init_node_home(
     }
     # JSON string escaping is valid TOML basic-string escaping.
     text = "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+    if postgresql is not None:
+        # An inline table: top-level settings appended later stay top-level.
+        table = {"dsn": postgresql.dsn, "pool_size": postgresql.pool_size}
+        if postgresql.password_file is not None:
+            table["password_file"] = str(postgresql.password_file.resolve())
+        inline = ", ".join(f"{k} = {json.dumps(v)}" for k, v in table.items())
+        text += f'store = "postgresql"\npostgresql = {{ {inline} }}\n'
     (home / CONFIG_FILE).write_text("# Argos node configuration\n" + text)
     return load_config(home)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import structlog
 
 from gateway.domain.agreement import AgreementState
 from gateway.domain.audit import AuditRecord, ChainBreak
+from gateway.domain.audit_query import AuditQuery
 from gateway.domain.errors import (
     AgreementViolation,
     ArgosError,
@@ -32,6 +33,15 @@ from gateway.services.users import UserService
 log = structlog.get_logger(__name__)
 
 BOOTSTRAP = Caller("system", "init")
+
+
+@dataclass(frozen=True)
+class AuditStatistics:
+    """Counts of audit records (issue 18): in all, per action, per (actor kind, actor)."""
+
+    total: int
+    by_action: tuple[tuple[str, int], ...]
+    by_actor: tuple[tuple[str, str, int], ...]
 
 
 class AdministrationService:
@@ -245,20 +255,56 @@ class AdministrationService:
     # -- audit ------------------------------------------------------------------------------
 
     @requires(Action.AUDIT_READ)
-    def audit_records(self, caller: Caller, after_seq: int, limit: int) -> list[AuditRecord]:
+    def audit_records(
+        self,
+        caller: Caller,
+        after_seq: int,
+        limit: int,
+        query: AuditQuery | None = None,
+        *,
+        before_seq: int = 0,
+        newest_first: bool = False,
+    ) -> list[AuditRecord]:
+        """Records in the order appended from `after_seq`; with a query (issue 18) only
+        those it asks for, and newest first (before `before_seq`) when asked."""
+        filtered = query is not None and query != AuditQuery()
         with self._ctx.store.write() as uow:
-            records = uow.audit.records(after_seq, limit or 1000)
+            if filtered or before_seq or newest_first:
+                records = uow.audit.find(
+                    query or AuditQuery(),
+                    after_seq=after_seq,
+                    before_seq=before_seq,
+                    newest_first=newest_first,
+                    limit=limit or 1000,
+                )
+            else:
+                records = uow.audit.records(after_seq, limit or 1000)
+            details: dict = {"after_seq": after_seq, "count": len(records)}
+            if before_seq:
+                details["before_seq"] = before_seq
+            if query is not None:
+                details.update(query.details())
             # Reading the log is itself a consultation worth recording.
+            self._ctx.record(caller, "audit.read", "audit", "log", uow=uow, details=details)
+            uow.commit()
+        return records
+
+    @requires(Action.AUDIT_READ)
+    def audit_statistics(self, caller: Caller, query: AuditQuery) -> AuditStatistics:
+        """How many records per action and per actor `query` (a period, usually) holds:
+        counted by the store over the whole log, the reading itself audited."""
+        with self._ctx.store.write() as uow:
+            total, by_action, by_actor = uow.audit.counts(query)
             self._ctx.record(
                 caller,
-                "audit.read",
+                "audit.statistics",
                 "audit",
                 "log",
                 uow=uow,
-                details={"after_seq": after_seq, "count": len(records)},
+                details={"count": total, **query.details()},
             )
             uow.commit()
-        return records
+        return AuditStatistics(total, tuple(by_action), tuple(by_actor))
 
     @requires(Action.AUDIT_READ)
     def verify_audit(self, caller: Caller) -> tuple[int, ChainBreak | None]:
@@ -278,6 +324,8 @@ class AdministrationService:
             raise InvalidInput("a backup needs a justification (it is audited)")
         if self._backups is None:
             raise InvalidInput("this node has no backup folder")
+        if self._ctx.store.copy_refusal is not None:
+            raise InvalidInput(self._ctx.store.copy_refusal)  # nothing recorded: no backup
         folder = self._backups
         folder.mkdir(mode=0o700, exist_ok=True)
         os.chmod(folder, 0o700)

@@ -24,6 +24,8 @@ from gateway.services.ports import UnitOfWork
 log = structlog.get_logger(__name__)
 
 MAX_REPORTED_ERRORS = 1000
+# Entries read per store page while looking for entries of one status (see _page_of).
+STATUS_SCAN_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -156,10 +158,9 @@ class HotlistService:
     @requires(Action.HOTLIST_READ)
     def page(self, caller: Caller, after: str, limit: int, status: str = "") -> list[EntryView]:
         now = self._ctx.now()
+        limit = limit or 100
         with self._ctx.store.write() as uow:
-            entries = uow.own_entries.page(after, limit or 100)
-            if status:
-                entries = [e for e in entries if e.status(now).value == status]
+            entries = self._page_of(uow, after, limit, status, now)
             views = [EntryView(e, uow.own_entries.created_by(e.entry_id) or "") for e in entries]
             self._ctx.record(
                 caller,
@@ -172,6 +173,27 @@ class HotlistService:
             uow.commit()
         return views
 
+    @staticmethod
+    def _page_of(
+        uow: UnitOfWork, after: str, limit: int, status: str, now: datetime
+    ) -> list[HotlistEntry]:
+        """Up to `limit` entries after `after` in entry id order, of `status` if one is
+        asked for. A status depends on the time (an entry expires by itself), so the
+        store cannot select by it: the store's pages are read on until `limit` entries
+        of that status are found or the list ends (a filter applied to one page alone
+        would return short or empty pages while later entries match)."""
+        if not status:
+            return uow.own_entries.page(after, limit)
+        found: list[HotlistEntry] = []
+        step = max(limit, STATUS_SCAN_PAGE)
+        while len(found) < limit:
+            batch = uow.own_entries.page(after, step)
+            found += [e for e in batch if e.status(now).value == status]
+            if len(batch) < step:
+                break
+            after = batch[-1].entry_id
+        return found[:limit]
+
     @requires(Action.HOTLIST_MANAGE)
     def import_rows(
         self,
@@ -181,16 +203,30 @@ class HotlistService:
         keep_good: bool,
         source: str,
         justification: str,
+        dry_run: bool = False,
     ) -> ImportResult:
         """Check and store rows (line, draft or parse error) in one transaction: all or
-        nothing, unless keep_good asks to keep the valid rows."""
+        nothing, unless keep_good asks to keep the valid rows. A dry run checks every
+        row the same way and stores none (accepted: the rows that would be); the check
+        itself is audited, by counts."""
         result = ImportResult()
         with self._ctx.store.write() as uow:
             for chunk in chunks:
                 good = list(self._checked(chunk, result))
-                uow.own_entries.save(good, caller.name)
+                if not dry_run:
+                    uow.own_entries.save(good, caller.name)
                 result.accepted += len(good)
-            if result.rejected and not keep_good:
+            if dry_run:
+                self._ctx.record(
+                    caller,
+                    "hotlist.import_check",
+                    "hotlist",
+                    source or "import",
+                    uow=uow,
+                    details={"accepted": result.accepted, "rejected": result.rejected},
+                )
+                uow.commit()
+            elif result.rejected and not keep_good:
                 result.accepted = 0  # all or nothing: leaving without commit undoes it
             else:
                 self._ctx.record(

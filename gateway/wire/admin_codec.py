@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from gateway.domain.agreement import Agreement, AgreementState
 from gateway.domain.audit import AuditRecord
+from gateway.domain.audit_query import AuditQuery
 from gateway.domain.confirmations import RequestKind, State, Urgency
 from gateway.domain.hits import MatchKind, ObservedHit
 from gateway.domain.keychain import ChainKey, key_fingerprint
@@ -16,6 +17,7 @@ from gateway.domain.partners import Partner
 from gateway.domain.roles import Role, User
 from gateway.domain.times import from_epoch_ms, parse_time_text
 from gateway.domain.users import Standing, standing
+from gateway.services.administration import AuditStatistics
 from gateway.services.alerts import Alert, ConfirmationNotice, FeedNotice, Notice
 from gateway.services.confirmations import AnswerDraft, ConfirmationView, RequestDraft
 from gateway.services.hits import HitView
@@ -208,6 +210,22 @@ def audit_record_pb(r: AuditRecord) -> pb.AuditRecord:
         details_json=json.dumps(dict(r.details), sort_keys=True),
         prev_hash=r.prev_hash,
         hash=r.hash,
+    )
+
+
+def audit_query_from_pb(
+    request: pb.ListAuditRecordsRequest | pb.GetAuditStatisticsRequest,
+) -> AuditQuery:
+    """The filters of a request (a statistics request has only the period)."""
+    names = ("action", "object_type", "object_id", "actor", "since", "until")
+    return AuditQuery(**{n: getattr(request, n).strip() for n in names if hasattr(request, n)})
+
+
+def audit_statistics_pb(stats: AuditStatistics) -> pb.GetAuditStatisticsResponse:
+    return pb.GetAuditStatisticsResponse(
+        total=stats.total,
+        by_action=[pb.AuditCount(key=a, count=n) for a, n in stats.by_action],
+        by_actor=[pb.AuditCount(key=a, count=n, actor_kind=k) for k, a, n in stats.by_actor],
     )
 
 

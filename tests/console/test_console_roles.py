@@ -21,6 +21,7 @@ from starlette.routing import Route
 from gateway.console import screens
 from gateway.console.screens.agreement_terms import DEFAULTS
 from tests.console.conftest import ConsoleClient, Port
+from tests.console.investigator_support import csv_of, put_candidate, review_day
 from tests.console.screens_support import add_entry, camera_read, submit_reads, wait_until
 from tests.integration.hotlist_support import received
 
@@ -32,6 +33,9 @@ INVESTIGATOR = frozenset({"investigator"})
 AGREEMENT_READERS = frozenset({"admin", "auditor", "investigator"})
 ADMIN = frozenset({"admin"})
 AUDITORS = frozenset({"auditor", "admin"})
+PARTNER_READERS = frozenset({"admin", "auditor"})
+HOTLIST_READERS = frozenset({"investigator", "auditor"})
+ISC_READERS = frozenset({"investigator", "auditor"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class Row:
     path: Callable[[dict], str]
     form: Callable[[dict], dict[str, str]] = field(default=lambda w: {})
     stream: bool = False
+    # A file upload (multipart): {field: (file name, content)} beside the form.
+    files: Callable[[dict], dict[str, tuple[str, bytes]]] | None = None
     # What a refused request must leave as it was (read through the CLI).
     unchanged: Callable[[dict], object] | None = None
 
@@ -59,6 +65,33 @@ def _request_state(key: str) -> Callable[[dict], object]:
         return shown["state"]
 
     return state
+
+
+def _user_state(key: str) -> Callable[[dict], object]:
+    def state(w: dict) -> object:
+        users = w["terneuzen"].node.json("user", "list")
+        return next(u["state"] for u in users if u["name"] == w[key])
+
+    return state
+
+
+def _open_sessions(key: str) -> Callable[[dict], object]:
+    return lambda w: len(w["terneuzen"].node.json("sessions", "list", "--user", w[key]))
+
+
+def _credentials_set(key: str) -> Callable[[dict], object]:
+    """The node records each setting of credentials; the log is the witness here (the
+    credentials themselves are not readable, by design)."""
+
+    def count(w: dict) -> object:
+        records = w["terneuzen"].audit("--limit", "100000")
+        return sum(
+            1
+            for r in records
+            if r["action"] == "session.credentials_set" and r.get("object_id") == w[key]
+        )
+
+    return count
 
 
 TABLE: dict[tuple[str, str], Row] = {
@@ -154,12 +187,167 @@ TABLE: dict[tuple[str, str], Row] = {
             if a["agreement_id"] == w["to_amend"]
         ],
     ),
+    ("GET", "/agreements/{agreement_id}/versions"): Row(
+        AGREEMENT_READERS, "agreement.read", lambda w: f"/agreements/{w['shared']}/versions"
+    ),
+    ("GET", "/partners"): Row(PARTNER_READERS, "partner.read", lambda w: "/partners"),
+    ("GET", "/users"): Row(ADMIN, "user.manage", lambda w: "/users"),
+    ("GET", "/users/{name}"): Row(ADMIN, "user.manage", lambda w: f"/users/{w['target']}"),
+    ("POST", "/users/{name}/sessions/end"): Row(
+        ADMIN,
+        "user.manage",
+        lambda w: f"/users/{w['target']}/sessions/end",
+        lambda w: {"justification": "roles test"},
+        unchanged=_open_sessions("target"),
+    ),
+    ("POST", "/users/{name}/credentials"): Row(
+        ADMIN,
+        "user.manage",
+        lambda w: f"/users/{w['target']}/credentials",
+        lambda w: {
+            "password": "roles-test-password",
+            "password_again": "roles-test-password",
+            "new_totp_secret": "yes",
+        },
+        unchanged=_credentials_set("target"),
+    ),
+    ("POST", "/users/{name}/state"): Row(
+        ADMIN,
+        "user.manage",
+        lambda w: f"/users/{w['target']}/state",
+        lambda w: {"kind": "disable", "justification": "roles test"},
+        unchanged=_user_state("target"),
+    ),
     ("GET", "/audit"): Row(AUDITORS, "audit.read", lambda w: "/audit"),
+    ("GET", "/audit/stats"): Row(AUDITORS, "audit.read", lambda w: "/audit/stats"),
     ("GET", "/audit/object/{object_type}/{object_id:path}"): Row(
         AUDITORS, "audit.read", lambda w: f"/audit/object/agreement/{w['shared']}"
     ),
     ("POST", "/audit/verify"): Row(AUDITORS, "audit.read", lambda w: "/audit/verify"),
 }
+
+
+def _entry_state(key: str) -> Callable[[dict], object]:
+    def state(w: dict) -> object:
+        shown = w["terneuzen"].node.json("hotlist", "show", w[key], token_file=w["ines"])
+        return shown["status"], shown["version"]
+
+    return state
+
+
+def _own_plates(w: dict) -> list[str]:
+    listed = w["terneuzen"].node.json("hotlist", "list", "--limit", "10000", token_file=w["ines"])
+    return sorted(e["plate_normalised"] for e in listed)
+
+
+def _candidate_state(key: str) -> Callable[[dict], object]:
+    def state(w: dict) -> object:
+        shown = w["terneuzen"].node.json("isc", "candidates", "show", w[key], token_file=w["ines"])
+        return shown["state"]
+
+    return state
+
+
+def _entry_form(plate: str) -> Callable[[dict], dict[str, str]]:
+    return lambda w: {
+        "plate": plate,
+        "country": "B",
+        "category": "stolen_vehicle",
+        "action": "discreet_check",
+        "case_reference": "PV-TNZ-ROLES",
+        "expires_at": review_day(),
+        "justification": "roles test",
+    }
+
+
+def _import_csv(plate: str) -> str:
+    return csv_of(f"{plate},B,stolen_vehicle,report_only,{review_day()},PV-TNZ-ROLES")
+
+
+def _promotion(w: dict) -> dict[str, str]:
+    return {
+        "category": "stolen_vehicle",
+        "action": "specific_check",
+        "purpose": "criminal_investigation",
+        "case_reference": "PV-TNZ-ROLES",
+        "expires_at": review_day(),
+        "justification": "roles test",
+    }
+
+
+TABLE.update(
+    {
+        # The investigator's own hotlist, its import and the ISC candidates. The form
+        # pages without data are the console's shortcut (nothing of the node's to
+        # refuse); everything else is the node's to refuse and record.
+        ("GET", "/entries"): Row(HOTLIST_READERS, "hotlist.read", lambda w: "/entries"),
+        ("POST", "/entries"): Row(
+            INVESTIGATOR,
+            "hotlist.manage",
+            lambda w: "/entries",
+            _entry_form("1-ROL-599"),
+            unchanged=_own_plates,
+        ),
+        ("GET", "/entries/new"): Row(INVESTIGATOR, None, lambda w: "/entries/new"),
+        ("GET", "/entries/import"): Row(INVESTIGATOR, None, lambda w: "/entries/import"),
+        ("POST", "/entries/import/preview"): Row(
+            INVESTIGATOR,
+            "hotlist.manage",
+            lambda w: "/entries/import/preview",
+            files=lambda w: {"file": ("roles.csv", _import_csv("1-ROL-598").encode())},
+        ),
+        ("POST", "/entries/import"): Row(
+            INVESTIGATOR,
+            "hotlist.manage",
+            lambda w: "/entries/import",
+            lambda w: {
+                "csv": _import_csv("1-ROL-597"),
+                "source": "roles.csv",
+                "justification": "roles test",
+            },
+            unchanged=_own_plates,
+        ),
+        ("GET", "/entries/{entry_id}"): Row(
+            HOTLIST_READERS, "hotlist.read", lambda w: f"/entries/{w['own_entry']}"
+        ),
+        ("GET", "/entries/{entry_id}/edit"): Row(
+            INVESTIGATOR, None, lambda w: f"/entries/{w['own_entry']}/edit"
+        ),
+        ("POST", "/entries/{entry_id}"): Row(
+            INVESTIGATOR,
+            # The page reads the entry first: an auditor may, and is refused the change.
+            {"auditor": "hotlist.manage", "*": "hotlist.read"},
+            lambda w: f"/entries/{w['own_entry']}",
+            _entry_form("1-ROL-596"),
+            unchanged=_entry_state("own_entry"),
+        ),
+        ("POST", "/entries/{entry_id}/withdraw"): Row(
+            INVESTIGATOR,
+            "hotlist.manage",
+            lambda w: f"/entries/{w['entry_to_withdraw']}/withdraw",
+            lambda w: {"justification": "roles test"},
+            unchanged=_entry_state("entry_to_withdraw"),
+        ),
+        ("GET", "/isc/candidates"): Row(ISC_READERS, "isc.read", lambda w: "/isc/candidates"),
+        ("GET", "/isc/candidates/{candidate_id}"): Row(
+            ISC_READERS, "isc.read", lambda w: f"/isc/candidates/{w['candidate']}"
+        ),
+        ("POST", "/isc/candidates/{candidate_id}/promote"): Row(
+            INVESTIGATOR,
+            "isc.promote",
+            lambda w: f"/isc/candidates/{w['to_promote']}/promote",
+            _promotion,
+            unchanged=_candidate_state("to_promote"),
+        ),
+        ("POST", "/isc/candidates/{candidate_id}/dismiss"): Row(
+            INVESTIGATOR,
+            "isc.promote",
+            lambda w: f"/isc/candidates/{w['to_dismiss']}/dismiss",
+            lambda w: {"reason": "roles test"},
+            unchanged=_candidate_state("to_dismiss"),
+        ),
+    }
+)
 
 # The core's placeholder homes: one page per role, no data, a console shortcut.
 PLACEHOLDERS = {("GET", f"/{role}") for role in ROLES}
@@ -261,8 +449,24 @@ def world(ports):
             ),
             what="Gent's request to arrive",
         )
+    # Whose sessions, credentials and access the /users rows act on: a person of their
+    # own, signed in once so there is a session to end.
+    target = terneuzen.new_person("operator")
+    signed = ConsoleClient(terneuzen, "192.0.2.39")
+    try:
+        assert signed.sign_in(target).status == 303
+    finally:
+        signed.close()
+    own_entry = add_entry(terneuzen.node, ines, "1-ROL-595", "B")
+    entry_to_withdraw = add_entry(terneuzen.node, ines, "1-ROL-594", "B")
     return {
+        "own_entry": own_entry,
+        "entry_to_withdraw": entry_to_withdraw,
+        "candidate": put_candidate(terneuzen.node, "1-ROL-593", "BE"),
+        "to_promote": put_candidate(terneuzen.node, "1-ROL-592", "BE"),
+        "to_dismiss": put_candidate(terneuzen.node, "1-ROL-591", "BE"),
         "terneuzen": terneuzen,
+        "target": target.user,
         "ines": ines,
         "hit": hit,
         "shared": shared,
@@ -323,6 +527,9 @@ def test_each_role_may_do_what_the_node_allows_and_nothing_else(world, ports):
                     status = _stream_status(client, path)
                 elif method == "GET":
                     status = client.get(path).status
+                elif row.files:
+                    data = {**row.form(world), "csrf_token": client.csrf_token()}
+                    status = client.request("POST", path, data=data, files=row.files(world)).status
                 else:
                     status = client.post(path, row.form(world)).status
                 if role in row.allowed:

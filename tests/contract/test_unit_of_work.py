@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 
+from gateway.domain.errors import InvalidInput
 from gateway.domain.roles import Role, User
 from gateway.services.ports import Store, UnitOfWork
 from tests.contract.samples import START
@@ -262,13 +263,24 @@ def test_the_store_clock_stamps_what_the_store_stamps(store, clock):
 
 
 def test_copy_to_writes_a_new_file_while_a_write_is_open(store, tmp_path):
+    """A store copies itself to a file, or (PostgreSQL: its own tools back it up) says
+    why not in copy_refusal and refuses with that text, writing nothing and leaving
+    the open write as it was."""
     with store.write() as uow:
         add_user(uow, "ivan")
         uow.commit()
     target = tmp_path / "copy"
     with store.write() as uow:
         add_user(uow, "ines")
-        store.copy_to(target)
+        if store.copy_refusal is None:
+            store.copy_to(target)
+        else:
+            with pytest.raises(InvalidInput) as refused:
+                store.copy_to(target)
+            assert str(refused.value) == store.copy_refusal
         uow.commit()
-    assert target.is_file() and target.stat().st_size > 0
+    if store.copy_refusal is None:
+        assert target.is_file() and target.stat().st_size > 0
+    else:
+        assert not target.exists()
     assert committed_names(store) == ["ines", "ivan"]

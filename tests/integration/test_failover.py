@@ -14,7 +14,6 @@ first hit delivered by the new active node) is printed as failover_takeover_s.""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -72,43 +71,11 @@ def pg_pair(tmp_path_factory):
     pair.stop()
 
 
-def put_on_postgresql(node: LocalNode, pg: PgPair) -> None:
-    """Turn a folder `argos init` made into one on PostgreSQL: node.toml names the
-    database (the password in an owner-only file beside it), and the first admin and
-    its token are made there as `argos init` makes them."""
-    from gateway.bootstrap import build_application
-    from gateway.node.config import load_config
-
-    for leftover in node.home.glob("node.sqlite*"):
-        leftover.unlink()
-    password = node.home / "pg.password"
-    shutil.copyfile(pg.primary.password_file, password)
-    password.chmod(0o600)
-    configure(node, **NODE_SETTINGS, store="postgresql")
-    with (node.home / "node.toml").open("a") as f:
-        f.write(
-            f"\n[postgresql]\ndsn = {json.dumps(pg.dsn())}\n"
-            'password_file = "pg.password"\npool_size = 4\n'
-        )
-    app = build_application(load_config(node.home))
-    try:
-        token = app.administration.initialise("admin")
-    finally:
-        app.close()
-    (node.home / "admin.token").unlink()
-    fd = os.open(node.home / "admin.token", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(token + "\n")
-
-
 def second_node_of(active: LocalNode, home: Path) -> LocalNode:
     """The port's other machine: a copy of the folder's identity (keys, certificates,
-    token master, node.toml), its own admin socket and log, the same address."""
-    shutil.copytree(
-        active.home,
-        home,
-        ignore=shutil.ignore_patterns("node.sqlite*", "admin.sock", "*.log", "*.lease"),
-    )
+    token master, node.toml naming the same database and password file), its own admin
+    socket and log, the same address."""
+    shutil.copytree(active.home, home, ignore=shutil.ignore_patterns("admin.sock", "*.log"))
     return LocalNode(active.node_id, home, active.certs, port=active.port)
 
 
@@ -231,9 +198,13 @@ def failover_once(workdir: Path, certs: Path, pg: PgPair, seed: int) -> float:
     gent_b = None
     try:
         federation.ensure_certs()
+        password = workdir / "pg.password"
+        shutil.copyfile(pg.primary.password_file, password)
+        password.chmod(0o600)
+        gent.postgresql_dsn, gent.postgresql_password_file = pg.dsn(), password
         for node in (gent, terneuzen, antwerpen):
             node.init()
-        put_on_postgresql(gent, pg)
+        configure(gent, **NODE_SETTINGS)
         for node in (terneuzen, antwerpen):
             configure(node, outbox_max_backoff_s=1.0, feed_heartbeat_s=1.0)
         for node in (gent, terneuzen, antwerpen):

@@ -144,3 +144,13 @@ def terms_view(d: apb.AgreementDocument) -> list[tuple[str, str]]:
         ("terms.onward_sharing", "yes" if d.onward_sharing else "no"),
         ("terms.handling_code", d.handling_code or "—"),
     ]
+
+
+def compare(
+    older: list[tuple[str, str]], newer: list[tuple[str, str]]
+) -> list[tuple[str, str, str, bool]]:
+    """(translation key, older value, newer value, changed) per term, in terms_view's
+    order; a term only one side has shows as changed."""
+    before, after = dict(older), dict(newer)
+    keys = [k for k, _ in newer] + [k for k, _ in older if k not in after]
+    return [(k, before.get(k, ""), after.get(k, ""), before.get(k) != after.get(k)) for k in keys]

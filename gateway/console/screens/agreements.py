@@ -2,8 +2,9 @@
 one agreement with our node's fingerprint beside the one the partner's administrator
 reads out on the phone (typed in, compared group by group), its terms and signers;
 propose, accept (countersign), amend, suspend, resume, revoke as AdminService offers
-them. Accepting, amending and changing the status need a fresh session: the node
-answers "reauthentication required" and web.call sends the person to /reauth and back.
+them; two versions side by side (/agreements/<id>/versions), the changed terms marked.
+Accepting, amending and changing the status need a fresh session: the node answers
+"reauthentication required" and web.call sends the person to /reauth and back.
 
 The comparison of the typed fingerprint is a check of the person's intent made before
 the node is asked (the node's CountersignAgreement takes no fingerprint): a mismatch
@@ -238,6 +239,39 @@ async def amend(request: Request) -> Response:
     return RedirectResponse(f"/agreements/{a.document.agreement_id}", status_code=303)
 
 
+def _versions_query(request: Request, latest: int) -> tuple[int, int]:
+    """(older, newer) from ?a=&b=, by default the latest version and the one before."""
+    newer = _version(request.query_params.get("b")) or latest
+    older = _version(request.query_params.get("a")) or max(newer - 1, 1)
+    newer, older = min(max(newer, 1), latest), min(max(older, 1), latest)
+    return (older, newer) if older <= newer else (newer, older)
+
+
+@signed_in()
+async def versions_page(request: Request) -> Response:
+    """Two versions of an agreement side by side, the terms that differ marked (what an
+    amendment changes, before it is countersigned)."""
+    latest = await _agreement(request)
+    older, newer = _versions_query(request, latest.document.version)
+    node_id = _node_id(request)
+    views = []
+    for number in (older, newer):
+        a = latest if number == latest.document.version else await _agreement(request, number)
+        views.append(agreement_view(a, node_id))
+    return render(
+        request,
+        "agreements/versions.html",
+        {
+            "left": views[0],
+            "right": views[1],
+            "rows": terms.compare(views[0]["terms"], views[1]["terms"]),
+            "numbers": list(range(1, latest.document.version + 1)),
+            "agreement_id": latest.document.agreement_id,
+            "partner": views[1]["partner"],
+        },
+    )
+
+
 ROUTES = [
     Route("/agreements", agreements_page, methods=["GET"]),
     Route("/agreements", propose, methods=["POST"]),
@@ -245,6 +279,7 @@ ROUTES = [
     Route("/agreements/{agreement_id}", agreement_page, methods=["GET"]),
     Route("/agreements/{agreement_id}/accept", accept, methods=["POST"]),
     Route("/agreements/{agreement_id}/status", change_status, methods=["POST"]),
+    Route("/agreements/{agreement_id}/versions", versions_page, methods=["GET"]),
     Route("/agreements/{agreement_id}/amend", amend_page, methods=["GET"]),
     Route("/agreements/{agreement_id}/amend", amend, methods=["POST"]),
 ]

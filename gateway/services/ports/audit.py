@@ -8,6 +8,7 @@ from typing import Protocol
 
 from gateway.domain.audit import AuditHead, AuditRecord
 from gateway.domain.audit_anchor import AuditAnchor
+from gateway.domain.audit_query import AuditQuery
 
 
 class AuditRepository(Protocol):
@@ -41,3 +42,20 @@ class AuditRepository(Protocol):
     def between(self, start: str, end: str) -> list[AuditRecord]:
         """The contiguous run of records from the first at or after `start` to the last
         before `end`. Raises ValueError when a stored record cannot be read back."""
+
+    def find(
+        self,
+        query: AuditQuery,
+        *,
+        after_seq: int = 0,
+        before_seq: int = 0,
+        newest_first: bool = False,
+        limit: int = 1000,
+    ) -> list[AuditRecord]:
+        """The records `query` asks for (gateway.domain.audit_query), after `after_seq`
+        and before `before_seq` (0: unbounded), in the order appended or newest first."""
+
+    def counts(
+        self, query: AuditQuery
+    ) -> tuple[int, list[tuple[str, int]], list[tuple[str, str, int]]]:
+        """Records `query` matches: the total, per action, per (actor kind, actor)."""

@@ -78,6 +78,11 @@ class UnitOfWork(Protocol):
 class Store(Protocol):
     """A node's database, whatever engine holds it."""
 
+    # Why this store cannot copy itself to a file (a PostgreSQL store is backed up with
+    # PostgreSQL's own tools), or None: `argos backup` refuses before it records a
+    # backup, and copy_to raises InvalidInput with this text.
+    copy_refusal: str | None
+
     def write(self) -> AbstractContextManager[UnitOfWork]: ...
 
     def read(self) -> AbstractContextManager[UnitOfWork]: ...

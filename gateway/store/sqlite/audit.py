@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from gateway.domain.audit import AuditHead, AuditRecord
 from gateway.domain.audit_anchor import AuditAnchor
+from gateway.domain.audit_query import AuditQuery
 
 if TYPE_CHECKING:
     from gateway.store.sqlite.unit_of_work import SqliteUnitOfWork
@@ -129,6 +130,89 @@ class SqliteAudit:
             return [_record(r) for r in rows]
         except (ValueError, TypeError, KeyError) as exc:
             raise ValueError(f"a record cannot be read: {exc}") from None
+
+    # -- reading with filters (issue 18) ----------------------------------------------------
+
+    def find(
+        self,
+        query: AuditQuery,
+        *,
+        after_seq: int = 0,
+        before_seq: int = 0,
+        newest_first: bool = False,
+        limit: int = 1000,
+    ) -> list[AuditRecord]:
+        """The records `query` asks for, after `after_seq` and before `before_seq` (0: no
+        bound), in the order appended or newest first; at most `limit`."""
+        where, params = _where(query)
+        if after_seq:
+            where.append("seq > ?")
+            params.append(after_seq)
+        if before_seq:
+            where.append("seq < ?")
+            params.append(before_seq)
+        order = "DESC" if newest_first else ""
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM audit {_clause(where)} ORDER BY id {order} LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        try:
+            return [_record(r) for r in rows]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"a record cannot be read: {exc}") from None
+
+    def counts(
+        self, query: AuditQuery
+    ) -> tuple[int, list[tuple[str, int]], list[tuple[str, str, int]]]:
+        """How many records `query` matches: in all, per action, per (actor kind, actor);
+        the largest counts first."""
+        where, params = _where(query)
+        clause = _clause(where)
+        total = self._conn.execute(f"SELECT count(*) FROM audit {clause}", params).fetchone()[0]
+        by_action = self._conn.execute(
+            f"SELECT action, count(*) AS n FROM audit {clause} GROUP BY action "
+            "ORDER BY n DESC, action",
+            params,
+        ).fetchall()
+        by_actor = self._conn.execute(
+            f"SELECT actor_kind, actor, count(*) AS n FROM audit {clause} "
+            "GROUP BY actor_kind, actor ORDER BY n DESC, actor_kind, actor",
+            params,
+        ).fetchall()
+        return (
+            total,
+            [(r[0], r[1]) for r in by_action],
+            [(r[0], r[1], r[2]) for r in by_actor],
+        )
+
+
+def _where(query: AuditQuery) -> tuple[list[str], list[object]]:
+    """gateway.domain.audit_query's rules as SQL conditions (the stored time form sorts
+    as text, so a shorter time is a bound at its own precision)."""
+    where: list[str] = []
+    params: list[object] = []
+    if query.action and query.action_family:
+        where.append("substr(action, 1, ?) = ?")
+        params += [len(query.action), query.action]
+    elif query.action:
+        where.append("action = ?")
+        params.append(query.action)
+    for column in ("object_type", "object_id", "actor"):
+        value = getattr(query, column)
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if query.since:
+        where.append("at >= ?")
+        params.append(query.since)
+    if query.until:
+        where.append("substr(at, 1, ?) <= ?")
+        params += [len(query.until), query.until]
+    return where, params
+
+
+def _clause(where: list[str]) -> str:
+    return ("WHERE " + " AND ".join(where)) if where else ""
 
 
 def _record(row: tuple) -> AuditRecord:

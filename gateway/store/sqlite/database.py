@@ -46,6 +46,8 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
 class SqliteStore:
     """The Store port over one SQLite file (see gateway.services.ports)."""
 
+    copy_refusal: str | None = None  # copy_to writes one self-contained file
+
     def __init__(self, path: Path, node_id: str, clock: Clock = utc_now) -> None:
         self.path = Path(path)
         self.node_id = node_id

@@ -77,18 +77,15 @@ class SqliteReceived:
         conn = self._conn
         agreement_id = state.agreement_id
         now = self._uow.now_text()
-        cur = conn.execute(
-            "INSERT INTO checkpoints (agreement_id, envelope, leaf_hashes, received_at, "
-            "agreement_version) VALUES (?, ?, ?, ?, ?)",
+        checkpoint_id = self._add_checkpoint(
             (
                 agreement_id,
                 codec.envelope_bytes(checkpoint_envelope),
                 b"".join(batch.leaf_hashes),
                 now,
                 batch.checkpoint.agreement_version,
-            ),
+            )
         )
-        checkpoint_id = cur.lastrowid
         held, held_fields = self._held(state, batch)
         k = batch.kept
         # What the match index must forget: entries held before this batch that it
@@ -170,6 +167,17 @@ class SqliteReceived:
             [row[4] for row in upserts],
             removed_fields,
         )
+
+    def _add_checkpoint(self, values: tuple) -> int:
+        """Store a checkpoint (agreement_id, envelope, leaf_hashes, received_at,
+        agreement_version); its id."""
+        cur = self._conn.execute(
+            "INSERT INTO checkpoints (agreement_id, envelope, leaf_hashes, received_at, "
+            "agreement_version) VALUES (?, ?, ?, ?, ?)",
+            values,
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
 
     def _insert_rows(self, rows: list[tuple]) -> None:
         """Insert many rows with a few multi-row statements rather than executemany: each

@@ -52,6 +52,19 @@ def _delete_in(conn: sqlite3.Connection, table: str, key: str, ids: Sequence) ->
 
 
 class SqliteRetention:
+    # The statements below that SQLite and PostgreSQL say differently (the PostgreSQL
+    # store's subclass gives its own): when an own entry left use, a count of the rows
+    # meeting a condition, and the replacing insert into the erased-entries ledger.
+    RETIRED = _RETIRED
+    REPLACE_ERASED = (
+        "INSERT OR REPLACE INTO received_erased (agreement_id, entry_id, leaf_hash, "
+        "erased_at) VALUES (?, ?, ?, ?)"
+    )
+
+    @staticmethod
+    def count_if(condition: str) -> str:
+        return f"sum({condition})"
+
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         self._uow = uow
         self._conn = uow.conn
@@ -66,7 +79,7 @@ class SqliteRetention:
             projected = 2**62  # no feed: nothing to wait for
         rows = self._conn.execute(
             f"SELECT entry_id FROM entries WHERE (withdrawn = 1 OR expires_at <= ?) "
-            f"AND {_RETIRED} <= ? AND change_seq <= ? ORDER BY entry_id LIMIT ?",
+            f"AND {self.RETIRED} <= ? AND change_seq <= ? ORDER BY entry_id LIMIT ?",
             (
                 time_text(cutoff),
                 time_text(cutoff),
@@ -81,7 +94,8 @@ class SqliteRetention:
 
     def own_entries_held(self, now: datetime, cutoff: datetime) -> Held:
         count, oldest, past = self._conn.execute(
-            f"SELECT count(*), min({_RETIRED}), sum({_RETIRED} <= ?) FROM entries "
+            f"SELECT count(*), min({self.RETIRED}), {self.count_if(f'{self.RETIRED} <= ?')} "
+            "FROM entries "
             "WHERE withdrawn = 1 OR expires_at <= ?",
             (time_text(cutoff), time_text(now)),
         ).fetchone()
@@ -114,8 +128,7 @@ class SqliteRetention:
                 (agreement_id, *chunk),
             ).fetchall()
             self._conn.executemany(
-                "INSERT OR REPLACE INTO received_erased (agreement_id, entry_id, leaf_hash, "
-                "erased_at) VALUES (?, ?, ?, ?)",
+                self.REPLACE_ERASED,
                 [(agreement_id, e, merkle.leaf_hash(leaf), now) for e, leaf in leaves],
             )
             erased += self._conn.execute(
@@ -128,7 +141,7 @@ class SqliteRetention:
         cutoff = now - timedelta(days=retention_days)
         count, oldest, soonest_expiry, past = self._conn.execute(
             "SELECT count(*), min(c.received_at), min(r.expires_at), "
-            "sum(c.received_at <= ? OR r.expires_at <= ?) FROM received_entries r "
+            f"{self.count_if('c.received_at <= ? OR r.expires_at <= ?')} FROM received_entries r "
             "JOIN checkpoints c ON c.id = r.checkpoint_id WHERE r.agreement_id = ?",
             (time_text(cutoff), epoch_s(now), agreement_id),
         ).fetchone()
@@ -203,7 +216,7 @@ class SqliteRetention:
     def outbox_held(self, now: datetime, days: int) -> Held:
         cutoff = now - timedelta(days=days)
         count, oldest, past = self._conn.execute(
-            "SELECT count(*), min(delivered_at), sum(delivered_at <= ?) FROM outbox "
+            f"SELECT count(*), min(delivered_at), {self.count_if('delivered_at <= ?')} FROM outbox "
             "WHERE state IN ('delivered', 'refused') AND kind != ?",
             (time_text(cutoff), HIT_NOTIFICATION_KIND),
         ).fetchone()
@@ -231,7 +244,7 @@ class SqliteRetention:
     def alert_notices_held(self, now: datetime, days: int) -> Held:
         cutoff = now - timedelta(days=days)
         count, oldest, past = self._conn.execute(
-            "SELECT count(*), min(raised_at), sum(raised_at <= ?) FROM alert_log "
+            f"SELECT count(*), min(raised_at), {self.count_if('raised_at <= ?')} FROM alert_log "
             "WHERE kind != 'hit'",
             (time_text(cutoff),),
         ).fetchone()
@@ -256,7 +269,7 @@ class SqliteRetention:
         name, _, clock = _ISC[table]
         cutoff = now - timedelta(days=days)
         count, oldest, past = self._conn.execute(
-            f"SELECT count(*), min({clock}), sum({clock} <= ?) FROM {name}",
+            f"SELECT count(*), min({clock}), {self.count_if(f'{clock} <= ?')} FROM {name}",
             (time_text(cutoff),),
         ).fetchone()
         first = _time(oldest)
@@ -268,7 +281,8 @@ class SqliteRetention:
         held = {}
         for kind, table in (("hit", "hits"), ("received_hit", "received_hits")):
             count, oldest, due, past = self._conn.execute(
-                f"SELECT count(*), min(observed_at), min(expires_at), sum(expires_at <= ?) "
+                "SELECT count(*), min(observed_at), min(expires_at), "
+                f"{self.count_if('expires_at <= ?')} "
                 f"FROM {table}",
                 (time_text(now),),
             ).fetchone()
@@ -278,7 +292,8 @@ class SqliteRetention:
     def audit_held(self, now: datetime, days: int) -> Held:
         cutoff = now - timedelta(days=days)
         count, oldest, past = self._conn.execute(
-            "SELECT count(*), min(at), sum(at <= ?) FROM audit", (time_text(cutoff),)
+            f"SELECT count(*), min(at), {self.count_if('at <= ?')} FROM audit",
+            (time_text(cutoff),),
         ).fetchone()
         first = _time(oldest)
         return Held(count, first, first + timedelta(days=days) if first else None, past or 0)

@@ -453,18 +453,62 @@ class AuditRecord(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., at: _Optional[str] = ..., actor_kind: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., object_type: _Optional[str] = ..., object_id: _Optional[str] = ..., justification: _Optional[str] = ..., recipient: _Optional[str] = ..., details_json: _Optional[str] = ..., prev_hash: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
 
 class ListAuditRecordsRequest(_message.Message):
-    __slots__ = ("after_seq", "limit")
+    __slots__ = ("after_seq", "limit", "action", "object_type", "object_id", "actor", "since", "until", "newest_first", "before_seq")
     AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    NEWEST_FIRST_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_SEQ_FIELD_NUMBER: _ClassVar[int]
     after_seq: int
     limit: int
-    def __init__(self, after_seq: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+    action: str
+    object_type: str
+    object_id: str
+    actor: str
+    since: str
+    until: str
+    newest_first: bool
+    before_seq: int
+    def __init__(self, after_seq: _Optional[int] = ..., limit: _Optional[int] = ..., action: _Optional[str] = ..., object_type: _Optional[str] = ..., object_id: _Optional[str] = ..., actor: _Optional[str] = ..., since: _Optional[str] = ..., until: _Optional[str] = ..., newest_first: _Optional[bool] = ..., before_seq: _Optional[int] = ...) -> None: ...
 
 class ListAuditRecordsResponse(_message.Message):
     __slots__ = ("records",)
     RECORDS_FIELD_NUMBER: _ClassVar[int]
     records: _containers.RepeatedCompositeFieldContainer[AuditRecord]
     def __init__(self, records: _Optional[_Iterable[_Union[AuditRecord, _Mapping]]] = ...) -> None: ...
+
+class GetAuditStatisticsRequest(_message.Message):
+    __slots__ = ("since", "until")
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    since: str
+    until: str
+    def __init__(self, since: _Optional[str] = ..., until: _Optional[str] = ...) -> None: ...
+
+class AuditCount(_message.Message):
+    __slots__ = ("key", "count", "actor_kind")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_KIND_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    count: int
+    actor_kind: str
+    def __init__(self, key: _Optional[str] = ..., count: _Optional[int] = ..., actor_kind: _Optional[str] = ...) -> None: ...
+
+class GetAuditStatisticsResponse(_message.Message):
+    __slots__ = ("total", "by_action", "by_actor")
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    BY_ACTION_FIELD_NUMBER: _ClassVar[int]
+    BY_ACTOR_FIELD_NUMBER: _ClassVar[int]
+    total: int
+    by_action: _containers.RepeatedCompositeFieldContainer[AuditCount]
+    by_actor: _containers.RepeatedCompositeFieldContainer[AuditCount]
+    def __init__(self, total: _Optional[int] = ..., by_action: _Optional[_Iterable[_Union[AuditCount, _Mapping]]] = ..., by_actor: _Optional[_Iterable[_Union[AuditCount, _Mapping]]] = ...) -> None: ...
 
 class VerifyAuditRequest(_message.Message):
     __slots__ = ()
@@ -591,14 +635,16 @@ class GetEntryResponse(_message.Message):
     def __init__(self, entry: _Optional[_Union[HotlistEntry, _Mapping]] = ...) -> None: ...
 
 class ImportOptions(_message.Message):
-    __slots__ = ("keep_good", "source", "justification")
+    __slots__ = ("keep_good", "source", "justification", "dry_run")
     KEEP_GOOD_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     JUSTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     keep_good: bool
     source: str
     justification: str
-    def __init__(self, keep_good: _Optional[bool] = ..., source: _Optional[str] = ..., justification: _Optional[str] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, keep_good: _Optional[bool] = ..., source: _Optional[str] = ..., justification: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class ImportRow(_message.Message):
     __slots__ = ("line", "entry", "parse_error")

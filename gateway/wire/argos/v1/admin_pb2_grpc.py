@@ -155,6 +155,11 @@ class AdminServiceStub:
                 request_serializer=argos_dot_v1_dot_admin__pb2.VerifyAuditRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_admin__pb2.VerifyAuditResponse.FromString,
                 _registered_method=True)
+        self.GetAuditStatistics = channel.unary_unary(
+                '/argos.v1.AdminService/GetAuditStatistics',
+                request_serializer=argos_dot_v1_dot_admin__pb2.GetAuditStatisticsRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_admin__pb2.GetAuditStatisticsResponse.FromString,
+                _registered_method=True)
         self.ListHits = channel.unary_unary(
                 '/argos.v1.AdminService/ListHits',
                 request_serializer=argos_dot_v1_dot_admin__pb2.ListHitsRequest.SerializeToString,
@@ -464,6 +469,14 @@ class AdminServiceServicer:
 
     def VerifyAudit(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAuditStatistics(self, request, context):
+        """Issue 18: how many records per action and per actor over a period (auditors and
+        admins; the reading is itself audited as audit.statistics).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -812,6 +825,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.VerifyAudit,
                     request_deserializer=argos_dot_v1_dot_admin__pb2.VerifyAuditRequest.FromString,
                     response_serializer=argos_dot_v1_dot_admin__pb2.VerifyAuditResponse.SerializeToString,
+            ),
+            'GetAuditStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAuditStatistics,
+                    request_deserializer=argos_dot_v1_dot_admin__pb2.GetAuditStatisticsRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_admin__pb2.GetAuditStatisticsResponse.SerializeToString,
             ),
             'ListHits': grpc.unary_unary_rpc_method_handler(
                     servicer.ListHits,
@@ -1613,6 +1631,33 @@ class AdminService:
             '/argos.v1.AdminService/VerifyAudit',
             argos_dot_v1_dot_admin__pb2.VerifyAuditRequest.SerializeToString,
             argos_dot_v1_dot_admin__pb2.VerifyAuditResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAuditStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.AdminService/GetAuditStatistics',
+            argos_dot_v1_dot_admin__pb2.GetAuditStatisticsRequest.SerializeToString,
+            argos_dot_v1_dot_admin__pb2.GetAuditStatisticsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,11 @@
+"""This node's own hotlist entries, in PostgreSQL: every statement is the SQLite
+repository's, which means the same in both dialects
+(gateway/store/postgresql/connection.py)."""
+
+from __future__ import annotations
+
+from gateway.store.sqlite.hotlist import SqliteOwnEntries
+
+
+class PgOwnEntries(SqliteOwnEntries):
+    pass
