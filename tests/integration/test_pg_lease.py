@@ -4,12 +4,17 @@ ends (killed node, lost primary) is a lost lease. A real server (tests/pg_server
 
 from __future__ import annotations
 
+import json
+import shutil
 import uuid
 
 import psycopg
 import pytest
 
-from gateway.store.postgresql.lease import APPLICATION_PREFIX, PostgresLease
+from gateway.federation import LocalFederation, LocalNode
+from gateway.node.standby import EXIT_LEASE_LOST
+from gateway.store.postgresql.lease import APPLICATION_PREFIX, LEASE_KEY, PostgresLease
+from tests.integration.hits_support import configure
 
 
 @pytest.fixture
@@ -69,3 +74,54 @@ def test_an_unreachable_server_is_no_lease_and_its_log_line_names_no_password(pg
     assert lease.holder() is None
     captured = capsys.readouterr()
     assert pg_server.password not in captured.out + captured.err
+
+
+def test_a_node_whose_lease_session_is_cut_exits_at_once_and_the_standby_takes_over(
+    pg_server, certs, tmp_path
+):
+    """Two real `argos serve` of be-gent on one PostgreSQL database; the server ends the
+    active node's lease session (as a lost network or a restarted primary would)."""
+    name = f"lease_node_{uuid.uuid4().hex[:12]}"
+    pg_server.create_database(name)
+    password = tmp_path / "pg.password"
+    shutil.copyfile(pg_server.password_file, password)
+    password.chmod(0o600)
+    federation = LocalFederation(tmp_path / "nodes", certs, ("be-gent",))
+    gent = federation["be-gent"]
+    gent.postgresql_dsn, gent.postgresql_password_file = pg_server.dsn(name), password
+    federation.ensure_certs()
+    gent.init()
+    configure(gent, lease_check_s=0.2)
+    shutil.copytree(gent.home, tmp_path / "be-gent-b")
+    other = LocalNode("be-gent", tmp_path / "be-gent-b", certs, port=gent.port)
+    try:
+        gent.start()
+        other.launch()
+        other.wait_log("node.standby")
+        waiting = other.argos("status", check=False)
+        assert waiting.returncode == 6
+        assert "be-gent is the standby, waiting for the lease (held by be-gent" in waiting.stderr
+        with psycopg.connect(pg_server.conninfo(name), autocommit=True) as admin:
+            cut = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND granted AND ((classid::bigint << 32) | objid::bigint) = %s",
+                (LEASE_KEY,),
+            ).fetchall()
+        assert cut == [(True,)]
+        assert gent.process.wait(timeout=30) == EXIT_LEASE_LOST
+        lost = [
+            json.loads(line)
+            for line in gent.log_path.read_text().splitlines()
+            if '"node.lease_lost"' in line
+        ]
+        assert [entry["node_id"] for entry in lost] == ["be-gent"]
+        gent.process = None
+        other.wait_ready()
+        assert other.argos("status").stdout.startswith("node            be-gent at ")
+        assert "audit log intact" in other.argos("audit", "verify").stdout
+        for log in (gent.log_path, other.log_path):
+            assert pg_server.password not in log.read_text()
+    finally:
+        other.stop()
+        gent.stop()
+        pg_server.drop_database(name)
