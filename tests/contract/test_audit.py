@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from gateway.domain.audit import AuditHead, AuditRecord, next_record, verify_chain
 from gateway.domain.audit_anchor import AuditAnchor
+from gateway.domain.audit_query import AuditQuery
 from gateway.domain.times import time_text
 from tests.contract.samples import NODE, START
 
@@ -199,3 +200,63 @@ def test_records_between_two_times_are_a_contiguous_run(store):
         assert uow.audit.between(records[1].at, records[4].at) == records[1:4]
         assert uow.audit.between(records[0].at, time_text(START + timedelta(days=1))) == records
         assert uow.audit.between(time_text(START + timedelta(days=1)), "9999") == []
+
+
+def varied_chain() -> list[AuditRecord]:
+    """Six records over two days: three actions of two families, two actors."""
+    steps = [
+        ("agreement.proposed", "ivan", 0),
+        ("agreement.accepted", "olga", 1),
+        ("entry.add", "ivan", 2),
+        ("agreement.suspended", "ivan", 25),
+        ("entry.add", "olga", 26),
+        ("entry.add", "ivan", 27),
+    ]
+    records: list[AuditRecord] = []
+    for action, actor, hours in steps:
+        records.append(
+            next_record(
+                records[-1] if records else None,
+                at=time_text(START + timedelta(hours=hours)),
+                actor_kind="user",
+                actor=actor,
+                action=action,
+                object_type=action.split(".")[0],
+                object_id=f"{action}-{len(records)}",
+            )
+        )
+    return records
+
+
+def test_find_filters_the_whole_log_by_action_family_actor_and_period(store):
+    records = varied_chain()
+    append(store, records)
+    day_two = time_text(START + timedelta(hours=24))[:10]
+    with store.read() as uow:
+        assert uow.audit.find(AuditQuery(action="agreement.")) == [*records[:2], records[3]]
+        assert uow.audit.find(AuditQuery(action="entry.add", actor="ivan")) == [
+            records[2],
+            records[5],
+        ]
+        assert uow.audit.find(AuditQuery(since=day_two)) == records[3:]
+        assert uow.audit.find(AuditQuery(until=time_text(START)[:10])) == records[:3]
+        assert uow.audit.find(AuditQuery(), newest_first=True, limit=2) == [
+            records[5],
+            records[4],
+        ]
+        assert uow.audit.find(AuditQuery(), after_seq=2, before_seq=5) == records[2:4]
+
+
+def test_counts_are_per_action_and_per_actor_largest_first(store):
+    append(store, varied_chain())
+    with store.read() as uow:
+        total, by_action, by_actor = uow.audit.counts(AuditQuery())
+        assert total == 6
+        assert by_action == [
+            ("entry.add", 3),
+            ("agreement.accepted", 1),
+            ("agreement.proposed", 1),
+            ("agreement.suspended", 1),
+        ]
+        assert by_actor == [("user", "ivan", 4), ("user", "olga", 2)]
+        assert uow.audit.counts(AuditQuery(action="agreement.", actor="ivan"))[0] == 2

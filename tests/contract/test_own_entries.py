@@ -262,3 +262,24 @@ def test_a_time_given_in_another_zone_comes_back_as_the_same_instant_in_utc(stor
     assert held.valid_from == START + timedelta(milliseconds=1)
     assert held.valid_from.utcoffset() == timedelta(0)
     assert dataclasses.replace(held, valid_from=made.valid_from) == made
+
+
+def test_a_large_save_inserts_and_replaces_as_a_small_one_does(store):
+    """An import saves hundreds of entries at once (a store may take another path for
+    them): new ones are added, held ones replaced, change seqs follow the given order."""
+    first = [own_entry(n) for n in range(1, 301)]
+    assert save(store, *first) == 300
+    again = [
+        *(dataclasses.replace(e, version=2, withdrawn=True, contact="") for e in first[150:]),
+        *(own_entry(n, vehicle_description="van\twith\\tab") for n in range(301, 451)),
+    ]
+    assert save(store, *again, by="olga") == 300
+    with store.read() as uow:
+        assert uow.own_entries.count() == 450
+        assert_same_entry(uow.own_entries.get(entry_id(1)), first[0])
+        assert_same_entry(uow.own_entries.get(entry_id(200)), again[49])
+        assert_same_entry(uow.own_entries.get(entry_id(400)), again[249])
+        # Who made an entry stays who made it; a new one is the saver's.
+        assert uow.own_entries.created_by(entry_id(200)) == "ivan"
+        assert uow.own_entries.created_by(entry_id(400)) == "olga"
+    assert [e for _, e in changes(store, after=300, limit=1000)] == [e.entry_id for e in again]

@@ -16,7 +16,7 @@ chain is read and extended by one writer at a time (alert_log.py, audit.py).
 Reads run beside the writer, each block on a pooled connection of its own in
 autocommit, so each statement sees the committed state (inside this thread's own
 write: that write's connection and its uncommitted changes). `snapshot()` is one
-REPEATABLE READ READ ONLY transaction held for its block.
+REPEATABLE READ READ ONLY transaction held for its block, on a connection of its own.
 
 The connection string carries the password (PostgresSettings.conninfo()): it is kept
 by the pool only, and errors and log lines name host, port and database alone.
@@ -195,15 +195,16 @@ class PostgresStore:
 
     @contextmanager
     def snapshot(self) -> Iterator[PgUnitOfWork]:
-        with self._pool.connection() as raw:
+        # A connection of its own, outside the pool (as SqliteStore's snapshot): a feed
+        # stream holds its snapshot while a partner takes a whole initial sync, and
+        # sixteen of them must not leave the pool's readers waiting.
+        with self._connect() as raw:
+            configure(raw)
             raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            try:
-                # The view is taken at the first statement: take it now, so the snapshot
-                # is of the moment it was asked for.
-                raw.execute("SELECT count(*) FROM schema_migrations").fetchone()
-                yield PgUnitOfWork(PgConnection(raw), self, writable=False)
-            finally:
-                raw.execute("ROLLBACK")
+            # The view is taken at the first statement: take it now, so the snapshot is
+            # of the moment it was asked for.
+            raw.execute("SELECT count(*) FROM schema_migrations").fetchone()
+            yield PgUnitOfWork(PgConnection(raw), self, writable=False)
 
     def copy_to(self, target: Path) -> None:
         """Refused: a PostgreSQL node is backed up with PostgreSQL's tools."""

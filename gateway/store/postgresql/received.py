@@ -10,12 +10,15 @@ row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from gateway.domain import merkle
 from gateway.domain.feed import ReceivedBatch
 from gateway.services.ports import SyncState
 from gateway.services.ports.received import MatchFields
 from gateway.store.sqlite.received import _STATE_COLUMNS, SqliteReceived
 
+STREAM_ROWS = 10_000
 _COPY = (
     "COPY received_entries (agreement_id, entry_id, leaf, checkpoint_id, leaf_index, "
     "category, plate_token, plate, country, expires_at) FROM STDIN (FORMAT BINARY)"
@@ -83,6 +86,18 @@ class PgReceived(SqliteReceived):
             copy.set_types(_COPY_TYPES)
             for row in rows:
                 copy.write_row(row)
+
+    def index_rows(self, agreement_id: str) -> Iterator[tuple]:
+        """Streamed a chunk at a time: a node starting with a million received entries
+        never holds the whole result in libpq's memory beside the match index it
+        builds (a plain execute() would fetch every row before the first is read). The
+        caller reads them through before its next statement on this unit of work."""
+        return self._conn.raw.cursor().stream(
+            b"SELECT entry_id, category, plate_token, plate, country, expires_at "
+            b"FROM received_entries WHERE agreement_id = %s",
+            (agreement_id,),
+            size=STREAM_ROWS,
+        )
 
     def store_matching_key(
         self, agreement_id: str, version: int, mode: str, key: bytes, epoch: int = 0
