@@ -40,6 +40,7 @@ from gateway.services.outbox import OutboxService
 from gateway.services.partner_changes import PartnerChangeService
 from gateway.services.partner_keys import PartnerKeyService
 from gateway.services.ports import Store
+from gateway.services.ports.lease import Lease
 from gateway.services.retention import RetentionService
 from gateway.services.sessions import SessionService
 from gateway.services.signing_keys import SigningKeyService
@@ -48,6 +49,7 @@ from gateway.services.tls import TlsService
 from gateway.services.token_rotation import TokenRotationService
 from gateway.services.users import UserService
 from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite.lease import SqliteLease
 from gateway.wire.alerts_codec import notice_body
 
 BACKUP_FOLDER = "backups"
@@ -117,6 +119,15 @@ def open_store(config: NodeConfig, clock: Clock = utc_now) -> Store:
             settings.conninfo(), config.node_id, clock, pool_size=settings.pool_size
         )
     return SqliteStore(config.db_path, config.node_id, clock)
+
+
+def open_lease(config: NodeConfig) -> Lease:
+    """The lease that makes one of a port's nodes the active one, on the node's store."""
+    if config.store == "postgresql" and config.postgresql is not None:
+        from gateway.store.postgresql.lease import PostgresLease
+
+        return PostgresLease(config.postgresql.conninfo(), config.node_id)
+    return SqliteLease(config.db_path, config.node_id)
 
 
 def build_application(

@@ -78,6 +78,8 @@ class LocalNode:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    # Issue 19: a second process of one port (a standby) logs beside the first.
+    log_name: str = "node.log"
     # Set before init(): the node keeps its state in this PostgreSQL database (a libpq
     # connection string without password, and the owner-only file holding it).
     postgresql_dsn: str = ""
@@ -156,7 +158,12 @@ class LocalNode:
         return options
 
     def start(self) -> None:
-        self.log_path = self.home / "node.log"
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start `argos serve` without waiting for it (a standby never gets ready)."""
+        self.log_path = self.home / self.log_name
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [*argos_command(), "serve", "--home", str(self.home)],
@@ -164,7 +171,18 @@ class LocalNode:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.wait_ready()
+
+    def wait_log(self, event: str, timeout_s: float = READY_TIMEOUT_S) -> None:
+        """Until the node's log has a line with this event (e.g. "node.standby")."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.log_path is not None and self.log_path.exists():
+                if f'"{event}"' in self.log_path.read_text(errors="replace"):  # JSON lines
+                    return
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.node_id} exited: {self.log_tail()}")
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.node_id} logged no {event}: {self.log_tail()}")
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S

@@ -234,6 +234,77 @@ class PgServer:
         except OSError:
             return "(no log)"
 
+    # -- a streaming standby (issue 19: the failover test) ----------------------------
+
+    @classmethod
+    def start_standby(cls, primary: PgServer, directory: Path) -> PgServer:
+        """A streaming standby of `primary` in directory/"data" (pg_basebackup -R),
+        started and made the primary's one synchronous standby: from here on a commit on
+        the primary returns only once this standby has it (synchronous_commit = on), so
+        what a node committed survives the primary's loss."""
+        directory.mkdir(parents=True, exist_ok=True)
+        standby = cls(directory, free_port(), primary.password)
+        shutil.copyfile(primary.password_file, standby.password_file)
+        os.chmod(standby.password_file, 0o600)
+        if _as_root():
+            real = Path(tempfile.mkdtemp(prefix="argos-pg-standby-", dir="/tmp"))
+            _give_to_owner(real)
+            standby.data.symlink_to(real, target_is_directory=True)
+            atexit.register(shutil.rmtree, real, True)
+        else:
+            standby.data.mkdir(mode=0o700)
+        name = f"standby_{standby.port}"
+        run_pg_tool(
+            "pg_basebackup",
+            "-d",
+            make_conninfo(
+                host=str(primary.socket_dir),
+                port=str(primary.port),
+                user=SUPERUSER,
+                application_name=name,
+            ),
+            "-D",
+            str(standby.data.resolve()),
+            "-R",  # standby.signal and primary_conninfo (with the application name)
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        )
+        sockets = standby.socket_dir
+        shutil.rmtree(sockets, ignore_errors=True)  # the primary's, copied
+        sockets.mkdir()
+        _give_to_owner(sockets)
+        standby.write_settings(port=str(standby.port), unix_socket_directories=f"'{sockets}'")
+        standby.launch()
+        primary.write_settings(synchronous_standby_names=f"'{name}'", synchronous_commit="on")
+        with psycopg.connect(primary.conninfo(), autocommit=True) as conn:
+            conn.execute("SELECT pg_reload_conf()")
+        primary.wait_for_sync_standby(name)
+        return standby
+
+    def wait_for_sync_standby(self, name: str, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Until the standby named `name` streams from this server as its synchronous one."""
+        deadline = time.monotonic() + timeout_s
+        with psycopg.connect(self.conninfo(), autocommit=True) as conn:
+            while True:
+                row = conn.execute(
+                    "SELECT sync_state FROM pg_stat_replication"
+                    " WHERE application_name = %s AND state = 'streaming'",
+                    (name,),
+                ).fetchone()
+                if row is not None and row[0] == "sync":
+                    return
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"standby {name} is not synchronous: {row}")
+                time.sleep(0.05)
+
+    def is_in_recovery(self) -> bool:
+        """True on a standby (until promoted)."""
+        with psycopg.connect(self.conninfo(), autocommit=True) as conn:
+            row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+        return bool(row and row[0])
+
     # -- databases -------------------------------------------------------------------
 
     def conninfo(self, dbname: str = "postgres") -> str:

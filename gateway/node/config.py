@@ -246,6 +246,9 @@ class NodeConfig(Settings):
     # How often the node looks whether tls_cert or tls_key changed on disk and, if so,
     # reloads them as `argos tls reload` does (0: only on that command).
     tls_reload_check_s: float = 0.0
+    # Active / standby (issue 19): how often the active node checks that it still holds
+    # the lease, and how often a standby tries to take it.
+    lease_check_s: float = 2.0
     # Provider side: how often an idle feed stream repeats its signed head.
     feed_heartbeat_s: float = 10.0
     # Recipient side: a feed whose last verified signed head is older than this is
@@ -275,6 +278,8 @@ class NodeConfig(Settings):
             raise InvalidInput("certificate_warning_days must not be negative")
         if self.tls_reload_check_s < 0:
             raise InvalidInput("tls_reload_check_s must not be negative")
+        if self.lease_check_s <= 0:
+            raise InvalidInput("lease_check_s must be above 0")
         for name in RETENTION_SETTINGS:
             if getattr(self, name) < 1:
                 unit = " day" if name.endswith("_days") else ""

@@ -20,7 +20,7 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from gateway.bootstrap import Application, build_application
+from gateway.bootstrap import Application, build_application, open_lease
 from gateway.domain.errors import ArgosError, IllegalTransition
 from gateway.domain.retry import Backoff
 from gateway.node.admin_servicer import AdminServicer
@@ -32,6 +32,7 @@ from gateway.node.isc_servicer import IscServicer
 from gateway.node.metrics import serve_metrics
 from gateway.node.partners_only import PartnersOnly
 from gateway.node.session_servicer import SessionServicer
+from gateway.node.standby import LeaseWatch, exit_lease_lost, wait_as_standby
 from gateway.node.sync_runner import SyncRunner
 from gateway.node.tls import server_credentials, server_options
 from gateway.node.tls_identity import NodeTlsIdentity
@@ -358,6 +359,14 @@ class NodeServer:
     def wait(self) -> None:
         self._stop.wait()
 
+    def abandon(self) -> None:
+        """Stop serving at once, without the graceful stop's writes: the lease is lost
+        and another node may be active (gateway.node.standby.exit_lease_lost)."""
+        self._stop.set()
+        for server in (self._federation, self._admin):
+            if server is not None:
+                server.stop(None)  # aborts every call now; does not wait
+
 
 # Collect the youngest generation after this many new container objects, not 700.
 GC_YOUNG_THRESHOLD = 50_000
@@ -376,10 +385,10 @@ def tune_garbage_collector() -> None:
 
 
 def serve(home: Path) -> None:
-    """Run the node in the foreground until SIGINT or SIGTERM."""
-    node = NodeServer(load_config(home))
-    node.start()
-    tune_garbage_collector()
+    """Run the node in the foreground until SIGINT or SIGTERM: as the active node once it
+    holds the lease, as the standby until then (gateway.node.standby)."""
+    config = load_config(home)
+    lease = open_lease(config)
     stopping = threading.Event()
 
     def on_signal(signum, frame) -> None:
@@ -387,5 +396,23 @@ def serve(home: Path) -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    if not lease.try_acquire() and not wait_as_standby(config, lease, stopping):
+        return  # stopped while the standby
+    try:
+        # Built only now: the database as the last active node left it.
+        node = NodeServer(config)
+        node.start()
+    except BaseException:
+        lease.release()
+        raise
+    tune_garbage_collector()
+    watch = LeaseWatch(
+        lease, config.lease_check_s, lambda: exit_lease_lost(config.node_id, node.abandon)
+    )
+    watch.start()
     stopping.wait()
-    node.stop()
+    watch.stop()
+    try:
+        node.stop()
+    finally:
+        lease.release()

@@ -47,6 +47,10 @@ def server_options(max_message_bytes: int) -> list[tuple[str, int | str]]:
         ("grpc.keepalive_time_ms", 60_000),
         ("grpc.keepalive_timeout_ms", 20_000),
         ("grpc.http2.lookahead_bytes", 8 * 1024 * 1024),
+        # gRPC sets SO_REUSEPORT by default: a second node on the same address would
+        # bind beside the active one and take half of its partners' calls. Off, a
+        # standby taking over can listen only once the old active's listener is gone.
+        ("grpc.so_reuseport", 0),
     ]
 
 
