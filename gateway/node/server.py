@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import socket
 import threading
 import time
 from concurrent import futures
@@ -103,9 +104,7 @@ class NodeServer:
         creds = server_credentials(
             self.config, self._partner_cas, self.app.tls_identity or NodeTlsIdentity(self.config)
         )
-        port = fed.add_secure_port(self.config.federation_listen, creds)
-        if port == 0:
-            raise OSError(f"cannot listen on {self.config.federation_listen}")
+        _listen(fed, self.config.federation_listen, creds, max(5.0, 3 * self.config.lease_check_s))
 
         admin = grpc.server(futures.ThreadPoolExecutor(limits.admin_workers, "admin"), options=opts)
         admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(self.app), admin)
@@ -382,6 +381,51 @@ def tune_garbage_collector() -> None:
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
+def _listen(
+    server: grpc.Server, address: str, creds: grpc.ServerCredentials, wait_s: float
+) -> None:
+    """Bind the federation address, waiting up to `wait_s` while it is in use: a node
+    taking over from an active node that lost its lease may get there before that node
+    has seen the loss and let the address go (it checks every lease_check_s). The wait
+    probes with a socket of its own: a gRPC server that failed to bind once does not
+    bind on a later try, even to a free address."""
+    deadline = time.monotonic() + wait_s
+    told = False
+    while not _address_free(address) and time.monotonic() < deadline:
+        if not told:
+            log.warning("federation.address_in_use", address=address, waiting_s=wait_s)
+            told = True
+        time.sleep(0.2)
+    try:
+        if server.add_secure_port(address, creds):
+            return
+    except RuntimeError:  # grpc's "Failed to bind"
+        pass
+    raise OSError(
+        f"cannot listen on {address}: the address is in use (another process, or a "
+        "node of this port that is still active) or not this host's"
+    )
+
+
+def _address_free(address: str) -> bool:
+    """Whether a listening socket could bind `address` now (as gRPC binds it: with
+    SO_REUSEADDR, so connections still closing do not count)."""
+    host, _, port = address.rpartition(":")
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(
+            host.strip("[]") or None, int(port), type=socket.SOCK_STREAM
+        )[0]
+    except (OSError, ValueError):
+        return True  # let gRPC say what is wrong with it
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError:
+            return False
+    return True
 
 
 def serve(home: Path) -> None:
