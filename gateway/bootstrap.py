@@ -158,7 +158,12 @@ def build_application(
     sessions = SessionService(ctx, users, config.console.policy, config.console.throttle)
     administration = AdministrationService(ctx, users, Path(config.home).resolve() / BACKUP_FOLDER)
     feed = FeedService(ctx)
-    hotlist = HotlistService(ctx, on_changed=feed.entries_changed)
+
+    def own_list_changed() -> None:
+        feed.entries_changed()
+        matching.own_changed()
+
+    hotlist = HotlistService(ctx, on_changed=own_list_changed)
     sync = SyncService(
         ctx,
         verifier,

@@ -8,6 +8,7 @@ feeds): its entries then produce no hit until fresh heads arrive."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,11 @@ log = structlog.get_logger(__name__)
 
 MAX_READS_PER_BATCH = 10_000
 MAX_FIELD = 64  # as hits.MAX_LOCATION: a site or camera name must fit a notification
+
+
+# Own entries changed other than through this node's hotlist service (a validity tick)
+# are taken into matching within this many seconds (see MatchingService.refresh_own).
+OWN_LOOK_S = 1.0
 
 
 class IncomingRead(NamedTuple):
@@ -87,6 +93,11 @@ class MatchingService:
         self._lock = threading.RLock()
         self._own_seq = 0
         self._own_keys: dict[str, tuple[str, bool]] = {}
+        # Own entries are looked for in the store when this node's hotlist service said
+        # they changed (own_changed), and at least every OWN_LOOK_S in case something
+        # else changed them: not on every batch, which on PostgreSQL is a round trip.
+        self._own_dirty = True
+        self._own_looked = 0.0
         # The matching scheme each partner list is indexed by.
         self._schemes: dict[str, MatchingScheme] = {}
         self._adapters: dict[str, AdapterSeen] = {}
@@ -139,8 +150,18 @@ class MatchingService:
         index.add(key, ref, countryless=not row.country)
         self._own_keys[row.entry_id] = (key, not row.country)
 
+    def own_changed(self) -> None:
+        """This node's own list changed (HotlistService): the next batch takes it in."""
+        self._own_dirty = True
+
     def refresh_own(self) -> None:
-        """Take in own entries changed since the last look (cheap when none did)."""
+        """Take in own entries changed since the last look: when told they changed, or
+        once OWN_LOOK_S has passed (cheap when none did)."""
+        now = time.monotonic()
+        if not self._own_dirty and now - self._own_looked < OWN_LOOK_S:
+            return
+        self._own_dirty = False  # before the look: a change told meanwhile is looked for
+        self._own_looked = now
         with self._ctx.store.read() as uow:
             changes = uow.own_entries.index_changes(self._own_seq)
         if not changes:
