@@ -29,7 +29,7 @@ from gateway.domain.times import parse_time_text
 from gateway.federation import LocalFederation
 from gateway.synthetic import synthetic_rows
 from gateway.wire.argos.v1 import ingest_pb2, ingest_pb2_grpc, reads_pb2
-from tests.integration.hotlist_support import add_entry, in_step, received, wait_until
+from tests.integration.hotlist_support import add_entry, in_step, wait_until
 
 LISTS = 3
 BATCH = 1000
@@ -72,6 +72,83 @@ def _inject_lists(db_path: Path, plates: list[tuple[str, str]]) -> list[bytes]:
             )
     conn.close()
     return keys
+
+
+def _inject_lists_pg(conninfo: str, plates: list[tuple[str, str]]) -> list[bytes]:
+    """As _inject_lists, into a stopped node's PostgreSQL database (COPY for the rows)."""
+    import psycopg
+
+    keys = [hashlib.sha256(b"bench-list-%d" % i).digest() for i in range(LISTS)]
+    far = int(time.time()) + 365 * 86400
+    with psycopg.connect(conninfo) as conn:
+        for i, key in enumerate(keys):
+            agreement_id = f"bench-list-{i}"
+            conn.execute(
+                "INSERT INTO sync_state (agreement_id, provider, cursor, live_count, set_digest) "
+                "VALUES (%s, %s, 0, %s, %s)",
+                (agreement_id, f"xx-bench-{i}", len(plates), "0" * 64),
+            )
+            conn.execute(
+                "INSERT INTO matching_keys (agreement_id, agreement_version, matching_mode, "
+                "token_key) VALUES (%s, 1, 'token', %s)",
+                (agreement_id, key),
+            )
+            with conn.cursor().copy(
+                "COPY received_entries (agreement_id, entry_id, leaf, checkpoint_id, "
+                "leaf_index, category, plate_token, expires_at) FROM STDIN"
+            ) as copy:
+                for n, (p, c) in enumerate(plates):
+                    copy.write_row(
+                        (agreement_id, f"{i}-{n:034d}", b"", 0, 0, "stolen_vehicle",
+                         plate_token(key, p, c), far)
+                    )  # fmt: skip
+    return keys
+
+
+class SqliteAccess:
+    """Where the bench reaches past a node into its SQLite file (set-up and read-back)."""
+
+    def prepare(self, fed: LocalFederation, workdir: Path) -> None:
+        pass
+
+    def inject(self, node, plates: list[tuple[str, str]]) -> None:
+        _inject_lists(node.home / "node.sqlite", plates)
+
+    def received_hits(self, node) -> list[tuple[str, str]]:
+        with sqlite3.connect(node.home / "node.sqlite") as db:
+            return db.execute("SELECT observed_at, received_at FROM received_hits").fetchall()
+
+
+class PostgresAccess:
+    """The same, each node in its own database on one PostgreSQL server."""
+
+    def __init__(self, server, prefix: str = "bench_") -> None:
+        self.server = server
+        self.prefix = prefix
+
+    def _database(self, node) -> str:
+        return self.prefix + node.node_id.replace("-", "_")
+
+    def prepare(self, fed: LocalFederation, workdir: Path) -> None:
+        import shutil
+
+        workdir.mkdir(parents=True, exist_ok=True)
+        password = workdir / "pg.password"
+        shutil.copyfile(self.server.password_file, password)
+        password.chmod(0o600)
+        for node in fed.nodes.values():
+            self.server.create_database(self._database(node))
+            node.postgresql_dsn = self.server.dsn(self._database(node))
+            node.postgresql_password_file = password
+
+    def inject(self, node, plates: list[tuple[str, str]]) -> None:
+        _inject_lists_pg(self.server.conninfo(self._database(node)), plates)
+
+    def received_hits(self, node) -> list[tuple[str, str]]:
+        import psycopg
+
+        with psycopg.connect(self.server.conninfo(self._database(node))) as conn:
+            return conn.execute("SELECT observed_at, received_at FROM received_hits").fetchall()
 
 
 def _read(plate: str, country: str, ms: int) -> reads_pb2.PlateRead:
@@ -149,7 +226,9 @@ def _engine_rates(plates: list[tuple[str, str]], reads: list[tuple[str, str]]) -
     }
 
 
-def _hit_delays(fed: LocalFederation, token: str, n: int, rate: float) -> list[float]:
+def _hit_delays(
+    fed: LocalFederation, token: str, n: int, rate: float, access: SqliteAccess | PostgresAccess
+) -> list[float]:
     """n reads of an entry Gent shares, at `rate` per second, one read per batch; each
     delay runs from the read's ingestion until Gent has stored its notification."""
     terneuzen, gent = fed["nl-terneuzen"], fed["be-gent"]
@@ -174,8 +253,7 @@ def _hit_delays(fed: LocalFederation, token: str, n: int, rate: float) -> list[f
     assert sum(a.hits for a in answers) == n, "every hit read must hit"
 
     def stored() -> list[tuple[str, str]]:
-        with sqlite3.connect(gent.home / "node.sqlite") as db:
-            return db.execute("SELECT observed_at, received_at FROM received_hits").fetchall()
+        return access.received_hits(gent)
 
     rows = wait_until(lambda: len(r := stored()) >= n and r, timeout=120, what="every hit")
     return sorted((_ms(received) - _ms(observed)) for observed, received in rows)
@@ -185,8 +263,18 @@ def _ms(text: str) -> float:
     return parse_time_text(text).timestamp() * 1000
 
 
-def run(workdir: Path, certs: Path, per_list: int, reads: int, hits: int) -> dict[str, float]:
+def run(
+    workdir: Path,
+    certs: Path,
+    per_list: int,
+    reads: int,
+    hits: int,
+    access: SqliteAccess | PostgresAccess | None = None,
+) -> dict[str, float]:
+    """The matching figures with both nodes on SQLite, or on PostgreSQL (access)."""
+    access = access or SqliteAccess()
     fed = LocalFederation(workdir, certs, ("be-gent", "nl-terneuzen"))
+    access.prepare(fed, workdir)
     results: dict[str, float] = {}
     try:
         fed.start()
@@ -195,14 +283,14 @@ def run(workdir: Path, certs: Path, per_list: int, reads: int, hits: int) -> dic
         gent, terneuzen = fed["be-gent"], fed["nl-terneuzen"]
         ivan = gent.add_user("ivan", "investigator")
         entry_id = add_entry(gent, ivan, HIT_PLATE, "B")
-        wait_until(lambda: entry_id in received(terneuzen, agreement_id), what="the hit entry")
-        wait_until(lambda: in_step(gent, terneuzen, agreement_id), what="a verified head")
+        assert entry_id
+        wait_until(lambda: in_step(gent, terneuzen, agreement_id), what="the hit entry, verified")
         token = terneuzen.add_user("cam", "adapter").read_text().strip()
         target = f"unix:{terneuzen.home / 'admin.sock'}"
 
         plates = _plates(per_list, seed=1)
         terneuzen.stop()
-        _inject_lists(terneuzen.home / "node.sqlite", plates)
+        access.inject(terneuzen, plates)
         with (terneuzen.home / "node.toml").open("a") as f:
             f.write("fuzzy_matching = false\n")
         start = time.perf_counter()
@@ -223,7 +311,7 @@ def run(workdir: Path, certs: Path, per_list: int, reads: int, hits: int) -> dic
         results["match_fuzzy_reads_per_s"] = _throughput(
             target, token, _batches(traffic[: max(BATCH, reads // 5)])
         )
-        delays = _hit_delays(fed, token, hits, 50.0)
+        delays = _hit_delays(fed, token, hits, 50.0, access)
         results["hit_p99_ms"] = delays[max(0, int(len(delays) * 0.99) - 1)]
         results["hit_p50_ms"] = delays[len(delays) // 2]
         for node in (gent, terneuzen):
