@@ -37,6 +37,7 @@ from psycopg_pool import ConnectionPool
 
 from gateway.domain.errors import BackendUnavailable, InvalidInput
 from gateway.domain.times import Clock, time_text, utc_now
+from gateway.store.migrations import numbered_scripts
 from gateway.store.postgresql.connection import PgConnection, configure
 from gateway.store.postgresql.unit_of_work import PgUnitOfWork
 
@@ -59,15 +60,7 @@ COPY_REFUSAL = (
 
 def migration_scripts() -> list[tuple[int, str, str]]:
     """(number, name, sql) of every numbered migration, in order."""
-    scripts = []
-    for entry in MIGRATIONS.iterdir():
-        name = entry.name
-        if name.endswith(".sql"):
-            scripts.append((int(name.split("_", 1)[0]), name, entry.read_text()))
-    numbers = [n for n, _, _ in sorted(scripts)]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"migrations are not numbered 1..n without gaps: {numbers}")
-    return sorted(scripts)
+    return numbered_scripts(MIGRATIONS)
 
 
 def describe(conninfo: str) -> str:

@@ -17,6 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from gateway.domain.times import Clock, time_text, utc_now
+from gateway.store.migrations import numbered_scripts
 from gateway.store.sqlite.checkpoints import BACKSTOP_PAGES, WalCheckpointer
 from gateway.store.sqlite.unit_of_work import SqliteUnitOfWork
 
@@ -25,15 +26,7 @@ MIGRATIONS = files("gateway.store.sqlite") / "migrations"
 
 def migration_scripts() -> list[tuple[int, str, str]]:
     """(number, name, sql) of every numbered migration, in order."""
-    scripts = []
-    for entry in MIGRATIONS.iterdir():
-        name = entry.name
-        if name.endswith(".sql"):
-            scripts.append((int(name.split("_", 1)[0]), name, entry.read_text()))
-    numbers = [n for n, _, _ in sorted(scripts)]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"migrations are not numbered 1..n without gaps: {numbers}")
-    return sorted(scripts)
+    return numbered_scripts(MIGRATIONS)
 
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:

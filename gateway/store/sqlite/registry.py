@@ -23,6 +23,9 @@ _KEY = (
 
 
 class SqlitePartners:
+    # The order keys were stored in, within a position (PostgreSQL has no rowid).
+    _KEY_ORDER = "position, rowid"
+
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         self._conn = uow.conn
 
@@ -103,7 +106,7 @@ class SqlitePartners:
         ).fetchall()
         keys: dict[str, list[ChainKey]] = {}
         for r in self._conn.execute(
-            f"SELECT {_KEY} FROM partner_keys {where} ORDER BY position, rowid", args
+            f"SELECT {_KEY} FROM partner_keys {where} ORDER BY {self._KEY_ORDER}", args
         ):
             keys.setdefault(r[0], []).append(
                 ChainKey(
