@@ -87,24 +87,37 @@ def test_a_stop_signal_pending_before_the_wait_still_stops_cleanly(tmp_path):
             child.kill()
 
 
+SLOW_STOP = """
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from adapters.process import _interrupt_once, run_until_interrupted
+
+def announce():
+    # Ready once the handlers are in place: a signal before that would end the
+    # process by its default action, which is not what this test is about.
+    while signal.getsignal(signal.SIGTERM) is not _interrupt_once:
+        time.sleep(0.01)
+    print("ready", flush=True)
+
+def slow_stop():
+    print("stopping", flush=True)
+    time.sleep(1.0)
+    Path(sys.argv[1]).write_text("stopped")
+
+threading.Thread(target=announce, daemon=True).start()
+run_until_interrupted(slow_stop)
+"""
+
+
 def test_signals_sent_again_while_stopping_do_not_break_off_the_stop(tmp_path):
     # The stop takes a while (a spool flushed, files closed); a supervisor sending the
     # signal again meanwhile, or a person pressing Ctrl-C twice, must not interrupt it.
     marker = tmp_path / "stopped"
-    slow = CHILD.replace(
-        'lambda: Path(sys.argv[1]).write_text("stopped")',
-        "_slow_stop",
-    ).replace(
-        'print("ready", flush=True)',
-        "import time\n"
-        "def _slow_stop():\n"
-        '    print("stopping", flush=True)\n'
-        "    time.sleep(1.0)\n"
-        '    Path(sys.argv[1]).write_text("stopped")\n'
-        'print("ready", flush=True)',
-    )
     child = subprocess.Popen(
-        [sys.executable, "-c", slow, str(marker)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", SLOW_STOP, str(marker)], stdout=subprocess.PIPE, text=True
     )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
