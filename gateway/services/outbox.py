@@ -25,6 +25,9 @@ log = structlog.get_logger(__name__)
 
 FIRST_RETRY_S = 1.0
 MAX_RETRY_S = 60.0
+# Delivered messages are marked (and their disclosures audited) in groups of at most
+# this many: see OutboxService._delivered.
+MARK_EVERY = 32
 OUTBOX = Caller("system", "outbox")
 
 Sender = Callable[[Partner, bytes], None]
@@ -72,6 +75,22 @@ class OutboxService:
         with self._ctx.store.read() as uow:
             messages = uow.outbox.due(now)
             partners = {p.node_id: p for p in uow.partners.all()}
+        unmarked: list[OutboxMessage] = []  # delivered, not yet marked
+        try:
+            delivered = self._send_each(messages, partners, now, unmarked)
+        finally:
+            if unmarked:
+                self._delivered(unmarked)
+        with self._ctx.store.read() as uow:
+            return delivered, uow.outbox.next_due()
+
+    def _send_each(
+        self,
+        messages: list[OutboxMessage],
+        partners: dict[str, Partner],
+        now: datetime,
+        unmarked: list[OutboxMessage],
+    ) -> int:
         delivered = 0
         unreachable: set[str] = set()
         for message in messages:
@@ -97,26 +116,34 @@ class OutboxService:
             except ArgosError as exc:
                 self._refused(message, str(exc))
                 continue
-            self._delivered(message)
             delivered += 1
-        with self._ctx.store.read() as uow:
-            return delivered, uow.outbox.next_due()
+            unmarked.append(message)
+            if len(unmarked) == MARK_EVERY:
+                self._delivered(unmarked)
+                unmarked.clear()
+        return delivered
 
-    def _delivered(self, message: OutboxMessage) -> None:
+    def _delivered(self, messages: list[OutboxMessage]) -> None:
+        """Mark messages delivered and audit each disclosure, in one transaction: with a
+        backlog (a partner back after an outage, a burst of hits) one commit per message
+        would double the commits on the delivery path. A crash before the mark sends
+        them again, as a crash between one send and its mark always could: partners
+        keep each message once by its id."""
         with self._ctx.store.write() as uow:
-            uow.outbox.delivered(message.id)
-            # Dedupe keys are "<what>:<id>" or a bare hit id; audit the object's id.
-            what, _, object_id = message.dedupe_key.rpartition(":")
-            hit = message.kind == HIT_NOTIFICATION
-            self._ctx.record(
-                OUTBOX,
-                "hit.disclosed" if hit else f"{message.kind}.sent",
-                "hit" if hit else message.kind,
-                object_id,
-                uow=uow,
-                recipient=message.partner,
-                details={"message": what} if what else None,
-            )
+            for message in messages:
+                uow.outbox.delivered(message.id)
+                # Dedupe keys are "<what>:<id>" or a bare hit id; audit the object's id.
+                what, _, object_id = message.dedupe_key.rpartition(":")
+                hit = message.kind == HIT_NOTIFICATION
+                self._ctx.record(
+                    OUTBOX,
+                    "hit.disclosed" if hit else f"{message.kind}.sent",
+                    "hit" if hit else message.kind,
+                    object_id,
+                    uow=uow,
+                    recipient=message.partner,
+                    details={"message": what} if what else None,
+                )
             uow.commit()
 
     def _retry(self, message: OutboxMessage, now: datetime, reason: str) -> None:

@@ -137,6 +137,9 @@ def test_a_hit_reaches_its_owner_exactly_once_across_outages_of_both_sides(watch
         ),
         what="the observer to know every notification arrived",
     )
+    # Delivered in groups (one commit marks several), every disclosure is audited once.
+    disclosed = terneuzen.json("audit", "list", "--action", "hit.disclosed", "--limit", "2000")
+    assert sorted(r["object_id"] for r in disclosed) == sorted(h["hit_id"] for h in observed)
 
 
 def test_without_hit_notification_the_observer_alerts_and_sends_nothing(pair, tmp_path):
