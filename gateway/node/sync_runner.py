@@ -83,10 +83,7 @@ class SyncRunner:
             self._stop.wait(SUPERVISE_INTERVAL_S)
 
     def _current(self, agreement_id: str) -> Agreement | None:
-        for agreement, _ in self._sync.received_agreements():
-            if agreement.agreement_id == agreement_id:
-                return agreement
-        return None
+        return self._sync.received_agreement(agreement_id)
 
     def _run(self, agreement_id: str, cancel: threading.Event) -> None:
         backoff = Backoff(BACKOFF_START_S, BACKOFF_MAX_S, jitter=0.5)

@@ -150,6 +150,18 @@ class SyncService:
                 out.append((agreement, terms))
         return out
 
+    def received_agreement(self, agreement_id: str) -> Agreement | None:
+        """The agreement, if it is in force and the partner shares its entries under it
+        (a sync asks before every batch: one agreement read, not all of them)."""
+        with self._ctx.store.read() as uow:
+            agreement = uow.agreements.get(agreement_id)
+        if agreement is None:
+            return None
+        terms = agreement.in_force(self._ctx.now())
+        if terms is None or not terms.provides(agreement.partner):
+            return None
+        return agreement
+
     def partner_record(self, node_id: str) -> Partner:
         with self._ctx.store.read() as uow:
             partner = uow.partners.get(node_id)
