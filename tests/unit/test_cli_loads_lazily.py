@@ -83,7 +83,10 @@ def test_argos_help_imports_no_command_and_nothing_of_the_node(tmp_path):
     assert under(modules, "grpc", "google.protobuf") == []
 
 
-def test_argos_help_lists_every_command_with_its_own_one_line_help():
+def test_argos_answers_as_it_did_with_every_command_imported():
+    """The help (its listing: every command with its one-line help, shortened to the
+    width), the refusal of an unknown command with its suggestion, and the groups that
+    other modules add to, against a group holding the commands themselves."""
     commands = the_commands_themselves()
     eager = click.Group(
         "argos",
@@ -91,12 +94,25 @@ def test_argos_help_lists_every_command_with_its_own_one_line_help():
         help=cli.help,
         context_settings=cli.context_settings,
     )
+    asked = [
+        ["--help"],
+        [],
+        ["statsu"],
+        ["partner", "--help"],
+        ["partner", "annouce"],
+        ["partner", "keys", "--help"],
+        ["keys", "--help"],
+        ["keys", "rotate", "--help"],
+        ["user", "--help"],
+        ["sessions", "--help"],
+    ]
+    runner = CliRunner()
     for width in (50, 80, 120, 400):  # click shortens the one-line help to fit
-        runner = CliRunner()
-        lazy_help = runner.invoke(cli, ["--help"], prog_name="argos", terminal_width=width)
-        eager_help = runner.invoke(eager, ["--help"], prog_name="argos", terminal_width=width)
-        assert lazy_help.exit_code == eager_help.exit_code == 0
-        assert lazy_help.output == eager_help.output
+        for args in asked:
+            lazy = runner.invoke(cli, args, prog_name="argos", terminal_width=width)
+            before = runner.invoke(eager, args, prog_name="argos", terminal_width=width)
+            assert (lazy.exit_code, lazy.output) == (before.exit_code, before.output), args
+    assert "Did you mean 'status'?" in runner.invoke(cli, ["statsu"]).output
 
 
 def test_every_command_and_subcommand_is_found_as_before():
