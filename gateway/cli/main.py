@@ -14,7 +14,6 @@ commands themselves."""
 
 from __future__ import annotations
 
-import gc
 from importlib import import_module
 
 import click
@@ -109,17 +108,9 @@ class LazyCommands(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module, _ = COMMANDS[cmd_name]
-        # Importing makes tens of thousands of objects and no garbage: the collector's
-        # passes over them were ~7% of a CLI call's CPU.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            for extension in EXTENDED_BY.get(cmd_name, ()):
-                import_module(f"gateway.cli.{extension}")
-            command: click.Command = getattr(import_module(f"gateway.cli.{module}"), cmd_name)
-        finally:
-            if collecting:
-                gc.enable()
+        for extension in EXTENDED_BY.get(cmd_name, ()):
+            import_module(f"gateway.cli.{extension}")
+        command: click.Command = getattr(import_module(f"gateway.cli.{module}"), cmd_name)
         return command
 
     def resolve_command(
