@@ -84,9 +84,9 @@ def test_argos_help_imports_no_command_and_nothing_of_the_node(tmp_path):
 
 
 def test_argos_answers_as_it_did_with_every_command_imported():
-    """The help (its listing: every command with its one-line help, shortened to the
-    width), the refusal of an unknown command with its suggestion, and the groups that
-    other modules add to, against a group holding the commands themselves."""
+    """`argos --help` (its listing: every command with its one-line help, shortened to
+    the width), `argos` alone, and an unknown command refused with the nearest one
+    suggested, against a group holding the commands themselves."""
     commands = the_commands_themselves()
     eager = click.Group(
         "argos",
@@ -94,46 +94,73 @@ def test_argos_answers_as_it_did_with_every_command_imported():
         help=cli.help,
         context_settings=cli.context_settings,
     )
-    asked = [
-        ["--help"],
-        [],
-        ["statsu"],
-        ["partner", "--help"],
-        ["partner", "annouce"],
-        ["partner", "keys", "--help"],
-        ["keys", "--help"],
-        ["keys", "rotate", "--help"],
-        ["user", "--help"],
-        ["sessions", "--help"],
-    ]
     runner = CliRunner()
     for width in (50, 80, 120, 400):  # click shortens the one-line help to fit
-        for args in asked:
+        for args in (["--help"], [], ["statsu"], ["-h"]):
             lazy = runner.invoke(cli, args, prog_name="argos", terminal_width=width)
             before = runner.invoke(eager, args, prog_name="argos", terminal_width=width)
             assert (lazy.exit_code, lazy.output) == (before.exit_code, before.output), args
     assert "Did you mean 'status'?" in runner.invoke(cli, ["statsu"]).output
 
 
-def test_every_command_and_subcommand_is_found_as_before():
-    """Groups other modules add to (partner, keys, user) come with their additions."""
-    paths = {
-        ("partner", "announce"),
-        ("partner", "changes"),
-        ("partner", "keys"),
-        ("keys", "rotate"),
-        ("keys", "signing"),
-        ("user", "set-password"),
-        ("user", "totp-code"),
+# Walks one top-level command as `argos NAME ...` finds it in a fresh process (with only
+# the modules that loading NAME imports): the help of NAME and of each of its commands.
+WALK = """
+import json, sys
+import click
+from click.testing import CliRunner
+from gateway.cli.main import cli
+
+def walk(path, command, out):
+    shown = CliRunner().invoke(cli, [*path, "--help"], prog_name="argos", terminal_width=100)
+    out[" ".join(path)] = shown.output
+    if isinstance(command, click.Group):
+        context = click.Context(command)
+        for name in command.list_commands(context):
+            walk([*path, name], command.get_command(context, name), out)
+
+out = {}
+walk([sys.argv[1]], cli.get_command(click.Context(cli), sys.argv[1]), out)
+print(json.dumps(out))
+"""
+
+
+def test_each_group_alone_has_every_subcommand_and_the_help_it_had():
+    """A group that other modules add to (partner, keys, user) brings them when it is
+    run alone: each top-level group, walked in a process of its own, shows the same
+    subcommands and help as with every module of gateway/cli imported."""
+    expected: dict[str, str] = {}
+    runner = CliRunner()
+
+    def walk(path: list[str], command: click.Command) -> None:
+        shown = runner.invoke(cli, [*path, "--help"], prog_name="argos", terminal_width=100)
+        expected[" ".join(path)] = shown.output
+        if isinstance(command, click.Group):
+            context = click.Context(command)
+            for name in command.list_commands(context):
+                walk([*path, name], command.commands[name])
+
+    # Every module imported: the whole tree. A plain command has nothing to add to.
+    groups = {n: c for n, c in the_commands_themselves().items() if isinstance(c, click.Group)}
+    for name, group in groups.items():
+        walk([name], group)
+    alone = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", WALK, name], stdout=subprocess.PIPE, text=True
+        )
+        for name in groups
     }
-    context = click.Context(cli)
-    for group, sub in paths:
-        command = cli.get_command(context, group)
-        assert isinstance(command, click.Group)
-        assert sub in command.list_commands(context), (group, sub)
-    rotate = cli.get_command(context, "keys").get_command(context, "rotate")
-    assert {"signing", "token"} <= set(rotate.list_commands(context))
-    assert cli.get_command(context, "no-such-command") is None
+    found: dict[str, str] = {}
+    for name, process in alone.items():
+        output, _ = process.communicate(timeout=120)
+        assert process.returncode == 0, name
+        found.update(json.loads(output))
+    assert sorted(found) == sorted(expected)
+    for path, help_text in expected.items():
+        assert found[path] == help_text, path
+    assert {"partner announce", "partner keys add", "keys rotate token", "user totp-code"} <= set(
+        found
+    )
 
 
 def investigator(node) -> dict[str, str]:
