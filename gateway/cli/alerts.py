@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from gateway.cli.shared import admin_client, echo_json, json_option, message_dict, node_command
-from gateway.wire import admin_codec
 from gateway.wire.argos.v1 import confirmations_pb2 as cpb
 from gateway.wire.argos.v1 import ingest_pb2
 
@@ -77,6 +76,8 @@ def alerts_mark(
 ) -> None:
     """Mark the hit alert at POSITION (#n in `argos alerts watch`) for everyone
     watching; audited. The latest mark of an alert holds."""
+    from gateway.wire import admin_codec  # here: it imports the services (see main.py)
+
     client = admin_client(home, token_file)
     kind = admin_codec.ALERT_MARKS[mark]
     reply = client.call_ingest(
@@ -125,6 +126,8 @@ def _echo_mark(m: Any, position: int, as_json: bool) -> None:
     if as_json:
         echo_json({"mark": message_dict(m), "position": position})
         return
+    from gateway.wire import admin_codec  # here: it imports the services (see main.py)
+
     mark = admin_codec.alert_mark_name(m.mark) or "unknown mark"
     click.echo(
         f"#{position}  {mark.upper()} by {m.by}: hit {m.hit_id} (#{m.alert_position}) "

@@ -58,11 +58,24 @@ class AdminClient:
     def __post_init__(self) -> None:
         config = load_config(self.home)
         self._api = LocalApi(config.admin_socket, self.token)
-        self.stub = self._api.admin
-        self.ingest = self._api.ingest
-        self.isc = self._api.isc
-        self.sessions = self._api.sessions
         self.node_id = config.node_id
+
+    # The stubs of the node's services, each made when a command first uses it.
+    @property
+    def stub(self) -> Any:
+        return self._api.admin
+
+    @property
+    def ingest(self) -> Any:
+        return self._api.ingest
+
+    @property
+    def isc(self) -> Any:
+        return self._api.isc
+
+    @property
+    def sessions(self) -> Any:
+        return self._api.sessions
 
     @property
     def metadata(self) -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from gateway.cli.client import EXIT_REFUSED
 from gateway.cli.shared import (
@@ -202,6 +201,7 @@ def hotlist_import(
 ) -> None:
     """Import entries from CSV (header row) or JSON lines: all or nothing unless
     --keep-good. Every bad row is reported with its line number and reason."""
+    from rich.console import Console
     from rich.progress import Progress
 
     from gateway.cli.importing import read_chunks

@@ -22,7 +22,6 @@ from gateway.cli.shared import (
     node_command,
 )
 from gateway.domain.errors import ArgosError
-from gateway.domain.peer import certificate_fingerprint
 from gateway.node.config import ADMIN_TOKEN_FILE, init_node_home, load_config, load_signing_key
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import confirmations_pb2 as cpb
@@ -124,6 +123,9 @@ def serve(home: Path, log_level: str) -> None:
 def identity(home: Path, as_json: bool, field: str) -> None:
     """What partners need to register this node: node id, endpoint, public key, and the
     certificate fingerprint. Reads the node folder; the node need not run."""
+    # Here, not at the top: cryptography's x509 costs every other command its import.
+    from gateway.domain.peer import certificate_fingerprint
+
     try:
         config = load_config(home)
         key = load_signing_key(config)

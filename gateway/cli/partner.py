@@ -16,9 +16,7 @@ from gateway.cli.shared import (
     json_option,
     node_command,
 )
-from gateway.domain.certificates import PARTNER_CA, PARTNER_PINNED, bundle_expiries
 from gateway.domain.errors import InvalidInput
-from gateway.domain.peer import bundle_fingerprints
 from gateway.wire.argos.v1 import admin_pb2 as pb
 
 
@@ -143,6 +141,9 @@ def partner_show(home: Path, token_file: Path | None, node_id: str, as_json: boo
     if not found:
         fail(f"{node_id} is not a registered partner", EXIT_NOT_FOUND)
     p = found[0]
+    # Here, not at the top: cryptography's x509 costs every other command its import.
+    from gateway.domain.certificates import PARTNER_CA, PARTNER_PINNED, bundle_expiries
+
     kind = PARTNER_PINNED if p.tls_pin_sha256 else PARTNER_CA
     trusted = [
         {
@@ -176,6 +177,8 @@ def partner_show(home: Path, token_file: Path | None, node_id: str, as_json: boo
 
 
 def _fingerprint_list(p: pb.Partner) -> list[str]:
+    from gateway.domain.peer import bundle_fingerprints  # cryptography: see partner_show
+
     try:
         return list(bundle_fingerprints(p.tls_ca_pem))
     except InvalidInput:
@@ -183,6 +186,8 @@ def _fingerprint_list(p: pb.Partner) -> list[str]:
 
 
 def _fingerprints(p: pb.Partner) -> str:
+    from gateway.domain.peer import bundle_fingerprints  # cryptography: see partner_show
+
     try:
         return ",".join(bundle_fingerprints(p.tls_ca_pem))
     except InvalidInput:

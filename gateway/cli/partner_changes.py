@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli.partner import changed
+from gateway.cli.partner import changed, partner
 from gateway.cli.shared import (
     admin_client,
     echo_json,
@@ -177,3 +177,7 @@ def _decide(accept: bool):
 
 accept = _decide(True)
 reject = _decide(False)
+
+# A partner's move, announced and decided: beside partner add/update/remove.
+partner.add_command(partner_announce)
+partner.add_command(changes)

@@ -17,13 +17,9 @@ import click
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from rich.console import Console
-from rich.table import Table
 
 from gateway.cli.client import EXIT_INVALID, AdminClient, read_token
 from gateway.cli.importing import parse_timestamp
-
-console = Console()
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -162,10 +158,14 @@ def echo_list(
     if as_json:
         echo_json([as_dict(item) for item in items])
         return
+    # rich is imported here, for a table, rather than by every command.
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(*columns)
     for item in items:
         table.add_row(*row(item))
-    console.print(table)
+    Console().print(table)
 
 
 def echo_record(values: dict[str, Any], as_json: bool, line: str = "{key}: {value}") -> None:

@@ -6,16 +6,11 @@ from a command-line argument, and never logged."""
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import grpc
-
-from gateway.wire.argos.v1 import (
-    admin_pb2_grpc,
-    ingest_pb2_grpc,
-    isc_pb2_grpc,
-    sessions_pb2_grpc,
-)
 
 TOKEN_ENV = "ARGOS_TOKEN"
 
@@ -46,15 +41,39 @@ def read_token(token_file: Path | None, *, default: Path | None = None) -> str |
 
 
 class LocalApi:
-    """One channel to the node's admin socket and the stubs of its services."""
+    """One channel to the node's admin socket and the stubs of its services.
+
+    Each stub is made (and its generated module imported) when first used: a CLI
+    command is a process of its own that asks one service, and the four modules cost
+    every such process their import."""
 
     def __init__(self, socket: Path, token: str | None) -> None:
         self.metadata = bearer(token)
         self.channel = grpc.insecure_channel(socket_target(socket))
-        self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
-        self.ingest = ingest_pb2_grpc.IngestServiceStub(self.channel)
-        self.isc = isc_pb2_grpc.IscServiceStub(self.channel)
-        self.sessions = sessions_pb2_grpc.SessionServiceStub(self.channel)
+
+    @cached_property
+    def admin(self) -> Any:
+        from gateway.wire.argos.v1 import admin_pb2_grpc
+
+        return admin_pb2_grpc.AdminServiceStub(self.channel)
+
+    @cached_property
+    def ingest(self) -> Any:
+        from gateway.wire.argos.v1 import ingest_pb2_grpc
+
+        return ingest_pb2_grpc.IngestServiceStub(self.channel)
+
+    @cached_property
+    def isc(self) -> Any:
+        from gateway.wire.argos.v1 import isc_pb2_grpc
+
+        return isc_pb2_grpc.IscServiceStub(self.channel)
+
+    @cached_property
+    def sessions(self) -> Any:
+        from gateway.wire.argos.v1 import sessions_pb2_grpc
+
+        return sessions_pb2_grpc.SessionServiceStub(self.channel)
 
     @classmethod
     def with_token_file(cls, socket: Path, token_file: Path) -> LocalApi:
