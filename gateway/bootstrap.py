@@ -185,6 +185,7 @@ def build_application(
         HitSettings(config.own_hit_retention_days, config.zones, config.default_zone),
         on_queued=outbox_wake.set,
     )
+    matching.late_hits = hits.record  # reads that waited for an oblivious list's owner
     if read_history is None and config.read_history_url:
         read_history = HttpReadHistory(
             config.read_history_url,

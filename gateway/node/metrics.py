@@ -285,6 +285,17 @@ class NodeCollector(Collector):
         yield from (refusals, unrecorded, limited)
 
     def _oblivious(self, f) -> Iterator[Metric]:
+        held = GaugeMetricFamily(
+            "argos_oblivious_reads_held",
+            "Reads waiting in memory for an oblivious list's unreachable owner.",
+        )
+        held.add_metric([], f.oblivious_held[0])
+        dropped = CounterMetricFamily(
+            "argos_oblivious_reads_dropped",
+            "Reads dropped after waiting too long (or too many) for an oblivious list's owner.",
+        )
+        dropped.add_metric([], f.oblivious_held[1])
+        yield from (held, dropped)
         if f.oblivious is None:
             return
         evaluated = CounterMetricFamily(

@@ -46,16 +46,17 @@ class EvaluationBudget:
             self._day, self.spent_today = day, 0
         self._tokens = min(float(self.per_s), self._tokens + (now - self._at) * self.per_s)
         self._at = now
-        if self.spent_today + n > self.per_day:
-            raise ResourceExhausted(
-                f"the oblivious evaluation budget of {self.per_day} a day is spent "
-                f"({self.spent_today} used today); evaluations resume at 00:00 UTC, or "
-                "agree a larger budget in the agreement's terms"
-            )
         if n > self._tokens:
             raise ResourceExhausted(
-                f"a batch of {n} evaluations exceeds the budget of {self.per_s} a second: "
-                "send smaller batches or fewer per second, or agree a larger budget"
+                f"a batch of {n} evaluations exceeds the budget of {self.per_s} a second "
+                f"({int(self._tokens)} left now): send smaller batches or fewer per second, "
+                "or agree a larger budget in the agreement's terms"
+            )
+        if self.spent_today + n > self.per_day:
+            raise ResourceExhausted(
+                f"a batch of {n} evaluations exceeds the budget of {self.per_day} a day "
+                f"({self.spent_today} used today): evaluations resume at 00:00 UTC, or "
+                "agree a larger budget in the agreement's terms"
             )
         self._tokens -= n
         self.spent_today += n

@@ -84,6 +84,8 @@ class NodeFigures:
     streams: dict[str, tuple[int, int]] = field(default_factory=dict)
     gate: GateFigures | None = None
     oblivious: ObliviousFigures | None = None
+    # Reads waiting in memory for an oblivious list's owner now; dropped since start.
+    oblivious_held: tuple[int, int] = (0, 0)
 
     def outbox_total(self, state: str) -> int:
         return sum(n for (_, s), n in self.outbox.items() if s == state)
@@ -206,6 +208,7 @@ class OperationsService:
             streams=self._streams(),
             gate=self._gate.figures() if self._gate is not None else None,
             oblivious=self._oblivious.figures() if self._oblivious is not None else None,
+            oblivious_held=(self._matching.held.count, self._matching.held.dropped),
         )
 
     def _certificates(self, partners: list[Partner]) -> list[CertificateExpiry]:

@@ -1,0 +1,148 @@
+"""Oblivious matching, the partner's side (issue 20): the readings a batch of reads
+would be looked up by in a list held under an oblivious agreement are blinded, sent to
+the list's owner in batches (EvaluatePlates), and the answers verified against the
+owner's committed public key before they are unblinded (RFC 9497 Finalize). The
+16-byte outputs are then looked up as a token list's keys are.
+
+Reads wait for the owner only in memory: while it is unreachable they are held, at
+most MAX_HELD_READS and for HOLD_S, then dropped and counted. Nothing of a read, of
+its blinded elements or of their outputs is stored, logged or counted by value."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+import structlog
+
+from gateway.domain import oprf
+from gateway.domain.errors import NotFound
+from gateway.domain.schemes.oblivious import OUTPUT_BYTES, CommittedKey, ObliviousIndex
+from gateway.services.context import NodeContext
+
+log = structlog.get_logger(__name__)
+
+# Elements per EvaluatePlates call: big enough that a call's overhead is small beside
+# its ~130 us of owner CPU per element, small enough that two calls keep both cores
+# of each side busy. Never more than the owner's cap (services.oblivious).
+ELEMENTS_PER_CALL = 256
+MAX_HELD_READS = 20_000
+HOLD_S = 60.0
+
+
+class HeldBatch(NamedTuple):
+    """Reads whose lookups in one oblivious list wait for its owner (memory only)."""
+
+    list_id: str
+    reads: Sequence  # IncomingRead
+    fuzzy: bool
+    now_s: int
+    until: float  # monotonic seconds
+
+
+class ObliviousResolver:
+    """Evaluates readings under an owner's committed keys, both cores at work."""
+
+    def __init__(self, ctx: NodeContext, workers: int | None = None) -> None:
+        self._ctx = ctx
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers or min(4, os.cpu_count() or 2),
+            thread_name_prefix="oblivious",
+        )
+        self.proofs_refused = 0
+
+    def resolve(
+        self, index: ObliviousIndex, inputs: Sequence[bytes]
+    ) -> dict[bytes, tuple[bytes, ...]]:
+        """Each input's outputs, one per key committed for the list. Raises
+        PartnerUnreachable while the owner is, ProofInvalid if an answer is not proven
+        under the committed key (nothing of that answer is used)."""
+        if not inputs or not index.committed:
+            return {}
+        with self._ctx.store.read() as uow:
+            partner = uow.partners.get(index.owner)
+        if partner is None:
+            raise NotFound(f"{index.owner} is no longer a registered partner")
+        chunks = [
+            (key, inputs[i : i + ELEMENTS_PER_CALL])
+            for key in index.committed
+            for i in range(0, len(inputs), ELEMENTS_PER_CALL)
+        ]
+
+        def one(chunk: tuple[CommittedKey, Sequence[bytes]]) -> list[bytes]:
+            key, xs = chunk
+            return self._evaluate(partner, index.list_id, key, xs)
+
+        outputs: dict[bytes, list[bytes]] = {}
+        for (_, xs), outs in zip(chunks, self._pool.map(one, chunks), strict=True):
+            for x, out in zip(xs, outs, strict=True):
+                outputs.setdefault(x, []).append(out)
+        return {x: tuple(v) for x, v in outputs.items()}
+
+    def _evaluate(
+        self, partner, agreement_id: str, key: CommittedKey, xs: Sequence[bytes]
+    ) -> list[bytes]:
+        mine = [oprf.blind(x) for x in xs]
+        elements = [m.element for m in mine]
+        evaluated, proof = self._ctx.federation.evaluate_plates(
+            partner, agreement_id, key.agreement_version, key.token_epoch, elements
+        )
+        try:
+            oprf.verify_proof(key.public_key, elements, evaluated, proof)
+        except Exception:
+            self.proofs_refused += 1
+            raise
+        return [
+            oprf.unblind(x, m.blind, e)[:OUTPUT_BYTES]
+            for x, m, e in zip(xs, mine, evaluated, strict=True)
+        ]
+
+
+class HeldReads:
+    """Batches of reads waiting for an unreachable owner: bounded in count and time."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._held: deque[HeldBatch] = deque()
+        self.count = 0
+        self.dropped = 0
+
+    def hold(self, list_id: str, reads: Sequence, fuzzy: bool, now_s: int) -> None:
+        with self._lock:
+            self._expire()
+            room = MAX_HELD_READS - self.count
+            if room < len(reads):
+                self.dropped += len(reads) - max(room, 0)
+                reads = reads[: max(room, 0)]
+            if reads:
+                until = self._clock() + HOLD_S
+                self._held.append(HeldBatch(list_id, reads, fuzzy, now_s, until))
+                self.count += len(reads)
+
+    def take(self) -> list[HeldBatch]:
+        with self._lock:
+            self._expire()
+            out = list(self._held)
+            self._held.clear()
+            self.count = 0
+            return out
+
+    def put_back(self, batches: list[HeldBatch]) -> None:
+        with self._lock:
+            self._held.extendleft(reversed(batches))
+            self.count += sum(len(b.reads) for b in batches)
+            self._expire()
+
+    def _expire(self) -> None:
+        now = self._clock()
+        while self._held and self._held[0].until <= now:
+            gone = self._held.popleft()
+            self.count -= len(gone.reads)
+            self.dropped += len(gone.reads)
+            log.warning("matching.oblivious_reads_dropped", reads=len(gone.reads))

@@ -1,0 +1,253 @@
+"""Oblivious matching (issue 20) between two real node processes over mutual TLS: Gent
+shares its list with Terneuzen under an oblivious agreement. Reads at Terneuzen hit
+exact and fuzzy entries as under token; Terneuzen holds no key that tests a plate
+offline; an evaluation not proven under Gent's committed key is refused; reads beyond
+the agreed budget are refused and audited; reads waiting for an unreachable owner
+leave nothing on disk."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from gateway.domain import oprf
+from gateway.domain.schemes.oblivious import CommittedKey, plate_input
+from gateway.domain.schemes.token import plate_token
+from gateway.federation import free_port
+from tests.integration.hits_support import (
+    configure,
+    hits,
+    read,
+    reads_file,
+    wait_watching,
+    watch,
+)
+from tests.integration.hotlist_support import add_entry, in_step, received, wait_until
+from tests.integration.test_daily_operation import scrape, value
+
+
+def _agree_oblivious(pair, *budget: str) -> str:
+    return pair.agree(
+        "be-gent",
+        "nl-terneuzen",
+        "--categories",
+        "stolen_vehicle",
+        "--direction",
+        "proposer_to_partner",
+        "--matching",
+        "oblivious",
+        *budget,
+    )
+
+
+@pytest.fixture
+def oblivious(pair, tmp_path):
+    """Gent shares stolen vehicles with Terneuzen under oblivious matching; Terneuzen
+    has an adapter and an operator; Gent has an investigator with one entry."""
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    agreement_id = _agree_oblivious(pair)
+    ivan = gent.add_user("ivan", "investigator")
+    entry_id = add_entry(gent, ivan, "1-ABC-123", "B")
+    wait_until(lambda: entry_id in received(terneuzen, agreement_id), what="the entry to sync")
+    wait_until(lambda: in_step(gent, terneuzen, agreement_id), what="a verified head")
+    return {
+        "pair": pair,
+        "agreement_id": agreement_id,
+        "entry_id": entry_id,
+        "ivan": ivan,
+        "adapter": terneuzen.add_user("cam", "adapter"),
+        "operator": terneuzen.add_user("olga", "operator"),
+        "tmp": tmp_path,
+    }
+
+
+def _replay(node, adapter, path) -> dict:
+    return json.loads(node.argos("reads", "replay", str(path), "--json", token_file=adapter).stdout)
+
+
+def test_exact_and_fuzzy_reads_hit_an_oblivious_list_as_under_token(oblivious):
+    pair, tmp = oblivious["pair"], oblivious["tmp"]
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    watcher = watch(terneuzen, oblivious["operator"], 2)
+    try:
+        wait_watching(terneuzen)
+        reads = reads_file(tmp / "reads.jsonl", [read("1ABC123"), read("9XYZ999"), read("1ABC1Z3")])
+        assert _replay(terneuzen, oblivious["adapter"], reads) == {
+            "reads": 3,
+            "accepted": 3,
+            "hits": 2,
+            "rejected": 0,
+            "problems": [],
+        }
+        stdout, _ = watcher.communicate(timeout=30)
+    finally:
+        watcher.kill()
+    alerts = [json.loads(line) for line in stdout.splitlines()]
+    assert [a["match"] for a in alerts] == ["MATCH_KIND_EXACT", "MATCH_KIND_FUZZY"]
+    assert [a["matched"] for a in alerts] == ["1ABC123", "1ABC123"]
+    assert {a["entry_id"] for a in alerts} == {oblivious["entry_id"]}
+    assert all(a["entry_owner"] == "be-gent" and a["owner_notified"] for a in alerts)
+    at_owner = wait_until(
+        lambda: len(h := hits(gent, oblivious["ivan"])) == 2 and h, what="both hits at Gent"
+    )
+    assert {h["hit_id"] for h in at_owner} == {a["hit_id"] for a in alerts}
+
+
+def _blobs(db_path) -> list[bytes]:
+    """Every byte string of 16 bytes or more in every column of every table."""
+    out = []
+    with sqlite3.connect(db_path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, str):
+                        value = value.encode()
+                    if isinstance(value, bytes) and len(value) >= 16:
+                        out.append(value)
+    return out
+
+
+def test_the_partners_database_holds_no_key_that_tests_a_plate_offline(oblivious):
+    terneuzen = oblivious["pair"]["nl-terneuzen"]
+    held = received(terneuzen, oblivious["agreement_id"])[oblivious["entry_id"]]
+    published = held["plate_token"]
+    assert len(published) == 16
+    data = plate_input("1ABC123", "BE")
+    tried = 0
+    for blob in _blobs(terneuzen.home / "node.sqlite"):
+        # Each key-like piece (every 32-byte window: a token key, a scalar, a
+        # committed key's first bytes) tried as a token key, as a VOPRF secret, and as
+        # a VOPRF public key taken for a secret.
+        for i in range(0, len(blob) - 31):
+            window = blob[i : i + 32]
+            tried += 1
+            assert plate_token(window, "1ABC123", "BE") != published
+            try:
+                assert oprf.evaluate(window, data)[:16] != published
+            except RuntimeError:
+                pass  # not a usable scalar
+    assert tried > 0
+    # What is held for the list is Gent's public key, which tests nothing.
+    with sqlite3.connect(terneuzen.home / "node.sqlite") as db:
+        (key,) = db.execute(
+            "SELECT token_key FROM matching_keys WHERE agreement_id = ?",
+            (oblivious["agreement_id"],),
+        ).fetchone()
+    assert CommittedKey.decode(key).agreement_version == 1
+
+
+def _stored(node) -> dict[str, list]:
+    """What a node holds that a refusal must leave as it was: entries, received
+    entries, keys and hits."""
+    with sqlite3.connect(f"file:{node.home / 'node.sqlite'}?mode=ro", uri=True) as db:
+        return {
+            table: sorted(db.execute(f"SELECT * FROM {table}").fetchall())
+            for table in ("entries", "received_entries", "matching_keys", "hits")
+        }
+
+
+def _audit(node, action: str) -> list[dict]:
+    return [r for r in node.json("audit", "list", "--limit", "5000") if r["action"] == action]
+
+
+def test_evaluations_beyond_the_agreed_budget_are_refused_counted_and_audited(pair, tmp_path):
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    metrics = free_port()
+    gent.stop()
+    configure(gent, metrics_port=metrics)
+    gent.start()
+    # A budget of 3 evaluations a second and a day; the batch below needs at least 5.
+    agreement_id = _agree_oblivious(pair, "--oblivious-budget", "3,3")
+    ivan = gent.add_user("ivan", "investigator")
+    entry_id = add_entry(gent, ivan, "1-ABC-123", "B")
+    wait_until(lambda: entry_id in received(terneuzen, agreement_id), what="the entry to sync")
+    wait_until(lambda: in_step(gent, terneuzen, agreement_id), what="a verified head")
+    before = (_stored(gent), _stored(terneuzen))
+
+    adapter = terneuzen.add_user("cam", "adapter")
+    plates = ["1ABC123", "2ABC123", "3ABC123", "4ABC123", "5ABC123"]
+    reads = reads_file(tmp_path / "r.jsonl", [read(p) for p in plates])
+    answer = _replay(terneuzen, adapter, reads)
+    assert (answer["accepted"], answer["hits"]) == (5, 0)
+
+    refusals = wait_until(
+        lambda: [
+            r
+            for r in _audit(gent, "federation.refused")
+            if r["object_id"] == "EvaluatePlates" and "budget" in r["justification"]
+        ],
+        what="the refusal in Gent's audit log",
+    )
+    assert refusals[0]["actor"] == "nl-terneuzen"
+    assert "exceeds the budget of 3 a second" in refusals[0]["justification"]
+    _, samples = scrape(metrics)
+    assert value(samples, "argos_oblivious_refusals_total", partner="nl-terneuzen") >= 1
+    assert ("argos_oblivious_evaluations_total", frozenset({("partner", "nl-terneuzen")})) not in (
+        samples
+    ) or value(samples, "argos_oblivious_evaluations_total", partner="nl-terneuzen") == 0
+    assert (_stored(gent), _stored(terneuzen)) == before
+
+
+def test_an_evaluation_not_proven_under_the_committed_key_is_refused(oblivious):
+    """Stand-in for an owner that evaluates under another key than the one it committed
+    to: Terneuzen's held commitment is replaced by another public key while it is
+    stopped, so Gent's (honest) answers are proven under a key other than the one
+    Terneuzen holds as committed. To the verifier the two cases are the same: the
+    proof does not hold for the committed key."""
+    pair, tmp = oblivious["pair"], oblivious["tmp"]
+    terneuzen = pair["nl-terneuzen"]
+    terneuzen.stop()
+    other = oprf.derive_key_pair(bytes(32), b"not gent's key").public
+    with sqlite3.connect(terneuzen.home / "node.sqlite") as db:
+        db.execute(
+            "UPDATE matching_keys SET token_key = ? WHERE agreement_id = ?",
+            (CommittedKey(other, 1, 0).encode(), oblivious["agreement_id"]),
+        )
+    terneuzen.start()
+    before = _stored(terneuzen)
+    answer = _replay(
+        terneuzen, oblivious["adapter"], reads_file(tmp / "r.jsonl", [read("1ABC123")])
+    )
+    assert (answer["accepted"], answer["hits"]) == (1, 0)
+    refused = _audit(terneuzen, "oblivious.proof_refused")
+    assert [r["object_id"] for r in refused] == [oblivious["agreement_id"]]
+    assert "not proven under the key it committed to" in refused[0]["justification"]
+    assert _stored(terneuzen) == before  # no hit, nothing else changed
+
+
+def _files_containing(home, needles: list[bytes]) -> list[str]:
+    found = []
+    for path in sorted(home.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            found += [f"{path.relative_to(home)}: {n!r}" for n in needles if n in data]
+    return found
+
+
+def test_reads_waiting_for_an_unreachable_owner_leave_nothing_on_disk(oblivious):
+    pair, tmp = oblivious["pair"], oblivious["tmp"]
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    gent.stop()
+    plates = [("1-ABC-123", "1ABC123"), ("7-QQQ-777", "7QQQ777")]  # listed, not listed
+    reads = reads_file(tmp / "r.jsonl", [read(raw) for raw, _ in plates])
+    answer = _replay(terneuzen, oblivious["adapter"], reads)
+    assert (answer["accepted"], answer["hits"]) == (2, 0)  # waiting for Gent
+
+    needles = []
+    for raw, normalised in plates:
+        needles += [raw.encode(), normalised.encode(), plate_input(normalised, "BE")]
+        needles.append(normalised.encode("utf-16-le"))
+    assert _files_containing(terneuzen.home, needles) == []
+
+    # Back in time: the listed plate's read hits, as any read would have.
+    gent.start()
+    inez = terneuzen.add_user("inez", "investigator")
+    found = wait_until(
+        lambda: hits(terneuzen, inez, "--observed"),
+        timeout=60,
+        what="the held read's hit once Gent is back",
+    )
+    assert [h["entry_id"] for h in found] == [oblivious["entry_id"]]
