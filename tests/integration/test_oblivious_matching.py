@@ -25,6 +25,7 @@ from tests.integration.hits_support import (
     watch,
 )
 from tests.integration.hotlist_support import add_entry, in_step, received, wait_until
+from tests.integration.oblivious_support import MisbehavingOwner, route_partner_through
 from tests.integration.test_daily_operation import scrape, value
 
 
@@ -191,31 +192,57 @@ def test_evaluations_beyond_the_agreed_budget_are_refused_counted_and_audited(pa
     assert (_stored(gent), _stored(terneuzen)) == before
 
 
-def test_an_evaluation_not_proven_under_the_committed_key_is_refused(oblivious):
-    """Stand-in for an owner that evaluates under another key than the one it committed
-    to: Terneuzen's held commitment is replaced by another public key while it is
-    stopped, so Gent's (honest) answers are proven under a key other than the one
-    Terneuzen holds as committed. To the verifier the two cases are the same: the
-    proof does not hold for the committed key."""
-    pair, tmp = oblivious["pair"], oblivious["tmp"]
-    terneuzen = pair["nl-terneuzen"]
+@pytest.fixture
+def stand_in(oblivious, certs):
+    """Terneuzen reaches Gent through a stand-in that forwards every call to Gent but
+    answers EvaluatePlates itself (tests/integration/oblivious_support.py)."""
+    gent, terneuzen = oblivious["pair"]["be-gent"], oblivious["pair"]["nl-terneuzen"]
+    owner = MisbehavingOwner(gent, certs, "nl-terneuzen")
+    owner.start()
     terneuzen.stop()
-    other = oprf.derive_key_pair(bytes(32), b"not gent's key").public
-    with sqlite3.connect(terneuzen.home / "node.sqlite") as db:
-        db.execute(
-            "UPDATE matching_keys SET token_key = ? WHERE agreement_id = ?",
-            (CommittedKey(other, 1, 0).encode(), oblivious["agreement_id"]),
-        )
+    route_partner_through(terneuzen, "be-gent", owner.endpoint)
     terneuzen.start()
+    try:
+        yield owner
+    finally:
+        owner.stop()
+
+
+def test_an_evaluation_under_another_key_than_the_committed_one_is_refused(oblivious, stand_in):
+    """The stand-in owner evaluates Terneuzen's blinded readings under another key
+    than the one Gent committed to, with a proof that is valid for that other key."""
+    terneuzen = oblivious["pair"]["nl-terneuzen"]
     before = _stored(terneuzen)
-    answer = _replay(
-        terneuzen, oblivious["adapter"], reads_file(tmp / "r.jsonl", [read("1ABC123")])
-    )
+    reads = reads_file(oblivious["tmp"] / "r.jsonl", [read("1ABC123")])
+    answer = _replay(terneuzen, oblivious["adapter"], reads)
     assert (answer["accepted"], answer["hits"]) == (1, 0)
+    assert len(stand_in.seen) == 1  # the reading did go to the (stand-in) owner
     refused = _audit(terneuzen, "oblivious.proof_refused")
-    assert [r["object_id"] for r in refused] == [oblivious["agreement_id"]]
+    assert [(r["object_id"], r["actor"]) for r in refused] == [
+        (oblivious["agreement_id"], "be-gent")
+    ]
     assert "not proven under the key it committed to" in refused[0]["justification"]
     assert _stored(terneuzen) == before  # no hit, nothing else changed
+
+
+def test_blinded_readings_sent_to_an_owner_that_does_not_answer_are_nowhere_on_disk(
+    oblivious, stand_in
+):
+    """The stand-in owner takes the blinded readings and answers UNAVAILABLE: the reads
+    wait in Terneuzen's memory. No file of Terneuzen holds the plates or any of the
+    blinded bytes the owner was sent."""
+    stand_in.answer = "unavailable"
+    terneuzen = oblivious["pair"]["nl-terneuzen"]
+    plates = [("1-ABC-123", "1ABC123"), ("7-QQQ-777", "7QQQ777")]
+    reads = reads_file(oblivious["tmp"] / "r.jsonl", [read(raw) for raw, _ in plates])
+    answer = _replay(terneuzen, oblivious["adapter"], reads)
+    assert (answer["accepted"], answer["hits"]) == (2, 0)
+    # Two readings a try; the held reads are tried again every second, blinded anew.
+    wait_until(lambda: len(stand_in.seen) >= 4, what="a second try of the held reads")
+    needles = list(stand_in.seen)
+    for raw, normalised in plates:
+        needles += [raw.encode(), normalised.encode(), plate_input(normalised, "BE")]
+    assert _files_containing(terneuzen.home, needles) == []
 
 
 def _files_containing(home, needles: list[bytes]) -> list[str]:
