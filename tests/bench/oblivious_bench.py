@@ -28,7 +28,7 @@ from tests.bench.match_bench import (
 )
 from tests.integration.hotlist_support import add_entry, in_step, wait_until
 
-ELEMENTS = 256  # as the partner sends them (services.oblivious_matching)
+ELEMENTS = 128  # as the partner sends them (services.oblivious_matching)
 
 
 def primitives(rounds: int = 20) -> dict[str, float]:

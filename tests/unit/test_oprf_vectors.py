@@ -188,3 +188,24 @@ def test_a_batch_answered_with_the_wrong_count_is_refused() -> None:
 def test_identity_and_malformed_elements_are_refused(element: bytes) -> None:
     with pytest.raises(InvalidInput, match="not a valid ristretto255 element"):
         oprf.deserialize_element(element)
+
+
+@pytest.mark.parametrize("element", [bytes(32), b"\xff" * 32], ids=["identity", "non-canonical"])
+def test_an_evaluated_element_that_is_no_valid_element_is_refused(element: bytes) -> None:
+    key = vector_key()
+    mine = [oprf.blind(b"a"), oprf.blind(b"b")]
+    answer = oprf.blind_evaluate(key, [m.element for m in mine])
+    with pytest.raises(ProofInvalid, match="does not verify"):
+        oprf.verify_proof(
+            key.public, [m.element for m in mine], [answer.elements[0], element], answer.proof
+        )
+
+
+def test_unblinding_a_batch_with_one_inversion_gives_each_output() -> None:
+    key = vector_key()
+    xs = [bytes([i]) * 5 for i in range(7)]
+    mine = [oprf.blind(x) for x in xs]
+    answer = oprf.blind_evaluate(key, [m.element for m in mine])
+    assert oprf.unblind_all(xs, [m.blind for m in mine], answer.elements) == [
+        oprf.unblind(x, m.blind, e) for x, m, e in zip(xs, mine, answer.elements, strict=True)
+    ]
