@@ -226,3 +226,55 @@ def test_reads_held_for_an_owner_are_bounded_in_count_and_time(monkeypatch):
     clock.at += oblivious_matching.HOLD_S
     assert held.take() == []
     assert (held.count, held.dropped) == (0, 7)
+
+
+class _Owner:
+    """Stand-in for the owner node and the partner's store (no network here): evaluates
+    under the committed key and counts the calls."""
+
+    def __init__(self, key: oprf.KeyPair) -> None:
+        self.key = key
+        self.calls: list[int] = []
+        self.partners = self
+
+    def get(self, node_id: str) -> str:
+        return node_id
+
+    def read(self):
+        from contextlib import nullcontext
+
+        return nullcontext(self)
+
+    @property
+    def store(self):
+        return self
+
+    @property
+    def federation(self):
+        return self
+
+    def evaluate_plates(self, partner, agreement_id, version, epoch, blinded):
+        self.calls.append(len(blinded))
+        answer = oprf.blind_evaluate(self.key, blinded)
+        return answer.elements, answer.proof
+
+
+def test_small_requests_to_one_owner_share_one_call_and_each_gets_its_own_outputs(
+    monkeypatch,
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gateway.services.oblivious_matching import ObliviousResolver
+
+    monkeypatch.setattr(oblivious_matching, "ELEMENTS_PER_CALL", 4)
+    monkeypatch.setattr(oblivious_matching, "WINDOW_S", 60.0)  # the 4th fills the call
+    key = derive_oblivious_key(MASTER, "agr", 1)
+    owner = _Owner(key)
+    resolver = ObliviousResolver(owner)  # type: ignore[arg-type]
+    index = _index(key)
+    inputs = [f"{n}ABC123\x1fBE".encode() for n in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda x: resolver.resolve(index, [x]), inputs))
+    assert owner.calls == [4]
+    for x, answer in zip(inputs, answers, strict=True):
+        assert answer == {x: (oprf.evaluate(key.secret, x)[:16],)}
