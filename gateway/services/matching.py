@@ -342,8 +342,14 @@ class MatchingService:
         for list_id, w in wanted.items():
             try:
                 outputs = self.resolver.resolve(w.index, list(w.inputs))
-            except PartnerUnreachable:
+            except PartnerUnreachable as exc:  # also ResourceExhausted: the budget
                 if hold:
+                    log.warning(
+                        "matching.oblivious_owner_unavailable",
+                        agreement_id=list_id,
+                        error=type(exc).__name__,
+                        reads_held=len(reads),
+                    )
                     self.held.hold(list_id, reads, fuzzy, now)
                     self._retry_later()
                     continue
