@@ -17,7 +17,7 @@ from typing import NamedTuple
 import structlog
 
 from gateway.domain.agreement import MatchingMode
-from gateway.domain.errors import InvalidInput, PartnerUnreachable, ProofInvalid
+from gateway.domain.errors import ArgosError, InvalidInput, PartnerUnreachable, ProofInvalid
 from gateway.domain.matching import OWN, EntryRef, HotlistIndex, Match, MatchEngine, plain_key
 from gateway.domain.ocr import FuzzyPolicy
 from gateway.domain.schemes import MatchingScheme, scheme_for
@@ -357,6 +357,14 @@ class MatchingService:
             except ProofInvalid as exc:
                 self._proof_refused(w.index, exc)
                 continue
+            except ArgosError as exc:
+                # The owner refused otherwise (agreement no longer in force there, the
+                # partner removed here): this list matches nothing for these reads;
+                # the other lists' hits stand.
+                log.warning(
+                    "matching.oblivious_refused", agreement_id=list_id, error=type(exc).__name__
+                )
+                continue
             resolved[list_id] = ResolvedList(w.index, outputs)
         if not resolved:
             return []
@@ -381,14 +389,20 @@ class MatchingService:
         )
 
     def _retry_later(self) -> None:
-        if not self._retrying.is_set():
+        with self._lock:
+            if self._retrying.is_set():
+                return
             self._retrying.set()
-            threading.Thread(target=self._retry_held, name="oblivious-held", daemon=True).start()
+        threading.Thread(target=self._retry_held, name="oblivious-held", daemon=True).start()
 
     def _retry_held(self) -> None:
         """Try held reads again every second until none are left (or all dropped)."""
         try:
-            while self.held.count:
+            while True:
+                with self._lock:
+                    if not self.held.count:
+                        self._retrying.clear()  # a hold after this starts a new thread
+                        return
                 time.sleep(1.0)
                 batches = self.held.take()
                 for n, batch in enumerate(batches):
@@ -409,8 +423,9 @@ class MatchingService:
                         break
                     if late and self.late_hits is not None:
                         self.late_hits(late)
-        finally:
+        except BaseException:
             self._retrying.clear()
+            raise
 
     def seen_from(self, user: str, outcome: BatchOutcome) -> None:
         """Count a batch an adapter handed in, for `argos status`."""
