@@ -278,3 +278,39 @@ def test_reads_waiting_for_an_unreachable_owner_leave_nothing_on_disk(oblivious)
         what="the held read's hit once Gent is back",
     )
     assert [h["entry_id"] for h in found] == [oblivious["entry_id"]]
+
+
+def _epochs_held(node, agreement_id: str) -> list[int]:
+    with sqlite3.connect(f"file:{node.home / 'node.sqlite'}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT token_epoch FROM matching_keys WHERE agreement_id = ? ORDER BY token_epoch",
+            (agreement_id,),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_a_token_secret_rotation_moves_the_oblivious_key_to_the_new_epoch(oblivious):
+    """The owner's VOPRF key is derived from its token master per epoch: a rotation
+    re-sends the entries under the new epoch's key, the partner fetches and verifies
+    the new commitment, matches under both keys during the overlap and only under the
+    new one after it."""
+    pair, tmp = oblivious["pair"], oblivious["tmp"]
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    agreement_id = oblivious["agreement_id"]
+
+    def hits_of(n: int) -> int:
+        path = reads_file(tmp / f"r{n}.jsonl", [read("1ABC123")])
+        return _replay(terneuzen, oblivious["adapter"], path)["hits"]
+
+    assert _epochs_held(terneuzen, agreement_id) == [0]
+    rotated = gent.json("keys", "rotate", "token", "--overlap", "24h")
+    assert rotated["epoch"] == 1 and rotated["token_feeds"] == 1
+    wait_until(lambda: gent.json("keys", "token-status")["feeds_pending"] == 0, what="re-send")
+    wait_until(lambda: in_step(gent, terneuzen, agreement_id), what="the re-sent entry")
+    assert _epochs_held(terneuzen, agreement_id) == [0, 1]
+    assert hits_of(1) == 1
+
+    gent.argos("keys", "end-overlap", "token")
+    wait_until(lambda: _epochs_held(terneuzen, agreement_id) == [1], what="the old key to go")
+    assert hits_of(2) == 1
+    assert "token_key.erased" in [r["action"] for r in terneuzen.json("audit", "list")]
