@@ -186,10 +186,19 @@ def test_evaluations_beyond_the_agreed_budget_are_refused_counted_and_audited(pa
     assert "exceeds the budget of 3 a second" in refusals[0]["justification"]
     _, samples = scrape(metrics)
     assert value(samples, "argos_oblivious_refusals_total", partner="nl-terneuzen") >= 1
-    assert ("argos_oblivious_evaluations_total", frozenset({("partner", "nl-terneuzen")})) not in (
-        samples
-    ) or value(samples, "argos_oblivious_evaluations_total", partner="nl-terneuzen") == 0
+    evaluated = ("argos_oblivious_evaluations_total", frozenset({("partner", "nl-terneuzen")}))
+    assert samples.get(evaluated, 0) == 0
     assert (_stored(gent), _stored(terneuzen)) == before
+
+    # Within the budget, an evaluation is served and counted (a count, no plate).
+    one = _replay(terneuzen, adapter, reads_file(tmp_path / "one.jsonl", [read("9XYZ999")]))
+    assert (one["accepted"], one["hits"]) == (1, 0)
+    # (Waited for: had it shared a call with a retry of the held batch, it was refused
+    # with it, held, and is served on its own at the next try.)
+    text = wait_until(
+        lambda: (m := scrape(metrics))[1].get(evaluated) == 1 and m[0], what="the count"
+    )
+    assert "9XYZ999" not in text and "1ABC123" not in text
 
 
 @pytest.fixture
