@@ -20,6 +20,7 @@ from grpc_tools import protoc
 
 from gateway.domain import envelope as env
 from gateway.domain import errors, feed, hits, partner_change
+from gateway.domain.schemes import oblivious as oblivious_scheme
 from gateway.domain.schemes import token as token_scheme
 from gateway.node.status_codes import ERROR_DOMAIN, status_of
 from gateway.services import confirmations
@@ -48,6 +49,7 @@ PAYLOADS = (
     (confirmations.REQUEST_PAYLOAD, "ConfirmationRequest", "the requester"),
     (confirmations.EVENT_PAYLOAD, "ConfirmationEvent", "the party that closes it"),
     (partner_change.PARTNER_CHANGE_PAYLOAD, "PartnerChange", "the node that moves"),
+    (oblivious_scheme.KEY_COMMITMENT_PAYLOAD, "ObliviousKeyCommitment", "the provider"),
 )
 _SCALARS = {
     v: k[len("TYPE_") :].lower()
@@ -252,6 +254,17 @@ RULES = """\
   key=master, digest_size={token_key_bytes}, person="argos-tokenkey1")` and hands it
   only to the recipient party (`GetMatchingKey`). Plate normalisation:
   `gateway/domain/plates.py`.
+- **Oblivious matching.** Under `MATCHING_MODE_OBLIVIOUS` an entry's plate travels
+  as the first 16 bytes of the RFC 9497 VOPRF output (modeVOPRF, ristretto255-SHA512)
+  of `plate_normalised || 0x1F || country_alpha2` under the provider's key for the
+  agreement version and epoch, derived as `DeriveKeyPair(BLAKE2b(agreement_id || 0x1F
+  || version, key=master, digest_size=32, person="argos-oprfkey1"), "argos oblivious
+  matching v1")`. The key never leaves the provider: `GetMatchingKey` answers with a
+  signed `ObliviousKeyCommitment` (its public key), and the recipient has readings
+  evaluated with `EvaluatePlates` (at most 1,024 blinded elements a call, one proof a
+  call, within the terms' `oblivious_evaluations_per_s` and `_per_day`;
+  `RESOURCE_EXHAUSTED` beyond). The recipient verifies every proof against the
+  committed key before using an evaluation.
 - **Hotlist feed.** Per agreement and direction, a compacted change feed with
   sequence numbers (never timestamps). `PullHotlistChanges` answers from the
   caller's cursor with batches of at most {max_batch} leaves; each leaf is one

@@ -35,6 +35,7 @@ from gateway.services.ingest import IngestLimits, IngestService
 from gateway.services.isc import IscService
 from gateway.services.local_export import LocalExportService
 from gateway.services.matching import MatchingService
+from gateway.services.oblivious import ObliviousEvaluationService
 from gateway.services.operations import OperationsService
 from gateway.services.outbox import OutboxService
 from gateway.services.partner_changes import PartnerChangeService
@@ -95,6 +96,8 @@ class Application:
     audit: AuditService | None = None
     # Issue 18: console log-in and the sessions the node holds for the console.
     sessions: SessionService | None = None
+    # Issue 20: evaluating partners' blinded readings under oblivious agreements.
+    oblivious: ObliviousEvaluationService | None = None
 
     @property
     def store(self) -> Store:
@@ -182,6 +185,7 @@ def build_application(
         HitSettings(config.own_hit_retention_days, config.zones, config.default_zone),
         on_queued=outbox_wake.set,
     )
+    matching.late_hits = hits.record  # reads that waited for an oblivious list's owner
     if read_history is None and config.read_history_url:
         read_history = HttpReadHistory(
             config.read_history_url,
@@ -224,6 +228,7 @@ def build_application(
         ),
     )
     audit = AuditService(ctx, config.audit_retention_days)
+    oblivious = ObliviousEvaluationService(ctx, feed)
     return Application(
         config=config,
         ctx=ctx,
@@ -248,6 +253,7 @@ def build_application(
             expiry_warning_days=config.expiry_warning_days,
             gate=gate,
             ingest=ingest,
+            oblivious=oblivious,
             own_certificates=lambda: [
                 (
                     OWN_CERTIFICATE,
@@ -272,6 +278,7 @@ def build_application(
         retention=RetentionService(ctx, hits, config.retention, audit_purge=audit.purge),
         audit=audit,
         sessions=sessions,
+        oblivious=oblivious,
     )
 
 

@@ -24,13 +24,19 @@ from gateway.cli.shared import (
     node_command,
     options,
 )
-from gateway.domain.agreement import CATEGORIES, Purpose
+from gateway.domain.agreement import (
+    CATEGORIES,
+    DEFAULT_OBLIVIOUS_PER_DAY,
+    DEFAULT_OBLIVIOUS_PER_S,
+    Purpose,
+)
 from gateway.wire.argos.v1 import admin_pb2 as pb
 from gateway.wire.argos.v1 import agreement_pb2 as apb
 
 PURPOSES = {p.value: i for i, p in enumerate(Purpose, start=1)}
 _GRANULARITY = {"none": 1, "zone": 2, "site": 3, "camera": 4}
 _DIRECTION = {"both": 1, "proposer_to_partner": 2, "partner_to_proposer": 3}
+_MATCHING = {"token": 1, "plaintext": 2, "oblivious": 3}
 _FIELDS = ("action", "flags", "vehicle_description", "contact")
 
 
@@ -51,7 +57,8 @@ terms_options = options(
         show_default=True,
         help=f"Comma-separated, from: {', '.join(PURPOSES)}.",
     ),
-    click.option("--matching", type=click.Choice(["token", "plaintext"]), default="token"),
+    click.option("--matching", type=click.Choice(list(_MATCHING)), default="token"),
+    click.option("--oblivious-budget", help="PER_S,PER_DAY evaluations (oblivious only)."),
     click.option(
         "--fields",
         default="action,flags",
@@ -80,6 +87,8 @@ def _draft(partner_id: str, o: dict) -> apb.AgreementDocument:
     bad = [f for f in fields if f not in _FIELDS]
     if bad:
         fail(f"unknown field {bad[0]}; fields: {', '.join(_FIELDS)}")
+    budget = o["oblivious_budget"] or f"{DEFAULT_OBLIVIOUS_PER_S},{DEFAULT_OBLIVIOUS_PER_DAY}"
+    per_s, per_day = map(int, budget.split(",")) if o["matching"] == "oblivious" else (0, 0)
     now = datetime.now(UTC)
     start, end = Timestamp(), Timestamp()
     start.FromDatetime(now)
@@ -91,7 +100,9 @@ def _draft(partner_id: str, o: dict) -> apb.AgreementDocument:
         direction=_DIRECTION[o["direction"]],
         categories=_csv(o["categories"]),
         purposes=[PURPOSES[p] for p in _csv(o["purposes"])],
-        matching_mode=1 if o["matching"] == "token" else 2,
+        matching_mode=_MATCHING[o["matching"]],
+        oblivious_evaluations_per_s=per_s,
+        oblivious_evaluations_per_day=per_day,
         fields=apb.AgreementFields(**{f: f in fields for f in _FIELDS}),
         hit_notification=o["hit_notification"],
         location_granularity=_GRANULARITY[o["granularity"]],

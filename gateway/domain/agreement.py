@@ -68,6 +68,18 @@ class Purpose(enum.StrEnum):
 class MatchingMode(enum.StrEnum):
     TOKEN = "token"
     PLAINTEXT = "plaintext"
+    OBLIVIOUS = "oblivious"
+
+
+# Oblivious matching: the evaluations (blinded readings: a read, its OCR candidates and
+# fuzzy variants, each under each country tried) a recipient may ask of the provider.
+# The budget is what stops a recipient enumerating the list through the provider: at
+# the default per day, trying every plate of a 10^8-plate national format takes weeks
+# of the whole budget. Size it from the recipient's camera throughput.
+DEFAULT_OBLIVIOUS_PER_S = 5_000
+DEFAULT_OBLIVIOUS_PER_DAY = 5_000_000
+MAX_OBLIVIOUS_PER_S = 1_000_000
+MAX_OBLIVIOUS_PER_DAY = 10_000_000_000
 
 
 class LocationGranularity(enum.StrEnum):
@@ -132,6 +144,9 @@ class AgreementTerms:
     onward_sharing: bool = False
     handling_code: str = ""
     created_at: datetime | None = None
+    # Oblivious matching only (0 under the other modes): the evaluation budget.
+    oblivious_evaluations_per_s: int = 0
+    oblivious_evaluations_per_day: int = 0
 
     @property
     def parties(self) -> frozenset[str]:
@@ -187,7 +202,26 @@ def validate_terms(terms: AgreementTerms) -> AgreementTerms:
             )
     if len(terms.handling_code) > MAX_HANDLING_CODE:
         raise InvalidInput(f"handling code is longer than {MAX_HANDLING_CODE} characters")
+    _check_oblivious_budget(terms)
     return terms
+
+
+def _check_oblivious_budget(terms: AgreementTerms) -> None:
+    per_s, per_day = terms.oblivious_evaluations_per_s, terms.oblivious_evaluations_per_day
+    if terms.matching_mode is not MatchingMode.OBLIVIOUS:
+        if per_s or per_day:
+            raise InvalidInput("an evaluation budget is only for oblivious matching")
+        return
+    if not 1 <= per_s <= MAX_OBLIVIOUS_PER_S:
+        raise InvalidInput(
+            f"oblivious evaluations per second must be between 1 and {MAX_OBLIVIOUS_PER_S}, "
+            f"got {per_s}"
+        )
+    if not per_s <= per_day <= MAX_OBLIVIOUS_PER_DAY:
+        raise InvalidInput(
+            f"oblivious evaluations per day must be between the per-second budget ({per_s}) "
+            f"and {MAX_OBLIVIOUS_PER_DAY}, got {per_day}"
+        )
 
 
 @dataclass(frozen=True)

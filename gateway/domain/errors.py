@@ -141,6 +141,13 @@ class KeyChainFork(SignatureInvalid):
     code = "KEY_CHAIN_FORK"
 
 
+class ProofInvalid(SignatureInvalid):
+    """An oblivious evaluation does not prove it was made with the key its owner
+    committed to for the agreement version (RFC 9497 VOPRF proof)."""
+
+    code = "OPRF_PROOF_INVALID"
+
+
 def error_classes() -> dict[str, type[ArgosError]]:
     """Every kind of refusal by its code."""
     found: dict[str, type[ArgosError]] = {}

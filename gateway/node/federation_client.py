@@ -222,7 +222,8 @@ class GrpcFederationClient:
 
     def matching_key(
         self, partner: Partner, agreement_id: str, version: int, epoch: int = 0
-    ) -> tuple[str, bytes]:
+    ) -> tuple[str, bytes | Envelope]:
+        """The token key, or an oblivious owner's signed key commitment (an Envelope)."""
         reply = self._call(
             partner,
             "GetMatchingKey",
@@ -230,7 +231,23 @@ class GrpcFederationClient:
                 agreement_id=agreement_id, agreement_version=version, token_epoch=epoch
             ),
         )
-        return codec.matching_mode_from_pb(reply.matching_mode).value, reply.token_key
+        mode = codec.matching_mode_from_pb(reply.matching_mode).value
+        if reply.HasField("key_commitment"):
+            return mode, codec.envelope_from_pb(reply.key_commitment)
+        return mode, reply.token_key
+
+    def evaluate_plates(
+        self, partner: Partner, agreement_id: str, version: int, epoch: int, blinded: list[bytes]
+    ) -> tuple[tuple[bytes, ...], bytes]:
+        """The owner's evaluations of blinded readings and its proof (unverified here)."""
+        request = pb.EvaluatePlatesRequest(
+            agreement_id=agreement_id,
+            agreement_version=version,
+            token_epoch=epoch,
+            blinded=blinded,
+        )
+        reply = self._call(partner, "EvaluatePlates", request)
+        return tuple(reply.evaluated), reply.proof
 
     def pull_changes(
         self,

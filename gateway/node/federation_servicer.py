@@ -9,6 +9,7 @@ from __future__ import annotations
 import grpc
 
 from gateway.bootstrap import Application
+from gateway.domain.envelope import Envelope
 from gateway.node.status_codes import grpc_method, grpc_stream
 from gateway.node.tls import peer_certificate
 from gateway.services.feed import OutgoingBatch
@@ -61,9 +62,26 @@ class FederationServicer(federation_pb2_grpc.FederationServiceServicer):
                 request.agreement_version,
                 request.token_epoch,
             )
+        if isinstance(key, Envelope):
+            return pb.GetMatchingKeyResponse(
+                matching_mode=codec.matching_mode_to_pb(mode),
+                key_commitment=codec.envelope_to_pb(key),
+            )
         return pb.GetMatchingKeyResponse(
             matching_mode=codec.matching_mode_to_pb(mode), token_key=key
         )
+
+    @grpc_method()
+    def EvaluatePlates(self, request, context):
+        with self._serving(context, "EvaluatePlates") as peer:
+            evaluated, proof = self._app.oblivious.evaluate(
+                peer,
+                bounded_id(request.agreement_id, "agreement_id"),
+                request.agreement_version,
+                request.token_epoch,
+                list(request.blinded),
+            )
+        return pb.EvaluatePlatesResponse(evaluated=evaluated, proof=proof)
 
     @grpc_method()
     def NotifyHit(self, request, context):

@@ -38,6 +38,7 @@ class NodeCollector(Collector):
         yield from self._freshness(f)
         yield from self._certificates(f)
         yield from self._limits(f)
+        yield from self._oblivious(f)
 
     def _sync(self, f) -> Iterator[Metric]:
         labels = ["partner", "agreement", "role"]
@@ -282,6 +283,36 @@ class NodeCollector(Collector):
         for partner, n in sorted(f.gate.rate_limited.items()):
             limited.add_metric([partner], n)
         yield from (refusals, unrecorded, limited)
+
+    def _oblivious(self, f) -> Iterator[Metric]:
+        held = GaugeMetricFamily(
+            "argos_oblivious_reads_held",
+            "Reads waiting in memory for an oblivious list's unreachable owner.",
+        )
+        held.add_metric([], f.oblivious_held[0])
+        dropped = CounterMetricFamily(
+            "argos_oblivious_reads_dropped",
+            "Reads dropped after waiting too long (or too many) for an oblivious list's owner.",
+        )
+        dropped.add_metric([], f.oblivious_held[1])
+        yield from (held, dropped)
+        if f.oblivious is None:
+            return
+        evaluated = CounterMetricFamily(
+            "argos_oblivious_evaluations",
+            "Blinded readings evaluated for a partner under oblivious agreements, since start.",
+            labels=["partner"],
+        )
+        for partner, n in sorted(f.oblivious.evaluated.items()):
+            evaluated.add_metric([partner], n)
+        refused = CounterMetricFamily(
+            "argos_oblivious_refusals",
+            "EvaluatePlates batches refused (budget, malformed, agreement), since start.",
+            labels=["partner"],
+        )
+        for partner, n in sorted(f.oblivious.refused.items()):
+            refused.add_metric([partner], n)
+        yield from (evaluated, refused)
 
 
 def serve_metrics(

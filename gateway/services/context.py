@@ -48,6 +48,11 @@ class FederationPort(Protocol):
 
     def announce_signing_key(self, partner: Partner, envelope: Envelope) -> str: ...
 
+    def evaluate_plates(
+        self, partner: Partner, agreement_id: str, version: int, epoch: int, blinded: list[bytes]
+    ) -> tuple[tuple[bytes, ...], bytes]:
+        """Oblivious matching: the owner's evaluations of blinded readings, and proof."""
+
 
 class ReceivedListener(Protocol):
     """Told, after the commit, how the entries received from partners changed."""

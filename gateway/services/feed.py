@@ -15,12 +15,17 @@ import structlog
 
 from gateway.domain import envelope as env
 from gateway.domain import feed as feed_rules
-from gateway.domain import merkle
+from gateway.domain import merkle, oprf
 from gateway.domain.agreement import Agreement, AgreementTerms, MatchingMode
 from gateway.domain.errors import AgreementViolation, FeedBehindCursor, IllegalTransition, NotFound
 from gateway.domain.hotlist import EntryStatus
 from gateway.domain.minimise import minimise
 from gateway.domain.schemes import scheme_for
+from gateway.domain.schemes.oblivious import (
+    KEY_COMMITMENT_PAYLOAD,
+    KeyCommitment,
+    derive_oblivious_key,
+)
 from gateway.services.context import NodeContext
 from gateway.services.ports import FeedRow, FeedState, FeedWrite, TokenEpoch, UnitOfWork
 from gateway.wire import feed_codec
@@ -84,7 +89,7 @@ class FeedService:
         """The key the agreement version's matching scheme shares entries under, in one
         plate-token epoch (the master secret in use since the last rotation)."""
         scheme = scheme_for(terms.matching_mode)
-        if not scheme.key_from_provider:
+        if not scheme.keyed_by_master:
             return scheme.provider_key(b"", agreement_id, version)
         master = self._ctx.token_secrets.master(epoch)
         if master is None:
@@ -93,8 +98,8 @@ class FeedService:
 
     def token_epoch_for(self, terms: AgreementTerms, uow: UnitOfWork) -> int:
         """The epoch a feed under these terms is projected in: the current one for
-        token feeds; 0 for plaintext feeds, which a rotation does not touch."""
-        if not scheme_for(terms.matching_mode).key_from_provider:
+        token and oblivious feeds; 0 for plaintext feeds, which a rotation does not touch."""
+        if not scheme_for(terms.matching_mode).keyed_by_master:
             return 0
         return current_epoch(uow.feed.token_epochs())
 
@@ -253,15 +258,42 @@ class FeedService:
 
     def matching_key(
         self, peer: str, agreement_id: str, version: int, epoch: int = 0
-    ) -> tuple[MatchingMode, bytes]:
+    ) -> tuple[MatchingMode, bytes | env.Envelope]:
+        """The key material the partner matches under: the token key, nothing for
+        plaintext, or for oblivious the signed commitment to this node's public key
+        (the secret never leaves: docs/threat-model.md)."""
         agreement, terms = self._served(peer, agreement_id)
         asked = agreement.version(version).terms if version != terms.version else terms
         scheme = scheme_for(asked.matching_mode)
+        if asked.matching_mode is MatchingMode.OBLIVIOUS:
+            self.oblivious_key(asked, agreement_id, version, epoch)  # the epoch is held
+            return asked.matching_mode, self.key_commitment(peer, asked, version, epoch)
         if not scheme.key_from_provider:
             return asked.matching_mode, b""
         key = self.scheme_key(asked, agreement_id, version, epoch)
         self._ctx.record_consultation(peer, "hotlist.matching_key", agreement_id, version)
         return asked.matching_mode, key
+
+    def oblivious_key(
+        self, terms: AgreementTerms, agreement_id: str, version: int, epoch: int
+    ) -> oprf.KeyPair:
+        master = self._ctx.token_secrets.master(epoch)
+        if master is None:
+            raise NotFound(f"plate-token epoch {epoch} is retired: its secret was erased")
+        return derive_oblivious_key(master, agreement_id, version)
+
+    def key_commitment(
+        self, peer: str, terms: AgreementTerms, version: int, epoch: int
+    ) -> env.Envelope:
+        key = self.oblivious_key(terms, terms.agreement_id, version, epoch)
+        commitment = KeyCommitment(
+            terms.agreement_id, version, epoch, self._ctx.node_id, peer, key.public
+        )
+        return env.sign(
+            KEY_COMMITMENT_PAYLOAD,
+            feed_codec.key_commitment_payload(commitment),
+            self._ctx.signing_key,
+        )
 
     def pull(
         self, peer: str, agreement_id: str, after_seq: int, max_batch: int

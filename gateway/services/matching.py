@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -17,11 +17,13 @@ from typing import NamedTuple
 import structlog
 
 from gateway.domain.agreement import MatchingMode
-from gateway.domain.errors import InvalidInput
+from gateway.domain.errors import ArgosError, InvalidInput, PartnerUnreachable, ProofInvalid
 from gateway.domain.matching import OWN, EntryRef, HotlistIndex, Match, MatchEngine, plain_key
 from gateway.domain.ocr import FuzzyPolicy
 from gateway.domain.schemes import MatchingScheme, scheme_for
-from gateway.services.context import NodeContext
+from gateway.domain.schemes.oblivious import ObliviousIndex, ResolvedList, WantedReadings
+from gateway.services.context import Caller, NodeContext
+from gateway.services.oblivious_matching import HeldReads, ObliviousResolver
 from gateway.services.ports import AppliedBatch, OwnIndexRow, UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -101,6 +103,12 @@ class MatchingService:
         # The matching scheme each partner list is indexed by.
         self._schemes: dict[str, MatchingScheme] = {}
         self._adapters: dict[str, AdapterSeen] = {}
+        # Oblivious lists (issue 20): their readings are evaluated by the owner; reads
+        # wait for an unreachable owner in memory only, bounded, then are dropped.
+        self.resolver = ObliviousResolver(ctx)
+        self.held = HeldReads()
+        self.late_hits: Callable[[list[ReadHit]], object] | None = None
+        self._retrying = threading.Event()
         # Partner lists (agreement ids) not acted on for now: their feed is stale.
         self._skipped: frozenset[str] = frozenset()
         ctx.received_listeners.append(self)
@@ -231,6 +239,8 @@ class MatchingService:
         mode, key = held[batch.agreement_version]  # the newest epoch's key of the version
         if mode != scheme.mode.value:
             return False
+        if isinstance(index, ObliviousIndex):
+            return key in {c.encode() for c in index.committed}
         return not scheme.key_from_provider or key in index.token_keys
 
     def keys_retired(self, agreement_id: str) -> None:
@@ -278,9 +288,15 @@ class MatchingService:
         now = int(self._ctx.now().timestamp())
         outcome = BatchOutcome()
         hits: list[ReadHit] = []
+        accepted: list[IncomingRead] = []
         match = self.engine.match
         with self._lock:
             skipped = self._skipped
+            oblivious = {
+                list_id: index
+                for list_id, index in self.engine.lists.items()
+                if isinstance(index, ObliviousIndex) and list_id not in skipped
+            }
             for i, read in enumerate(reads):
                 problem = _problem(read)
                 if problem:
@@ -294,12 +310,122 @@ class MatchingService:
                     outcome.rejected.append((i, str(exc)))
                     continue
                 outcome.accepted += 1
+                accepted.append(read)
                 if found and skipped:
                     found = [m for m in found if m.list_id not in skipped]
                 if found:
                     hits.append(ReadHit(read, found, inferred))
+        if oblivious and accepted:
+            hits = _merged(hits, self._match_oblivious(accepted, oblivious, fuzzy, now))
         outcome.hits = len(hits)
         return hits, outcome
+
+    def _match_oblivious(
+        self,
+        reads: Sequence[IncomingRead],
+        lists: dict[str, ObliviousIndex],
+        fuzzy: bool,
+        now: int,
+        *,
+        hold: bool = True,
+    ) -> list[ReadHit]:
+        """Hits of reads in oblivious lists, by the rules of every list: a first pass of
+        the engine notes the readings each list would be looked up by, the owner
+        evaluates them, a second pass looks the outputs up. A list whose owner is
+        unreachable holds the reads (memory only) for a later try."""
+        wanted = {list_id: WantedReadings(index) for list_id, index in lists.items()}
+        engine = MatchEngine(self.engine.policy)
+        engine.lists = wanted  # type: ignore[assignment]
+        for read in reads:
+            engine.match(read.plate, read.country, read.candidates, now=now, fuzzy=fuzzy)
+        resolved = {}
+        for list_id, w in wanted.items():
+            try:
+                outputs = self.resolver.resolve(w.index, list(w.inputs))
+            except PartnerUnreachable as exc:  # also ResourceExhausted: the budget
+                if hold:
+                    log.warning(
+                        "matching.oblivious_owner_unavailable",
+                        agreement_id=list_id,
+                        error=type(exc).__name__,
+                        reads_held=len(reads),
+                    )
+                    self.held.hold(list_id, reads, fuzzy, now)
+                    self._retry_later()
+                    continue
+                raise
+            except ProofInvalid as exc:
+                self._proof_refused(w.index, exc)
+                continue
+            except ArgosError as exc:
+                # The owner refused otherwise (agreement no longer in force there, the
+                # partner removed here): this list matches nothing for these reads;
+                # the other lists' hits stand.
+                log.warning(
+                    "matching.oblivious_refused", agreement_id=list_id, error=type(exc).__name__
+                )
+                continue
+            resolved[list_id] = ResolvedList(w.index, outputs)
+        if not resolved:
+            return []
+        engine.lists = resolved  # type: ignore[assignment]
+        hits = []
+        for read in reads:
+            found, inferred = engine.match(
+                read.plate, read.country, read.candidates, now=now, fuzzy=fuzzy
+            )
+            if found:
+                hits.append(ReadHit(read, found, inferred))
+        return hits
+
+    def _proof_refused(self, index: ObliviousIndex, error: ProofInvalid) -> None:
+        log.warning("matching.oblivious_proof_refused", agreement_id=index.list_id)
+        self._ctx.record(
+            Caller("partner", index.owner),
+            "oblivious.proof_refused",
+            "agreement",
+            index.list_id,
+            justification=str(error),
+        )
+
+    def _retry_later(self) -> None:
+        with self._lock:
+            if self._retrying.is_set():
+                return
+            self._retrying.set()
+        threading.Thread(target=self._retry_held, name="oblivious-held", daemon=True).start()
+
+    def _retry_held(self) -> None:
+        """Try held reads again every second until none are left (or all dropped)."""
+        try:
+            while True:
+                with self._lock:
+                    if not self.held.count:
+                        self._retrying.clear()  # a hold after this starts a new thread
+                        return
+                time.sleep(1.0)
+                batches = self.held.take()
+                for n, batch in enumerate(batches):
+                    with self._lock:
+                        index = self.engine.lists.get(batch.list_id)
+                    if not isinstance(index, ObliviousIndex):
+                        continue  # the list went (agreement ended): nothing to match
+                    try:
+                        late = self._match_oblivious(
+                            batch.reads,
+                            {batch.list_id: index},
+                            batch.fuzzy,
+                            batch.now_s,
+                            hold=False,
+                        )
+                    except PartnerUnreachable:
+                        self.held.put_back(batches[n:])
+                        break
+                    if late and self.late_hits is not None:
+                        self.late_hits(late)
+        except BaseException:
+            self._retrying.clear()
+            raise
 
     def seen_from(self, user: str, outcome: BatchOutcome) -> None:
         """Count a batch an adapter handed in, for `argos status`."""
@@ -325,6 +451,23 @@ class MatchingService:
     def counts(self) -> dict[str, int]:
         with self._lock:
             return {list_id or "own": len(index) for list_id, index in self.engine.lists.items()}
+
+
+def _merged(hits: list[ReadHit], more: list[ReadHit]) -> list[ReadHit]:
+    """One ReadHit per read: the matches of more lists added to those of a read."""
+    if not more:
+        return hits
+    at = {id(h.read): i for i, h in enumerate(hits)}
+    out = list(hits)
+    for h in more:
+        i = at.get(id(h.read))
+        if i is None:
+            at[id(h.read)] = len(out)
+            out.append(h)
+        else:
+            held = out[i]
+            out[i] = ReadHit(held.read, [*held.matches, *h.matches], held.country_inferred)
+    return out
 
 
 def _problem(read: IncomingRead) -> str:

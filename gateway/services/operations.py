@@ -28,6 +28,7 @@ from gateway.services.context import Caller, NodeContext
 from gateway.services.federation import FederationGate, GateFigures
 from gateway.services.ingest import IngestService
 from gateway.services.matching import AdapterSeen, MatchingService
+from gateway.services.oblivious import ObliviousEvaluationService, ObliviousFigures
 from gateway.services.ports import HeldConfirmation
 from gateway.services.sync import SyncOverview, SyncService
 
@@ -82,6 +83,9 @@ class NodeFigures:
     # kind (feed, alert, read) -> (streams open now, refused since start)
     streams: dict[str, tuple[int, int]] = field(default_factory=dict)
     gate: GateFigures | None = None
+    oblivious: ObliviousFigures | None = None
+    # Reads waiting in memory for an oblivious list's owner now; dropped since start.
+    oblivious_held: tuple[int, int] = (0, 0)
 
     def outbox_total(self, state: str) -> int:
         return sum(n for (_, s), n in self.outbox.items() if s == state)
@@ -128,6 +132,7 @@ class OperationsService:
         expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
         gate: FederationGate | None = None,
         ingest: IngestService | None = None,
+        oblivious: ObliviousEvaluationService | None = None,
         own_certificates: OwnCertificates | None = None,
         certificate_warning_days: int = DEFAULT_CERTIFICATE_WARNING_DAYS,
         backup_warning_days: int = 7,
@@ -139,6 +144,7 @@ class OperationsService:
         self._expiry_warning = timedelta(days=expiry_warning_days)
         self._gate = gate
         self._ingest = ingest
+        self._oblivious = oblivious
         self._own_certificates = own_certificates or (lambda: [])
         self._certificate_warning = timedelta(days=certificate_warning_days)
         self._backup_warning = timedelta(days=backup_warning_days)
@@ -201,6 +207,8 @@ class OperationsService:
             certificate_warning=self._certificate_warning,
             streams=self._streams(),
             gate=self._gate.figures() if self._gate is not None else None,
+            oblivious=self._oblivious.figures() if self._oblivious is not None else None,
+            oblivious_held=(self._matching.held.count, self._matching.held.dropped),
         )
 
     def _certificates(self, partners: list[Partner]) -> list[CertificateExpiry]:

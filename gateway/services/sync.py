@@ -23,10 +23,11 @@ import structlog
 
 from gateway.domain import envelope as env
 from gateway.domain import feed as feed_rules
-from gateway.domain.agreement import Agreement, AgreementTerms
-from gateway.domain.errors import ArgosError, NotFound, PartnerUnknown
+from gateway.domain.agreement import Agreement, AgreementTerms, MatchingMode
+from gateway.domain.errors import ArgosError, NotFound, PartnerUnknown, SignatureInvalid
 from gateway.domain.partners import Partner
 from gateway.domain.roles import Action
+from gateway.domain.schemes.oblivious import verify_commitment
 from gateway.domain.times import parse_time_text, time_text
 from gateway.services.access import requires
 from gateway.services.alerts import AlertHub, FeedNotice
@@ -184,11 +185,42 @@ class SyncService:
             return uow.received.matching_key(agreement_id, version, epoch) is None
 
     def store_key(
-        self, agreement_id: str, version: int, mode: str, key: bytes, epoch: int = 0
+        self,
+        agreement_id: str,
+        version: int,
+        mode: str,
+        key: bytes | env.Envelope,
+        epoch: int = 0,
     ) -> None:
+        """Keep the key a list is matched under. An oblivious owner's key arrives as its
+        signed commitment: verified here, and only its public key is kept."""
+        if isinstance(key, env.Envelope) or mode == MatchingMode.OBLIVIOUS.value:
+            key = self._committed_key(agreement_id, version, key, epoch)
         with self._ctx.store.write() as uow:
             uow.received.store_matching_key(agreement_id, version, mode, key, epoch)
             uow.commit()
+
+    def _committed_key(
+        self, agreement_id: str, version: int, key: bytes | env.Envelope, epoch: int
+    ) -> bytes:
+        if not isinstance(key, env.Envelope):
+            raise SignatureInvalid("the owner sent no signed commitment to its oblivious key")
+        with self._ctx.store.read() as uow:
+            agreement = uow.agreements.get(agreement_id)
+        if agreement is None:
+            raise NotFound(f"no agreement {agreement_id}")
+        self._check_new_signer(agreement, key)
+        committed = verify_commitment(
+            key,
+            provider=agreement.partner,
+            provider_keys=self.partner_record(agreement.partner).keys,
+            recipient=self._ctx.node_id,
+            agreement_id=agreement_id,
+            version=version,
+            epoch=epoch,
+            decode=feed_codec.key_commitment_from_payload,
+        )
+        return committed.encode()
 
     def retire_keys(self, agreement: Agreement, floor: int) -> int:
         """The provider's signed head says no live entry is under an epoch below

@@ -152,7 +152,7 @@ class TokenRotationService:
             if (
                 terms is not None
                 and terms.provides(self._ctx.node_id)
-                and scheme_for(terms.matching_mode).key_from_provider
+                and scheme_for(terms.matching_mode).keyed_by_master
             ):
                 out.append(agreement.agreement_id)
         return out

@@ -37,6 +37,7 @@ _PURPOSE = {
 _MATCHING = {
     agreement_pb2.MATCHING_MODE_TOKEN: ag.MatchingMode.TOKEN,
     agreement_pb2.MATCHING_MODE_PLAINTEXT: ag.MatchingMode.PLAINTEXT,
+    agreement_pb2.MATCHING_MODE_OBLIVIOUS: ag.MatchingMode.OBLIVIOUS,
 }
 _GRANULARITY = {
     agreement_pb2.LOCATION_GRANULARITY_NONE: ag.LocationGranularity.NONE,
@@ -151,6 +152,8 @@ def terms_to_pb(t: ag.AgreementTerms) -> agreement_pb2.AgreementDocument:
         hit_retention_days=t.hit_retention_days,
         onward_sharing=t.onward_sharing,
         handling_code=t.handling_code,
+        oblivious_evaluations_per_s=t.oblivious_evaluations_per_s,
+        oblivious_evaluations_per_day=t.oblivious_evaluations_per_day,
     )
     if t.created_at is not None:
         doc.created_at.CopyFrom(to_timestamp(t.created_at))
@@ -196,6 +199,8 @@ def terms_from_pb(
         hit_retention_days=doc.hit_retention_days,
         onward_sharing=doc.onward_sharing,
         handling_code=doc.handling_code,
+        oblivious_evaluations_per_s=doc.oblivious_evaluations_per_s,
+        oblivious_evaluations_per_day=doc.oblivious_evaluations_per_day,
         created_at=to_datetime(doc.created_at, "created_at")
         if doc.HasField("created_at")
         else None,

@@ -13,6 +13,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from gateway.domain.errors import InvalidInput
 from gateway.domain.feed import Change, Checkpoint, SyncHead, Tombstone
 from gateway.domain.minimise import MinimisedEntry
+from gateway.domain.schemes.oblivious import KeyCommitment
+from gateway.wire.argos.v1 import federation_pb2
 from gateway.wire.argos.v1 import hotlist_pb2 as pb
 from gateway.wire.strict import MAX_ID_CHARS, bounded_ids, parse_message, to_datetime, to_timestamp
 
@@ -215,4 +217,25 @@ def head_from_payload(payload: bytes) -> SyncHead:
         int.from_bytes(m.set_digest, "big"),
         to_datetime(m.issued_at, "issued_at"),
         m.token_epoch_floor,
+    )
+
+
+def key_commitment_payload(c: KeyCommitment) -> bytes:
+    return federation_pb2.ObliviousKeyCommitment(
+        agreement_id=c.agreement_id,
+        agreement_version=c.agreement_version,
+        token_epoch=c.token_epoch,
+        provider=c.provider,
+        recipient=c.recipient,
+        public_key=c.public_key,
+    ).SerializeToString(deterministic=True)
+
+
+def key_commitment_from_payload(payload: bytes) -> KeyCommitment:
+    m = parse_message(federation_pb2.ObliviousKeyCommitment, payload, "key commitment")
+    bounded_ids(
+        "key commitment", agreement_id=m.agreement_id, provider=m.provider, recipient=m.recipient
+    )
+    return KeyCommitment(
+        m.agreement_id, m.agreement_version, m.token_epoch, m.provider, m.recipient, m.public_key
     )

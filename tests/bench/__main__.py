@@ -2,7 +2,8 @@
 
 BENCH_SCALE=small runs a quick version (100,000 entries instead of 1,000,000, per list
 for matching). BENCH_ONLY=adapter (a comma-separated list of sections: primitives,
-verify, sync, matching, confirmations, adapter, isc, alerts, console, postgresql) runs
+verify, sync, matching, confirmations, adapter, isc, alerts, console, postgresql,
+oblivious) runs
 only those;
 primitives run with sync, whose ratios need them. Every figure is measured in this run
 beside the primitive it depends on; targets come from the issues and are printed, never
@@ -28,6 +29,7 @@ from tests.bench import (
     console_bench,
     isc_bench,
     match_bench,
+    oblivious_bench,
     pg_bench,
     primitives,
     sync_bench,
@@ -56,6 +58,8 @@ TARGETS = {
     "pg_hit_p99_ms": (100.0, "max"),
     "pg_match_reads_per_s": (100_000.0, "min"),
     "failover_takeover_s": (30.0, "max"),
+    "oblivious_match_reads_per_s": (5000.0, "min"),
+    "oblivious_hit_p99_ms": (250.0, "max"),
 }
 
 
@@ -74,6 +78,7 @@ SECTIONS = (
     "alerts",
     "console",
     "postgresql",
+    "oblivious",
 )
 
 
@@ -176,6 +181,16 @@ def main() -> int:
             results.update(
                 pg_bench.run(Path(d), certs, entries, reads, 1000 if full else 200, twin)
             )
+
+    if "oblivious" in run:
+        reads = 50_000 if full else 10_000
+        console.print(
+            f"[bold]oblivious matching[/] ({reads:,} reads through the partner's ingest API, "
+            "each evaluated by the owner's node process over mutual TLS; the same reads "
+            "under token beside it)"
+        )
+        with tempfile.TemporaryDirectory() as d:
+            results.update(oblivious_bench.run(Path(d), certs, reads, 1000 if full else 200))
 
     _report(console, results, scale)
     return 0

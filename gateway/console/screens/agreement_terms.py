@@ -10,7 +10,11 @@ from datetime import UTC, datetime, timedelta
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.console.screens.display import shown
-from gateway.domain.agreement import CATEGORIES
+from gateway.domain.agreement import (
+    CATEGORIES,
+    DEFAULT_OBLIVIOUS_PER_DAY,
+    DEFAULT_OBLIVIOUS_PER_S,
+)
 from gateway.wire.argos.v1 import agreement_pb2 as apb
 
 CATEGORY_NAMES = tuple(sorted(CATEGORIES))
@@ -20,7 +24,7 @@ PURPOSE_NAMES = tuple(
 FIELD_NAMES = ("action", "flags", "vehicle_description", "contact")
 DIRECTIONS = ("both", "proposer_to_partner", "partner_to_proposer")
 GRANULARITIES = ("none", "zone", "site", "camera")
-MATCHING = ("token", "plaintext")
+MATCHING = ("token", "plaintext", "oblivious")
 
 DEFAULTS: dict[str, str] = {
     **{f"category.{c}": "on" for c in CATEGORY_NAMES},
@@ -36,6 +40,7 @@ DEFAULTS: dict[str, str] = {
     "entry_retention_days": "30",
     "hit_retention_days": "28",
     "handling_code": "",
+    "oblivious_budget": f"{DEFAULT_OBLIVIOUS_PER_S},{DEFAULT_OBLIVIOUS_PER_DAY}",
     "valid_days": "365",
 }
 
@@ -51,6 +56,16 @@ def _number(f: dict[str, str], name: str) -> int:
     return int(raw)
 
 
+def _budget(f: dict[str, str]) -> tuple[int, int]:
+    """Evaluations a second and a day, "PER_S,PER_DAY" (oblivious matching only)."""
+    if f.get("matching") != "oblivious":
+        return 0, 0
+    parts = f.get("oblivious_budget", "").replace(" ", "").split(",")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise TermsInvalid("oblivious_budget")
+    return int(parts[0]), int(parts[1])
+
+
 def _choice(f: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
     value = f.get(name, "")
     if value not in allowed:
@@ -64,6 +79,7 @@ def draft_from_form(f: dict[str, str], partner: str) -> apb.AgreementDocument:
     start, end = Timestamp(), Timestamp()
     start.FromDatetime(now)
     end.FromDatetime(now + timedelta(days=_number(f, "valid_days")))
+    per_s, per_day = _budget(f)
     return apb.AgreementDocument(
         partner=partner,
         valid_from=start,
@@ -85,6 +101,8 @@ def draft_from_form(f: dict[str, str], partner: str) -> apb.AgreementDocument:
         hit_retention_days=_number(f, "hit_retention_days"),
         onward_sharing=bool(f.get("onward_sharing")),
         handling_code=f.get("handling_code", "").strip(),
+        oblivious_evaluations_per_s=per_s,
+        oblivious_evaluations_per_day=per_day,
     )
 
 
@@ -104,6 +122,9 @@ def form_from_document(d: apb.AgreementDocument) -> dict[str, str]:
         "entry_retention_days": str(d.entry_retention_days),
         "hit_retention_days": str(d.hit_retention_days),
         "handling_code": d.handling_code,
+        "oblivious_budget": f"{d.oblivious_evaluations_per_s},{d.oblivious_evaluations_per_day}"
+        if d.oblivious_evaluations_per_s
+        else DEFAULTS["oblivious_budget"],
         "valid_days": "365",
     }
     for flag, on in (
@@ -143,6 +164,16 @@ def terms_view(d: apb.AgreementDocument) -> list[tuple[str, str]]:
         ("terms.hit_retention", f"{d.hit_retention_days} d"),
         ("terms.onward_sharing", "yes" if d.onward_sharing else "no"),
         ("terms.handling_code", d.handling_code or "—"),
+        *(
+            [
+                (
+                    "terms.oblivious_budget",
+                    f"{d.oblivious_evaluations_per_s} / s, {d.oblivious_evaluations_per_day} / day",
+                )
+            ]
+            if d.oblivious_evaluations_per_s
+            else []
+        ),
     ]
 
 

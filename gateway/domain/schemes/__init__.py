@@ -4,8 +4,9 @@ mode); everything that depends on the mode asks `scheme_for(mode)` instead of
 branching on it, so a new mode is one module here plus its wire fields.
 
 A scheme answers, for its mode:
-- owner side: the plate as it leaves (`shared_plate`), and the key material a partner
-  may fetch for an agreement version (`provider_key`, when `key_from_provider`);
+- owner side: the plate as it leaves (`shared_plate`), and the key it is shared under
+  for an agreement version (`provider_key`: derived from the token master when
+  `keyed_by_master`; a partner may fetch it when `key_from_provider`);
 - recipient side: whether a received entry carries the plate in this mode's form
   (`check_shared`), how a list is indexed for lookups (`index`), and under which key a
   held entry sits in that index (`index_key`);
@@ -39,6 +40,7 @@ class SharedPlate(NamedTuple):
 class MatchingScheme(Protocol):
     mode: MatchingMode
     key_from_provider: bool
+    keyed_by_master: bool
     gives_plaintext: bool
 
     def shared_plate(self, plate: Plate, key: bytes) -> SharedPlate: ...
@@ -65,10 +67,17 @@ def scheme_for(mode: MatchingMode) -> MatchingScheme:
     # and put in a new dict on every call (3 us each, 3 s of a million-entry projection).
     scheme = _SCHEMES.get(mode)
     if scheme is None:
+        from gateway.domain.schemes.oblivious import OBLIVIOUS
         from gateway.domain.schemes.plaintext import PLAINTEXT
         from gateway.domain.schemes.token import TOKEN
 
-        _SCHEMES.update({MatchingMode.TOKEN: TOKEN, MatchingMode.PLAINTEXT: PLAINTEXT})
+        _SCHEMES.update(
+            {
+                MatchingMode.TOKEN: TOKEN,
+                MatchingMode.PLAINTEXT: PLAINTEXT,
+                MatchingMode.OBLIVIOUS: OBLIVIOUS,
+            }
+        )
         scheme = _SCHEMES[mode]
     return scheme
 

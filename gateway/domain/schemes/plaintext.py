@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 class PlaintextScheme:
     mode = MatchingMode.PLAINTEXT
     key_from_provider = False
+    keyed_by_master = False
     gives_plaintext = True
 
     def shared_plate(self, plate: Plate, key: bytes) -> SharedPlate:

@@ -45,6 +45,7 @@ def plate_token(key: bytes, plate: str, country: str) -> bytes:
 class TokenScheme:
     mode = MatchingMode.TOKEN
     key_from_provider = True
+    keyed_by_master = True
     gives_plaintext = False
 
     def shared_plate(self, plate: Plate, key: bytes) -> SharedPlate:

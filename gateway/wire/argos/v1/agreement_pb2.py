@@ -25,27 +25,27 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61rgos/v1/agreement.proto\x12\x08\x61rgos.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"^\n\x0f\x41greementFields\x12\x0e\n\x06\x61\x63tion\x18\x01 \x01(\x08\x12\r\n\x05\x66lags\x18\x02 \x01(\x08\x12\x1b\n\x13vehicle_description\x18\x03 \x01(\x08\x12\x0f\n\x07\x63ontact\x18\x04 \x01(\x08\"\xb4\x05\n\x11\x41greementDocument\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\r\x12\x10\n\x08proposer\x18\x03 \x01(\t\x12\x0f\n\x07partner\x18\x04 \x01(\t\x12.\n\nvalid_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bvalid_until\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tdirection\x18\x07 \x01(\x0e\x32\x1a.argos.v1.SharingDirection\x12\x12\n\ncategories\x18\x08 \x03(\t\x12#\n\x08purposes\x18\t \x03(\x0e\x32\x11.argos.v1.Purpose\x12-\n\rmatching_mode\x18\n \x01(\x0e\x32\x16.argos.v1.MatchingMode\x12)\n\x06\x66ields\x18\x0b \x01(\x0b\x32\x19.argos.v1.AgreementFields\x12\x18\n\x10hit_notification\x18\x0c \x01(\x08\x12;\n\x14location_granularity\x18\r \x01(\x0e\x32\x1d.argos.v1.LocationGranularity\x12\x1d\n\x15\x63onfirmations_allowed\x18\x0e \x01(\x08\x12#\n\x1b\x63onfirmation_deadline_hours\x18\x0f \x01(\r\x12\x1c\n\x14\x65ntry_retention_days\x18\x10 \x01(\r\x12\x1a\n\x12hit_retention_days\x18\x11 \x01(\r\x12\x16\n\x0eonward_sharing\x18\x12 \x01(\x08\x12\x15\n\rhandling_code\x18\x13 \x01(\t\x12.\n\ncreated_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x93\x02\n\x15\x41greementStatusChange\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\r\x12\x32\n\x04kind\x18\x03 \x01(\x0e\x32$.argos.v1.AgreementStatusChange.Kind\x12\x0e\n\x06issuer\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12-\n\tissued_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n\x0cKIND_SUSPEND\x10\x01\x12\x0f\n\x0bKIND_RESUME\x10\x02\x12\x0f\n\x0bKIND_REVOKE\x10\x03*\x99\x01\n\x07Purpose\x12\x17\n\x13PURPOSE_UNSPECIFIED\x10\x00\x12\"\n\x1ePURPOSE_CRIMINAL_INVESTIGATION\x10\x01\x12\x1b\n\x17PURPOSE_MISSING_PERSONS\x10\x02\x12\x18\n\x14PURPOSE_PUBLIC_ORDER\x10\x03\x12\x1a\n\x16PURPOSE_TRAFFIC_SAFETY\x10\x04*c\n\x0cMatchingMode\x12\x1d\n\x19MATCHING_MODE_UNSPECIFIED\x10\x00\x12\x17\n\x13MATCHING_MODE_TOKEN\x10\x01\x12\x1b\n\x17MATCHING_MODE_PLAINTEXT\x10\x02*\xb9\x01\n\x13LocationGranularity\x12$\n LOCATION_GRANULARITY_UNSPECIFIED\x10\x00\x12\x1d\n\x19LOCATION_GRANULARITY_NONE\x10\x01\x12\x1d\n\x19LOCATION_GRANULARITY_ZONE\x10\x02\x12\x1d\n\x19LOCATION_GRANULARITY_SITE\x10\x03\x12\x1f\n\x1bLOCATION_GRANULARITY_CAMERA\x10\x04*\xa7\x01\n\x10SharingDirection\x12!\n\x1dSHARING_DIRECTION_UNSPECIFIED\x10\x00\x12\x1a\n\x16SHARING_DIRECTION_BOTH\x10\x01\x12)\n%SHARING_DIRECTION_PROPOSER_TO_PARTNER\x10\x02\x12)\n%SHARING_DIRECTION_PARTNER_TO_PROPOSER\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61rgos/v1/agreement.proto\x12\x08\x61rgos.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"^\n\x0f\x41greementFields\x12\x0e\n\x06\x61\x63tion\x18\x01 \x01(\x08\x12\r\n\x05\x66lags\x18\x02 \x01(\x08\x12\x1b\n\x13vehicle_description\x18\x03 \x01(\x08\x12\x0f\n\x07\x63ontact\x18\x04 \x01(\x08\"\x80\x06\n\x11\x41greementDocument\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\r\x12\x10\n\x08proposer\x18\x03 \x01(\t\x12\x0f\n\x07partner\x18\x04 \x01(\t\x12.\n\nvalid_from\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bvalid_until\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tdirection\x18\x07 \x01(\x0e\x32\x1a.argos.v1.SharingDirection\x12\x12\n\ncategories\x18\x08 \x03(\t\x12#\n\x08purposes\x18\t \x03(\x0e\x32\x11.argos.v1.Purpose\x12-\n\rmatching_mode\x18\n \x01(\x0e\x32\x16.argos.v1.MatchingMode\x12)\n\x06\x66ields\x18\x0b \x01(\x0b\x32\x19.argos.v1.AgreementFields\x12\x18\n\x10hit_notification\x18\x0c \x01(\x08\x12;\n\x14location_granularity\x18\r \x01(\x0e\x32\x1d.argos.v1.LocationGranularity\x12\x1d\n\x15\x63onfirmations_allowed\x18\x0e \x01(\x08\x12#\n\x1b\x63onfirmation_deadline_hours\x18\x0f \x01(\r\x12\x1c\n\x14\x65ntry_retention_days\x18\x10 \x01(\r\x12\x1a\n\x12hit_retention_days\x18\x11 \x01(\r\x12\x16\n\x0eonward_sharing\x18\x12 \x01(\x08\x12\x15\n\rhandling_code\x18\x13 \x01(\t\x12.\n\ncreated_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x1boblivious_evaluations_per_s\x18\x15 \x01(\x04\x12%\n\x1doblivious_evaluations_per_day\x18\x16 \x01(\x04\"\x93\x02\n\x15\x41greementStatusChange\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\r\x12\x32\n\x04kind\x18\x03 \x01(\x0e\x32$.argos.v1.AgreementStatusChange.Kind\x12\x0e\n\x06issuer\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12-\n\tissued_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x10\n\x0cKIND_SUSPEND\x10\x01\x12\x0f\n\x0bKIND_RESUME\x10\x02\x12\x0f\n\x0bKIND_REVOKE\x10\x03*\x99\x01\n\x07Purpose\x12\x17\n\x13PURPOSE_UNSPECIFIED\x10\x00\x12\"\n\x1ePURPOSE_CRIMINAL_INVESTIGATION\x10\x01\x12\x1b\n\x17PURPOSE_MISSING_PERSONS\x10\x02\x12\x18\n\x14PURPOSE_PUBLIC_ORDER\x10\x03\x12\x1a\n\x16PURPOSE_TRAFFIC_SAFETY\x10\x04*\x80\x01\n\x0cMatchingMode\x12\x1d\n\x19MATCHING_MODE_UNSPECIFIED\x10\x00\x12\x17\n\x13MATCHING_MODE_TOKEN\x10\x01\x12\x1b\n\x17MATCHING_MODE_PLAINTEXT\x10\x02\x12\x1b\n\x17MATCHING_MODE_OBLIVIOUS\x10\x03*\xb9\x01\n\x13LocationGranularity\x12$\n LOCATION_GRANULARITY_UNSPECIFIED\x10\x00\x12\x1d\n\x19LOCATION_GRANULARITY_NONE\x10\x01\x12\x1d\n\x19LOCATION_GRANULARITY_ZONE\x10\x02\x12\x1d\n\x19LOCATION_GRANULARITY_SITE\x10\x03\x12\x1f\n\x1bLOCATION_GRANULARITY_CAMERA\x10\x04*\xa7\x01\n\x10SharingDirection\x12!\n\x1dSHARING_DIRECTION_UNSPECIFIED\x10\x00\x12\x1a\n\x16SHARING_DIRECTION_BOTH\x10\x01\x12)\n%SHARING_DIRECTION_PROPOSER_TO_PARTNER\x10\x02\x12)\n%SHARING_DIRECTION_PARTNER_TO_PROPOSER\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'argos.v1.agreement_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PURPOSE']._serialized_start=1141
-  _globals['_PURPOSE']._serialized_end=1294
-  _globals['_MATCHINGMODE']._serialized_start=1296
-  _globals['_MATCHINGMODE']._serialized_end=1395
-  _globals['_LOCATIONGRANULARITY']._serialized_start=1398
-  _globals['_LOCATIONGRANULARITY']._serialized_end=1583
-  _globals['_SHARINGDIRECTION']._serialized_start=1586
-  _globals['_SHARINGDIRECTION']._serialized_end=1753
+  _globals['_PURPOSE']._serialized_start=1217
+  _globals['_PURPOSE']._serialized_end=1370
+  _globals['_MATCHINGMODE']._serialized_start=1373
+  _globals['_MATCHINGMODE']._serialized_end=1501
+  _globals['_LOCATIONGRANULARITY']._serialized_start=1504
+  _globals['_LOCATIONGRANULARITY']._serialized_end=1689
+  _globals['_SHARINGDIRECTION']._serialized_start=1692
+  _globals['_SHARINGDIRECTION']._serialized_end=1859
   _globals['_AGREEMENTFIELDS']._serialized_start=71
   _globals['_AGREEMENTFIELDS']._serialized_end=165
   _globals['_AGREEMENTDOCUMENT']._serialized_start=168
-  _globals['_AGREEMENTDOCUMENT']._serialized_end=860
-  _globals['_AGREEMENTSTATUSCHANGE']._serialized_start=863
-  _globals['_AGREEMENTSTATUSCHANGE']._serialized_end=1138
-  _globals['_AGREEMENTSTATUSCHANGE_KIND']._serialized_start=1058
-  _globals['_AGREEMENTSTATUSCHANGE_KIND']._serialized_end=1138
+  _globals['_AGREEMENTDOCUMENT']._serialized_end=936
+  _globals['_AGREEMENTSTATUSCHANGE']._serialized_start=939
+  _globals['_AGREEMENTSTATUSCHANGE']._serialized_end=1214
+  _globals['_AGREEMENTSTATUSCHANGE_KIND']._serialized_start=1134
+  _globals['_AGREEMENTSTATUSCHANGE_KIND']._serialized_end=1214
 # @@protoc_insertion_point(module_scope)

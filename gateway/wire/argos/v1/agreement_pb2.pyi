@@ -23,6 +23,7 @@ class MatchingMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MATCHING_MODE_UNSPECIFIED: _ClassVar[MatchingMode]
     MATCHING_MODE_TOKEN: _ClassVar[MatchingMode]
     MATCHING_MODE_PLAINTEXT: _ClassVar[MatchingMode]
+    MATCHING_MODE_OBLIVIOUS: _ClassVar[MatchingMode]
 
 class LocationGranularity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -46,6 +47,7 @@ PURPOSE_TRAFFIC_SAFETY: Purpose
 MATCHING_MODE_UNSPECIFIED: MatchingMode
 MATCHING_MODE_TOKEN: MatchingMode
 MATCHING_MODE_PLAINTEXT: MatchingMode
+MATCHING_MODE_OBLIVIOUS: MatchingMode
 LOCATION_GRANULARITY_UNSPECIFIED: LocationGranularity
 LOCATION_GRANULARITY_NONE: LocationGranularity
 LOCATION_GRANULARITY_ZONE: LocationGranularity
@@ -69,7 +71,7 @@ class AgreementFields(_message.Message):
     def __init__(self, action: _Optional[bool] = ..., flags: _Optional[bool] = ..., vehicle_description: _Optional[bool] = ..., contact: _Optional[bool] = ...) -> None: ...
 
 class AgreementDocument(_message.Message):
-    __slots__ = ("agreement_id", "version", "proposer", "partner", "valid_from", "valid_until", "direction", "categories", "purposes", "matching_mode", "fields", "hit_notification", "location_granularity", "confirmations_allowed", "confirmation_deadline_hours", "entry_retention_days", "hit_retention_days", "onward_sharing", "handling_code", "created_at")
+    __slots__ = ("agreement_id", "version", "proposer", "partner", "valid_from", "valid_until", "direction", "categories", "purposes", "matching_mode", "fields", "hit_notification", "location_granularity", "confirmations_allowed", "confirmation_deadline_hours", "entry_retention_days", "hit_retention_days", "onward_sharing", "handling_code", "created_at", "oblivious_evaluations_per_s", "oblivious_evaluations_per_day")
     AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PROPOSER_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +92,8 @@ class AgreementDocument(_message.Message):
     ONWARD_SHARING_FIELD_NUMBER: _ClassVar[int]
     HANDLING_CODE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    OBLIVIOUS_EVALUATIONS_PER_S_FIELD_NUMBER: _ClassVar[int]
+    OBLIVIOUS_EVALUATIONS_PER_DAY_FIELD_NUMBER: _ClassVar[int]
     agreement_id: str
     version: int
     proposer: str
@@ -110,7 +114,9 @@ class AgreementDocument(_message.Message):
     onward_sharing: bool
     handling_code: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, agreement_id: _Optional[str] = ..., version: _Optional[int] = ..., proposer: _Optional[str] = ..., partner: _Optional[str] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., direction: _Optional[_Union[SharingDirection, str]] = ..., categories: _Optional[_Iterable[str]] = ..., purposes: _Optional[_Iterable[_Union[Purpose, str]]] = ..., matching_mode: _Optional[_Union[MatchingMode, str]] = ..., fields: _Optional[_Union[AgreementFields, _Mapping]] = ..., hit_notification: _Optional[bool] = ..., location_granularity: _Optional[_Union[LocationGranularity, str]] = ..., confirmations_allowed: _Optional[bool] = ..., confirmation_deadline_hours: _Optional[int] = ..., entry_retention_days: _Optional[int] = ..., hit_retention_days: _Optional[int] = ..., onward_sharing: _Optional[bool] = ..., handling_code: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    oblivious_evaluations_per_s: int
+    oblivious_evaluations_per_day: int
+    def __init__(self, agreement_id: _Optional[str] = ..., version: _Optional[int] = ..., proposer: _Optional[str] = ..., partner: _Optional[str] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., direction: _Optional[_Union[SharingDirection, str]] = ..., categories: _Optional[_Iterable[str]] = ..., purposes: _Optional[_Iterable[_Union[Purpose, str]]] = ..., matching_mode: _Optional[_Union[MatchingMode, str]] = ..., fields: _Optional[_Union[AgreementFields, _Mapping]] = ..., hit_notification: _Optional[bool] = ..., location_granularity: _Optional[_Union[LocationGranularity, str]] = ..., confirmations_allowed: _Optional[bool] = ..., confirmation_deadline_hours: _Optional[int] = ..., entry_retention_days: _Optional[int] = ..., hit_retention_days: _Optional[int] = ..., onward_sharing: _Optional[bool] = ..., handling_code: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., oblivious_evaluations_per_s: _Optional[int] = ..., oblivious_evaluations_per_day: _Optional[int] = ...) -> None: ...
 
 class AgreementStatusChange(_message.Message):
     __slots__ = ("agreement_id", "version", "kind", "issuer", "reason", "issued_at")

@@ -27,7 +27,7 @@ from gateway.wire.argos.v1 import envelope_pb2 as argos_dot_v1_dot_envelope__pb2
 from gateway.wire.argos.v1 import hotlist_pb2 as argos_dot_v1_dot_hotlist__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61rgos/v1/federation.proto\x12\x08\x61rgos.v1\x1a\x18\x61rgos/v1/agreement.proto\x1a\x17\x61rgos/v1/envelope.proto\x1a\x16\x61rgos/v1/hotlist.proto\"\x14\n\x12GetNodeInfoRequest\"6\n\x13GetNodeInfoResponse\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\"@\n\x17ProposeAgreementRequest\x12%\n\tagreement\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"/\n\x18ProposeAgreementResponse\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\"?\n\x16\x41\x63\x63\x65ptAgreementRequest\x12%\n\tagreement\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\".\n\x17\x41\x63\x63\x65ptAgreementResponse\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\"B\n\x1c\x43hangeAgreementStatusRequest\x12\"\n\x06\x63hange\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"\x1f\n\x1d\x43hangeAgreementStatusResponse\"]\n\x15GetMatchingKeyRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\x13\n\x0btoken_epoch\x18\x03 \x01(\r\"Z\n\x16GetMatchingKeyResponse\x12-\n\rmatching_mode\x18\x01 \x01(\x0e\x32\x16.argos.v1.MatchingMode\x12\x11\n\ttoken_key\x18\x02 \x01(\x0c\"g\n\x19PullHotlistChangesRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x04\x12\x0e\n\x06\x66ollow\x18\x03 \x01(\x08\x12\x11\n\tmax_batch\x18\x04 \x01(\r\"s\n\x1aPullHotlistChangesResponse\x12&\n\x05\x62\x61tch\x18\x01 \x01(\x0b\x32\x15.argos.v1.ChangeBatchH\x00\x12\"\n\x04head\x18\x02 \x01(\x0b\x32\x12.argos.v1.EnvelopeH\x00\x42\t\n\x07message\"<\n\x10NotifyHitRequest\x12(\n\x0cnotification\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"&\n\x11NotifyHitResponse\x12\x11\n\tduplicate\x18\x01 \x01(\x08\"A\n\x1a\x44\x65liverConfirmationRequest\x12#\n\x07message\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"0\n\x1b\x44\x65liverConfirmationResponse\x12\x11\n\tduplicate\x18\x01 \x01(\x08\"H\n\x1c\x41nnouncePartnerChangeRequest\x12(\n\x0c\x61nnouncement\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"G\n\x1d\x41nnouncePartnerChangeResponse\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"B\n\x19\x41nnounceSigningKeyRequest\x12%\n\tstatement\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"-\n\x1a\x41nnounceSigningKeyResponse\x12\x0f\n\x07outcome\x18\x01 \x01(\t2\xa9\x07\n\x11\x46\x65\x64\x65rationService\x12J\n\x0bGetNodeInfo\x12\x1c.argos.v1.GetNodeInfoRequest\x1a\x1d.argos.v1.GetNodeInfoResponse\x12Y\n\x10ProposeAgreement\x12!.argos.v1.ProposeAgreementRequest\x1a\".argos.v1.ProposeAgreementResponse\x12V\n\x0f\x41\x63\x63\x65ptAgreement\x12 .argos.v1.AcceptAgreementRequest\x1a!.argos.v1.AcceptAgreementResponse\x12h\n\x15\x43hangeAgreementStatus\x12&.argos.v1.ChangeAgreementStatusRequest\x1a\'.argos.v1.ChangeAgreementStatusResponse\x12S\n\x0eGetMatchingKey\x12\x1f.argos.v1.GetMatchingKeyRequest\x1a .argos.v1.GetMatchingKeyResponse\x12\x61\n\x12PullHotlistChanges\x12#.argos.v1.PullHotlistChangesRequest\x1a$.argos.v1.PullHotlistChangesResponse0\x01\x12\x44\n\tNotifyHit\x12\x1a.argos.v1.NotifyHitRequest\x1a\x1b.argos.v1.NotifyHitResponse\x12\x62\n\x13\x44\x65liverConfirmation\x12$.argos.v1.DeliverConfirmationRequest\x1a%.argos.v1.DeliverConfirmationResponse\x12h\n\x15\x41nnouncePartnerChange\x12&.argos.v1.AnnouncePartnerChangeRequest\x1a\'.argos.v1.AnnouncePartnerChangeResponse\x12_\n\x12\x41nnounceSigningKey\x12#.argos.v1.AnnounceSigningKeyRequest\x1a$.argos.v1.AnnounceSigningKeyResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61rgos/v1/federation.proto\x12\x08\x61rgos.v1\x1a\x18\x61rgos/v1/agreement.proto\x1a\x17\x61rgos/v1/envelope.proto\x1a\x16\x61rgos/v1/hotlist.proto\"\x14\n\x12GetNodeInfoRequest\"6\n\x13GetNodeInfoResponse\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\"@\n\x17ProposeAgreementRequest\x12%\n\tagreement\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"/\n\x18ProposeAgreementResponse\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\"?\n\x16\x41\x63\x63\x65ptAgreementRequest\x12%\n\tagreement\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\".\n\x17\x41\x63\x63\x65ptAgreementResponse\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\"B\n\x1c\x43hangeAgreementStatusRequest\x12\"\n\x06\x63hange\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"\x1f\n\x1d\x43hangeAgreementStatusResponse\"]\n\x15GetMatchingKeyRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\x13\n\x0btoken_epoch\x18\x03 \x01(\r\"\x86\x01\n\x16GetMatchingKeyResponse\x12-\n\rmatching_mode\x18\x01 \x01(\x0e\x32\x16.argos.v1.MatchingMode\x12\x11\n\ttoken_key\x18\x02 \x01(\x0c\x12*\n\x0ekey_commitment\x18\x03 \x01(\x0b\x32\x12.argos.v1.Envelope\"\x97\x01\n\x16ObliviousKeyCommitment\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\x13\n\x0btoken_epoch\x18\x03 \x01(\r\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\x11\n\trecipient\x18\x05 \x01(\t\x12\x12\n\npublic_key\x18\x06 \x01(\x0c\"n\n\x15\x45valuatePlatesRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x02 \x01(\r\x12\x13\n\x0btoken_epoch\x18\x03 \x01(\r\x12\x0f\n\x07\x62linded\x18\x04 \x03(\x0c\":\n\x16\x45valuatePlatesResponse\x12\x11\n\tevaluated\x18\x01 \x03(\x0c\x12\r\n\x05proof\x18\x02 \x01(\x0c\"g\n\x19PullHotlistChangesRequest\x12\x14\n\x0c\x61greement_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x04\x12\x0e\n\x06\x66ollow\x18\x03 \x01(\x08\x12\x11\n\tmax_batch\x18\x04 \x01(\r\"s\n\x1aPullHotlistChangesResponse\x12&\n\x05\x62\x61tch\x18\x01 \x01(\x0b\x32\x15.argos.v1.ChangeBatchH\x00\x12\"\n\x04head\x18\x02 \x01(\x0b\x32\x12.argos.v1.EnvelopeH\x00\x42\t\n\x07message\"<\n\x10NotifyHitRequest\x12(\n\x0cnotification\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"&\n\x11NotifyHitResponse\x12\x11\n\tduplicate\x18\x01 \x01(\x08\"A\n\x1a\x44\x65liverConfirmationRequest\x12#\n\x07message\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"0\n\x1b\x44\x65liverConfirmationResponse\x12\x11\n\tduplicate\x18\x01 \x01(\x08\"H\n\x1c\x41nnouncePartnerChangeRequest\x12(\n\x0c\x61nnouncement\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"G\n\x1d\x41nnouncePartnerChangeResponse\x12\x13\n\x0b\x66ingerprint\x18\x01 \x01(\t\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"B\n\x19\x41nnounceSigningKeyRequest\x12%\n\tstatement\x18\x01 \x01(\x0b\x32\x12.argos.v1.Envelope\"-\n\x1a\x41nnounceSigningKeyResponse\x12\x0f\n\x07outcome\x18\x01 \x01(\t2\xfe\x07\n\x11\x46\x65\x64\x65rationService\x12J\n\x0bGetNodeInfo\x12\x1c.argos.v1.GetNodeInfoRequest\x1a\x1d.argos.v1.GetNodeInfoResponse\x12Y\n\x10ProposeAgreement\x12!.argos.v1.ProposeAgreementRequest\x1a\".argos.v1.ProposeAgreementResponse\x12V\n\x0f\x41\x63\x63\x65ptAgreement\x12 .argos.v1.AcceptAgreementRequest\x1a!.argos.v1.AcceptAgreementResponse\x12h\n\x15\x43hangeAgreementStatus\x12&.argos.v1.ChangeAgreementStatusRequest\x1a\'.argos.v1.ChangeAgreementStatusResponse\x12S\n\x0eGetMatchingKey\x12\x1f.argos.v1.GetMatchingKeyRequest\x1a .argos.v1.GetMatchingKeyResponse\x12S\n\x0e\x45valuatePlates\x12\x1f.argos.v1.EvaluatePlatesRequest\x1a .argos.v1.EvaluatePlatesResponse\x12\x61\n\x12PullHotlistChanges\x12#.argos.v1.PullHotlistChangesRequest\x1a$.argos.v1.PullHotlistChangesResponse0\x01\x12\x44\n\tNotifyHit\x12\x1a.argos.v1.NotifyHitRequest\x1a\x1b.argos.v1.NotifyHitResponse\x12\x62\n\x13\x44\x65liverConfirmation\x12$.argos.v1.DeliverConfirmationRequest\x1a%.argos.v1.DeliverConfirmationResponse\x12h\n\x15\x41nnouncePartnerChange\x12&.argos.v1.AnnouncePartnerChangeRequest\x1a\'.argos.v1.AnnouncePartnerChangeResponse\x12_\n\x12\x41nnounceSigningKey\x12#.argos.v1.AnnounceSigningKeyRequest\x1a$.argos.v1.AnnounceSigningKeyResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,28 +52,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHANGEAGREEMENTSTATUSRESPONSE']._serialized_end=519
   _globals['_GETMATCHINGKEYREQUEST']._serialized_start=521
   _globals['_GETMATCHINGKEYREQUEST']._serialized_end=614
-  _globals['_GETMATCHINGKEYRESPONSE']._serialized_start=616
-  _globals['_GETMATCHINGKEYRESPONSE']._serialized_end=706
-  _globals['_PULLHOTLISTCHANGESREQUEST']._serialized_start=708
-  _globals['_PULLHOTLISTCHANGESREQUEST']._serialized_end=811
-  _globals['_PULLHOTLISTCHANGESRESPONSE']._serialized_start=813
-  _globals['_PULLHOTLISTCHANGESRESPONSE']._serialized_end=928
-  _globals['_NOTIFYHITREQUEST']._serialized_start=930
-  _globals['_NOTIFYHITREQUEST']._serialized_end=990
-  _globals['_NOTIFYHITRESPONSE']._serialized_start=992
-  _globals['_NOTIFYHITRESPONSE']._serialized_end=1030
-  _globals['_DELIVERCONFIRMATIONREQUEST']._serialized_start=1032
-  _globals['_DELIVERCONFIRMATIONREQUEST']._serialized_end=1097
-  _globals['_DELIVERCONFIRMATIONRESPONSE']._serialized_start=1099
-  _globals['_DELIVERCONFIRMATIONRESPONSE']._serialized_end=1147
-  _globals['_ANNOUNCEPARTNERCHANGEREQUEST']._serialized_start=1149
-  _globals['_ANNOUNCEPARTNERCHANGEREQUEST']._serialized_end=1221
-  _globals['_ANNOUNCEPARTNERCHANGERESPONSE']._serialized_start=1223
-  _globals['_ANNOUNCEPARTNERCHANGERESPONSE']._serialized_end=1294
-  _globals['_ANNOUNCESIGNINGKEYREQUEST']._serialized_start=1296
-  _globals['_ANNOUNCESIGNINGKEYREQUEST']._serialized_end=1362
-  _globals['_ANNOUNCESIGNINGKEYRESPONSE']._serialized_start=1364
-  _globals['_ANNOUNCESIGNINGKEYRESPONSE']._serialized_end=1409
-  _globals['_FEDERATIONSERVICE']._serialized_start=1412
-  _globals['_FEDERATIONSERVICE']._serialized_end=2349
+  _globals['_GETMATCHINGKEYRESPONSE']._serialized_start=617
+  _globals['_GETMATCHINGKEYRESPONSE']._serialized_end=751
+  _globals['_OBLIVIOUSKEYCOMMITMENT']._serialized_start=754
+  _globals['_OBLIVIOUSKEYCOMMITMENT']._serialized_end=905
+  _globals['_EVALUATEPLATESREQUEST']._serialized_start=907
+  _globals['_EVALUATEPLATESREQUEST']._serialized_end=1017
+  _globals['_EVALUATEPLATESRESPONSE']._serialized_start=1019
+  _globals['_EVALUATEPLATESRESPONSE']._serialized_end=1077
+  _globals['_PULLHOTLISTCHANGESREQUEST']._serialized_start=1079
+  _globals['_PULLHOTLISTCHANGESREQUEST']._serialized_end=1182
+  _globals['_PULLHOTLISTCHANGESRESPONSE']._serialized_start=1184
+  _globals['_PULLHOTLISTCHANGESRESPONSE']._serialized_end=1299
+  _globals['_NOTIFYHITREQUEST']._serialized_start=1301
+  _globals['_NOTIFYHITREQUEST']._serialized_end=1361
+  _globals['_NOTIFYHITRESPONSE']._serialized_start=1363
+  _globals['_NOTIFYHITRESPONSE']._serialized_end=1401
+  _globals['_DELIVERCONFIRMATIONREQUEST']._serialized_start=1403
+  _globals['_DELIVERCONFIRMATIONREQUEST']._serialized_end=1468
+  _globals['_DELIVERCONFIRMATIONRESPONSE']._serialized_start=1470
+  _globals['_DELIVERCONFIRMATIONRESPONSE']._serialized_end=1518
+  _globals['_ANNOUNCEPARTNERCHANGEREQUEST']._serialized_start=1520
+  _globals['_ANNOUNCEPARTNERCHANGEREQUEST']._serialized_end=1592
+  _globals['_ANNOUNCEPARTNERCHANGERESPONSE']._serialized_start=1594
+  _globals['_ANNOUNCEPARTNERCHANGERESPONSE']._serialized_end=1665
+  _globals['_ANNOUNCESIGNINGKEYREQUEST']._serialized_start=1667
+  _globals['_ANNOUNCESIGNINGKEYREQUEST']._serialized_end=1733
+  _globals['_ANNOUNCESIGNINGKEYRESPONSE']._serialized_start=1735
+  _globals['_ANNOUNCESIGNINGKEYRESPONSE']._serialized_end=1780
+  _globals['_FEDERATIONSERVICE']._serialized_start=1783
+  _globals['_FEDERATIONSERVICE']._serialized_end=2805
 # @@protoc_insertion_point(module_scope)

@@ -1,9 +1,10 @@
 from gateway.wire.argos.v1 import agreement_pb2 as _agreement_pb2
 from gateway.wire.argos.v1 import envelope_pb2 as _envelope_pb2
 from gateway.wire.argos.v1 import hotlist_pb2 as _hotlist_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -65,12 +66,50 @@ class GetMatchingKeyRequest(_message.Message):
     def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ..., token_epoch: _Optional[int] = ...) -> None: ...
 
 class GetMatchingKeyResponse(_message.Message):
-    __slots__ = ("matching_mode", "token_key")
+    __slots__ = ("matching_mode", "token_key", "key_commitment")
     MATCHING_MODE_FIELD_NUMBER: _ClassVar[int]
     TOKEN_KEY_FIELD_NUMBER: _ClassVar[int]
+    KEY_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
     matching_mode: _agreement_pb2.MatchingMode
     token_key: bytes
-    def __init__(self, matching_mode: _Optional[_Union[_agreement_pb2.MatchingMode, str]] = ..., token_key: _Optional[bytes] = ...) -> None: ...
+    key_commitment: _envelope_pb2.Envelope
+    def __init__(self, matching_mode: _Optional[_Union[_agreement_pb2.MatchingMode, str]] = ..., token_key: _Optional[bytes] = ..., key_commitment: _Optional[_Union[_envelope_pb2.Envelope, _Mapping]] = ...) -> None: ...
+
+class ObliviousKeyCommitment(_message.Message):
+    __slots__ = ("agreement_id", "agreement_version", "token_epoch", "provider", "recipient", "public_key")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    agreement_version: int
+    token_epoch: int
+    provider: str
+    recipient: str
+    public_key: bytes
+    def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ..., token_epoch: _Optional[int] = ..., provider: _Optional[str] = ..., recipient: _Optional[str] = ..., public_key: _Optional[bytes] = ...) -> None: ...
+
+class EvaluatePlatesRequest(_message.Message):
+    __slots__ = ("agreement_id", "agreement_version", "token_epoch", "blinded")
+    AGREEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    AGREEMENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    BLINDED_FIELD_NUMBER: _ClassVar[int]
+    agreement_id: str
+    agreement_version: int
+    token_epoch: int
+    blinded: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, agreement_id: _Optional[str] = ..., agreement_version: _Optional[int] = ..., token_epoch: _Optional[int] = ..., blinded: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class EvaluatePlatesResponse(_message.Message):
+    __slots__ = ("evaluated", "proof")
+    EVALUATED_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    evaluated: _containers.RepeatedScalarFieldContainer[bytes]
+    proof: bytes
+    def __init__(self, evaluated: _Optional[_Iterable[bytes]] = ..., proof: _Optional[bytes] = ...) -> None: ...
 
 class PullHotlistChangesRequest(_message.Message):
     __slots__ = ("agreement_id", "after_seq", "follow", "max_batch")

@@ -60,6 +60,11 @@ class FederationServiceStub:
                 request_serializer=argos_dot_v1_dot_federation__pb2.GetMatchingKeyRequest.SerializeToString,
                 response_deserializer=argos_dot_v1_dot_federation__pb2.GetMatchingKeyResponse.FromString,
                 _registered_method=True)
+        self.EvaluatePlates = channel.unary_unary(
+                '/argos.v1.FederationService/EvaluatePlates',
+                request_serializer=argos_dot_v1_dot_federation__pb2.EvaluatePlatesRequest.SerializeToString,
+                response_deserializer=argos_dot_v1_dot_federation__pb2.EvaluatePlatesResponse.FromString,
+                _registered_method=True)
         self.PullHotlistChanges = channel.unary_stream(
                 '/argos.v1.FederationService/PullHotlistChanges',
                 request_serializer=argos_dot_v1_dot_federation__pb2.PullHotlistChangesRequest.SerializeToString,
@@ -122,6 +127,16 @@ class FederationServiceServicer:
     def GetMatchingKey(self, request, context):
         """The key the caller needs to compute plate tokens for an agreement version it
         receives entries under. Only the recipient party gets it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EvaluatePlates(self, request, context):
+        """Oblivious matching: evaluate a batch of the caller's blinded readings under the
+        caller's agreement version key (RFC 9497 VOPRF BlindEvaluate), with one proof
+        that the key is the one committed to in GetMatchingKey. Within the agreement's
+        evaluation budget.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -196,6 +211,11 @@ def add_FederationServiceServicer_to_server(servicer, server):
                     servicer.GetMatchingKey,
                     request_deserializer=argos_dot_v1_dot_federation__pb2.GetMatchingKeyRequest.FromString,
                     response_serializer=argos_dot_v1_dot_federation__pb2.GetMatchingKeyResponse.SerializeToString,
+            ),
+            'EvaluatePlates': grpc.unary_unary_rpc_method_handler(
+                    servicer.EvaluatePlates,
+                    request_deserializer=argos_dot_v1_dot_federation__pb2.EvaluatePlatesRequest.FromString,
+                    response_serializer=argos_dot_v1_dot_federation__pb2.EvaluatePlatesResponse.SerializeToString,
             ),
             'PullHotlistChanges': grpc.unary_stream_rpc_method_handler(
                     servicer.PullHotlistChanges,
@@ -359,6 +379,33 @@ class FederationService:
             '/argos.v1.FederationService/GetMatchingKey',
             argos_dot_v1_dot_federation__pb2.GetMatchingKeyRequest.SerializeToString,
             argos_dot_v1_dot_federation__pb2.GetMatchingKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvaluatePlates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/argos.v1.FederationService/EvaluatePlates',
+            argos_dot_v1_dot_federation__pb2.EvaluatePlatesRequest.SerializeToString,
+            argos_dot_v1_dot_federation__pb2.EvaluatePlatesResponse.FromString,
             options,
             channel_credentials,
             insecure,
