@@ -27,11 +27,22 @@ def walkthrough_blocks() -> list[str]:
     return re.findall(r"^```sh\n(.*?)^```$", section, flags=re.DOTALL | re.MULTILINE)
 
 
-def _stop(pid_file: Path) -> None:
-    """End a node the walkthrough started, by its recorded id, if it still runs."""
+def _stop(pid_file: Path, home: Path) -> None:
+    """End a node the walkthrough started, by its recorded id, if it still runs.
+
+    Only if that id is still the walkthrough's node (its command line names its home):
+    the walkthrough stops its nodes itself, and process ids come round again (this
+    machine's pid_max is 32,768 and a run starts tens of thousands of processes and
+    threads), so a bare kill of the recorded id once stopped another test's node."""
     if not pid_file.is_file():
         return
     pid = int(pid_file.read_text())
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return  # gone
+    if str(home).encode() not in command:
+        return  # the id is another process's now
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -73,7 +84,7 @@ def test_the_walkthrough_in_the_admin_guide_brings_up_two_nodes_and_a_hit_crosse
         stdout, stderr = process.communicate()
     finally:
         for node in ("gent", "terneuzen"):
-            _stop(work / f"{node}.pid")
+            _stop(work / f"{node}.pid", work / node)
     assert process.returncode == 0, f"walkthrough failed:\n{stderr[-3000:]}"
 
     # The agreement's fingerprint read out on both sides is the same.
