@@ -98,8 +98,13 @@ class MatchingService:
         # Own entries are looked for in the store when this node's hotlist service said
         # they changed (own_changed), and at least every OWN_LOOK_S in case something
         # else changed them: not on every batch, which on PostgreSQL is a round trip.
-        self._own_dirty = True
+        # own_changed counts the changes told; a look records the count it saw. One
+        # look at a time: a batch arriving during a look waits for it rather than
+        # matching the list the look is about to change.
+        self._own_told = 1
+        self._own_seen = 0
         self._own_looked = 0.0
+        self._own_look_lock = threading.Lock()
         # The matching scheme each partner list is indexed by.
         self._schemes: dict[str, MatchingScheme] = {}
         self._adapters: dict[str, AdapterSeen] = {}
@@ -160,16 +165,25 @@ class MatchingService:
 
     def own_changed(self) -> None:
         """This node's own list changed (HotlistService): the next batch takes it in."""
-        self._own_dirty = True
+        self._own_told += 1
+
+    def _own_fresh(self) -> bool:
+        return self._own_told == self._own_seen and time.monotonic() - self._own_looked < OWN_LOOK_S
 
     def refresh_own(self) -> None:
         """Take in own entries changed since the last look: when told they changed, or
         once OWN_LOOK_S has passed (cheap when none did)."""
-        now = time.monotonic()
-        if not self._own_dirty and now - self._own_looked < OWN_LOOK_S:
+        if self._own_fresh():
             return
-        self._own_dirty = False  # before the look: a change told meanwhile is looked for
-        self._own_looked = now
+        with self._own_look_lock:
+            if self._own_fresh():
+                return  # another batch looked while this one waited
+            told, now = self._own_told, time.monotonic()
+            self._look_own()
+            # Only now: a change told during the look is looked for by the next batch.
+            self._own_seen, self._own_looked = told, now
+
+    def _look_own(self) -> None:
         with self._ctx.store.read() as uow:
             changes = uow.own_entries.index_changes(self._own_seq)
         if not changes:

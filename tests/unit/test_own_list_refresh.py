@@ -5,6 +5,7 @@ ask the store nothing about the own list (on PostgreSQL each ask is a round trip
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -81,3 +82,37 @@ def test_an_entry_changed_in_the_store_otherwise_is_matched_once_the_look_is_due
     clock.now += matching.OWN_LOOK_S
     app.matching._ctx.store.read = original  # type: ignore[method-assign]
     assert _hits(app, "1ABC123") == 1
+
+
+def test_a_batch_arriving_while_another_looks_at_the_own_list_waits_for_that_look(app):
+    """Two adapters' batches at once: the first looks at the own list, the second must
+    not match the list that look is about to change (it did: the look was marked done
+    before it was made, and the second batch missed the entry)."""
+    with app.store.write() as uow:
+        uow.own_entries.save([own_entry(1)], "system")  # not told: found by the look
+        uow.commit()
+    looking, release = threading.Event(), threading.Event()
+    original = app.matching._ctx.store.read
+
+    def slow_first_look():
+        if threading.current_thread().name == "first":
+            looking.set()
+            release.wait(30)
+        return original()
+
+    app.matching._ctx.store.read = slow_first_look  # type: ignore[method-assign]
+    found: dict[str, int] = {}
+
+    def batch(name: str) -> None:
+        found[name] = _hits(app, "1ABC123")
+
+    first = threading.Thread(target=batch, args=("first",), name="first")
+    first.start()
+    assert looking.wait(30)
+    second = threading.Thread(target=batch, args=("second",), name="second")
+    second.start()
+    second.join(2)  # the old code answered here at once, without the entry
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert found == {"first": 1, "second": 1}
