@@ -58,6 +58,7 @@ class AdminClient:
     def __post_init__(self) -> None:
         config = load_config(self.home)
         self._api = LocalApi(config.admin_socket, self.token)
+        self._socket = str(config.admin_socket)
         self.node_id = config.node_id
 
     # The stubs of the node's services, each made when a command first uses it.
@@ -134,7 +135,11 @@ class AdminClient:
 
     def fail(self, error: grpc.RpcError) -> NoReturn:
         code = error.code()
-        if code is grpc.StatusCode.UNAVAILABLE and "connect" in (error.details() or ""):
+        details = error.details() or ""
+        # Only a failure to reach this node's own socket means it is not running; the
+        # node relays a partner it could not reach as UNAVAILABLE too ("be-gent could
+        # not be reached: failed to connect ..."), which must be shown as it is.
+        if code is grpc.StatusCode.UNAVAILABLE and self._socket in details:
             message = f"node {self.node_id} is not running (start it with `argos serve`)"
         else:
             message = error.details() or code.name

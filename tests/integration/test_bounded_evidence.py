@@ -206,9 +206,24 @@ def test_a_flood_of_megabyte_ids_leaves_a_bounded_audit_log_and_nothing_changed(
     }
     assert "NotifyHit=" in summary["methods"] and "DeliverConfirmation=" in summary["methods"]
 
+    # While Gent is down, Terneuzen's administrator is told that Gent could not be
+    # reached (once misreported as Terneuzen's own node not running).
+    down = terneuzen.argos(
+        "agreement", "propose", "--partner", "be-gent", "--justification", "while down",
+        check=False,
+    )  # fmt: skip
+    assert down.returncode != 0
+    assert "be-gent could not be reached" in down.stderr
+    assert "not running" not in down.stderr
+
     gent.start()
     assert "audit log intact" in gent.argos("audit", "verify").stdout
-    # Later legitimate calls still work: a proposal from the real Terneuzen node.
+    # Later legitimate calls still work: a proposal from the real Terneuzen node, once
+    # Terneuzen reaches Gent again (its channel waits out a reconnect backoff first).
+    wait_until(
+        lambda: "be-gent       reachable" in terneuzen.argos("status").stdout,
+        what="Terneuzen to reach the restarted Gent",
+    )
     pair.agree("nl-terneuzen", "be-gent", "--categories", "stolen_plate")
 
 
