@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from gateway.domain.audit import AuditRecord
 from gateway.domain.audit_anchor import AuditAnchor
-from gateway.store.sqlite.audit import SqliteAudit
+from gateway.store.sqlite.audit import _COLUMNS, SqliteAudit, record_values
 
 if TYPE_CHECKING:
     from gateway.store.postgresql.unit_of_work import PgUnitOfWork
@@ -19,14 +19,28 @@ if TYPE_CHECKING:
 AUDIT_LOCK = 0x4172676F_0003
 
 
+# The record and the signed head in one statement: one round trip per audited act
+# instead of two (an initial sync audits each of its 250 batches).
+_APPEND = (
+    f"WITH record AS (INSERT INTO audit ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)) "
+    "INSERT INTO audit_head (id, seq, hash, signature) VALUES (1, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash, "
+    "signature=excluded.signature"
+)
+
+
 class PgAudit(SqliteAudit):
     def __init__(self, uow: PgUnitOfWork) -> None:
         super().__init__(uow)
         self._writable = uow.writable
+        self._held = False
 
     def _hold_chain(self) -> None:
-        if self._writable:
+        # Once per unit: the lock is the transaction's until it ends (a unit nested in
+        # this one has an audit of its own and takes it again, which costs nothing).
+        if self._writable and not self._held:
             self._conn.execute("SELECT pg_advisory_xact_lock(?)", (AUDIT_LOCK,))
+            self._held = True
 
     def last(self) -> AuditRecord | None:
         self._hold_chain()
@@ -34,7 +48,9 @@ class PgAudit(SqliteAudit):
 
     def append(self, record: AuditRecord, head_signature: bytes) -> None:
         self._hold_chain()
-        super().append(record, head_signature)
+        self._conn.execute(
+            _APPEND, (*record_values(record), record.seq, record.hash, head_signature)
+        )
 
     def anchors(self) -> list[tuple[AuditAnchor, bytes]]:
         rows = self._conn.execute(

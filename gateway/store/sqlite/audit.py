@@ -19,6 +19,24 @@ _COLUMNS = (
 )
 
 
+def record_values(record: AuditRecord) -> tuple:
+    """A record's values in the order of _COLUMNS."""
+    return (
+        record.seq,
+        record.at,
+        record.actor_kind,
+        record.actor,
+        record.action,
+        record.object_type,
+        record.object_id,
+        record.justification,
+        record.recipient,
+        json.dumps(dict(record.details), sort_keys=True),
+        record.prev_hash,
+        record.hash,
+    )
+
+
 class SqliteAudit:
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         self._conn = uow.conn
@@ -33,20 +51,7 @@ class SqliteAudit:
     def append(self, record: AuditRecord, head_signature: bytes) -> None:
         self._conn.execute(
             f"INSERT INTO audit ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                record.seq,
-                record.at,
-                record.actor_kind,
-                record.actor,
-                record.action,
-                record.object_type,
-                record.object_id,
-                record.justification,
-                record.recipient,
-                json.dumps(dict(record.details), sort_keys=True),
-                record.prev_hash,
-                record.hash,
-            ),
+            record_values(record),
         )
         self._conn.execute(
             "INSERT INTO audit_head (id, seq, hash, signature) VALUES (1, ?, ?, ?) "
