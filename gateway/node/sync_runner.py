@@ -8,11 +8,13 @@ import queue
 import threading
 from collections.abc import Iterator
 
+import grpc
 import structlog
 
 from gateway.domain.agreement import Agreement
 from gateway.domain.envelope import Envelope
 from gateway.domain.errors import ArgosError, FeedBehindCursor, PartnerUnreachable
+from gateway.domain.partners import Partner
 from gateway.domain.retry import Backoff
 from gateway.node.federation_client import GrpcFederationClient
 from gateway.services.context import SYSTEM
@@ -116,51 +118,81 @@ class SyncRunner:
         cursor = self._sync.cursor(agreement)
         agreement_id = agreement.agreement_id
         self._restart.discard(agreement_id)
+        opened: list[grpc.Call] = []
+
+        def on_open(call: grpc.Call) -> None:  # lets restart() cancel the call from another thread
+            opened.append(call)
+            self._streams[agreement_id] = call
+
         stream = self._client.pull_changes(
-            record,
-            agreement_id,
-            cursor,
-            follow=True,
-            deadline_s=self._deadline,
-            on_open=lambda stream: self._streams.__setitem__(agreement_id, stream),
+            record, agreement_id, cursor, follow=True, deadline_s=self._deadline, on_open=on_open
         )
 
         def verified(items: Iterator) -> Iterator:
             # Runs on the read-ahead thread: batch n+1 is received and verified while
             # batch n is written (SQLite lets go of the GIL while it writes).
             expected = cursor
-            for item in items:
-                if isinstance(item, Envelope):
-                    yield item
-                    continue
-                leaves, checkpoint = item
-                current = self._current(agreement_id) or agreement
-                batch = self._sync.verify_batch(current, leaves, checkpoint, cursor=expected)
-                expected = batch.checkpoint.to_seq
-                yield batch, checkpoint
+            try:
+                for item in items:
+                    if isinstance(item, Envelope):
+                        yield item
+                        continue
+                    leaves, checkpoint = item
+                    current = self._current(agreement_id) or agreement
+                    batch = self._sync.verify_batch(current, leaves, checkpoint, cursor=expected)
+                    expected = batch.checkpoint.to_seq
+                    yield batch, checkpoint
+            finally:
+                items.close()  # a refused batch ends the call here and now
 
-        for item in read_ahead(verified(stream), READ_AHEAD):
+        try:
+            return self._consume(
+                agreement, record, cursor, read_ahead(verified(stream), READ_AHEAD), cancel
+            )
+        finally:
+            # Whatever ended the loop (a refused batch, a resync, the agreement gone) ends
+            # the call too: the provider serves a few feed streams per partner at once,
+            # and a call left to the garbage collector holds one until its deadline (a
+            # partner whose first batches were refused was then refused for minutes).
+            for call in opened:
+                call.cancel()
+            if self._streams.get(agreement_id) in opened:
+                del self._streams[agreement_id]
+
+    def _consume(
+        self,
+        agreement: Agreement,
+        record: Partner,
+        cursor: int,
+        items: Iterator,
+        cancel: threading.Event,
+    ) -> bool:
+        keys_held: set[tuple[int, int]] = set()  # (version, epoch) seen held on this stream
+        for item in items:
             if cancel.is_set():
                 return False
             # Re-read: a status change or amendment may have arrived meanwhile.
             agreement = self._current(agreement.agreement_id)
             if agreement is None:
                 return False
-            if self._sync.cursor(agreement) != cursor:
-                return True  # reset under us (resync): reconnect from the new cursor
             if isinstance(item, Envelope):
+                if self._sync.cursor(agreement) != cursor:
+                    return True  # reset under us (resync): reconnect from the new cursor
                 if self._sync.check_head(agreement, item).resynced:
                     return True  # reconnect from cursor 0
                 continue
             batch, checkpoint = item
-            version = batch.checkpoint.agreement_version
-            epoch = batch.checkpoint.token_epoch
-            if self._sync.needs_key(agreement.agreement_id, version, epoch):
-                mode, key = self._client.matching_key(
-                    record, agreement.agreement_id, version, epoch
-                )
-                self._sync.store_key(agreement.agreement_id, version, mode, key, epoch)
-            self._sync.apply(agreement, batch, checkpoint)
+            held = (batch.checkpoint.agreement_version, batch.checkpoint.token_epoch)
+            if held not in keys_held:
+                version, epoch = held
+                if self._sync.needs_key(agreement.agreement_id, version, epoch):
+                    mode, key = self._client.matching_key(
+                        record, agreement.agreement_id, version, epoch
+                    )
+                    self._sync.store_key(agreement.agreement_id, version, mode, key, epoch)
+                keys_held.add(held)
+            if not self._sync.apply(agreement, batch, checkpoint):
+                return True  # our cursor moved under us (a resync): reconnect from it
             cursor = batch.checkpoint.to_seq
         return agreement.agreement_id in self._restart
 

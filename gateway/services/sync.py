@@ -287,13 +287,17 @@ class SyncService:
 
     def apply(
         self, agreement: Agreement, batch: feed_rules.ReceivedBatch, checkpoint: env.Envelope
-    ) -> None:
-        """Apply a verified batch in one transaction; audited as a collection."""
-        with self._ctx.store.write() as uow:
+    ) -> bool:
+        """Apply a verified batch in one transaction; audited as a collection. False,
+        with nothing written, when the stored cursor is not where the batch starts (a
+        resync reset it, or another stream applied the batch first): the caller
+        reconnects from the stored cursor. The transaction is refetchable
+        (Store.write): lost in a crash, the batch, its cursor and its audit record are
+        lost together and pulled again."""
+        with self._ctx.store.write(refetchable=True) as uow:
             state = uow.received.state(agreement.agreement_id, agreement.partner)
             if state.cursor != batch.checkpoint.from_seq:
-                # Another stream applied it first; nothing to do twice.
-                return
+                return False
             applied = uow.received.apply_batch(state, batch, checkpoint)
             self._ctx.record(
                 Caller("partner", agreement.partner),
@@ -309,6 +313,7 @@ class SyncService:
             )
             uow.commit()
         self._ctx.received_applied(applied)
+        return True
 
     def _check_new_signer(self, agreement: Agreement, signed: env.Envelope) -> None:
         partner = self.partner_record(agreement.partner)

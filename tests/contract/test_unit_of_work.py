@@ -48,6 +48,31 @@ def test_a_write_left_without_commit_is_rolled_back(store):
     assert committed_names(store) == []
 
 
+def test_a_refetchable_write_keeps_and_undoes_like_any_other(store):
+    with store.write(refetchable=True) as uow:
+        add_user(uow, "ivan")
+        uow.commit()
+    with store.write(refetchable=True) as uow:
+        add_user(uow, "ines")
+    assert committed_names(store) == ["ivan"]
+
+
+def test_only_a_refetchable_write_skips_waiting_for_the_disk_on_postgresql(store):
+    if not hasattr(store, "_pool"):
+        pytest.skip("SQLite: no commit waits for the disk (WAL, synchronous=NORMAL)")
+
+    def setting(uow) -> str:
+        return uow.conn.raw.execute("SHOW synchronous_commit").fetchone()[0]
+
+    with store.write(refetchable=True) as uow:
+        assert setting(uow) == "off"
+    # SET LOCAL ends with its transaction: the pooled connection is back to the
+    # server's setting for the next unit, whichever connection the pool lends.
+    for _ in range(3):
+        with store.write() as uow:
+            assert setting(uow) == "on"
+
+
 def test_an_exception_inside_a_write_rolls_everything_back_and_propagates(store):
     with pytest.raises(Refusal), store.write() as uow:
         add_user(uow, "ivan")

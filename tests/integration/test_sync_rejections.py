@@ -6,6 +6,7 @@ to put a forged batch on the wire from a real, authenticated peer."""
 from __future__ import annotations
 
 import queue
+import time
 import sqlite3
 from concurrent import futures
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,10 @@ from tests.integration.hotlist_support import received, wait_until
 class ScriptedProvider(federation_pb2_grpc.FederationServiceServicer):
     def __init__(self) -> None:
         self.scripts: queue.Queue = queue.Queue()
+        # Keep each stream open after its script, as a real provider's follow stream
+        # stays open waiting for changes, until the recipient ends the call.
+        self.hold_open = False
+        self.streams_ended = 0
 
     def GetMatchingKey(self, request, context):
         return pb.GetMatchingKeyResponse(
@@ -39,6 +44,10 @@ class ScriptedProvider(federation_pb2_grpc.FederationServiceServicer):
         except queue.Empty:
             context.abort(grpc.StatusCode.UNAVAILABLE, "nothing scripted")
         yield from script
+        while self.hold_open and context.is_active():
+            time.sleep(0.05)
+        if self.hold_open:
+            self.streams_ended += 1
 
 
 @pytest.fixture
@@ -159,3 +168,17 @@ def test_tampered_replayed_and_out_of_scope_batches_are_refused_and_change_nothi
     reasons = [r["details_json"] for r in _rejections(terneuzen)]
     assert len(reasons) == 3
     assert "AgreementViolation" in reasons[0] and "StaleVersion" in reasons[1]
+
+
+def test_a_refused_batch_ends_its_feed_call_at_once(stand_in):
+    """A provider serves a few feed streams per partner at once (4): a recipient that
+    left each refused stream open until its garbage collector ran was refused by the
+    provider for minutes after a few refusals (seen after a signing-key rotation)."""
+    provider, key, agreement_id, terneuzen = stand_in
+    provider.hold_open = True
+    tampered = bytearray(feed_codec.upsert_leaf(1, 1, _entry("e-1")))
+    signed = [bytes(tampered)]
+    tampered[-1] ^= 0x01
+    provider.scripts.put([_batch(key, agreement_id, 0, [bytes(tampered)], signed_leaves=signed)])
+    wait_until(lambda: len(_rejections(terneuzen)) == 1, what="tampering refused")
+    wait_until(lambda: provider.streams_ended == 1, what="the refused stream's call ended")

@@ -83,7 +83,14 @@ class Store(Protocol):
     # backup, and copy_to raises InvalidInput with this text.
     copy_refusal: str | None
 
-    def write(self) -> AbstractContextManager[UnitOfWork]: ...
+    def write(self, *, refetchable: bool = False) -> AbstractContextManager[UnitOfWork]:
+        """One write transaction. `refetchable`: everything the unit writes can be
+        fetched again from a partner if it is lost (a batch of a partner's signed feed,
+        with the cursor it moves), so the store may return from commit before the
+        commit is on disk: a crash then loses whole recent units, never part of one,
+        and the node asks for them again. Never for anything a node could not get back
+        (a hit, a confirmation, a queued message)."""
+        ...
 
     def read(self) -> AbstractContextManager[UnitOfWork]: ...
 

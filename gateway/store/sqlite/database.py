@@ -95,7 +95,10 @@ class SqliteStore:
         return applied_now
 
     @contextmanager
-    def write(self) -> Iterator[SqliteUnitOfWork]:
+    def write(self, *, refetchable: bool = False) -> Iterator[SqliteUnitOfWork]:
+        # `refetchable` changes nothing here: in WAL mode with synchronous=NORMAL no
+        # commit waits for the disk (a crash loses whole recent transactions, never
+        # part of one), the cheapest SQLite offers without risking the file.
         with self._lock:
             if self._depth:
                 yield from self._nested()
