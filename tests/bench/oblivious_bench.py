@@ -16,6 +16,8 @@ import os
 import time
 from pathlib import Path
 
+import rbcl
+
 from gateway.domain import oprf
 from gateway.federation import LocalFederation
 from tests.bench.match_bench import (
@@ -29,6 +31,45 @@ from tests.bench.match_bench import (
 from tests.integration.hotlist_support import add_entry, in_step, wait_until
 
 ELEMENTS = 128  # as the partner sends them (services.oblivious_matching)
+
+
+def group_operations(rounds: int = 2000) -> dict[str, float]:
+    """One core, libsodium through rbcl: the group operations RFC 9497's batch VOPRF is
+    made of, and what they alone allow per read (one element) on this machine.
+
+    Per element the protocol needs, at the least: the partner's hash to the group, its
+    Blind and Finalize multiplications, its two composite sums (M and Z: one
+    multiplication and one addition each); the owner's evaluation and its composite M
+    (one multiplication, one addition). libsodium has no multi-scalar multiplication,
+    and each of its additions decodes and encodes its points, so the composites cost
+    as much as they look. Nothing else (gRPC, TLS, hashing, the ingest API) is counted:
+    `oblivious_ceiling_reads_per_s` is what the machine's cores could not exceed."""
+    secret = rbcl.crypto_core_ristretto255_scalar_random()
+    point = rbcl.crypto_core_ristretto255_from_hash(os.urandom(64))
+    seed = os.urandom(64)
+    timings = {}
+    for name, op in (
+        ("mult", lambda: rbcl.crypto_scalarmult_ristretto255(secret, point)),
+        ("add", lambda: rbcl.crypto_core_ristretto255_add(point, point)),
+        ("from_hash", lambda: rbcl.crypto_core_ristretto255_from_hash(seed)),
+    ):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            op()
+        timings[name] = (time.perf_counter() - start) / rounds * 1e6
+    per_read_us = timings["from_hash"] + 6 * timings["mult"] + 3 * timings["add"]
+    return {
+        "primitive_ristretto_mult_us": timings["mult"],
+        "primitive_ristretto_add_us": timings["add"],
+        "primitive_ristretto_from_hash_us": timings["from_hash"],
+        "oblivious_group_ops_us_per_read": per_read_us,
+        "oblivious_ceiling_reads_per_s": (os.cpu_count() or 1) * 1e6 / per_read_us,
+    }
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def primitives(rounds: int = 20) -> dict[str, float]:
@@ -90,11 +131,19 @@ def run(workdir: Path, certs: Path, reads: int, hits: int) -> dict[str, float]:
     budget = ("--matching", "oblivious", "--oblivious-budget", "1000000,10000000000")
     fed, token, target = _one_pair(workdir / "oblivious", certs, budget)
     try:
+        nodes = [fed[name].process.pid for name in ("be-gent", "nl-terneuzen")]
+        before = [_cpu_s(pid) for pid in nodes]
         results["oblivious_match_reads_per_s"] = _throughput(target, token, _batches(traffic))
+        owner_s, partner_s = (_cpu_s(pid) - b for pid, b in zip(nodes, before, strict=True))
+        # CPU of each node process per read over the throughput run (both share the
+        # machine's cores): what the ceiling below is compared with.
+        results["oblivious_owner_cpu_us_per_read"] = owner_s / len(traffic) * 1e6
+        results["oblivious_partner_cpu_us_per_read"] = partner_s / len(traffic) * 1e6
         delays = _hit_delays(fed, token, hits, 50.0, SqliteAccess())
         results["oblivious_hit_p99_ms"] = delays[max(0, int(len(delays) * 0.99) - 1)]
         results["oblivious_hit_p50_ms"] = delays[len(delays) // 2]
     finally:
         fed.stop()
     results.update(primitives())
+    results.update(group_operations())
     return results
