@@ -21,7 +21,7 @@ from typing import NamedTuple
 import structlog
 
 from gateway.domain import oprf
-from gateway.domain.errors import NotFound, ProofInvalid
+from gateway.domain.errors import NotFound, ProofInvalid, ResourceExhausted
 from gateway.domain.schemes.oblivious import OUTPUT_BYTES, CommittedKey, ObliviousIndex
 from gateway.services.context import NodeContext
 
@@ -39,6 +39,50 @@ ELEMENTS_PER_CALL = 128
 WINDOW_S = 0.005
 MAX_HELD_READS = 20_000
 HOLD_S = 60.0
+# The partner keeps under the owner's budget itself (services.oblivious): calls no
+# bigger than the owner's bucket holds, paced at a little under its rate, so that reads
+# beyond the agreed rate wait here, in memory, instead of being refused there (a
+# refused call fails its whole batch of reads, and a batch bigger than a second's
+# budget was refused at every retry until it was dropped).
+PACE_SHARE = 0.9
+# A call that would wait longer than this for the budget fails as if refused: its
+# reads are held (HeldReads) and tried again.
+MAX_PACE_WAIT_S = 10.0
+
+
+class Pace:
+    """The owner's budget as the partner keeps to it: a bucket of PACE_SHARE of
+    per_s elements, refilled at that rate. take() waits for its share, or raises
+    ResourceExhausted when that would take longer than MAX_PACE_WAIT_S."""
+
+    def __init__(
+        self,
+        per_s: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_s = per_s
+        self.rate = per_s * PACE_SHARE
+        self.call_size = max(1, min(ELEMENTS_PER_CALL, int(self.rate)))
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._tokens = float(self.call_size)
+        self._at = clock()
+
+    def take(self, n: int) -> None:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(float(self.call_size), self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            wait = max(0.0, (n - self._tokens) / self.rate)
+            if wait > MAX_PACE_WAIT_S:
+                raise ResourceExhausted(
+                    f"{n} evaluations would wait {wait:.0f} s for the agreed budget of "
+                    f"{self.per_s} a second"
+                )
+            self._tokens -= n  # below zero: whoever comes next waits for this too
+        if wait:
+            self._sleep(wait)
 
 
 class HeldBatch(NamedTuple):
@@ -72,6 +116,7 @@ class ObliviousResolver:
         self.proofs_refused = 0
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, CommittedKey], _Pending] = {}
+        self._paces: dict[str, Pace] = {}
 
     def resolve(
         self, index: ObliviousIndex, inputs: Sequence[bytes]
@@ -83,24 +128,43 @@ class ObliviousResolver:
             return {}
         with self._ctx.store.read() as uow:
             partner = uow.partners.get(index.owner)
+            agreement = uow.agreements.get(index.list_id)
         if partner is None:
             raise NotFound(f"{index.owner} is no longer a registered partner")
+        terms = agreement.in_force(self._ctx.now()) if agreement is not None else None
+        pace = self._pace(index.list_id, terms.oblivious_evaluations_per_s if terms else 0)
         outputs: dict[bytes, list[bytes]] = {}
         for key in index.committed:  # one key, or two while an epoch's overlap lasts
-            outs = self._coalesced(partner, index.list_id, key, inputs)
+            outs = self._coalesced(partner, index.list_id, key, inputs, pace)
             for x, out in zip(inputs, outs, strict=True):
                 outputs.setdefault(x, []).append(out)
         return {x: tuple(v) for x, v in outputs.items()}
 
+    def _pace(self, agreement_id: str, per_s: int) -> Pace | None:
+        """The agreement's pace for the budget in force (None: no budget agreed)."""
+        if per_s <= 0:
+            return None
+        with self._lock:
+            pace = self._paces.get(agreement_id)
+            if pace is None or pace.per_s != per_s:
+                pace = self._paces[agreement_id] = Pace(per_s)
+            return pace
+
     def _coalesced(
-        self, partner, agreement_id: str, key: CommittedKey, xs: Sequence[bytes]
+        self,
+        partner,
+        agreement_id: str,
+        key: CommittedKey,
+        xs: Sequence[bytes],
+        pace: Pace | None,
     ) -> list[bytes]:
         """Small requests (a batch of a read or a few) wait up to WINDOW_S for others
         to the same owner and key, and go in one call: fewer calls (the owner admits
         partner_calls_per_s) and fuller proofs, for a few milliseconds of delay. The
         first to arrive sends for all; each gets its own outputs, or the call's error."""
-        if len(xs) >= ELEMENTS_PER_CALL:
-            return self._evaluate_all(partner, agreement_id, key, xs)
+        size = pace.call_size if pace is not None else ELEMENTS_PER_CALL
+        if len(xs) >= size:
+            return self._evaluate_all(partner, agreement_id, key, xs, pace)
         slot = (agreement_id, key)
         mine: Future[list[bytes]] = Future()
         with self._lock:
@@ -110,7 +174,7 @@ class ObliviousResolver:
                 pending = self._pending[slot] = _Pending()
             pending.items.append((xs, mine))
             pending.count += len(xs)
-            if pending.count >= ELEMENTS_PER_CALL:
+            if pending.count >= size:
                 pending.full.set()
         if leader:
             pending.full.wait(WINDOW_S)
@@ -118,7 +182,7 @@ class ObliviousResolver:
                 del self._pending[slot]  # who comes now starts the next call
             together = [x for part, _ in pending.items for x in part]
             try:
-                outs = self._evaluate_all(partner, agreement_id, key, together)
+                outs = self._evaluate_all(partner, agreement_id, key, together, pace)
             except BaseException as exc:
                 for _, waiting in pending.items:
                     waiting.set_exception(exc)
@@ -130,11 +194,19 @@ class ObliviousResolver:
         return mine.result()
 
     def _evaluate_all(
-        self, partner, agreement_id: str, key: CommittedKey, xs: Sequence[bytes]
+        self,
+        partner,
+        agreement_id: str,
+        key: CommittedKey,
+        xs: Sequence[bytes],
+        pace: Pace | None,
     ) -> list[bytes]:
-        chunks = [xs[i : i + ELEMENTS_PER_CALL] for i in range(0, len(xs), ELEMENTS_PER_CALL)]
+        size = pace.call_size if pace is not None else ELEMENTS_PER_CALL
+        chunks = [xs[i : i + size] for i in range(0, len(xs), size)]
 
         def one(chunk: Sequence[bytes]) -> list[bytes]:
+            if pace is not None:
+                pace.take(len(chunk))
             return self._evaluate(partner, agreement_id, key, chunk)
 
         if len(chunks) == 1:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import grpc
 import pytest
 
 from gateway.domain import oprf
 from gateway.domain.schemes.oblivious import CommittedKey, plate_input
 from gateway.domain.schemes.token import plate_token
 from gateway.federation import free_port
+from gateway.wire.argos.v1 import federation_pb2 as fpb
+from tests.integration.federation_support import federation_stub
 from tests.integration.hits_support import (
     configure,
     hits,
@@ -154,51 +157,82 @@ def _audit(node, action: str) -> list[dict]:
     return [r for r in node.json("audit", "list", "--limit", "5000") if r["action"] == action]
 
 
-def test_evaluations_beyond_the_agreed_budget_are_refused_counted_and_audited(pair, tmp_path):
+def test_evaluations_beyond_the_agreed_budget_are_refused_counted_and_audited(pair, certs):
     gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
     metrics = free_port()
     gent.stop()
     configure(gent, metrics_port=metrics)
     gent.start()
-    # A budget of 3 evaluations a second and a day; the batch below needs at least 5.
+    # A budget of 3 evaluations a second and a day.
     agreement_id = _agree_oblivious(pair, "--oblivious-budget", "3,3")
-    ivan = gent.add_user("ivan", "investigator")
-    entry_id = add_entry(gent, ivan, "1-ABC-123", "B")
-    wait_until(lambda: entry_id in received(terneuzen, agreement_id), what="the entry to sync")
-    wait_until(lambda: in_step(gent, terneuzen, agreement_id), what="a verified head")
     before = (_stored(gent), _stored(terneuzen))
 
-    adapter = terneuzen.add_user("cam", "adapter")
+    # A stand-in partner that ignores the budget (Terneuzen's own node keeps to it: the
+    # next test), with Terneuzen's certificate: five elements in one call.
+    stub = federation_stub(gent, certs, "nl-terneuzen")
     plates = ["1ABC123", "2ABC123", "3ABC123", "4ABC123", "5ABC123"]
-    reads = reads_file(tmp_path / "r.jsonl", [read(p) for p in plates])
-    answer = _replay(terneuzen, adapter, reads)
-    assert (answer["accepted"], answer["hits"]) == (5, 0)
+    blinded = [oprf.blind(plate_input(p, "B")).element for p in plates]
 
-    refusals = wait_until(
-        lambda: [
-            r
-            for r in _audit(gent, "federation.refused")
-            if r["object_id"] == "EvaluatePlates" and "budget" in r["justification"]
-        ],
-        what="the refusal in Gent's audit log",
-    )
-    assert refusals[0]["actor"] == "nl-terneuzen"
+    def evaluate(elements: list[bytes]) -> fpb.EvaluatePlatesResponse:
+        request = fpb.EvaluatePlatesRequest(
+            agreement_id=agreement_id, agreement_version=1, blinded=elements
+        )
+        return stub.EvaluatePlates(request, timeout=10)
+
+    with pytest.raises(grpc.RpcError) as refused:
+        evaluate(blinded)
+    assert refused.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "exceeds the budget of 3 a second" in refused.value.details()
+
+    refusals = [
+        r
+        for r in _audit(gent, "federation.refused")
+        if r["object_id"] == "EvaluatePlates" and "budget" in r["justification"]
+    ]
+    assert len(refusals) == 1 and refusals[0]["actor"] == "nl-terneuzen"
     assert "exceeds the budget of 3 a second" in refusals[0]["justification"]
     _, samples = scrape(metrics)
-    assert value(samples, "argos_oblivious_refusals_total", partner="nl-terneuzen") >= 1
+    assert value(samples, "argos_oblivious_refusals_total", partner="nl-terneuzen") == 1
     evaluated = ("argos_oblivious_evaluations_total", frozenset({("partner", "nl-terneuzen")}))
     assert samples.get(evaluated, 0) == 0
     assert (_stored(gent), _stored(terneuzen)) == before
 
     # Within the budget, an evaluation is served and counted (a count, no plate).
-    one = _replay(terneuzen, adapter, reads_file(tmp_path / "one.jsonl", [read("9XYZ999")]))
-    assert (one["accepted"], one["hits"]) == (1, 0)
-    # (Waited for: had it shared a call with a retry of the held batch, it was refused
-    # with it, held, and is served on its own at the next try.)
-    text = wait_until(
-        lambda: (m := scrape(metrics))[1].get(evaluated) == 1 and m[0], what="the count"
+    assert len(evaluate(blinded[:1]).evaluated) == 1
+    text, samples = scrape(metrics)
+    assert samples.get(evaluated) == 1
+    assert "1ABC123" not in text and "2ABC123" not in text
+
+
+def test_reads_beyond_the_budget_wait_at_the_partner_and_every_one_is_evaluated(pair, tmp_path):
+    """The partner keeps to the owner's budget itself: calls no bigger than a second of
+    it, paced (services.oblivious_matching.Pace). Before, a batch of reads needing more
+    than a second's budget was refused whole at every try until it was dropped."""
+    gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
+    metrics = free_port()
+    gent.stop()
+    configure(gent, metrics_port=metrics)
+    gent.start()
+    agreement_id = _agree_oblivious(pair, "--oblivious-budget", "3,100000")
+    ivan = gent.add_user("ivan", "investigator")
+    entry_id = add_entry(gent, ivan, "1-ABC-123", "B")
+    wait_until(lambda: entry_id in received(terneuzen, agreement_id), what="the entry to sync")
+    wait_until(lambda: in_step(gent, terneuzen, agreement_id), what="a verified head")
+
+    adapter = terneuzen.add_user("cam", "adapter")
+    plates = ["1ABC123", "2ABC123", "3ABC123", "4ABC123", "5ABC123", "6ABC123"]
+    answer = _replay(
+        terneuzen, adapter, reads_file(tmp_path / "r.jsonl", [read(p) for p in plates])
     )
-    assert "9XYZ999" not in text and "1ABC123" not in text
+    assert (answer["accepted"], answer["hits"]) == (6, 1)
+
+    _, samples = scrape(metrics)
+    # Six readings (one a read: no OCR variant of these reads is tried) need two
+    # seconds of a budget of 3: three paced calls of 2, none refused.
+    assert value(samples, "argos_oblivious_evaluations_total", partner="nl-terneuzen") == 6
+    refused = ("argos_oblivious_refusals_total", frozenset({("partner", "nl-terneuzen")}))
+    assert samples.get(refused, 0) == 0
+    assert not [r for r in _audit(gent, "federation.refused") if r["object_id"] == "EvaluatePlates"]
 
 
 @pytest.fixture
