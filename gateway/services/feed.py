@@ -239,7 +239,10 @@ class FeedService:
 
     # -- reader ---------------------------------------------------------------------------
 
-    def _served(self, peer: str, agreement_id: str) -> tuple[Agreement, AgreementTerms]:
+    def served(self, peer: str, agreement_id: str) -> tuple[Agreement, AgreementTerms]:
+        """The agreement under which `peer` may be served this node's entries now, with
+        the terms in force; raises when it may not (no such agreement with that peer,
+        not in force, or not one under which this node provides)."""
         with self._ctx.store.read() as uow:
             agreement = uow.agreements.get(agreement_id)
         if agreement is None or agreement.partner != peer:
@@ -262,7 +265,7 @@ class FeedService:
         """The key material the partner matches under: the token key, nothing for
         plaintext, or for oblivious the signed commitment to this node's public key
         (the secret never leaves: docs/threat-model.md)."""
-        agreement, terms = self._served(peer, agreement_id)
+        agreement, terms = self.served(peer, agreement_id)
         asked = agreement.version(version).terms if version != terms.version else terms
         scheme = scheme_for(asked.matching_mode)
         if asked.matching_mode is MatchingMode.OBLIVIOUS:
@@ -300,7 +303,7 @@ class FeedService:
     ) -> Iterator[OutgoingBatch | env.Envelope]:
         """Batches after `after_seq` from one consistent snapshot, then the signed head of
         that snapshot."""
-        self._served(peer, agreement_id)
+        self.served(peer, agreement_id)
         max_batch = max(1, min(max_batch or feed_rules.MAX_BATCH, feed_rules.MAX_BATCH))
         with self._ctx.store.snapshot() as uow:
             state = uow.feed.state(agreement_id)

@@ -110,7 +110,7 @@ class ObliviousEvaluationService:
         return list(answer.elements), answer.proof
 
     def _terms(self, peer: str, agreement_id: str, version: int) -> AgreementTerms:
-        agreement, terms = self._feed._served(peer, agreement_id)
+        agreement, terms = self._feed.served(peer, agreement_id)
         asked = agreement.version(version).terms if version != terms.version else terms
         if asked.matching_mode is not MatchingMode.OBLIVIOUS:
             raise AgreementViolation(
