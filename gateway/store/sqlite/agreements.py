@@ -22,23 +22,23 @@ class SqliteAgreements:
         self._local_node = uow.store.node_id
 
     def get(self, agreement_id: str) -> Agreement | None:
-        row = self._conn.execute(
-            "SELECT agreement_id, partner, suspended_by, revoked_by, status_reason, "
-            "partner_status_at FROM agreements WHERE agreement_id = ?",
-            (agreement_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        versions = self._conn.execute(
-            "SELECT envelope, countersigned FROM agreement_versions "
-            "WHERE agreement_id = ? ORDER BY version",
+        # One statement, a row per version (one row with no version for an agreement
+        # that has none yet): the sync loop reads its agreement before every batch.
+        rows = self._conn.execute(
+            "SELECT a.agreement_id, a.partner, a.suspended_by, a.revoked_by, "
+            "a.status_reason, a.partner_status_at, v.envelope, v.countersigned "
+            "FROM agreements a LEFT JOIN agreement_versions v "
+            "ON v.agreement_id = a.agreement_id WHERE a.agreement_id = ? ORDER BY v.version",
             (agreement_id,),
         ).fetchall()
+        if not rows:
+            return None
+        row = rows[0]
         return Agreement(
             agreement_id=row[0],
             local_node=self._local_node,
             partner=row[1],
-            versions=tuple(_version(env, bool(cs)) for env, cs in versions),
+            versions=tuple(_version(r[6], bool(r[7])) for r in rows if r[6] is not None),
             suspensions=tuple(row[2].split(",")) if row[2] else (),
             revoked_by=row[3],
             status_reason=row[4],
