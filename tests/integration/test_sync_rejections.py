@@ -6,8 +6,8 @@ to put a forged batch on the wire from a real, authenticated peer."""
 from __future__ import annotations
 
 import queue
-import time
 import sqlite3
+import time
 from concurrent import futures
 from datetime import UTC, datetime, timedelta
 
@@ -43,11 +43,16 @@ class ScriptedProvider(federation_pb2_grpc.FederationServiceServicer):
             script = self.scripts.get(timeout=5)
         except queue.Empty:
             context.abort(grpc.StatusCode.UNAVAILABLE, "nothing scripted")
+        if self.hold_open:
+            # Called when the call ends, however it ends (gRPC stops iterating this
+            # generator at once when the recipient cancels while a batch is in flight).
+            context.add_callback(self._ended)
         yield from script
         while self.hold_open and context.is_active():
             time.sleep(0.05)
-        if self.hold_open:
-            self.streams_ended += 1
+
+    def _ended(self) -> None:
+        self.streams_ended += 1
 
 
 @pytest.fixture
