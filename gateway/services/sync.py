@@ -264,9 +264,9 @@ class SyncService:
         """Verify a batch against the stored cursor, or against `cursor` when the caller
         verifies ahead of applying (the batch before it is still being written). A new
         checkpoint must be signed by a key the provider's chain accepts now."""
-        self._check_new_signer(agreement, checkpoint)
+        party = self._signed_by_party(agreement, checkpoint)
         checked, kept, hashes = self._verifier(
-            self.party(agreement),
+            party,
             self.cursor(agreement) if cursor is None else cursor,
             leaves,
             checkpoint,
@@ -316,13 +316,21 @@ class SyncService:
         return True
 
     def _check_new_signer(self, agreement: Agreement, signed: env.Envelope) -> None:
+        self._signed_by_party(agreement, signed)
+
+    def _signed_by_party(self, agreement: Agreement, signed: env.Envelope) -> feed_rules.FeedParty:
+        """The provider as a feed party, once its chain accepts the signer of `signed`
+        for new messages now (keychain rule 4): one read of the partner for both."""
         partner = self.partner_record(agreement.partner)
-        partner.check_new(signed.signer_key_ids, self._ctx.now())  # keychain rule 4
+        partner.check_new(signed.signer_key_ids, self._ctx.now())
+        return feed_rules.FeedParty(
+            agreement.agreement_id, agreement.partner, self._ctx.node_id, partner.keys
+        )
 
     def check_head(self, agreement: Agreement, head_envelope: env.Envelope) -> HeadCheck:
-        self._check_new_signer(agreement, head_envelope)
+        party = self._signed_by_party(agreement, head_envelope)
         head = feed_rules.verify_head(
-            self.party(agreement), head_envelope, decode_head=feed_codec.head_from_payload
+            party, head_envelope, decode_head=feed_codec.head_from_payload
         )
         self.retire_keys(agreement, head.token_epoch_floor)
         with self._ctx.store.write() as uow:
