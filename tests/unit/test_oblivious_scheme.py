@@ -228,6 +228,13 @@ def test_reads_held_for_an_owner_are_bounded_in_count_and_time(monkeypatch):
     assert (held.count, held.dropped) == (0, 7)
 
 
+class _NoBudget:
+    """The partner's agreements, as the resolver asks them: none with a budget."""
+
+    def get(self, agreement_id: str) -> None:
+        return None
+
+
 class _Owner:
     """Stand-in for the owner node and the partner's store (no network here): evaluates
     under the committed key and counts the calls."""
@@ -236,6 +243,7 @@ class _Owner:
         self.key = key
         self.calls: list[int] = []
         self.partners = self
+        self.agreements = _NoBudget()
 
     def get(self, node_id: str) -> str:
         return node_id
