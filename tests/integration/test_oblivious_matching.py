@@ -157,12 +157,18 @@ def _audit(node, action: str) -> list[dict]:
     return [r for r in node.json("audit", "list", "--limit", "5000") if r["action"] == action]
 
 
+def _with_metrics(node) -> int:
+    """Restart `node` exposing /metrics on a port of its own; the port."""
+    port = free_port()
+    node.stop()
+    configure(node, metrics_port=port)
+    node.start()
+    return port
+
+
 def test_evaluations_beyond_the_agreed_budget_are_refused_counted_and_audited(pair, certs):
     gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
-    metrics = free_port()
-    gent.stop()
-    configure(gent, metrics_port=metrics)
-    gent.start()
+    metrics = _with_metrics(gent)
     # A budget of 3 evaluations a second and a day.
     agreement_id = _agree_oblivious(pair, "--oblivious-budget", "3,3")
     before = (_stored(gent), _stored(terneuzen))
@@ -209,10 +215,7 @@ def test_reads_beyond_the_budget_wait_at_the_partner_and_every_one_is_evaluated(
     it, paced (services.oblivious_matching.Pace). Before, a batch of reads needing more
     than a second's budget was refused whole at every try until it was dropped."""
     gent, terneuzen = pair["be-gent"], pair["nl-terneuzen"]
-    metrics = free_port()
-    gent.stop()
-    configure(gent, metrics_port=metrics)
-    gent.start()
+    metrics = _with_metrics(gent)
     agreement_id = _agree_oblivious(pair, "--oblivious-budget", "3,100000")
     ivan = gent.add_user("ivan", "investigator")
     entry_id = add_entry(gent, ivan, "1-ABC-123", "B")
